@@ -1,0 +1,280 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	dnsv2 "codeberg.org/miekg/dns"
+	"github.com/miekg/dns"
+	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/relaykit/relaykit/bench/fixtures"
+)
+
+// The DNS benchmarks run every implementation on fixtures.DNSResponse.
+// Sub-benchmark names carry impl=<name>, so
+//
+//	benchstat -col /impl old.txt
+//
+// puts the implementations side by side.
+
+func TestDNSFixtureIsMiekgPack(t *testing.T) {
+	b, err := fixtures.PackMiekg()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, fixtures.DNSResponse) {
+		t.Fatalf("miekg v1 packs %d bytes that differ from the %d-byte fixture; rerun gen_dns.go", len(b), len(fixtures.DNSResponse))
+	}
+	if len(fixtures.DNSResponse) != 213 {
+		t.Fatalf("fixture is %d bytes, want 213", len(fixtures.DNSResponse))
+	}
+}
+
+// TestDNSPeersAgreeOnFixture checks that every peer reads the fixture as
+// the same 1+3+2+4 records, so the benchmarks measure the same work.
+func TestDNSPeersAgreeOnFixture(t *testing.T) {
+	var m1 dns.Msg
+	if err := m1.Unpack(fixtures.DNSResponse); err != nil {
+		t.Fatal(err)
+	}
+	var xm dnsmessage.Message
+	if err := xm.Unpack(fixtures.DNSResponse); err != nil {
+		t.Fatal(err)
+	}
+	m2 := &dnsv2.Msg{Data: fixtures.DNSResponse}
+	if err := m2.Unpack(); err != nil {
+		t.Fatal(err)
+	}
+	got := []string{
+		fmt.Sprint(len(m1.Question), len(m1.Answer), len(m1.Ns), len(m1.Extra)),
+		fmt.Sprint(len(xm.Questions), len(xm.Answers), len(xm.Authorities), len(xm.Additionals)),
+		fmt.Sprint(len(m2.Question), len(m2.Answer), len(m2.Ns), len(m2.Extra)),
+	}
+	for i, g := range got {
+		if g != "1 3 2 4" {
+			t.Errorf("peer %d sees sections %s, want 1 3 2 4", i, g)
+		}
+	}
+	if n := xnetWalk(t, fixtures.DNSResponse); n != 10 {
+		t.Errorf("x/net walk decoded %d records, want 10", n)
+	}
+	if b := xnetBuild(t, make([]byte, 0, 512)); !bytes.Equal(b, fixtures.DNSResponse) {
+		t.Errorf("x/net Builder output differs from the fixture:\n%x\n%x", b, fixtures.DNSResponse)
+	}
+	v2 := miekgV2Msg(t)
+	if err := v2.Pack(); err != nil {
+		t.Fatal(err)
+	}
+	// miekg v2 does not offer the question name as a compression target,
+	// so its output is 11 bytes longer (224): the answer owner names are
+	// written out once more. It must still decode to the same records.
+	if len(v2.Data) != 224 {
+		t.Errorf("miekg v2 packs %d bytes, want 224", len(v2.Data))
+	}
+	var back dns.Msg
+	if err := back.Unpack(v2.Data); err != nil {
+		t.Fatal(err)
+	}
+	if back.String() != m1.String() {
+		t.Errorf("miekg v2 Pack output decodes differently:\n%s\nwant\n%s", back.String(), m1.String())
+	}
+}
+
+// xnetWalk walks the whole message with x/net's lazy Parser, decoding every
+// record's data, and returns the number of questions and records decoded.
+func xnetWalk(tb testing.TB, msg []byte) int {
+	var p dnsmessage.Parser
+	if _, err := p.Start(msg); err != nil {
+		tb.Fatal(err)
+	}
+	n := 0
+	for {
+		_, err := p.Question()
+		if err == dnsmessage.ErrSectionDone {
+			break
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n++
+	}
+	next := []func() (dnsmessage.ResourceHeader, error){p.AnswerHeader, p.AuthorityHeader, p.AdditionalHeader}
+	for _, header := range next {
+		for {
+			h, err := header()
+			if err == dnsmessage.ErrSectionDone {
+				break
+			}
+			if err != nil {
+				tb.Fatal(err)
+			}
+			switch h.Type {
+			case dnsmessage.TypeMX:
+				_, err = p.MXResource()
+			case dnsmessage.TypeNS:
+				_, err = p.NSResource()
+			case dnsmessage.TypeA:
+				_, err = p.AResource()
+			case dnsmessage.TypeAAAA:
+				_, err = p.AAAAResource()
+			default:
+				_, err = p.UnknownResource()
+			}
+			if err != nil {
+				tb.Fatal(err)
+			}
+			n++
+		}
+	}
+	return n
+}
+
+func mustName(s string) dnsmessage.Name { return dnsmessage.MustNewName(s) }
+
+// xnetBuild appends the fixture's records to buf with x/net's Builder,
+// compression on.
+func xnetBuild(tb testing.TB, buf []byte) []byte {
+	b := dnsmessage.NewBuilder(buf, dnsmessage.Header{ID: 0xbeef, Response: true, Authoritative: true, RecursionDesired: true})
+	b.EnableCompression()
+	check := func(err error) {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	zone := mustName("example.com.")
+	rh := func(n dnsmessage.Name, t dnsmessage.Type) dnsmessage.ResourceHeader {
+		return dnsmessage.ResourceHeader{Name: n, Type: t, Class: dnsmessage.ClassINET, TTL: 3600}
+	}
+	check(b.StartQuestions())
+	check(b.Question(dnsmessage.Question{Name: zone, Type: dnsmessage.TypeMX, Class: dnsmessage.ClassINET}))
+	check(b.StartAnswers())
+	mx1, mx2, mx3 := mustName("mx1.example.com."), mustName("mx2.example.com."), mustName("mx3.example.com.")
+	check(b.MXResource(rh(zone, dnsmessage.TypeMX), dnsmessage.MXResource{Pref: 10, MX: mx1}))
+	check(b.MXResource(rh(zone, dnsmessage.TypeMX), dnsmessage.MXResource{Pref: 20, MX: mx2}))
+	check(b.MXResource(rh(zone, dnsmessage.TypeMX), dnsmessage.MXResource{Pref: 30, MX: mx3}))
+	check(b.StartAuthorities())
+	check(b.NSResource(rh(zone, dnsmessage.TypeNS), dnsmessage.NSResource{NS: mustName("ns1.example.com.")}))
+	check(b.NSResource(rh(zone, dnsmessage.TypeNS), dnsmessage.NSResource{NS: mustName("ns2.example.com.")}))
+	check(b.StartAdditionals())
+	check(b.AResource(rh(mx1, dnsmessage.TypeA), dnsmessage.AResource{A: [4]byte{192, 0, 2, 1}}))
+	check(b.AAAAResource(rh(mx1, dnsmessage.TypeAAAA), dnsmessage.AAAAResource{AAAA: [16]byte{0x20, 0x01, 0x0d, 0xb8, 15: 1}}))
+	check(b.AResource(rh(mx2, dnsmessage.TypeA), dnsmessage.AResource{A: [4]byte{192, 0, 2, 2}}))
+	check(b.AAAAResource(rh(mx2, dnsmessage.TypeAAAA), dnsmessage.AAAAResource{AAAA: [16]byte{0x20, 0x01, 0x0d, 0xb8, 15: 2}}))
+	out, err := b.Finish()
+	check(err)
+	return out
+}
+
+func miekgV2Msg(tb testing.TB) *dnsv2.Msg {
+	m := new(dnsv2.Msg)
+	m.ID = 0xbeef
+	m.Response = true
+	m.Authoritative = true
+	m.RecursionDesired = true
+	rr := func(s string) dnsv2.RR {
+		r, err := dnsv2.New(s)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return r
+	}
+	m.Question = []dnsv2.RR{&dnsv2.MX{Hdr: dnsv2.Header{Name: "example.com.", Class: dnsv2.ClassINET}}}
+	m.Answer = []dnsv2.RR{
+		rr("example.com. 3600 IN MX 10 mx1.example.com."),
+		rr("example.com. 3600 IN MX 20 mx2.example.com."),
+		rr("example.com. 3600 IN MX 30 mx3.example.com."),
+	}
+	m.Ns = []dnsv2.RR{
+		rr("example.com. 3600 IN NS ns1.example.com."),
+		rr("example.com. 3600 IN NS ns2.example.com."),
+	}
+	m.Extra = []dnsv2.RR{
+		rr("mx1.example.com. 3600 IN A 192.0.2.1"),
+		rr("mx1.example.com. 3600 IN AAAA 2001:db8::1"),
+		rr("mx2.example.com. 3600 IN A 192.0.2.2"),
+		rr("mx2.example.com. 3600 IN AAAA 2001:db8::2"),
+	}
+	return m
+}
+
+// BenchmarkDNSParserWalk: a lazy parser walks every record and decodes
+// every record's data.
+func BenchmarkDNSParserWalk(b *testing.B) {
+	b.Run("impl=xnet", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(fixtures.DNSResponse)))
+		for b.Loop() {
+			xnetWalk(b, fixtures.DNSResponse)
+		}
+	})
+}
+
+// BenchmarkDNSUnpack: the whole message into the library's eager type.
+func BenchmarkDNSUnpack(b *testing.B) {
+	b.Run("impl=xnet", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(fixtures.DNSResponse)))
+		var m dnsmessage.Message
+		for b.Loop() {
+			if err := m.Unpack(fixtures.DNSResponse); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=miekgv1", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(fixtures.DNSResponse)))
+		var m dns.Msg
+		for b.Loop() {
+			if err := m.Unpack(fixtures.DNSResponse); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=miekgv2", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(fixtures.DNSResponse)))
+		var m dnsv2.Msg
+		for b.Loop() {
+			m.Data = fixtures.DNSResponse
+			if err := m.Unpack(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkDNSPack: the fixture's records packed with compression into a
+// reused buffer.
+func BenchmarkDNSPack(b *testing.B) {
+	b.Run("impl=xnet", func(b *testing.B) {
+		b.ReportAllocs()
+		buf := make([]byte, 0, 512)
+		for b.Loop() {
+			xnetBuild(b, buf[:0])
+		}
+	})
+	b.Run("impl=miekgv1", func(b *testing.B) {
+		b.ReportAllocs()
+		m := fixtures.MiekgResponse()
+		buf := make([]byte, 512)
+		for b.Loop() {
+			if _, err := m.PackBuffer(buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=miekgv2", func(b *testing.B) {
+		b.ReportAllocs()
+		m := miekgV2Msg(b)
+		m.Data = make([]byte, 0, 512)
+		for b.Loop() {
+			m.Data = m.Data[:0]
+			if err := m.Pack(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

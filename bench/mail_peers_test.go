@@ -1,0 +1,120 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"net/mail"
+	"testing"
+
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/relaykit/relaykit/bench/fixtures"
+)
+
+// The message benchmarks run every implementation on fixtures.Message3K,
+// named impl=<name> so benchstat -col /impl puts them side by side.
+
+// netmailHeaderAndAddresses is the net/mail baseline for the "header block
+// and the three address lists" target.
+func netmailHeaderAndAddresses(tb testing.TB) int {
+	m, err := mail.ReadMessage(bytes.NewReader(fixtures.Message3K))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n := 0
+	for _, f := range fixtures.Message3KAddressFields {
+		l, err := m.Header.AddressList(f)
+		if err != nil {
+			tb.Fatalf("%s: %v", f, err)
+		}
+		n += len(l)
+	}
+	return n
+}
+
+// addressValues returns the unfolded values of the address fields, as
+// net/mail gives them, for the address-list-only benchmark.
+func addressValues(tb testing.TB) []string {
+	m, err := mail.ReadMessage(bytes.NewReader(fixtures.Message3K))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var vs []string
+	for _, f := range fixtures.Message3KAddressFields {
+		vs = append(vs, m.Header.Get(f))
+	}
+	return vs
+}
+
+func TestMailPeersAgreeOnFixture(t *testing.T) {
+	if n := netmailHeaderAndAddresses(t); n != 8 {
+		t.Errorf("net/mail finds %d addresses in From/To/Cc, want 8", n)
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(fixtures.Message3K))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nm := 0
+	for _, v := range m.Header {
+		nm += len(v)
+	}
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(fixtures.Message3K)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nm != 20 || h.Len() != 20 {
+		t.Errorf("net/mail sees %d fields and go-message %d, want 20", nm, h.Len())
+	}
+	if n := len(fixtures.Message3K); n < 2900 || n > 3300 {
+		t.Errorf("fixture is %d bytes, want about 3 KiB", n)
+	}
+}
+
+// BenchmarkMailHeaderAndAddresses: parse the header block, then the From,
+// To and Cc address lists.
+func BenchmarkMailHeaderAndAddresses(b *testing.B) {
+	b.Run("impl=netmail", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(fixtures.Message3K)))
+		for b.Loop() {
+			netmailHeaderAndAddresses(b)
+		}
+	})
+}
+
+// BenchmarkMailHeader: parse the header block alone.
+func BenchmarkMailHeader(b *testing.B) {
+	b.Run("impl=gomessage", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(fixtures.Message3K)))
+		for b.Loop() {
+			if _, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(fixtures.Message3K))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=netmail", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(fixtures.Message3K)))
+		for b.Loop() {
+			if _, err := mail.ReadMessage(bytes.NewReader(fixtures.Message3K)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkMailAddressList: parse the unfolded From, To and Cc values.
+func BenchmarkMailAddressList(b *testing.B) {
+	vs := addressValues(b)
+	b.Run("impl=netmail", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, v := range vs {
+				if _, err := mail.ParseAddressList(v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,3 @@
+module github.com/relaykit/relaykit
+
+go 1.26
