@@ -9,6 +9,7 @@ require (
 	github.com/emersion/go-message v0.18.2
 	github.com/emersion/go-smtp v0.25.1
 	github.com/miekg/dns v1.1.73
+	github.com/relaykit/relaykit v0.0.0-00010101000000-000000000000
 	golang.org/x/net v0.62.0
 )
 
