@@ -1,0 +1,5 @@
+package postfixtest
+
+import "os"
+
+func ownPID() int { return os.Getpid() }
