@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/relaykit/relaykit/internal/postfixtest"
+)
+
+// Config is one benchmark run. The zero value measures nothing; main
+// fills it from flags.
+type Config struct {
+	Messages, Sessions, Length int
+	Targets                    []string // "postfix", "relay"
+	Modes                      []string // "queued", "delivered"
+	RelayBinary                string   // examples/relay; built if empty
+	Dir                        string   // work directory; a temporary one if empty
+	Verbose                    bool
+	Log                        io.Writer // progress when Verbose; nil: silent
+}
+
+// Result is one measurement: one target loaded in one mode.
+type Result struct {
+	Target, Mode string
+	Messages     int
+	// Accept is smtp-source's run time: every message accepted (and, in
+	// both modes, durably stored) by the end of it.
+	Accept time.Duration
+	// Done is the time until the last message was delivered (delivered
+	// mode) or is Accept (queued mode).
+	Done time.Duration
+	// CPU is the server's process-tree CPU time over Done.
+	CPU time.Duration
+}
+
+// AcceptRate is messages accepted per second.
+func (r Result) AcceptRate() float64 { return float64(r.Messages) / r.Accept.Seconds() }
+
+// DoneRate is messages queued or delivered per second.
+func (r Result) DoneRate() float64 { return float64(r.Messages) / r.Done.Seconds() }
+
+// CPUPerMsg is CPU time per message.
+func (r Result) CPUPerMsg() time.Duration { return r.CPU / time.Duration(r.Messages) }
+
+// server is one running target, ready for load.
+type server struct {
+	addr  string              // SMTP listener
+	rcpt  string              // recipient smtp-source sends to
+	pid   int                 // root of the process tree whose CPU is counted
+	count func() (int, error) // messages queued or delivered so far
+	stop  func() error
+}
+
+// target starts a fresh server for one mode in its own directory.
+type target interface {
+	start(mode, dir string) (*server, error)
+}
+
+// Run measures every target in every mode, one after the other, each on
+// a freshly started server with an empty queue.
+func Run(cfg Config) ([]Result, error) {
+	if cfg.Messages <= 0 || cfg.Sessions <= 0 || cfg.Length <= 0 {
+		return nil, errors.New("bench: -m, -s and -l must be positive")
+	}
+	source, err := findSMTPSource()
+	if err != nil {
+		return nil, err
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "relaybench"); err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		defer os.RemoveAll(dir)
+	}
+	var results []Result
+	for ti, name := range cfg.Targets {
+		var tg target
+		switch name {
+		case "postfix":
+			tg = postfixTarget{}
+		default:
+			return results, fmt.Errorf("bench: unknown target %q", name)
+		}
+		for mi, mode := range cfg.Modes {
+			if mode != "queued" && mode != "delivered" {
+				return results, fmt.Errorf("bench: unknown mode %q", mode)
+			}
+			cfg.logf("%s %s: starting", name, mode)
+			r, err := measure(cfg, source, tg, name, mode, fmt.Sprintf("%s/%d-%d", dir, ti, mi))
+			if err != nil {
+				return results, fmt.Errorf("bench: %s %s: %w", name, mode, err)
+			}
+			cfg.logf("%s %s: %.0f msg/s accepted, %.0f msg/s %s, %v CPU/msg",
+				name, mode, r.AcceptRate(), r.DoneRate(), mode, r.CPUPerMsg())
+			results = append(results, r)
+		}
+	}
+	return results, nil
+}
+
+func (cfg Config) logf(format string, args ...any) {
+	if cfg.Verbose && cfg.Log != nil {
+		fmt.Fprintf(cfg.Log, format+"\n", args...)
+	}
+}
+
+// measure starts tg, loads it with smtp-source and waits until every
+// message is queued or delivered.
+func measure(cfg Config, source string, tg target, name, mode, dir string) (Result, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Result{}, err
+	}
+	srv, err := tg.start(mode, dir)
+	if err != nil {
+		return Result{}, err
+	}
+	defer srv.stop()
+	cpu0, err := postfixtest.TreeCPU(srv.pid)
+	if err != nil {
+		return Result{}, err
+	}
+	start := time.Now()
+	cmd := exec.Command(source,
+		"-s", strconv.Itoa(cfg.Sessions),
+		"-l", strconv.Itoa(cfg.Length),
+		"-m", strconv.Itoa(cfg.Messages),
+		"-f", "load@source.test", "-t", srv.rcpt, srv.addr)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return Result{}, fmt.Errorf("smtp-source: %v\n%s", err, out.String())
+	}
+	accept := time.Since(start)
+	// Every message was accepted with a 250 reply, which both servers
+	// send only after the message is durable; in delivered mode the
+	// deliveries may still be running. The count proves nothing was lost.
+	limit := time.Duration(cfg.Messages)*10*time.Millisecond + time.Minute
+	for {
+		n, err := srv.count()
+		if err != nil {
+			return Result{}, err
+		}
+		if n >= cfg.Messages {
+			break
+		}
+		if time.Since(start) > limit {
+			return Result{}, fmt.Errorf("%d of %d messages %s after %v", n, cfg.Messages, mode, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	done := time.Since(start)
+	if mode == "queued" {
+		done = accept
+	}
+	cpu1, err := postfixtest.TreeCPU(srv.pid)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Target: name, Mode: mode, Messages: cfg.Messages, Accept: accept, Done: done, CPU: cpu1 - cpu0}, nil
+}
+
+func findSMTPSource() (string, error) {
+	for _, p := range []string{"smtp-source", "/usr/sbin/smtp-source"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path, nil
+		}
+	}
+	return "", errors.New("bench: smtp-source not installed (Debian package postfix)")
+}
+
+// Table renders results as a markdown table, with relay/postfix ratios
+// when both were measured in a mode.
+func Table(results []Result) string {
+	var b strings.Builder
+	b.WriteString("| server | mode | messages | accepted msg/s | queued or delivered msg/s | CPU/msg |\n")
+	b.WriteString("|---|---|---|---|---|---|\n")
+	byKey := make(map[string]Result)
+	for _, r := range results {
+		byKey[r.Target+"/"+r.Mode] = r
+		fmt.Fprintf(&b, "| %s | %s | %d | %.0f | %.0f | %.3f ms |\n",
+			r.Target, r.Mode, r.Messages, r.AcceptRate(), r.DoneRate(), ms(r.CPUPerMsg()))
+	}
+	for _, mode := range []string{"queued", "delivered"} {
+		p, okp := byKey["postfix/"+mode]
+		r, okr := byKey["relay/"+mode]
+		if !okp || !okr {
+			continue
+		}
+		cpu := "n/a"
+		if r.CPU > 0 {
+			cpu = fmt.Sprintf("1/%.1f", float64(p.CPUPerMsg())/float64(r.CPUPerMsg()))
+		}
+		fmt.Fprintf(&b, "| relay/postfix | %s | | %.2fx | %.2fx | %s |\n",
+			mode, r.AcceptRate()/p.AcceptRate(), r.DoneRate()/p.DoneRate(), cpu)
+	}
+	return b.String()
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
