@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/relaykit/relaykit/bench/fixtures"
+	"github.com/relaykit/relaykit/dnswire"
 )
 
 // The DNS benchmarks run every implementation on fixtures.DNSResponse.
@@ -202,6 +203,13 @@ func miekgV2Msg(tb testing.TB) *dnsv2.Msg {
 // BenchmarkDNSParserWalk: a lazy parser walks every record and decodes
 // every record's data.
 func BenchmarkDNSParserWalk(b *testing.B) {
+	b.Run("impl=relaykit", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(fixtures.DNSResponse)))
+		for b.Loop() {
+			relaykitWalk(b, fixtures.DNSResponse)
+		}
+	})
 	b.Run("impl=xnet", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(fixtures.DNSResponse)))
@@ -213,6 +221,16 @@ func BenchmarkDNSParserWalk(b *testing.B) {
 
 // BenchmarkDNSUnpack: the whole message into the library's eager type.
 func BenchmarkDNSUnpack(b *testing.B) {
+	b.Run("impl=relaykit", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(fixtures.DNSResponse)))
+		var m dnswire.Msg
+		for b.Loop() {
+			if err := m.Unpack(fixtures.DNSResponse); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("impl=xnet", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(fixtures.DNSResponse)))
@@ -249,6 +267,15 @@ func BenchmarkDNSUnpack(b *testing.B) {
 // BenchmarkDNSPack: the fixture's records packed with compression into a
 // reused buffer.
 func BenchmarkDNSPack(b *testing.B) {
+	b.Run("impl=relaykit", func(b *testing.B) {
+		b.ReportAllocs()
+		f := newRelaykitFixture(b)
+		buf := make([]byte, 0, 512)
+		var bl dnswire.Builder
+		for b.Loop() {
+			f.build(b, &bl, buf[:0])
+		}
+	})
 	b.Run("impl=xnet", func(b *testing.B) {
 		b.ReportAllocs()
 		buf := make([]byte, 0, 512)

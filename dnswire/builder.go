@@ -1,5 +1,7 @@
 package dnswire
 
+import "math/bits"
+
 // BuildOptions configures a Builder. The zero value builds an uncompressed
 // message of up to 65535 octets with no length prefix.
 type BuildOptions struct {
@@ -46,6 +48,9 @@ type Builder struct {
 	err     error
 	ncomp   int
 	comp    [maxComp]compEntry
+	// scratch for appendName, kept here so it is not zeroed per name
+	offs [128]uint8
+	hs   [128]uint32
 }
 
 // Start begins a message in buf (appending after len(buf)) with header h.
@@ -168,10 +173,9 @@ func (b *Builder) add(s Section, rr *RR) error {
 	if err := b.appendName(&rr.Name, true); err != nil {
 		return b.fail(start, ncomp, err)
 	}
-	b.msg = app16(b.msg, uint16(rr.Type))
-	b.msg = app16(b.msg, uint16(rr.Class))
-	b.msg = app32(b.msg, rr.TTL)
-	b.msg = append(b.msg, 0, 0)
+	t, c, ttl := rr.Type, rr.Class, rr.TTL
+	b.msg = append(b.msg, byte(t>>8), byte(t), byte(c>>8), byte(c),
+		byte(ttl>>24), byte(ttl>>16), byte(ttl>>8), byte(ttl), 0, 0)
 	rdStart := len(b.msg)
 	if rr.Data != nil {
 		if rr.Data.Type() != rr.Type {
@@ -292,13 +296,14 @@ func (b *Builder) Finish() ([]byte, error) {
 	return out, nil
 }
 
-// labelHash extends the hash of a name suffix by one label to its left.
+// labelHash extends the hash of a name suffix by one label (length octet
+// included) to its left. It only screens candidates, every hit is checked
+// against the message, so it looks at four octets of the label: length,
+// first, middle and last.
 func labelHash(h uint32, label []byte) uint32 {
-	h ^= 2166136261
-	for _, c := range label {
-		h = (h ^ uint32(c)) * 16777619
-	}
-	return h
+	l := len(label)
+	v := uint32(label[0]) | uint32(label[1])<<8 | uint32(label[l/2])<<16 | uint32(label[l-1])<<24
+	return (bits.RotateLeft32(h, 7) ^ v) * 0x9E3779B1
 }
 
 // appendName writes n, compressed when the Builder compresses and compress
@@ -314,9 +319,8 @@ func (b *Builder) appendName(n *Name, compress bool) error {
 		b.msg = append(b.msg, n.b[:n.n]...)
 		return nil
 	}
-	var offs [128]uint8
-	var hs [128]uint32
-	c := n.labelOffsets(&offs)
+	offs, hs := &b.offs, &b.hs
+	c := n.labelOffsets(offs)
 	var h uint32
 	for i := c - 1; i >= 0; i-- {
 		o := int(offs[i])
@@ -324,12 +328,13 @@ func (b *Builder) appendName(n *Name, compress bool) error {
 		hs[i] = h
 	}
 	match, ptr := c, 0
+	comp := b.comp[:b.ncomp]
 search:
 	for i := 0; i < c; i++ {
-		for j := 0; j < b.ncomp; j++ {
-			e := &b.comp[j]
-			if e.hash == hs[i] && b.sameSuffix(n, int(offs[i]), int(e.off)) {
-				match, ptr = i, int(e.off)
+		h := hs[i]
+		for j := range comp {
+			if comp[j].hash == h && b.sameSuffix(n, int(offs[i]), int(comp[j].off)) {
+				match, ptr = i, int(comp[j].off)
 				break search
 			}
 		}

@@ -173,10 +173,9 @@ func (p *Parser) AdditionalHeader() (RRHeader, error) { return p.rrHeader(Sectio
 
 // RRHeader reads the header of the next record of section s.
 func (p *Parser) RRHeader(s Section) (RRHeader, error) {
-	if s < SectionAnswer || s > SectionAdditional {
-		return RRHeader{}, ErrSectionOrder
-	}
-	return p.rrHeader(s)
+	var h RRHeader
+	err := p.readRRHeader(s, &h)
+	return h, err
 }
 
 func (p *Parser) rrHeader(s Section) (RRHeader, error) {
@@ -186,6 +185,9 @@ func (p *Parser) rrHeader(s Section) (RRHeader, error) {
 }
 
 func (p *Parser) readRRHeader(s Section, h *RRHeader) error {
+	if s < SectionAnswer || s > SectionAdditional {
+		return ErrSectionOrder
+	}
 	if p.sec != s || p.rdOff >= 0 {
 		if err := p.advance(s); err != nil {
 			return err
@@ -246,96 +248,56 @@ func (p *Parser) SkipRData() error {
 // A decodes the current record's data as an A record.
 func (p *Parser) A() (A, error) {
 	var r A
-	msg, off, err := p.data(TypeA)
-	if err == nil {
-		if err = r.unpack(msg, off, nil); err != nil {
-			err = p.dataErr(off, err)
-		}
-	}
+	err := p.decodeA(&r)
 	return r, err
 }
 
 // AAAA decodes the current record's data as an AAAA record.
 func (p *Parser) AAAA() (AAAA, error) {
 	var r AAAA
-	msg, off, err := p.data(TypeAAAA)
-	if err == nil {
-		if err = r.unpack(msg, off, nil); err != nil {
-			err = p.dataErr(off, err)
-		}
-	}
+	err := p.decodeAAAA(&r)
 	return r, err
 }
 
 // NS decodes the current record's data as an NS record.
 func (p *Parser) NS() (NS, error) {
 	var r NS
-	msg, off, err := p.data(TypeNS)
-	if err == nil {
-		if err = r.unpack(msg, off, nil); err != nil {
-			err = p.dataErr(off, err)
-		}
-	}
+	err := p.decodeNS(&r)
 	return r, err
 }
 
 // CNAME decodes the current record's data as a CNAME record.
 func (p *Parser) CNAME() (CNAME, error) {
 	var r CNAME
-	msg, off, err := p.data(TypeCNAME)
-	if err == nil {
-		if err = r.unpack(msg, off, nil); err != nil {
-			err = p.dataErr(off, err)
-		}
-	}
+	err := p.decodeCNAME(&r)
 	return r, err
 }
 
 // PTR decodes the current record's data as a PTR record.
 func (p *Parser) PTR() (PTR, error) {
 	var r PTR
-	msg, off, err := p.data(TypePTR)
-	if err == nil {
-		if err = r.unpack(msg, off, nil); err != nil {
-			err = p.dataErr(off, err)
-		}
-	}
+	err := p.decodePTR(&r)
 	return r, err
 }
 
 // MX decodes the current record's data as an MX record.
 func (p *Parser) MX() (MX, error) {
 	var r MX
-	msg, off, err := p.data(TypeMX)
-	if err == nil {
-		if err = r.unpack(msg, off, nil); err != nil {
-			err = p.dataErr(off, err)
-		}
-	}
+	err := p.decodeMX(&r)
 	return r, err
 }
 
 // SOA decodes the current record's data as an SOA record.
 func (p *Parser) SOA() (SOA, error) {
 	var r SOA
-	msg, off, err := p.data(TypeSOA)
-	if err == nil {
-		if err = r.unpack(msg, off, nil); err != nil {
-			err = p.dataErr(off, err)
-		}
-	}
+	err := p.decodeSOA(&r)
 	return r, err
 }
 
 // SRV decodes the current record's data as an SRV record.
 func (p *Parser) SRV() (SRV, error) {
 	var r SRV
-	msg, off, err := p.data(TypeSRV)
-	if err == nil {
-		if err = r.unpack(msg, off, nil); err != nil {
-			err = p.dataErr(off, err)
-		}
-	}
+	err := p.decodeSRV(&r)
 	return r, err
 }
 
@@ -343,12 +305,7 @@ func (p *Parser) SRV() (SRV, error) {
 // alias the message.
 func (p *Parser) TXT() (TXT, error) {
 	var r TXT
-	msg, off, err := p.data(TypeTXT)
-	if err == nil {
-		if err = r.unpack(msg, off, nil); err != nil {
-			err = p.dataErr(off, err)
-		}
-	}
+	err := p.decodeTXT(&r)
 	return r, err
 }
 
@@ -356,12 +313,7 @@ func (p *Parser) TXT() (TXT, error) {
 // alias the message.
 func (p *Parser) CAA() (CAA, error) {
 	var r CAA
-	msg, off, err := p.data(TypeCAA)
-	if err == nil {
-		if err = r.unpack(msg, off, nil); err != nil {
-			err = p.dataErr(off, err)
-		}
-	}
+	err := p.decodeCAA(&r)
 	return r, err
 }
 
@@ -426,6 +378,120 @@ func (p *Parser) Finish() error {
 	}
 	if p.off != len(p.msg) {
 		return &ParseError{Section: SectionAdditional, Index: -1, Offset: p.off, Err: ErrTrailingBytes}
+	}
+	return nil
+}
+
+// Per-type decoders, written out so that r does not escape (a call
+// through an interface would move it to the heap). The exported accessors
+// are small enough to be inlined, so r lives in the caller's frame.
+
+func (p *Parser) decodeA(r *A) error {
+	msg, off, err := p.data(TypeA)
+	if err != nil {
+		return err
+	}
+	if err := r.unpack(msg, off, nil); err != nil {
+		return p.dataErr(off, err)
+	}
+	return nil
+}
+
+func (p *Parser) decodeAAAA(r *AAAA) error {
+	msg, off, err := p.data(TypeAAAA)
+	if err != nil {
+		return err
+	}
+	if err := r.unpack(msg, off, nil); err != nil {
+		return p.dataErr(off, err)
+	}
+	return nil
+}
+
+func (p *Parser) decodeNS(r *NS) error {
+	msg, off, err := p.data(TypeNS)
+	if err != nil {
+		return err
+	}
+	if err := r.unpack(msg, off, nil); err != nil {
+		return p.dataErr(off, err)
+	}
+	return nil
+}
+
+func (p *Parser) decodeCNAME(r *CNAME) error {
+	msg, off, err := p.data(TypeCNAME)
+	if err != nil {
+		return err
+	}
+	if err := r.unpack(msg, off, nil); err != nil {
+		return p.dataErr(off, err)
+	}
+	return nil
+}
+
+func (p *Parser) decodePTR(r *PTR) error {
+	msg, off, err := p.data(TypePTR)
+	if err != nil {
+		return err
+	}
+	if err := r.unpack(msg, off, nil); err != nil {
+		return p.dataErr(off, err)
+	}
+	return nil
+}
+
+func (p *Parser) decodeMX(r *MX) error {
+	msg, off, err := p.data(TypeMX)
+	if err != nil {
+		return err
+	}
+	if err := r.unpack(msg, off, nil); err != nil {
+		return p.dataErr(off, err)
+	}
+	return nil
+}
+
+func (p *Parser) decodeSOA(r *SOA) error {
+	msg, off, err := p.data(TypeSOA)
+	if err != nil {
+		return err
+	}
+	if err := r.unpack(msg, off, nil); err != nil {
+		return p.dataErr(off, err)
+	}
+	return nil
+}
+
+func (p *Parser) decodeSRV(r *SRV) error {
+	msg, off, err := p.data(TypeSRV)
+	if err != nil {
+		return err
+	}
+	if err := r.unpack(msg, off, nil); err != nil {
+		return p.dataErr(off, err)
+	}
+	return nil
+}
+
+func (p *Parser) decodeTXT(r *TXT) error {
+	msg, off, err := p.data(TypeTXT)
+	if err != nil {
+		return err
+	}
+	if err := r.unpack(msg, off, nil); err != nil {
+		return p.dataErr(off, err)
+	}
+	return nil
+}
+
+func (p *Parser) decodeCAA(r *CAA) error {
+	msg, off, err := p.data(TypeCAA)
+	if err != nil {
+		return err
+	}
+	if err := r.unpack(msg, off, nil); err != nil {
+		return p.dataErr(off, err)
 	}
 	return nil
 }
