@@ -1,0 +1,254 @@
+package rfc5322
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+)
+
+// Default limits of a zero Parser.
+const (
+	DefaultMaxHeaderBytes = 256 << 10 // whole header block
+	DefaultMaxFields      = 1000
+	DefaultMaxFieldBytes  = 64 << 10 // one field, folding included
+)
+
+// Parser reads header blocks within limits. The zero value is ready to use
+// with the defaults above; a limit over is reported as a *ParseError
+// wrapping ErrHeaderTooLarge, ErrTooManyFields or ErrFieldTooLong before
+// the memory for it is spent.
+type Parser struct {
+	// MaxHeaderBytes caps the header block (mbox line, fields and the
+	// empty line). 0 means DefaultMaxHeaderBytes.
+	MaxHeaderBytes int
+	// MaxFields caps the number of fields. 0 means DefaultMaxFields.
+	MaxFields int
+	// MaxFieldBytes caps one field, name and folded value and line end
+	// included. 0 means DefaultMaxFieldBytes.
+	MaxFieldBytes int
+}
+
+func (p *Parser) limits() (hdr, fields, field int) {
+	hdr, fields, field = p.MaxHeaderBytes, p.MaxFields, p.MaxFieldBytes
+	if hdr <= 0 {
+		hdr = DefaultMaxHeaderBytes
+	}
+	if fields <= 0 {
+		fields = DefaultMaxFields
+	}
+	if field <= 0 {
+		field = DefaultMaxFieldBytes
+	}
+	return
+}
+
+// ParseHeader parses the header block at the start of msg with the
+// default limits. See Parser.ParseHeader.
+func ParseHeader(msg []byte) (*Header, int, error) {
+	var p Parser
+	return p.ParseHeader(msg)
+}
+
+// ParseHeader parses the header block at the start of msg and returns it
+// with the offset of the body: the byte after the empty line that ends
+// the header (RFC 5322 2.1: CRLF CRLF; LF LF is accepted and reported by
+// Header.BareLF). If there is no empty line, the whole input is header
+// and the body offset is len(msg). An mbox "From " line at the start is
+// recognised and kept apart (Header.MboxFrom).
+//
+// Nothing is copied: the fields are slices of msg, which must not be
+// modified while the Header is in use.
+func (p *Parser) ParseHeader(msg []byte) (*Header, int, error) {
+	h := new(Header)
+	n, err := p.parseInto(h, msg)
+	if err != nil {
+		return nil, 0, err
+	}
+	return h, n, nil
+}
+
+// stackFields is how many fields parseInto collects on the stack before
+// copying them into one exactly sized slice.
+const stackFields = 48
+
+func (p *Parser) parseInto(h *Header, msg []byte) (int, error) {
+	maxHdr, maxFields, maxField := p.limits()
+	var stack [stackFields]Field
+	fields := stack[:0]
+	pos := 0
+	// An mbox separator line: "From " then anything. A field named
+	// "From" is followed by optional WSP and a colon, never by WSP and
+	// then a non-colon (RFC 5322 3.6.8 with obs-optional's WSP).
+	if bytes.HasPrefix(msg, []byte("From ")) && !isObsFromField(msg) {
+		i := bytes.IndexByte(msg, '\n')
+		if i < 0 {
+			i = len(msg)
+		}
+		if i+1 > maxHdr {
+			return 0, &ParseError{What: "header", Offset: 0, Err: ErrHeaderTooLarge}
+		}
+		h.mboxFrom = trimLineEnd(msg[:min(i+1, len(msg))])
+		pos = min(i+1, len(msg))
+	}
+	for pos < len(msg) {
+		c := msg[pos]
+		// The empty line that ends the header.
+		if c == '\n' {
+			h.bareLF = true
+			pos++
+			return p.finish(h, fields, pos, maxHdr)
+		}
+		if c == '\r' && pos+1 < len(msg) && msg[pos+1] == '\n' {
+			pos += 2
+			return p.finish(h, fields, pos, maxHdr)
+		}
+		if isWSP(c) {
+			return 0, &ParseError{What: "header", Offset: pos, Msg: "continuation line without a field", Err: ErrMalformedHeader}
+		}
+		// field-name = 1*ftext, ftext = %d33-57 / %d59-126 (RFC 5322
+		// 3.6.8); obs-optional allows WSP before the colon (4.5).
+		start := pos
+		i := pos
+		for i < len(msg) && msg[i] > 32 && msg[i] < 127 && msg[i] != ':' {
+			i++
+		}
+		nameEnd := i
+		for i < len(msg) && isWSP(msg[i]) {
+			i++
+		}
+		if nameEnd == start || i >= len(msg) || msg[i] != ':' {
+			return 0, &ParseError{What: "header", Offset: start, Msg: "line is not a field", Err: ErrMalformedHeader}
+		}
+		colon := i
+		// Find the end of the field: a line end not followed by WSP.
+		end := colon + 1
+		for {
+			j := bytes.IndexByte(msg[end:], '\n')
+			if j < 0 {
+				end = len(msg)
+				break
+			}
+			end += j + 1
+			if end-start > maxField {
+				break
+			}
+			if j == 0 || msg[end-2] != '\r' {
+				h.bareLF = true
+			}
+			if end >= len(msg) || !isWSP(msg[end]) {
+				break
+			}
+		}
+		if end-start > maxField {
+			return 0, &ParseError{What: "header", Offset: start, Err: ErrFieldTooLong}
+		}
+		if end > maxHdr {
+			return 0, &ParseError{What: "header", Offset: start, Err: ErrHeaderTooLarge}
+		}
+		if len(fields) >= maxFields {
+			return 0, &ParseError{What: "header", Offset: start, Err: ErrTooManyFields}
+		}
+		fields = append(fields, Field{raw: msg[start:end:end], name: int32(nameEnd - start), colon: int32(colon - start)})
+		pos = end
+	}
+	return p.finish(h, fields, pos, maxHdr)
+}
+
+func isObsFromField(msg []byte) bool {
+	i := 4
+	for i < len(msg) && isWSP(msg[i]) {
+		i++
+	}
+	return i < len(msg) && msg[i] == ':'
+}
+
+func (p *Parser) finish(h *Header, fields []Field, pos, maxHdr int) (int, error) {
+	if pos > maxHdr {
+		return 0, &ParseError{What: "header", Offset: pos, Err: ErrHeaderTooLarge}
+	}
+	if len(fields) > 0 {
+		h.fields = make([]Field, len(fields))
+		copy(h.fields, fields)
+	}
+	return pos, nil
+}
+
+// ReadHeader reads a header block from r with the default limits. See
+// Parser.ReadHeader.
+func ReadHeader(r *bufio.Reader) (*Header, error) {
+	var p Parser
+	return p.ReadHeader(r)
+}
+
+// ReadHeader reads the header block from r, up to and including the empty
+// line that ends it (or EOF), and leaves r at the first byte of the body.
+// The bytes are copied into one buffer owned by the Header. Limits are
+// checked while reading, so an oversized header costs at most
+// MaxHeaderBytes of memory.
+func (p *Parser) ReadHeader(r *bufio.Reader) (*Header, error) {
+	maxHdr, _, _ := p.limits()
+	var buf []byte
+	atStart := true
+	for {
+		line, err := r.ReadSlice('\n')
+		if len(buf)+len(line) > maxHdr {
+			return nil, &ParseError{What: "header", Offset: len(buf), Err: ErrHeaderTooLarge}
+		}
+		empty := atStart && isEmptyLine(line)
+		buf = append(buf, line...)
+		if err == bufio.ErrBufferFull {
+			atStart = false
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if empty {
+			break
+		}
+		atStart = true
+	}
+	h, n, err := p.ParseHeader(buf)
+	if err != nil {
+		return nil, err
+	}
+	if n != len(buf) {
+		// Cannot happen: buf ends at the first empty line.
+		return nil, &ParseError{What: "header", Offset: n, Err: ErrMalformedHeader}
+	}
+	return h, nil
+}
+
+func isEmptyLine(l []byte) bool {
+	return len(l) == 1 && l[0] == '\n' || len(l) == 2 && l[0] == '\r' && l[1] == '\n'
+}
+
+// A Message is a parsed header and the unread body.
+type Message struct {
+	Header *Header
+	Body   io.Reader
+}
+
+// ReadMessage reads the header block from r with the default limits and
+// returns it with a reader for the body, which is passed through
+// untouched.
+func ReadMessage(r io.Reader) (*Message, error) {
+	var p Parser
+	return p.ReadMessage(r)
+}
+
+// ReadMessage is the Parser's ReadMessage.
+func (p *Parser) ReadMessage(r io.Reader) (*Message, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReader(r)
+	}
+	h, err := p.ReadHeader(br)
+	if err != nil {
+		return nil, err
+	}
+	return &Message{Header: h, Body: br}, nil
+}
