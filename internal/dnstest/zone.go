@@ -1,0 +1,147 @@
+package dnstest
+
+import (
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// zone is one zone's data, served authoritatively.
+type zone struct {
+	origin dnswire.Name
+	rrs    []dnswire.RR
+	soa    *dnswire.RR
+}
+
+func newZone(origin string, text string) (*zone, error) {
+	o, err := dnswire.ParseName(origin)
+	if err != nil {
+		return nil, err
+	}
+	if !o.IsAbsolute() {
+		if o, err = o.Absolute(dnswire.Root()); err != nil {
+			return nil, err
+		}
+	}
+	rrs, err := parseZone(o, text)
+	if err != nil {
+		return nil, err
+	}
+	z := &zone{origin: o, rrs: rrs}
+	for i := range rrs {
+		if rrs[i].Type == dnswire.TypeSOA && rrs[i].Name.Equal(o) {
+			z.soa = &rrs[i]
+		}
+	}
+	return z, nil
+}
+
+// at returns the records owned by n of type t (any type if t is 0).
+func (z *zone) at(n dnswire.Name, t dnswire.Type) []dnswire.RR {
+	var out []dnswire.RR
+	for _, rr := range z.rrs {
+		if rr.Name.Equal(n) && (t == 0 || rr.Type == t) {
+			out = append(out, rr)
+		}
+	}
+	return out
+}
+
+// exists reports whether n owns records or has descendants (an empty
+// non-terminal, RFC 8020).
+func (z *zone) exists(n dnswire.Name) bool {
+	for _, rr := range z.rrs {
+		if under(rr.Name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// cut returns the highest delegation point at or above qn (below the
+// apex), if any.
+func (z *zone) cut(qn dnswire.Name) (dnswire.Name, bool) {
+	apex := z.origin.NumLabels()
+	for k := apex + 1; k <= qn.NumLabels(); k++ {
+		a := ancestor(qn, k)
+		if len(z.at(a, dnswire.TypeNS)) > 0 {
+			return a, true
+		}
+	}
+	return dnswire.Name{}, false
+}
+
+func ancestor(n dnswire.Name, k int) dnswire.Name {
+	for i := n.NumLabels(); i > k; i-- {
+		p, ok := n.Parent()
+		if !ok {
+			break
+		}
+		n = p
+	}
+	return n
+}
+
+// answer fills m (a reply to a query for qn/qt) from the zone, as an
+// authoritative server does (RFC 1034 4.3.2).
+func (z *zone) answer(m *dnswire.Msg, qn dnswire.Name, qt dnswire.Type) {
+	if c, ok := z.cut(qn); ok {
+		// Referral: the child's NS RRset and glue (RFC 1034 4.3.2 3b).
+		m.Authoritative = false
+		m.Ns = append(m.Ns, z.at(c, dnswire.TypeNS)...)
+		z.glue(m)
+		return
+	}
+	m.Authoritative = true
+	cur := qn
+	for hop := 0; hop < 8; hop++ {
+		if rrs := z.at(cur, qt); len(rrs) > 0 {
+			m.Answer = append(m.Answer, rrs...)
+			if qt == dnswire.TypeNS && cur.Equal(z.origin) {
+				z.glueFor(m, rrs)
+			}
+			return
+		}
+		cn := z.at(cur, dnswire.TypeCNAME)
+		if len(cn) == 0 || qt == dnswire.TypeCNAME {
+			break
+		}
+		// RFC 1034 4.3.2 3a: the CNAME, then restart at its target if
+		// it is in this zone.
+		m.Answer = append(m.Answer, cn[0])
+		cur = cn[0].Data.(*dnswire.CNAME).Target
+		if !under(cur, z.origin) {
+			return
+		}
+		if _, ok := z.cut(cur); ok {
+			return
+		}
+	}
+	if !z.exists(cur) {
+		m.RCode = dnswire.RCodeNameError
+	}
+	if z.soa != nil {
+		m.Ns = append(m.Ns, *z.soa)
+	}
+}
+
+// glue adds the addresses of the name servers in m.Ns that the zone has.
+func (z *zone) glue(m *dnswire.Msg) { z.glueFor(m, m.Ns) }
+
+func (z *zone) glueFor(m *dnswire.Msg, nsset []dnswire.RR) {
+	for _, ns := range nsset {
+		h, ok := ns.Data.(*dnswire.NS)
+		if !ok {
+			continue
+		}
+		m.Extra = append(m.Extra, z.at(h.Host, dnswire.TypeA)...)
+		m.Extra = append(m.Extra, z.at(h.Host, dnswire.TypeAAAA)...)
+	}
+}
+
+// under reports whether n is parent or below it, ignoring case (dnswire's
+// IsSubdomainOf mishandles the root as parent).
+func under(n, parent dnswire.Name) bool {
+	if parent.IsRoot() {
+		return n.IsAbsolute()
+	}
+	return n.IsSubdomainOf(parent)
+}

@@ -1,0 +1,164 @@
+package resolver
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// errBadResponse marks a response that could not be parsed or broke the
+// protocol; the server that sent it is skipped for this question.
+var errBadResponse = errors.New("resolver: malformed upstream response")
+
+// exchange sends (qn, qt) to srv, a server for zone, and returns its
+// parsed response. It handles the per-server fallbacks itself: mixed case
+// not echoed (0x20 off for that server), FORMERR or NOTIMP to an EDNS
+// query (EDNS off for that server, RFC 6891 7), and TC (retry over TCP,
+// RFC 7766 5). Every send counts against the budgets.
+func (r *Resolver) exchange(rc *resCtx, perQ *int, srv netip.AddrPort, zone, qn dnswire.Name, qt dnswire.Type) (*dnswire.Msg, error) {
+	network := "udp"
+	for attempt := 0; attempt < 4; attempt++ {
+		if rc.sent >= r.cfg.MaxQueries || *perQ >= r.cfg.MaxQueriesPerQuestion {
+			return nil, ErrQueryBudget
+		}
+		if err := rc.ctx.Err(); err != nil {
+			return nil, err
+		}
+		now := r.now()
+		if now >= rc.deadline {
+			return nil, ErrDeadline
+		}
+		noEDNS, no0x20 := r.infra.flags(srv, now)
+		send := qn
+		use0x20 := !r.cfg.Disable0x20 && !no0x20
+		if use0x20 {
+			send = randomCase(qn)
+		}
+		edns := !noEDNS
+		query, err := r.buildQuery(send, qt, edns)
+		if err != nil {
+			return nil, err
+		}
+		timeout := r.infra.timeout(srv, now)
+		if network == "tcp" {
+			// Connection setup costs a round trip more.
+			timeout *= 2
+		}
+		if left := time.Duration(rc.deadline - now); left < timeout {
+			timeout = left
+		}
+		rc.sent++
+		*perQ++
+		raw, err := r.cfg.Transport.Exchange(rc.ctx, network, srv, query, timeout)
+		rtt := time.Duration(r.now() - now)
+		step := Step{Server: srv, Zone: zone, Question: dnswire.Question{Name: send, Type: qt, Class: dnswire.ClassINET},
+			Network: network, EDNS: edns, RTT: rtt, Depth: rc.depth}
+		var m *dnswire.Msg
+		if err == nil && !MatchResponse(query, raw) {
+			// RFC 5452 9.1; the Transport should have dropped it.
+			err = ErrMismatch
+		}
+		if err == nil {
+			m = new(dnswire.Msg)
+			if perr := m.Unpack(raw); perr != nil {
+				err = fmt.Errorf("%w: %w", errBadResponse, perr)
+				m = nil
+			}
+		}
+		step.Response, step.Err = m, err
+		if rc.trace != nil {
+			rc.trace(step)
+		}
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				r.infra.timedOut(srv, r.now())
+			}
+			return nil, err
+		}
+		r.infra.rtt(srv, rtt, r.now())
+		if use0x20 && !sameCase(m.Question[0].Name, send) {
+			// draft-vixie-dnsext-dns0x20 4: the server did not echo the
+			// case; it cannot take part in 0x20. Ask it again plainly
+			// (the fallback) rather than accept an answer whose case
+			// pattern a forger need not have guessed.
+			r.infra.setNo0x20(srv, r.now())
+			continue
+		}
+		if edns && (m.Header.RCode == dnswire.RCodeFormatError || m.Header.RCode == dnswire.RCodeNotImplemented) {
+			// RFC 6891 7: a server that does not understand EDNS
+			// answers FORMERR (or NOTIMP); retry without the OPT.
+			r.infra.setNoEDNS(srv, r.now())
+			continue
+		}
+		if m.Header.Truncated {
+			if network == "tcp" {
+				return nil, fmt.Errorf("%w: TC over TCP", errBadResponse)
+			}
+			// RFC 1035 4.2.1, RFC 7766 5: truncated, retry over TCP.
+			network = "tcp"
+			continue
+		}
+		return m, nil
+	}
+	return nil, fmt.Errorf("%w: too many fallbacks", errBadResponse)
+}
+
+// buildQuery returns a query for (n, t) with a random ID (RFC 5452 4),
+// RD clear (we iterate), and an OPT advertising our buffer size
+// (RFC 6891 6.2.5) unless edns is false.
+func (r *Resolver) buildQuery(n dnswire.Name, t dnswire.Type, edns bool) ([]byte, error) {
+	h := dnswire.Header{ID: uint16(rand.Uint32())}
+	b := dnswire.NewBuilder(make([]byte, 0, 64+n.Len()), h, dnswire.BuildOptions{})
+	b.Question(&dnswire.Question{Name: n, Type: t, Class: dnswire.ClassINET})
+	if edns {
+		b.OPT(&dnswire.EDNS{UDPSize: r.cfg.EDNSBufferSize})
+	}
+	return b.Finish()
+}
+
+// randomCase returns n with the case of each ASCII letter chosen at
+// random (draft-vixie-dnsext-dns0x20 4): an off-path forger must also
+// guess the case pattern.
+func randomCase(n dnswire.Name) dnswire.Name {
+	var buf [dnswire.MaxNameLen]byte
+	w := n.AppendWire(buf[:0])
+	bits := rand.Uint64()
+	used := 0
+	for i := 0; i < len(w); {
+		l := int(w[i])
+		for j := i + 1; j <= i+l && j < len(w); j++ {
+			c := w[j] | 0x20
+			if 'a' <= c && c <= 'z' {
+				if used == 64 {
+					bits, used = rand.Uint64(), 0
+				}
+				if bits&1 == 1 {
+					c &^= 0x20
+				}
+				bits >>= 1
+				used++
+				w[j] = c
+			}
+		}
+		if l == 0 {
+			break
+		}
+		i += l + 1
+	}
+	out, err := dnswire.NameFromWire(w)
+	if err != nil {
+		return n
+	}
+	return out
+}
+
+// sameCase reports whether a and b are the same name, byte for byte.
+func sameCase(a, b dnswire.Name) bool {
+	var ba, bb [dnswire.MaxNameLen]byte
+	return string(a.AppendWire(ba[:0])) == string(b.AppendWire(bb[:0]))
+}

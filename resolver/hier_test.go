@@ -1,0 +1,116 @@
+package resolver
+
+import (
+	"testing"
+	"time"
+
+	"github.com/relaykit/relaykit/internal/dnstest"
+)
+
+// testZones is the hierarchy most tests resolve in: two roots, one TLD
+// server for com, net and org, two servers for example.com, one for
+// example.net and example.org (whose NS is glueless from org's side).
+var testZones = map[string]string{
+	".": `
+.                     86400  SOA a.root-servers.net. hostmaster.root. 1 1800 900 604800 86400
+.                     518400 NS  a.root-servers.net.
+.                     518400 NS  b.root-servers.net.
+a.root-servers.net.   518400 A   127.0.0.2
+b.root-servers.net.   518400 A   127.0.0.3
+com.                  172800 NS  a.gtld-servers.net.
+net.                  172800 NS  a.gtld-servers.net.
+org.                  172800 NS  a.gtld-servers.net.
+a.gtld-servers.net.   172800 A   127.0.0.4
+`,
+	"com.": `
+@                 900    SOA a.gtld-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 900
+@                 172800 NS  a.gtld-servers.net.
+example.com.      172800 NS  ns1.example.com.
+example.com.      172800 NS  ns2.example.com.
+ns1.example.com.  172800 A   127.0.0.5
+ns2.example.com.  172800 A   127.0.0.6
+`,
+	"net.": `
+@                 900    SOA a.gtld-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 900
+@                 172800 NS  a.gtld-servers.net.
+a.gtld-servers.net. 172800 A 127.0.0.4
+example.net.      172800 NS  ns.example.net.
+ns.example.net.   172800 A   127.0.0.7
+`,
+	"org.": `
+@                 900    SOA a.gtld-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 900
+@                 172800 NS  a.gtld-servers.net.
+example.org.      172800 NS  ns.example.net.
+`,
+	"example.com.": `
+@        3600 SOA ns1 hostmaster 1 3600 600 86400 300
+@        3600 NS  ns1
+@        3600 NS  ns2
+ns1      3600 A   127.0.0.5
+ns2      3600 A   127.0.0.6
+www      3600 A   192.0.2.1
+multi    3600 A   192.0.2.1
+multi    3600 A   192.0.2.2
+multi    3600 A   192.0.2.3
+v6       3600 AAAA 2001:db8::1
+alias    3600 CNAME www
+alias2   3600 CNAME alias
+loop1    3600 CNAME loop2
+loop2    3600 CNAME loop1
+ext      3600 CNAME www.example.net.
+gone     3600 CNAME nothere
+@        3600 MX  10 mx1
+@        3600 MX  10 mx2
+@        3600 MX  20 mx3
+mx1      3600 A   192.0.2.11
+mx2      3600 A   192.0.2.12
+mx3      3600 A   192.0.2.13
+txt      3600 TXT "v=spf1 -all" "second"
+a.b.c.deep 3600 A 192.0.2.9
+nomail   3600 MX  0 .
+plain    3600 A   192.0.2.20
+short    5    A   192.0.2.21
+`,
+	"example.net.": `
+@        3600 SOA ns hostmaster 1 3600 600 86400 300
+@        3600 NS  ns
+ns       3600 A   127.0.0.7
+www      3600 A   192.0.2.100
+`,
+	"example.org.": `
+@        3600 SOA ns.example.net. hostmaster.example.net. 1 3600 600 86400 300
+@        3600 NS  ns.example.net.
+www      3600 A   192.0.2.200
+`,
+}
+
+var testServers = map[string][]string{
+	"127.0.0.2": {"."},
+	"127.0.0.3": {"."},
+	"127.0.0.4": {"com.", "net.", "org."},
+	"127.0.0.5": {"example.com."},
+	"127.0.0.6": {"example.com."},
+	"127.0.0.7": {"example.net.", "example.org."},
+}
+
+// newTest returns an in-process hierarchy and a resolver using it with
+// simulated time.
+func newTest(t *testing.T, cfg Config) (*dnstest.Hierarchy, *Resolver) {
+	t.Helper()
+	return newTestZones(t, testZones, testServers, cfg)
+}
+
+func newTestZones(t *testing.T, zones map[string]string, srvs map[string][]string, cfg Config) (*dnstest.Hierarchy, *Resolver) {
+	t.Helper()
+	h, err := dnstest.New(dnstest.Config{Zones: zones, Servers: srvs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RootHints = h.RootHints()
+	cfg.GluePort = h.Port()
+	cfg.Transport = h.Transport()
+	cfg.Now = h.Clock.Now
+	return h, New(cfg)
+}
+
+var _ = time.Second

@@ -1,0 +1,376 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"os"
+
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// maxMinimise caps the QNAME-minimised queries for one question, after
+// which the full name is sent (RFC 9156 3, MAX_MINIMISE_COUNT = 10).
+const maxMinimise = 10
+
+// outcome is what one name resolved to, before CNAME chasing.
+type outcome struct {
+	kind      entryKind // kindPositive, kindNXDomain, kindNoData
+	rrs       []RR      // the RRset, or the CNAME record
+	cname     bool      // rrs is a CNAME to target
+	target    dnswire.Name
+	soa       *RR // negative answers
+	fromCache bool
+	stale     bool
+}
+
+// resolveChain resolves name/t, following CNAMEs (RFC 1034 5.3.3 step 3:
+// "if the data is a CNAME ... restart the lookup with the canonical
+// name"), and builds the Result.
+func (r *Resolver) resolveChain(rc *resCtx, name dnswire.Name, t dnswire.Type) (Result, error) {
+	res := Result{FromCache: true}
+	cur := name
+	for hop := 0; ; hop++ {
+		o, err := r.resolveName(rc, cur, t)
+		if err != nil {
+			res.RCode = dnswire.RCodeServerFailure
+			res.FromCache = res.FromCache && errors.Is(err, ErrCachedFailure)
+			return res, &Error{Kind: ErrServFail, Name: name.String(), Type: t, Reason: err}
+		}
+		res.FromCache = res.FromCache && o.fromCache
+		res.Stale = res.Stale || o.stale
+		res.Answer = append(res.Answer, o.rrs...)
+		switch {
+		case o.kind == kindNXDomain:
+			res.RCode = dnswire.RCodeNameError
+			if o.soa != nil {
+				res.Authority = append(res.Authority, *o.soa)
+			}
+			return res, &Error{Kind: ErrNXDomain, Name: name.String(), Type: t}
+		case o.kind == kindNoData:
+			res.RCode = dnswire.RCodeSuccess
+			if o.soa != nil {
+				res.Authority = append(res.Authority, *o.soa)
+			}
+			return res, &Error{Kind: ErrNoData, Name: name.String(), Type: t}
+		case !o.cname:
+			res.RCode = dnswire.RCodeSuccess
+			return res, nil
+		}
+		if hop+1 >= r.cfg.MaxCNAME {
+			res.RCode = dnswire.RCodeServerFailure
+			return res, &Error{Kind: ErrServFail, Name: name.String(), Type: t, Reason: ErrCNAMEChain}
+		}
+		if o.target.Equal(name) || looped(res.Answer, o.target) {
+			res.RCode = dnswire.RCodeServerFailure
+			return res, &Error{Kind: ErrServFail, Name: name.String(), Type: t, Reason: ErrCNAMELoop}
+		}
+		cur = o.target
+	}
+}
+
+// resolveName answers name/t from the cache or by iterating, without
+// following a CNAME it finds (it returns it).
+func (r *Resolver) resolveName(rc *resCtx, name dnswire.Name, t dnswire.Type) (outcome, error) {
+	now := r.now()
+	if o, ok := r.fromCache(name, t, now, false); ok {
+		return o, nil
+	}
+	var kb [dnswire.MaxNameLen + 2]byte
+	key := appendKey(kb[:0], name, t)
+	if e := r.cache.get(key); e != nil && e.kind == kindServFail && e.expire > now {
+		return outcome{}, ErrCachedFailure
+	}
+	o, err := r.iterate(rc, name, t)
+	if err == nil {
+		return o, nil
+	}
+	if r.cfg.ServeStale {
+		if o, ok := r.fromCache(name, t, r.now(), true); ok {
+			return o, nil
+		}
+	}
+	if r.cfg.ServFailTTL > 0 && !errors.Is(err, context.Canceled) {
+		// RFC 9520 3.2: remember the failure briefly so a storm of
+		// retries does not hammer the servers.
+		now := r.now()
+		r.cache.put(&entry{key: string(key), kind: kindServFail, reason: err,
+			stored: now, expire: now + int64(r.cfg.ServFailTTL), staleUntil: now + int64(r.cfg.ServFailTTL)}, now)
+	}
+	return outcome{}, err
+}
+
+// staleTTL is the TTL of an answer served stale (RFC 8767 4: 30 s).
+const staleTTL = 30
+
+// fromCache looks name/t up: the RRset, a CNAME, or a negative entry.
+// With stale set it accepts expired entries still within MaxStale.
+func (r *Resolver) fromCache(name dnswire.Name, t dnswire.Type, now int64, stale bool) (outcome, bool) {
+	var kb [dnswire.MaxNameLen + 2]byte
+	usable := func(e *entry) bool {
+		if e == nil || e.kind == kindServFail {
+			return false
+		}
+		if stale {
+			return e.staleUntil > now
+		}
+		return e.expire > now
+	}
+	ttl := func(e *entry) uint32 {
+		if stale && e.expire <= now {
+			return staleTTL
+		}
+		return e.remaining(now)
+	}
+	if e := r.cache.get(appendKey(kb[:0], name, t)); usable(e) {
+		switch e.kind {
+		case kindPositive:
+			rrs := e.appendRecords(make([]RR, 0, len(e.data)), name, t, ttl(e))
+			return outcome{kind: kindPositive, rrs: rrs, fromCache: true, stale: stale}, true
+		case kindNoData:
+			return outcome{kind: kindNoData, soa: soaWithTTL(e.soa, ttl(e)), fromCache: true, stale: stale}, true
+		}
+	}
+	if t != dnswire.TypeCNAME {
+		if e := r.cache.get(appendKey(kb[:0], name, dnswire.TypeCNAME)); usable(e) && e.kind == kindPositive && len(e.data) > 0 {
+			if c, ok := e.data[0].(*dnswire.CNAME); ok {
+				rrs := e.appendRecords(make([]RR, 0, 1), name, dnswire.TypeCNAME, ttl(e))
+				return outcome{kind: kindPositive, rrs: rrs[:1], cname: true, target: c.Target, fromCache: true, stale: stale}, true
+			}
+		}
+	}
+	if e := r.cache.get(appendKey(kb[:0], name, 0)); usable(e) && e.kind == kindNXDomain {
+		return outcome{kind: kindNXDomain, soa: soaWithTTL(e.soa, ttl(e)), fromCache: true, stale: stale}, true
+	}
+	return outcome{}, false
+}
+
+func soaWithTTL(soa *RR, ttl uint32) *RR {
+	if soa == nil {
+		return nil
+	}
+	c := *soa
+	c.TTL = ttl
+	return &c
+}
+
+// servers is the set of name servers for a zone cut being asked.
+type servers struct {
+	zone     dnswire.Name
+	zoneKey  string
+	hosts    []dnswire.Name // NS names
+	addrs    []netip.AddrPort
+	glueless int // glueless hosts looked up so far
+	next     int // next host to consider for a glueless lookup
+}
+
+func newServers(zone dnswire.Name, hosts []dnswire.Name, addrs []netip.AddrPort) *servers {
+	return &servers{zone: zone, zoneKey: zone.Lower().String(), hosts: hosts, addrs: addrs}
+}
+
+// iterate runs the algorithm of RFC 1034 5.3.3 from the closest known
+// zone cut, with QNAME minimisation (RFC 9156, relaxed).
+func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (outcome, error) {
+	sv, err := r.closestServers(rc, qname)
+	if err != nil {
+		return outcome{}, err
+	}
+	perQ := 0
+	referrals := 0
+	minimise := !r.cfg.DisableQNAMEMinimisation
+	minLabels := sv.zone.NumLabels() + 1
+	minCount := 0
+	total := qname.NumLabels()
+	tried := make(map[netip.AddrPort]bool)
+	var lastErr error
+	for {
+		qn, qt, minimised := qname, qtype, false
+		if minimise && minLabels < total && minCount < maxMinimise {
+			// RFC 9156 2: one label more than the zone cut, type A
+			// (2.1: A rather than NS, which some servers mishandle).
+			qn, qt, minimised = ancestor(qname, minLabels), dnswire.TypeA, true
+		}
+		srv, ok := r.infra.pick(sv.addrs, tried, sv.zoneKey, r.now(), false)
+		if !ok {
+			more, gerr := r.gluelessAddrs(rc, sv)
+			if gerr != nil {
+				if isFatal(gerr) || lastErr == nil || len(sv.addrs) == 0 {
+					return outcome{}, gerr
+				}
+				return outcome{}, lastErr
+			}
+			sv.addrs = append(sv.addrs, more...)
+			continue
+		}
+		tried[srv] = true
+		m, err := r.exchange(rc, &perQ, srv, sv.zone, qn, qt)
+		if err != nil {
+			if isFatal(err) {
+				return outcome{}, err
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				err = ErrNoReachable
+			} else if !errors.Is(err, errBadResponse) {
+				err = ErrNoReachable
+			} else {
+				err = ErrUpstreamServFail
+			}
+			if lastErr == nil || lastErr == ErrNoReachable {
+				lastErr = err
+			}
+			continue
+		}
+		s := scrub(m, sv.zone, qn, qt)
+		kind := classify(m, s, sv.zone)
+		switch kind {
+		case respFail:
+			if m.Header.RCode == dnswire.RCodeRefused {
+				// A server that refuses a zone it is listed for is lame.
+				r.infra.setLame(srv, sv.zoneKey, r.now())
+			}
+			lastErr = ErrUpstreamServFail
+			continue
+		case respLame:
+			r.infra.setLame(srv, sv.zoneKey, r.now())
+			lastErr = ErrReferralLoop
+			continue
+		case respReferral:
+			referrals++
+			if referrals > r.cfg.MaxReferrals {
+				return outcome{}, ErrReferralDepth
+			}
+			r.storeSection(s.authority, rankAuthorityNonAuth)
+			r.storeSection(s.additional, rankAdditional)
+			hosts := s.nsHosts()
+			addrs := r.glueFrom(s.additional, hosts)
+			addrs = append(addrs, r.cachedAddrs(hosts, addrs)...)
+			sv = newServers(s.nsOwner, hosts, addrs)
+			tried = make(map[netip.AddrPort]bool)
+			minLabels = sv.zone.NumLabels() + 1
+			lastErr = nil
+			continue
+		}
+		aa := m.Header.Authoritative
+		r.storeResponse(s, aa)
+		if minimised {
+			// A minimised query that did not refer us onwards.
+			if kind == respAnswer || kind == respNoData {
+				// The name exists and there is no zone cut at it:
+				// add a label (RFC 9156 3).
+				minLabels++
+				minCount++
+			} else {
+				// NXDOMAIN or a CNAME for an ancestor: relaxed mode
+				// (RFC 9156 2.3, 4) asks the full name instead, in
+				// case the server mishandles empty non-terminals.
+				minimise = false
+			}
+			tried = make(map[netip.AddrPort]bool)
+			continue
+		}
+		return r.outcomeFrom(m, s, kind, qname, qtype), nil
+	}
+}
+
+// isFatal reports errors that end the whole resolution at once.
+func isFatal(err error) bool {
+	return errors.Is(err, ErrQueryBudget) || errors.Is(err, ErrDeadline) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// ancestor returns the ancestor of n with k labels.
+func ancestor(n dnswire.Name, k int) dnswire.Name {
+	for i := n.NumLabels(); i > k; i-- {
+		p, ok := n.Parent()
+		if !ok {
+			break
+		}
+		n = p
+	}
+	return n
+}
+
+type respKind uint8
+
+const (
+	respAnswer respKind = iota + 1
+	respCNAME
+	respNXDomain
+	respNoData
+	respReferral
+	respLame
+	respFail
+)
+
+// classify sorts a scrubbed response (after Unbound's response types).
+func classify(m *dnswire.Msg, s *scrubbed, zone dnswire.Name) respKind {
+	h := &m.Header
+	switch h.RCode {
+	case dnswire.RCodeSuccess:
+	case dnswire.RCodeNameError:
+		if s.cname {
+			return respCNAME
+		}
+		return respNXDomain
+	default:
+		return respFail
+	}
+	if len(s.answer) > 0 {
+		// RFC 1034 4.3.1: a recursive server listed as authoritative
+		// answers with RA set and AA clear: lame (Unbound's
+		// "recursion lame").
+		if !h.Authoritative && h.RecursionAvailable {
+			return respLame
+		}
+		if s.cname {
+			return respCNAME
+		}
+		return respAnswer
+	}
+	if s.hasNS && !s.nsOwner.Equal(zone) && s.soa == nil {
+		// A referral: NS for a zone strictly below the one asked (the
+		// scrub kept only NS at or above the name and within zone).
+		return respReferral
+	}
+	if s.soa != nil || h.Authoritative {
+		return respNoData
+	}
+	// Neither an answer, nor a referral downwards, nor an authoritative
+	// negative answer: an upward or sideways referral, or an empty
+	// non-authoritative response. The server is lame for zone.
+	return respLame
+}
+
+// outcomeFrom builds the outcome for the full question from a response.
+func (r *Resolver) outcomeFrom(m *dnswire.Msg, s *scrubbed, kind respKind, qname dnswire.Name, qtype dnswire.Type) outcome {
+	switch kind {
+	case respAnswer:
+		var rrs []RR
+		for _, rr := range s.answer {
+			if rr.Name.Equal(qname) && rr.Type != dnswire.TypeCNAME {
+				rr.TTL = r.clampTTL(minTTL(s.answer, qname, rr.Type))
+				rrs = append(rrs, rr)
+			}
+		}
+		return outcome{kind: kindPositive, rrs: rrs}
+	case respCNAME:
+		for _, rr := range s.answer {
+			if rr.Name.Equal(qname) && rr.Type == dnswire.TypeCNAME {
+				rr.TTL = r.clampTTL(rr.TTL)
+				return outcome{kind: kindPositive, rrs: []RR{rr}, cname: true, target: rr.Data.(*dnswire.CNAME).Target}
+			}
+		}
+	case respNXDomain:
+		return outcome{kind: kindNXDomain, soa: r.negSOA(s.soa)}
+	}
+	return outcome{kind: kindNoData, soa: r.negSOA(s.soa)}
+}
+
+func (r *Resolver) negSOA(soa *RR) *RR {
+	if soa == nil {
+		return nil
+	}
+	c := *soa
+	c.TTL = r.negTTL(soa)
+	return &c
+}

@@ -1,0 +1,155 @@
+package resolver
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// RR is a resource record (dnswire's type).
+type RR = dnswire.RR
+
+// Resolver is a caching iterative resolver. It is safe for concurrent use;
+// create it with New.
+type Resolver struct {
+	cfg    Config
+	cache  *cache
+	infra  *infra
+	flight flight
+
+	primeMu sync.Mutex
+	primed  int64 // unix ns until which the primed root NS set is fresh
+}
+
+// New returns a Resolver with cfg's zero fields set to their defaults.
+func New(cfg Config) *Resolver {
+	c := cfg.withDefaults()
+	return &Resolver{
+		cfg:   c,
+		cache: newCache(c.CacheBytes),
+		infra: newInfra(c.DeadTime, c.LameTime),
+	}
+}
+
+// Result is the outcome of a resolution.
+type Result struct {
+	// Answer is the answer section: the CNAME chain from the name asked
+	// (if any), then the RRset asked for. TTLs are what is left of them.
+	Answer []RR
+	// Authority holds the SOA record of a negative answer (RFC 2308 3),
+	// with its TTL decremented; empty otherwise.
+	Authority []RR
+	// RCode is NOERROR (also for NODATA), NXDOMAIN or SERVFAIL.
+	RCode dnswire.RCode
+	// FromCache reports that no upstream query was needed.
+	FromCache bool
+	// Stale reports an expired answer served under RFC 8767.
+	Stale bool
+}
+
+// Resolve resolves name (absolute) and type t in class IN. On success it
+// returns the answer with a nil error. Otherwise the error is an *Error:
+// errors.Is(err, ErrNXDomain) and errors.Is(err, ErrNoData) describe
+// negative answers, for which Result is filled in too (RCode, CNAME chain
+// and SOA), and errors.Is(err, ErrServFail) a failure whose Reason says
+// why. A cache hit for a plain RRset allocates only the answer slice.
+func (r *Resolver) Resolve(ctx context.Context, name dnswire.Name, t dnswire.Type) (Result, error) {
+	return r.resolve(ctx, name, t, nil)
+}
+
+// ResolveTrace is Resolve that reports every upstream exchange (and
+// every cache hit that stands in for one) to fn as it happens, for a
+// dig-like +trace. fn is called from the resolving goroutine. A traced
+// resolution never shares an in-flight resolution with other callers.
+func (r *Resolver) ResolveTrace(ctx context.Context, name dnswire.Name, t dnswire.Type, fn func(Step)) (Result, error) {
+	return r.resolve(ctx, name, t, fn)
+}
+
+func (r *Resolver) now() int64 { return r.cfg.Now().UnixNano() }
+
+func (r *Resolver) resolve(ctx context.Context, name dnswire.Name, t dnswire.Type, trace func(Step)) (Result, error) {
+	if !name.IsAbsolute() {
+		return Result{RCode: dnswire.RCodeServerFailure}, &Error{Kind: ErrServFail, Name: name.String(), Type: t, Reason: ErrBadName}
+	}
+	// Fast path: a plain cached RRset, no CNAME, no allocation beyond the
+	// answer slice.
+	var kb [dnswire.MaxNameLen + 2]byte
+	key := appendKey(kb[:0], name, t)
+	now := r.now()
+	if e := r.cache.get(key); e != nil && e.kind == kindPositive && e.expire > now {
+		return Result{Answer: e.records(name, t, now), RCode: dnswire.RCodeSuccess, FromCache: true}, nil
+	}
+	if trace != nil {
+		rc := r.newResCtx(ctx, trace)
+		return r.resolveChain(rc, name, t)
+	}
+	res, err, shared := r.flight.do(ctx, string(key), func() (Result, error) {
+		// The shared resolution must not die with the first caller's
+		// context: it runs under a context that only ends with the
+		// overall deadline.
+		rc := r.newResCtx(context.WithoutCancel(ctx), nil)
+		return r.resolveChain(rc, name, t)
+	})
+	if shared {
+		res.Answer = append([]RR(nil), res.Answer...)
+		res.Authority = append([]RR(nil), res.Authority...)
+	}
+	return res, err
+}
+
+// resCtx is the state of one top-level resolution, shared with the
+// dependent lookups it starts (glueless name server addresses).
+type resCtx struct {
+	ctx      context.Context
+	deadline int64
+	sent     int // upstream sends, all lookups together
+	depth    int // dependent lookup nesting
+	trace    func(Step)
+	// pending holds the names whose addresses are being looked up in
+	// this resolution, to break dependency cycles.
+	pending []dnswire.Name
+}
+
+func (r *Resolver) newResCtx(ctx context.Context, trace func(Step)) *resCtx {
+	return &resCtx{ctx: ctx, deadline: r.now() + int64(r.cfg.Timeout), trace: trace}
+}
+
+// appendKey appends the cache key for (n, t): n's wire form in lower case
+// and t, big-endian.
+func appendKey(dst []byte, n dnswire.Name, t dnswire.Type) []byte {
+	start := len(dst)
+	dst = n.AppendWire(dst)
+	for i := start; i < len(dst); i++ {
+		if c := dst[i]; 'A' <= c && c <= 'Z' {
+			dst[i] = c + 'a' - 'A'
+		}
+	}
+	return append(dst, byte(t>>8), byte(t))
+}
+
+// records returns a positive entry's RRset as records owned by owner,
+// with the remaining TTL: one allocation.
+func (e *entry) records(owner dnswire.Name, t dnswire.Type, now int64) []RR {
+	return e.appendRecords(make([]RR, 0, len(e.data)), owner, t, e.remaining(now))
+}
+
+func (e *entry) appendRecords(dst []RR, owner dnswire.Name, t dnswire.Type, ttl uint32) []RR {
+	for _, d := range e.data {
+		dst = append(dst, RR{RRHeader: dnswire.RRHeader{Name: owner, Type: t, Class: dnswire.ClassINET, TTL: ttl}, Data: d})
+	}
+	return dst
+}
+
+// Flush empties the cache.
+func (r *Resolver) Flush() { r.cache.flush() }
+
+// CacheStats reports how many entries the cache holds and about how many
+// bytes they take.
+func (r *Resolver) CacheStats() (entries, bytes int) { return r.cache.stats() }
+
+// gluePort returns addr at the configured glue port.
+func (r *Resolver) glueAddr(a netip.Addr) netip.AddrPort {
+	return netip.AddrPortFrom(a, r.cfg.GluePort)
+}

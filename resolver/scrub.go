@@ -1,0 +1,179 @@
+package resolver
+
+import (
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// maxChainInMsg bounds the CNAME hops followed inside one response.
+const maxChainInMsg = 16
+
+// scrubbed is a response with everything the resolver will not trust
+// removed (after Unbound's iter_scrub.c):
+//   - answer: only the records for the name asked (of the type asked) or
+//     the CNAME chain starting there, each owned by a name in the
+//     bailiwick (the zone the server was asked as a server of);
+//   - authority: only NS and SOA records owned by the bailiwick or below
+//     it and at or above the last name of the chain;
+//   - additional: only A and AAAA records for the name servers named by
+//     the kept NS records, and only within the bailiwick (in-bailiwick
+//     glue, RFC 2181 5.4.1's "additional data" rank at best).
+//
+// Every record must be of class IN.
+type scrubbed struct {
+	answer, authority, additional []RR
+	// last is the last name of the answer's CNAME chain (qn if none);
+	// data reports that the answer holds records of the type asked at
+	// last; cname that qn starts a chain.
+	last  dnswire.Name
+	data  bool
+	cname bool
+	// nsOwner is the owner of the kept NS records, if any.
+	nsOwner dnswire.Name
+	hasNS   bool
+	soa     *RR
+	loop    bool // the chain loops back on itself
+	qtype   dnswire.Type
+	rcode   dnswire.RCode
+}
+
+func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
+	s := &scrubbed{last: qn, qtype: qt, rcode: m.Header.RCode}
+	cur := qn
+	for hop := 0; hop <= maxChainInMsg; hop++ {
+		var next dnswire.Name
+		found, alias := false, false
+		for i := range m.Answer {
+			rr := &m.Answer[i]
+			if rr.Class != dnswire.ClassINET || !rr.Name.Equal(cur) || !under(rr.Name, zone) {
+				continue
+			}
+			switch {
+			case rr.Type == qt || (qt == dnswire.TypeANY && rr.Type != dnswire.TypeCNAME):
+				if rr.Data != nil {
+					s.answer = append(s.answer, *rr)
+					found = true
+				}
+			case rr.Type == dnswire.TypeCNAME && !alias:
+				// RFC 2181 10.1: one CNAME per name; the first wins.
+				if c, ok := rr.Data.(*dnswire.CNAME); ok {
+					s.answer = append(s.answer, *rr)
+					next, alias = c.Target, true
+				}
+			}
+		}
+		s.last = cur
+		if found {
+			s.data = true
+			// Data and a CNAME at one name cannot both be right
+			// (RFC 1034 3.6.2); keep the data.
+			if alias {
+				s.answer = dropType(s.answer, cur, dnswire.TypeCNAME)
+			}
+			break
+		}
+		if !alias {
+			break
+		}
+		if hop == 0 {
+			s.cname = true
+		}
+		if looped(s.answer, next) {
+			s.loop = true
+			break
+		}
+		cur = next
+	}
+
+	// Authority: NS and SOA at or above the last name, within bailiwick.
+	for i := range m.Ns {
+		rr := &m.Ns[i]
+		if rr.Class != dnswire.ClassINET || !under(rr.Name, zone) || !under(s.last, rr.Name) {
+			continue
+		}
+		switch rr.Data.(type) {
+		case *dnswire.NS:
+			if rr.Type != dnswire.TypeNS {
+				continue
+			}
+			if s.hasNS && !rr.Name.Equal(s.nsOwner) {
+				// Keep only the deepest NS owner.
+				if !under(rr.Name, s.nsOwner) {
+					continue
+				}
+				s.authority = dropType(s.authority, s.nsOwner, dnswire.TypeNS)
+			}
+			s.nsOwner, s.hasNS = rr.Name, true
+			s.authority = append(s.authority, *rr)
+		case *dnswire.SOA:
+			if rr.Type != dnswire.TypeSOA || s.soa != nil {
+				continue
+			}
+			s.authority = append(s.authority, *rr)
+			c := *rr
+			s.soa = &c
+		}
+	}
+	// Additional: in-bailiwick addresses of the kept name servers.
+	for i := range m.Extra {
+		rr := &m.Extra[i]
+		if rr.Class != dnswire.ClassINET || (rr.Type != dnswire.TypeA && rr.Type != dnswire.TypeAAAA) {
+			continue
+		}
+		if rr.Data == nil || !under(rr.Name, zone) || !s.isNSHost(rr.Name) {
+			continue
+		}
+		s.additional = append(s.additional, *rr)
+	}
+	return s
+}
+
+func (s *scrubbed) isNSHost(n dnswire.Name) bool {
+	for i := range s.authority {
+		if ns, ok := s.authority[i].Data.(*dnswire.NS); ok && ns.Host.Equal(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// nsHosts returns the name server names of the kept NS records.
+func (s *scrubbed) nsHosts() []dnswire.Name {
+	var out []dnswire.Name
+	for i := range s.authority {
+		if ns, ok := s.authority[i].Data.(*dnswire.NS); ok {
+			out = append(out, ns.Host)
+		}
+	}
+	return out
+}
+
+func dropType(rrs []RR, owner dnswire.Name, t dnswire.Type) []RR {
+	out := rrs[:0]
+	for _, rr := range rrs {
+		if rr.Type == t && rr.Name.Equal(owner) {
+			continue
+		}
+		out = append(out, rr)
+	}
+	return out
+}
+
+// looped reports whether name already owns a record in the chain.
+func looped(chain []RR, name dnswire.Name) bool {
+	for i := range chain {
+		if chain[i].Name.Equal(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// under reports whether n is parent or below it, ignoring case. (It
+// stands in for dnswire's Name.IsSubdomainOf, which mishandles the root
+// as parent; see /work/notes/resolver-needs-from-dnswire.md.)
+func under(n, parent dnswire.Name) bool {
+	if parent.IsRoot() {
+		return n.IsAbsolute()
+	}
+	return n.IsSubdomainOf(parent)
+}

@@ -1,0 +1,402 @@
+package resolver
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// clampTTL applies RFC 2181 8 (a TTL with the top bit set means zero) and
+// Config.MinTTL/MaxTTL.
+func (r *Resolver) clampTTL(ttl uint32) uint32 {
+	if ttl&0x80000000 != 0 {
+		ttl = 0
+	}
+	d := time.Duration(ttl) * time.Second
+	d = min(max(d, r.cfg.MinTTL), r.cfg.MaxTTL)
+	return uint32(d / time.Second)
+}
+
+// negTTL is the TTL of a negative answer: RFC 2308 5, the minimum of the
+// SOA record's TTL and its MINIMUM field, capped by MaxNegativeTTL.
+func (r *Resolver) negTTL(soa *RR) uint32 {
+	ttl := soa.TTL
+	if s, ok := soa.Data.(*dnswire.SOA); ok && s.Minimum < ttl {
+		ttl = s.Minimum
+	}
+	if ttl&0x80000000 != 0 {
+		ttl = 0
+	}
+	if d := time.Duration(ttl) * time.Second; d > r.cfg.MaxNegativeTTL {
+		ttl = uint32(r.cfg.MaxNegativeTTL / time.Second)
+	}
+	return ttl
+}
+
+// minTTL returns the smallest TTL among the records of rrs owned by
+// owner of type t: RFC 2181 5.2 says an RRset has one TTL; a server that
+// sends several is treated as if it sent the smallest.
+func minTTL(rrs []RR, owner dnswire.Name, t dnswire.Type) uint32 {
+	m := ^uint32(0)
+	for i := range rrs {
+		if rrs[i].Type == t && rrs[i].Name.Equal(owner) && rrs[i].TTL < m {
+			m = rrs[i].TTL
+		}
+	}
+	return m
+}
+
+// storeSection caches every RRset in rrs at rank rk.
+func (r *Resolver) storeSection(rrs []RR, rk rank) {
+	now := r.now()
+	done := make([]bool, len(rrs))
+	var kb [dnswire.MaxNameLen + 2]byte
+	for i := range rrs {
+		if done[i] {
+			continue
+		}
+		owner, t := rrs[i].Name, rrs[i].Type
+		var data []dnswire.RData
+		ttl := ^uint32(0)
+	set:
+		for j := i; j < len(rrs); j++ {
+			if done[j] || rrs[j].Type != t || !rrs[j].Name.Equal(owner) {
+				continue
+			}
+			done[j] = true
+			for _, d := range data { // RFC 2181 5: duplicates are one
+				if d.String() == rrs[j].Data.String() {
+					continue set
+				}
+			}
+			data = append(data, cloneRData(rrs[j].Data))
+			ttl = min(ttl, rrs[j].TTL)
+		}
+		ttl = r.clampTTL(ttl)
+		if ttl == 0 {
+			continue
+		}
+		exp := now + int64(ttl)*int64(time.Second)
+		r.cache.put(&entry{
+			key: string(appendKey(kb[:0], owner, t)), kind: kindPositive, rank: rk, data: data,
+			ttl: ttl, stored: now, expire: exp, staleUntil: r.staleUntil(exp),
+		}, now)
+	}
+}
+
+func (r *Resolver) staleUntil(exp int64) int64 {
+	if r.cfg.ServeStale {
+		return exp + int64(r.cfg.MaxStale)
+	}
+	return exp
+}
+
+// storeResponse caches an answer, authoritative or not, with its ranks
+// (RFC 2181 5.4.1), and negative answers (RFC 2308 5).
+func (r *Resolver) storeResponse(s *scrubbed, aa bool) {
+	ans, auth := rankAnswerNonAuth, rankAuthorityNonAuth
+	if aa {
+		ans, auth = rankAnswerAuth, rankAuthorityAuth
+	}
+	r.storeSection(s.answer, ans)
+	var ns []RR
+	for _, rr := range s.authority {
+		if rr.Type == dnswire.TypeNS {
+			ns = append(ns, rr)
+		}
+	}
+	r.storeSection(ns, auth)
+	r.storeSection(s.additional, rankAdditional)
+	if s.data || s.soa == nil || s.loop {
+		// RFC 2308 5: a negative answer without SOA is not cached.
+		return
+	}
+	now := r.now()
+	ttl := r.negTTL(s.soa)
+	if ttl == 0 {
+		return
+	}
+	kind, t := kindNoData, s.qtype
+	if s.rcode == dnswire.RCodeNameError {
+		kind, t = kindNXDomain, 0 // RFC 2308 5: NXDOMAIN covers every type
+	}
+	exp := now + int64(ttl)*int64(time.Second)
+	var kb [dnswire.MaxNameLen + 2]byte
+	soa := *s.soa
+	r.cache.put(&entry{
+		key: string(appendKey(kb[:0], s.last, t)), kind: kind, rank: ans, soa: &soa,
+		ttl: ttl, stored: now, expire: exp, staleUntil: r.staleUntil(exp),
+	}, now)
+}
+
+// glueFrom returns the addresses in additional for hosts, at GluePort.
+func (r *Resolver) glueFrom(additional []RR, hosts []dnswire.Name) []netip.AddrPort {
+	var out []netip.AddrPort
+	for _, rr := range additional {
+		if a, ok := r.addrOf(rr.Data); ok {
+			out = appendUnique(out, r.glueAddr(a))
+		}
+	}
+	return out
+}
+
+func (r *Resolver) addrOf(d dnswire.RData) (netip.Addr, bool) {
+	switch v := d.(type) {
+	case *dnswire.A:
+		return v.Addr, v.Addr.IsValid()
+	case *dnswire.AAAA:
+		return v.Addr, r.cfg.IPv6 && v.Addr.IsValid()
+	}
+	return netip.Addr{}, false
+}
+
+func appendUnique(s []netip.AddrPort, a netip.AddrPort) []netip.AddrPort {
+	for _, x := range s {
+		if x == a {
+			return s
+		}
+	}
+	return append(s, a)
+}
+
+// cachedAddrs returns the cached addresses of hosts not already in have.
+func (r *Resolver) cachedAddrs(hosts []dnswire.Name, have []netip.AddrPort) []netip.AddrPort {
+	now := r.now()
+	var out []netip.AddrPort
+	var kb [dnswire.MaxNameLen + 2]byte
+	for _, h := range hosts {
+		for _, t := range [2]dnswire.Type{dnswire.TypeA, dnswire.TypeAAAA} {
+			if t == dnswire.TypeAAAA && !r.cfg.IPv6 {
+				continue
+			}
+			e := r.cache.get(appendKey(kb[:0], h, t))
+			if e == nil || e.kind != kindPositive || e.expire <= now {
+				continue
+			}
+			for _, d := range e.data {
+				if a, ok := r.addrOf(d); ok {
+					ap := r.glueAddr(a)
+					if !contains(have, ap) {
+						out = appendUnique(out, ap)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func contains(s []netip.AddrPort, a netip.AddrPort) bool {
+	for _, x := range s {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// closestServers finds the deepest cached zone cut above qname with its
+// name servers (RFC 1034 5.3.3 step 2), or the root.
+func (r *Resolver) closestServers(rc *resCtx, qname dnswire.Name) (*servers, error) {
+	now := r.now()
+	var kb [dnswire.MaxNameLen + 2]byte
+	for n := qname; ; {
+		if e := r.cache.get(appendKey(kb[:0], n, dnswire.TypeNS)); e != nil && e.kind == kindPositive && e.expire > now {
+			var hosts []dnswire.Name
+			for _, d := range e.data {
+				if ns, ok := d.(*dnswire.NS); ok {
+					hosts = append(hosts, ns.Host)
+				}
+			}
+			addrs := r.cachedAddrs(hosts, nil)
+			if len(addrs) > 0 || !n.IsRoot() {
+				return newServers(n, hosts, addrs), nil
+			}
+		}
+		p, ok := n.Parent()
+		if !ok {
+			break
+		}
+		n = p
+	}
+	return r.rootServers(rc)
+}
+
+// rootServers primes the root NS set (RFC 8109) if it is not cached and
+// returns the root's servers; if priming fails, the hints.
+func (r *Resolver) rootServers(rc *resCtx) (*servers, error) {
+	root := dnswire.Root()
+	r.primeMu.Lock()
+	defer r.primeMu.Unlock()
+	now := r.now()
+	var kb [dnswire.MaxNameLen + 2]byte
+	if e := r.cache.get(appendKey(kb[:0], root, dnswire.TypeNS)); e != nil && e.kind == kindPositive && e.expire > now {
+		var hosts []dnswire.Name
+		for _, d := range e.data {
+			if ns, ok := d.(*dnswire.NS); ok {
+				hosts = append(hosts, ns.Host)
+			}
+		}
+		if addrs := r.cachedAddrs(hosts, nil); len(addrs) > 0 {
+			return newServers(root, hosts, addrs), nil
+		}
+	}
+	hints := newServers(root, nil, append([]netip.AddrPort(nil), r.cfg.RootHints...))
+	if now < r.primed {
+		return hints, nil // priming failed recently
+	}
+	// RFC 8109 3: ask a root hint for ". NS" (with EDNS); the answer's
+	// NS RRset and the addresses in the additional section replace the
+	// hints.
+	r.primed = now + int64(time.Minute)
+	perQ := 0
+	tried := make(map[netip.AddrPort]bool)
+	for range 3 {
+		srv, ok := r.infra.pick(hints.addrs, tried, hints.zoneKey, r.now(), false)
+		if !ok {
+			break
+		}
+		tried[srv] = true
+		m, err := r.exchange(rc, &perQ, srv, root, root, dnswire.TypeNS)
+		if err != nil {
+			if isFatal(err) {
+				return nil, err
+			}
+			continue
+		}
+		s := scrubPriming(m)
+		if len(s.answer) == 0 {
+			continue
+		}
+		r.storeSection(s.answer, rankAnswerAuth)
+		r.storeSection(s.additional, rankAdditional)
+		var hosts []dnswire.Name
+		for _, rr := range s.answer {
+			hosts = append(hosts, rr.Data.(*dnswire.NS).Host)
+		}
+		addrs := r.glueFrom(s.additional, hosts)
+		if len(addrs) == 0 {
+			continue
+		}
+		return newServers(root, hosts, addrs), nil
+	}
+	return hints, nil
+}
+
+// scrubPriming keeps a priming response's root NS records and the
+// addresses of those name servers (RFC 8109 3.3).
+func scrubPriming(m *dnswire.Msg) *scrubbed {
+	s := &scrubbed{}
+	if m.Header.RCode != dnswire.RCodeSuccess {
+		return s
+	}
+	for _, rr := range m.Answer {
+		if _, ok := rr.Data.(*dnswire.NS); ok && rr.Type == dnswire.TypeNS && rr.Name.IsRoot() && rr.Class == dnswire.ClassINET {
+			s.answer = append(s.answer, rr)
+		}
+	}
+	s.authority = s.answer
+	for _, rr := range m.Extra {
+		if (rr.Type == dnswire.TypeA || rr.Type == dnswire.TypeAAAA) && rr.Class == dnswire.ClassINET && rr.Data != nil && s.isNSHost(rr.Name) {
+			s.additional = append(s.additional, rr)
+		}
+	}
+	s.authority = nil
+	return s
+}
+
+// gluelessAddrs looks up the address of one more name server of sv whose
+// address is unknown (RFC 1034 5.3.3 step 2: "start parallel resolver
+// processes for the name server names"), at most MaxGlueless per zone cut
+// and never a name whose lookup is already in progress (a cycle) or that
+// lies inside the zone itself (it would need the zone's own servers).
+func (r *Resolver) gluelessAddrs(rc *resCtx, sv *servers) ([]netip.AddrPort, error) {
+	var lastErr error = ErrNoReachable
+	for sv.next < len(sv.hosts) {
+		h := sv.hosts[sv.next]
+		sv.next++
+		if under(h, sv.zone) || r.pendingLookup(rc, h) {
+			continue
+		}
+		if sv.glueless >= r.cfg.MaxGlueless || rc.depth >= r.cfg.MaxDependencyDepth {
+			return nil, ErrGlueless
+		}
+		sv.glueless++
+		rc.depth++
+		rc.pending = append(rc.pending, h)
+		res, err := r.resolveChain(rc, h, dnswire.TypeA)
+		rc.pending = rc.pending[:len(rc.pending)-1]
+		rc.depth--
+		if err != nil {
+			if isFatal(err) {
+				return nil, err
+			}
+			lastErr = err
+			continue
+		}
+		var out []netip.AddrPort
+		for _, rr := range res.Answer {
+			if a, ok := r.addrOf(rr.Data); ok {
+				out = appendUnique(out, r.glueAddr(a))
+			}
+		}
+		if len(out) > 0 {
+			return out, nil
+		}
+	}
+	return nil, lastErr
+}
+
+func (r *Resolver) pendingLookup(rc *resCtx, h dnswire.Name) bool {
+	for _, p := range rc.pending {
+		if p.Equal(h) {
+			return true
+		}
+	}
+	return false
+}
+
+// cloneRData copies d so the cache does not keep a whole response's
+// storage alive through one record's data.
+func cloneRData(d dnswire.RData) dnswire.RData {
+	switch v := d.(type) {
+	case *dnswire.A:
+		c := *v
+		return &c
+	case *dnswire.AAAA:
+		c := *v
+		return &c
+	case *dnswire.NS:
+		c := *v
+		return &c
+	case *dnswire.CNAME:
+		c := *v
+		return &c
+	case *dnswire.PTR:
+		c := *v
+		return &c
+	case *dnswire.MX:
+		c := *v
+		return &c
+	case *dnswire.SOA:
+		c := *v
+		return &c
+	case *dnswire.SRV:
+		c := *v
+		return &c
+	case *dnswire.TXT:
+		c := dnswire.TXT{Strings: make([][]byte, len(v.Strings))}
+		for i, s := range v.Strings {
+			c.Strings[i] = append([]byte(nil), s...)
+		}
+		return &c
+	case *dnswire.CAA:
+		c := dnswire.CAA{Flags: v.Flags, Tag: append([]byte(nil), v.Tag...), Value: append([]byte(nil), v.Value...)}
+		return &c
+	case *dnswire.Unknown:
+		c := dnswire.Unknown{T: v.T, Data: append([]byte(nil), v.Data...)}
+		return &c
+	}
+	return d
+}
