@@ -79,6 +79,6 @@ func printStep(w io.Writer, s resolver.Step) {
 			fmt.Fprintln(w, ind+rrLine(&sec[i]))
 		}
 	}
-	fmt.Fprintf(w, "%s;; received %s%s from %s in %d ms\n\n", ind, m.RCode, flagString(m.Header),
+	fmt.Fprintf(w, "%s;; received %s (flags:%s) from %s in %d ms\n\n", ind, m.RCode, flagString(m.Header),
 		serverString(s.Server.String()), s.RTT.Milliseconds())
 }
