@@ -199,6 +199,7 @@ func TestParseMsgIDList(t *testing.T) {
 		{"(comment) <a@b> (x)", []string{"a@b"}},
 		{`<"quoted id"@b>`, []string{`"quoted id"@b`}},
 		{"< a . b @ c . d >", []string{"a.b@c.d"}},
+		{`Your message of "Mon, 1 Jan" <a@b> and <c@d>`, []string{"a@b", "c@d"}},
 	}
 	for _, tt := range tests {
 		got, err := ParseMsgIDList(tt.in)
@@ -206,12 +207,14 @@ func TestParseMsgIDList(t *testing.T) {
 			t.Errorf("%q = %q, %v", tt.in, got, err)
 		}
 	}
-	for _, in := range []string{"", "a@b", "<a@b", "<ab>", "<a@b> junk", "<@b>", "(unterminated <a@b>"} {
+	for _, in := range []string{"", "a@b", "<a@b", "<ab>", "<a@b> @", "<@b>", "(unterminated <a@b>", "only a phrase", "<a@b> \"unterminated"} {
 		if _, err := ParseMsgIDList(in); !errors.Is(err, ErrInvalidMsgID) {
 			t.Errorf("%q: err = %v", in, err)
 		}
 	}
-	if _, err := ParseMsgID("<a@b> <c@d>"); !errors.Is(err, ErrInvalidMsgID) {
-		t.Error("ParseMsgID accepted two")
+	for _, in := range []string{"<a@b> <c@d>", "phrase <a@b>"} {
+		if _, err := ParseMsgID(in); !errors.Is(err, ErrInvalidMsgID) {
+			t.Errorf("ParseMsgID accepted %q", in)
+		}
 	}
 }

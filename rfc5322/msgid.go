@@ -47,8 +47,12 @@ func newMessageID(domain string, now time.Time, r io.Reader) (string, error) {
 // forms of 4.5.4, local-part and domain with CFWS, are accepted). It
 // returns each id without its angle brackets and with CFWS removed, as
 // "id-left@id-right". Commas between ids, which some mailers write, are
-// skipped.
-func ParseMsgIDList(s string) ([]string, error) {
+// skipped, and so are the phrases that obs-in-reply-to and
+// obs-references (RFC 5322 4.5.4) allow between ids ("Your message of
+// ..." <id>).
+func ParseMsgIDList(s string) ([]string, error) { return parseMsgIDs(s, true) }
+
+func parseMsgIDs(s string, phrases bool) ([]string, error) {
 	p := addrParser{s: s}
 	if err := p.checkUTF8(); err != nil {
 		return nil, err
@@ -65,6 +69,15 @@ func ParseMsgIDList(s string) ([]string, error) {
 			p.i++
 			continue
 		}
+		if phrases && p.s[p.i] != '<' {
+			at := p.i
+			if _, ok := p.words(); !ok {
+				return nil, p.msgIDError()
+			}
+			if p.i != at {
+				continue
+			}
+		}
 		id, ok := p.msgID()
 		if !ok {
 			return nil, p.msgIDError()
@@ -80,7 +93,7 @@ func ParseMsgIDList(s string) ([]string, error) {
 
 // ParseMsgID parses exactly one msg-id, as in the Message-ID field.
 func ParseMsgID(s string) (string, error) {
-	ids, err := ParseMsgIDList(s)
+	ids, err := parseMsgIDs(s, false)
 	if err != nil {
 		return "", err
 	}
