@@ -92,7 +92,8 @@ func (m *Msg) unpackSection(p *Parser, s Section, rrs []RR) ([]RR, error) {
 			}
 			continue
 		}
-		if off == len(msg) {
+		if off == len(msg) && (rr.Class == ClassANY || rr.Class == ClassNONE) {
+			// RFC 2136 2.4, 2.5: the UPDATE forms without data.
 			rr.Data = nil
 			j++
 			continue

@@ -327,7 +327,13 @@ func (n Name) IsSubdomainOf(parent Name) bool {
 		return false
 	}
 	start := 0
-	if pc < c {
+	switch {
+	case pc == 0:
+		start = int(n.n) // the empty suffix
+		if n.abs {
+			start-- // the root label
+		}
+	case pc < c:
 		start = int(offs[c-pc])
 	}
 	if int(n.n)-start != int(parent.n) {

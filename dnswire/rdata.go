@@ -42,8 +42,10 @@ type RRHeader struct {
 }
 
 // RR is a resource record: header and typed data. Data is nil for a record
-// with RDLENGTH 0, which is how UPDATE (RFC 2136 2.4, 2.5) writes
-// "RRset exists" prerequisites and "delete RRset" updates.
+// with RDLENGTH 0 and class ANY or NONE, which is how UPDATE (RFC 2136
+// 2.4, 2.5) writes "RRset exists" prerequisites and "delete RRset"
+// updates; with any other class, empty data is decoded by its type (and
+// is an error for A, MX and the like). A nil Data packs as RDLENGTH 0.
 type RR struct {
 	RRHeader
 	Data RData

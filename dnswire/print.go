@@ -1,0 +1,103 @@
+package dnswire
+
+import (
+	"strconv"
+)
+
+// String prints m the way dig prints a response: the header line, the
+// flags and counts, the OPT pseudo-section, then each non-empty section
+// with one zone-file line per record. UPDATE messages use the RFC 2136
+// section names, as dig does.
+func (m *Msg) String() string { return string(m.AppendText(nil)) }
+
+// AppendText appends m's dig-style text to dst.
+func (m *Msg) AppendText(dst []byte) []byte {
+	dst = append(dst, ";; ->>HEADER<<- opcode: "...)
+	dst = append(dst, m.Opcode.String()...)
+	dst = append(dst, ", status: "...)
+	dst = append(dst, m.RCode.String()...)
+	dst = append(dst, ", id: "...)
+	dst = strconv.AppendUint(dst, uint64(m.ID), 10)
+	dst = append(dst, "\n;; flags:"...)
+	for _, f := range [...]struct {
+		on   bool
+		name string
+	}{
+		{m.Response, "qr"}, {m.Authoritative, "aa"}, {m.Truncated, "tc"}, {m.RecursionDesired, "rd"},
+		{m.RecursionAvailable, "ra"}, {m.Zero, "z"}, {m.AuthenticData, "ad"}, {m.CheckingDisabled, "cd"},
+	} {
+		if f.on {
+			dst = append(dst, ' ')
+			dst = append(dst, f.name...)
+		}
+	}
+	names := [4]string{"QUERY", "ANSWER", "AUTHORITY", "ADDITIONAL"}
+	heads := [4]string{"QUESTION", "ANSWER", "AUTHORITY", "ADDITIONAL"}
+	if m.Opcode == OpcodeUpdate {
+		names = [4]string{"ZONE", "PREREQ", "UPDATE", "ADDITIONAL"}
+		heads = [4]string{"ZONE", "PREREQUISITE", "UPDATE", "ADDITIONAL"}
+	}
+	extra := len(m.Extra)
+	if m.EDNS != nil {
+		extra++ // dig counts the OPT record
+	}
+	counts := [4]int{len(m.Question), len(m.Answer), len(m.Ns), extra}
+	dst = append(dst, ';')
+	for i, n := range names {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, ' ')
+		dst = append(dst, n...)
+		dst = append(dst, ": "...)
+		dst = strconv.AppendInt(dst, int64(counts[i]), 10)
+	}
+	dst = append(dst, '\n')
+	if e := m.EDNS; e != nil {
+		dst = append(dst, "\n;; OPT PSEUDOSECTION:\n; EDNS: version: "...)
+		dst = strconv.AppendUint(dst, uint64(e.Version), 10)
+		dst = append(dst, ", flags:"...)
+		if e.DO {
+			dst = append(dst, " do"...)
+		}
+		if e.Z != 0 {
+			dst = append(dst, "; MBZ: 0x"...)
+			dst = strconv.AppendUint(dst, uint64(e.Z), 16)
+		}
+		dst = append(dst, "; udp: "...)
+		dst = strconv.AppendUint(dst, uint64(e.UDPSize), 10)
+		dst = append(dst, '\n')
+		for _, o := range e.Options {
+			dst = append(dst, "; "...)
+			dst = append(dst, o.String()...)
+			dst = append(dst, '\n')
+		}
+	}
+	if len(m.Question) > 0 {
+		dst = append(dst, "\n;; "...)
+		dst = append(dst, heads[0]...)
+		dst = append(dst, " SECTION:\n"...)
+		for _, q := range m.Question {
+			dst = append(dst, ';')
+			dst = q.Name.AppendText(dst)
+			dst = append(dst, "\t\t"...)
+			dst = append(dst, q.Class.String()...)
+			dst = append(dst, '\t')
+			dst = append(dst, q.Type.String()...)
+			dst = append(dst, '\n')
+		}
+	}
+	for i, rrs := range [...][]RR{m.Answer, m.Ns, m.Extra} {
+		if len(rrs) == 0 {
+			continue
+		}
+		dst = append(dst, "\n;; "...)
+		dst = append(dst, heads[i+1]...)
+		dst = append(dst, " SECTION:\n"...)
+		for k := range rrs {
+			dst = rrs[k].AppendText(dst)
+			dst = append(dst, '\n')
+		}
+	}
+	return dst
+}
