@@ -1,0 +1,256 @@
+package mailqueue
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// job makes one delivery attempt of one message: it persists the next
+// attempt time, delivers to each domain with pending recipients, records
+// the outcome per recipient, bounces what failed, and reschedules or
+// removes the message.
+func (q *Queue) job(id ID) {
+	defer q.wg.Done()
+	ctx := q.ctx
+	m, err := q.store.Get(ctx, id)
+	if err != nil {
+		switch {
+		case errors.Is(err, ErrNotFound):
+			q.endJob(id, time.Time{}, true, false, false)
+		case errors.Is(err, ErrCorrupt):
+			q.log(slog.LevelError, "mailqueue: unreadable message left alone", "id", id, "err", err)
+			q.endJob(id, time.Time{}, false, false, true)
+		default:
+			q.log(slog.LevelWarn, "mailqueue: cannot load message", "id", id, "err", err)
+			q.endJob(id, q.now().Add(q.cfg.Schedule.Delay(1)), false, false, false)
+		}
+		return
+	}
+	st := &m.State
+	now := q.now()
+	st.Attempts++
+	next := now.Add(q.cfg.Schedule.Delay(st.Attempts))
+	expiry := st.Created.Add(q.cfg.Lifetime)
+	if next.After(expiry) {
+		next = expiry // one last attempt when the lifetime ends
+	}
+	st.NextAttempt = next
+	// Persist the next attempt before trying, so that a crash during
+	// the attempt cannot make the restarted queue retry at once.
+	if err := q.store.Update(context.Background(), id, st); err != nil {
+		q.log(slog.LevelError, "mailqueue: cannot persist attempt; not attempting", "id", id, "err", err)
+		q.endJob(id, next, false, false, false)
+		return
+	}
+	before := make([]Status, len(st.Rcpts))
+	groups := make(map[string][]int)
+	var order []string
+	for i, r := range st.Rcpts {
+		before[i] = r.Status
+		if r.Status != StatusPending {
+			continue
+		}
+		d := m.Envelope.Recipients[i].Domain()
+		if _, ok := groups[d]; !ok {
+			order = append(order, d)
+		}
+		groups[d] = append(groups[d], i)
+	}
+	var mu sync.Mutex // guards st.Rcpts while domains deliver in parallel
+	var wg sync.WaitGroup
+	for _, d := range order {
+		wg.Add(1)
+		q.disp.submit(&unit{
+			domain: d,
+			run: func() {
+				defer wg.Done()
+				q.deliverDomain(ctx, m, d, groups[d], &mu)
+			},
+			abandon: wg.Done,
+		})
+	}
+	wg.Wait()
+	q.finish(m, before, next)
+}
+
+// setRcpt records a reply for recipient i.
+func (q *Queue) setRcpt(m *Message, mu *sync.Mutex, i int, status Status, r Reply, host string) {
+	mu.Lock()
+	defer mu.Unlock()
+	m.State.Rcpts[i] = RcptState{Status: status, Reply: r.String(), Enhanced: r.Enhanced, RemoteMTA: host, Updated: q.now()}
+}
+
+func statusOf(r Reply) Status {
+	switch {
+	case r.Success():
+		return StatusDelivered
+	case r.Permanent():
+		return StatusFailed
+	}
+	return StatusPending
+}
+
+// deliverDomain tries the exchangers of one domain for the recipients idx
+// (RFC 5321 5.1): each address of a host before the next host. A
+// transaction that fails as a whole moves on to the next address; one that
+// completes settles every recipient it carried (accepted, refused, or
+// deferred by a 4xx RCPT reply until the next attempt).
+func (q *Queue) deliverDomain(ctx context.Context, m *Message, domain string, idx []int, mu *sync.Mutex) {
+	rr := route(ctx, q.cfg.Resolver, domain, q.cfg.MaxHosts)
+	if rr.fail != nil {
+		status := StatusPending
+		if rr.permanent {
+			status = StatusFailed
+		}
+		for _, i := range idx {
+			q.setRcpt(m, mu, i, status, *rr.fail, "")
+		}
+		q.log(slog.LevelInfo, "mailqueue: routing failed", "id", m.ID, "domain", domain, "reply", rr.fail.String(), "permanent", rr.permanent)
+		return
+	}
+	txn := &Transaction{
+		ID: m.ID, From: m.Envelope.From, Ret: m.Envelope.Ret, EnvID: m.Envelope.EnvID,
+		SMTPUTF8: m.Envelope.SMTPUTF8, EightBitMIME: m.Envelope.EightBitMIME, Body: m.Body,
+	}
+	for _, i := range idx {
+		txn.Recipients = append(txn.Recipients, m.Envelope.Recipients[i])
+	}
+	last := Reply{Code: 451, Enhanced: "4.4.4", Text: "no usable address for the mail exchangers of " + domain}
+	lastHost := ""
+	transient := false
+	for _, host := range rr.hosts {
+		addrs, err := q.cfg.Resolver.LookupIP(ctx, host)
+		if err != nil && !errors.Is(err, ErrNXDomain) {
+			transient = true
+			last = Reply{Code: 451, Enhanced: "4.4.3", Text: "address lookup for " + host + " failed: " + err.Error()}
+			continue
+		}
+		for _, a := range addrs {
+			if ctx.Err() != nil {
+				last, lastHost, transient = Reply{Code: 451, Enhanced: "4.3.2", Text: errShutdown.Error()}, "", true
+				goto deferAll
+			}
+			t := Target{Domain: domain, Host: host, Addr: netip.AddrPortFrom(a.Unmap(), q.cfg.Port)}
+			replies, err := q.cfg.Deliverer.Deliver(ctx, t, txn)
+			transient = true
+			if err == nil && len(replies) != len(idx) {
+				err = &DeliveryError{Stage: StageData, Err: errors.New("mailqueue: deliverer returned " + strconv.Itoa(len(replies)) + " replies for " + strconv.Itoa(len(idx)) + " recipients")}
+			}
+			if err != nil {
+				de := asDeliveryError(err)
+				if de.Reply.Permanent() && de.Stage != StageConnect {
+					// The exchanger refused the whole transaction for
+					// good (MAIL or DATA 5xx): no other exchanger is
+					// asked (RFC 5321 4.2.1: 5yz means do not repeat).
+					for _, i := range idx {
+						q.setRcpt(m, mu, i, StatusFailed, de.Reply, host)
+					}
+					q.log(slog.LevelInfo, "mailqueue: transaction refused", "id", m.ID, "host", host, "addr", t.Addr, "reply", de.Reply.String())
+					return
+				}
+				last, lastHost = de.Reply, host
+				if last.Code == 0 {
+					last = Reply{Code: 451, Enhanced: "4.4.1", Text: err.Error()}
+				}
+				q.log(slog.LevelInfo, "mailqueue: transaction failed; trying next address", "id", m.ID, "host", host, "addr", t.Addr, "err", err)
+				continue
+			}
+			for k, i := range idx {
+				q.setRcpt(m, mu, i, statusOf(replies[k]), replies[k], host)
+			}
+			q.log(slog.LevelInfo, "mailqueue: delivered", "id", m.ID, "host", host, "addr", t.Addr, "rcpts", len(idx))
+			return
+		}
+	}
+	if !transient {
+		// Every exchanger name failed to resolve for good: nothing will
+		// change by waiting (RFC 5321 5.1: unusable MX is an error).
+		last = Reply{Code: 550, Enhanced: "5.4.4", Text: "no address found for any mail exchanger of " + domain}
+		for _, i := range idx {
+			q.setRcpt(m, mu, i, StatusFailed, last, "")
+		}
+		return
+	}
+deferAll:
+	for _, i := range idx {
+		q.setRcpt(m, mu, i, StatusPending, last, lastHost)
+	}
+}
+
+// finish settles a message after an attempt.
+func (q *Queue) finish(m *Message, before []Status, next time.Time) {
+	st := &m.State
+	now := q.now()
+	if !now.Before(st.Created.Add(q.cfg.Lifetime)) && q.ctx.Err() == nil {
+		// RFC 5321 4.5.4.1: give up after the lifetime; RFC 3463 4.4.7:
+		// delivery time expired.
+		for i := range st.Rcpts {
+			r := &st.Rcpts[i]
+			if r.Status != StatusPending {
+				continue
+			}
+			r.Status = StatusFailed
+			if r.Enhanced == "" {
+				r.Enhanced = "4.4.7"
+			}
+			r.Reply = "message expired after " + strconv.Itoa(st.Attempts) + " attempts; last: " + r.Reply
+			r.Updated = now
+		}
+	}
+	var failed, delayed []int
+	for i, r := range st.Rcpts {
+		n := m.Envelope.Recipients[i].Notify
+		if r.Status == StatusFailed && before[i] == StatusPending && n.wantsFailure() {
+			failed = append(failed, i)
+		}
+	}
+	pending := st.pending()
+	if q.cfg.DelayWarning > 0 && !st.Warned && pending > 0 && !now.Before(st.Created.Add(q.cfg.DelayWarning)) {
+		for i, r := range st.Rcpts {
+			if r.Status == StatusPending && m.Envelope.Recipients[i].Notify.wantsDelay() {
+				delayed = append(delayed, i)
+			}
+		}
+		st.Warned = true
+	}
+	if len(failed) > 0 {
+		q.report(m, failed, actionFailed)
+	}
+	if len(delayed) > 0 {
+		q.report(m, delayed, actionDelayed)
+	}
+
+	q.mu.Lock()
+	var ops uint8
+	if it := q.items[m.ID]; it != nil {
+		ops = it.pendingOps
+	}
+	q.mu.Unlock()
+	if ops&opHoldAfter != 0 {
+		st.Held = true
+	}
+	if ops&opReleaseAfter != 0 {
+		st.Held = false
+	}
+	ctx := context.Background() // the outcome is persisted even at shutdown
+	if pending == 0 || ops&opDeleteAfter != 0 {
+		if err := q.store.Remove(ctx, m.ID); err != nil {
+			q.log(slog.LevelError, "mailqueue: cannot remove finished message", "id", m.ID, "err", err)
+			q.endJob(m.ID, next, false, false, false)
+			return
+		}
+		q.log(slog.LevelInfo, "mailqueue: message done", "id", m.ID, "attempts", st.Attempts)
+		q.endJob(m.ID, time.Time{}, true, false, false)
+		return
+	}
+	if err := q.store.Update(ctx, m.ID, st); err != nil {
+		q.log(slog.LevelError, "mailqueue: cannot persist attempt outcome", "id", m.ID, "err", err)
+	}
+	q.log(slog.LevelInfo, "mailqueue: deferred", "id", m.ID, "pending", pending, "next", next)
+	q.endJob(m.ID, next, false, st.Held, false)
+}
