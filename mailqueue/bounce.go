@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"strconv"
 	"strings"
-	"time"
+
+	"github.com/relaykit/relaykit/rfc5322"
 )
 
 type dsnAction uint8
@@ -58,21 +58,12 @@ func (q *Queue) composeDSN(m *Message, idx []int, action dsnAction, to string) [
 	now := q.now()
 	host := q.cfg.Hostname
 	boundary := "=_" + newID().String() + "/" + host
-	var b bytes.Buffer
 	subject := "Undelivered Mail Returned to Sender"
 	if action == actionDelayed {
 		subject = "Delayed Mail (still being retried)"
 	}
-	hdr := func(name, value string) { b.WriteString(name + ": " + value + "\r\n") }
-	hdr("From", "Mail Delivery System <MAILER-DAEMON@"+host+">")
-	hdr("To", "<"+to+">")
-	hdr("Subject", subject)
-	hdr("Date", now.Format(time.RFC1123Z))
-	hdr("Message-ID", "<"+newID().String()+"."+strconv.FormatInt(now.Unix(), 10)+"@"+host+">")
-	hdr("Auto-Submitted", "auto-replied") // RFC 3834 5
-	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", "multipart/report; report-type=delivery-status;\r\n\tboundary=\""+boundary+"\"")
-	b.WriteString("\r\nThis is a MIME-encapsulated message.\r\n\r\n")
+	var b bytes.Buffer
+	b.WriteString("This is a MIME-encapsulated message.\r\n\r\n")
 
 	// Human-readable part.
 	b.WriteString("--" + boundary + "\r\n")
@@ -82,7 +73,7 @@ func (q *Queue) composeDSN(m *Message, idx []int, action dsnAction, to string) [
 		b.WriteString("Your message could not be delivered to one or more recipients.\r\nIt is attached below.\r\n\r\n")
 	} else {
 		until := m.State.Created.Add(q.cfg.Lifetime)
-		b.WriteString("Your message could not be delivered yet. The mail system will keep\r\ntrying until " + until.Format(time.RFC1123Z) + ".\r\nYou do not need to send it again.\r\n\r\n")
+		b.WriteString("Your message could not be delivered yet. The mail system will keep\r\ntrying until " + rfc5322.FormatDate(until) + ".\r\nYou do not need to send it again.\r\n\r\n")
 	}
 	for _, i := range idx {
 		r := m.State.Rcpts[i]
@@ -97,7 +88,7 @@ func (q *Queue) composeDSN(m *Message, idx []int, action dsnAction, to string) [
 	if m.Envelope.EnvID != "" {
 		b.WriteString("Original-Envelope-Id: " + asciiOnly(m.Envelope.EnvID) + "\r\n")
 	}
-	b.WriteString("Arrival-Date: " + m.State.Created.Format(time.RFC1123Z) + "\r\n")
+	b.WriteString("Arrival-Date: " + rfc5322.FormatDate(m.State.Created) + "\r\n")
 	for _, i := range idx {
 		rc := m.Envelope.Recipients[i]
 		r := m.State.Rcpts[i]
@@ -119,10 +110,10 @@ func (q *Queue) composeDSN(m *Message, idx []int, action dsnAction, to string) [
 			b.WriteString("Diagnostic-Code: " + kind + "; " + asciiOnly(r.Reply) + "\r\n")
 		}
 		if !r.Updated.IsZero() {
-			b.WriteString("Last-Attempt-Date: " + r.Updated.Format(time.RFC1123Z) + "\r\n")
+			b.WriteString("Last-Attempt-Date: " + rfc5322.FormatDate(r.Updated) + "\r\n")
 		}
 		if action == actionDelayed {
-			b.WriteString("Will-Retry-Until: " + m.State.Created.Add(q.cfg.Lifetime).Format(time.RFC1123Z) + "\r\n")
+			b.WriteString("Will-Retry-Until: " + rfc5322.FormatDate(m.State.Created.Add(q.cfg.Lifetime)) + "\r\n")
 		}
 	}
 	b.WriteString("\r\n")
@@ -142,7 +133,41 @@ func (q *Queue) composeDSN(m *Message, idx []int, action dsnAction, to string) [
 		b.Write(headerSection(m.Body, q.cfg.BounceReturnLimit))
 	}
 	b.WriteString("\r\n--" + boundary + "--\r\n")
-	return b.Bytes()
+
+	// RFC 3464 is carried by RFC 6522 multipart/report; RFC 3834 5:
+	// Auto-Submitted: auto-replied marks it as a machine's answer.
+	bd := &rfc5322.Builder{
+		From:    []rfc5322.Address{{Name: "Mail Delivery System", Addr: "MAILER-DAEMON@" + host}},
+		To:      []rfc5322.Address{{Addr: to}},
+		Subject: subject,
+		Date:    now,
+		Body:    b.Bytes(),
+		Now:     q.now,
+	}
+	bd.Header.Add("Auto-Submitted", "auto-replied")
+	bd.Header.Add("MIME-Version", "1.0")
+	bd.Header.Add("Content-Type", "multipart/report; report-type=delivery-status; boundary=\""+boundary+"\"")
+	msg, _, err := bd.Message()
+	if err == nil {
+		return msg
+	}
+	// The envelope sender may be a mailbox that the message header
+	// cannot name as is (a quoted local part rfc5322 would rewrite):
+	// write the same header by hand, with the address in angle brackets.
+	q.log(slog.LevelDebug, "mailqueue: composing report header by hand", "err", err)
+	var h bytes.Buffer
+	hdr := func(name, value string) { h.WriteString(name + ": " + value + "\r\n") }
+	hdr("Date", rfc5322.FormatDate(now))
+	hdr("From", "Mail Delivery System <MAILER-DAEMON@"+host+">")
+	hdr("To", "<"+asciiOnly(to)+">")
+	hdr("Subject", subject)
+	hdr("Message-ID", rfc5322.NewMessageID(host))
+	hdr("Auto-Submitted", "auto-replied")
+	hdr("MIME-Version", "1.0")
+	hdr("Content-Type", "multipart/report; report-type=delivery-status;\r\n\tboundary=\""+boundary+"\"")
+	h.WriteString("\r\n")
+	h.Write(b.Bytes())
+	return h.Bytes()
 }
 
 // headerSection returns the header section of msg (up to and including
@@ -156,8 +181,10 @@ func headerSection(msg []byte, limit int) []byte {
 	}
 	if len(h) > limit {
 		h = h[:limit]
-		if i := bytes.LastIndex(h, []byte("\r\n")); i >= 0 {
-			h = h[:i+2]
+		i := bytes.LastIndex(h, []byte("\r\n"))
+		h = h[:i+2] // i == -1: not even one whole line fits
+		if i < 0 {
+			h = nil
 		}
 	}
 	if len(h) > 0 && !bytes.HasSuffix(h, []byte("\r\n")) {
