@@ -63,8 +63,10 @@ func ParseRR(s string) (RR, error) {
 type textCtx struct {
 	origin    Name   // zero: relative names are an error
 	lastOwner Name   // for lines that omit the owner
-	ttl       uint32 // $TTL or the last TTL given
+	ttl       uint32 // the last TTL given (RFC 1035 5.1)
 	haveTTL   bool
+	dollarTTL uint32 // $TTL (RFC 2308 4), which takes precedence
+	haveDTTL  bool
 	zoneFile  bool // TTL required (from $TTL or a previous line)
 	line      int
 	file      string
@@ -212,11 +214,16 @@ func (c *textCtx) parseRR(toks []token, ownerOmitted bool, rr *RR) error {
 	if haveTTL {
 		c.ttl, c.haveTTL = rr.TTL, true
 	} else if c.zoneFile {
-		// RFC 1035 5.1 / RFC 2308 4: the last TTL given or $TTL.
-		if !c.haveTTL {
+		// RFC 2308 4: $TTL applies to records without a TTL; before
+		// any $TTL, RFC 1035 5.1 uses the last TTL given.
+		switch {
+		case c.haveDTTL:
+			rr.TTL = c.dollarTTL
+		case c.haveTTL:
+			rr.TTL = c.ttl
+		default:
 			return c.errf("", errNoTTL)
 		}
-		rr.TTL = c.ttl
 	}
 	c.lastOwner = rr.Name
 	rest := toks[i:]

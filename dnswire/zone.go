@@ -15,9 +15,9 @@ type ZoneConfig struct {
 	// changes it (RFC 1035 5.1). Zero means none: a relative name before
 	// any $ORIGIN is an error, never silently made absolute.
 	Origin Name
-	// TTL is the default TTL until a $TTL line (RFC 2308 4) or a record
-	// with an explicit TTL sets one. Zero means none: then a record
-	// without a TTL before either is an error.
+	// TTL is the default TTL, as if the file began with $TTL (RFC 2308
+	// 4). Zero means none: then a record without a TTL takes the last
+	// TTL given (RFC 1035 5.1), and the first one without is an error.
 	TTL uint32
 	// File names the input in error messages.
 	File string
@@ -49,7 +49,7 @@ type zoneInput struct {
 func NewZoneReader(r io.Reader, cfg ZoneConfig) *ZoneReader {
 	z := &ZoneReader{cfg: cfg}
 	in := &zoneInput{lx: newLexer(r)}
-	in.ctx = textCtx{origin: cfg.Origin, ttl: cfg.TTL, haveTTL: cfg.TTL != 0, zoneFile: true, file: cfg.File}
+	in.ctx = textCtx{origin: cfg.Origin, dollarTTL: cfg.TTL, haveDTTL: cfg.TTL != 0, zoneFile: true, file: cfg.File}
 	z.stack = []*zoneInput{in}
 	return z
 }
@@ -91,6 +91,7 @@ func (z *ZoneReader) Next() (RR, error) {
 				// origin and owner do not (RFC 1035 5.1).
 				outer := &z.stack[len(z.stack)-1].ctx
 				outer.ttl, outer.haveTTL = in.ctx.ttl, in.ctx.haveTTL
+				outer.dollarTTL, outer.haveDTTL = in.ctx.dollarTTL, in.ctx.haveDTTL
 			}
 			continue
 		}
@@ -138,7 +139,7 @@ func (z *ZoneReader) directive(in *zoneInput, toks []token) error {
 		if !ok {
 			return c.errf(toks[1].s, errBadTTL)
 		}
-		c.ttl, c.haveTTL = v, true
+		c.dollarTTL, c.haveDTTL = v, true
 		return nil
 	case "$INCLUDE":
 		if z.cfg.IncludeFS == nil {
@@ -168,7 +169,8 @@ func (z *ZoneReader) directive(in *zoneInput, toks []token) error {
 			return c.errf(toks[1].s, err)
 		}
 		next := &zoneInput{lx: newLexer(f), closer: f}
-		next.ctx = textCtx{origin: origin, ttl: c.ttl, haveTTL: c.haveTTL, zoneFile: true, file: p}
+		next.ctx = textCtx{origin: origin, ttl: c.ttl, haveTTL: c.haveTTL, dollarTTL: c.dollarTTL,
+			haveDTTL: c.haveDTTL, zoneFile: true, file: p}
 		z.stack = append(z.stack, next)
 		return nil
 	}
