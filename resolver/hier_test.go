@@ -1,6 +1,8 @@
 package resolver
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +31,10 @@ example.com.      172800 NS  ns1.example.com.
 example.com.      172800 NS  ns2.example.com.
 ns1.example.com.  172800 A   127.0.0.5
 ns2.example.com.  172800 A   127.0.0.6
-`,
+loopa.com.        172800 NS  ns.loopb.org.
+up.com.           172800 NS  ns.up.com.
+ns.up.com.        172800 A   127.0.0.8
+` + nxnsDelegation(),
 	"net.": `
 @                 900    SOA a.gtld-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 900
 @                 172800 NS  a.gtld-servers.net.
@@ -41,6 +46,7 @@ ns.example.net.   172800 A   127.0.0.7
 @                 900    SOA a.gtld-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 900
 @                 172800 NS  a.gtld-servers.net.
 example.org.      172800 NS  ns.example.net.
+loopb.org.        172800 NS  ns.loopa.com.
 `,
 	"example.com.": `
 @        3600 SOA ns1 hostmaster 1 3600 600 86400 300
@@ -70,7 +76,7 @@ a.b.c.deep 3600 A 192.0.2.9
 nomail   3600 MX  0 .
 plain    3600 A   192.0.2.20
 short    5    A   192.0.2.21
-`,
+` + bigTXT(),
 	"example.net.": `
 @        3600 SOA ns hostmaster 1 3600 600 86400 300
 @        3600 NS  ns
@@ -91,6 +97,28 @@ var testServers = map[string][]string{
 	"127.0.0.5": {"example.com."},
 	"127.0.0.6": {"example.com."},
 	"127.0.0.7": {"example.net.", "example.org."},
+	// A server that is listed for up.com but serves com: it answers
+	// with the same referral again (a referral loop, lame).
+	"127.0.0.8": {"com."},
+}
+
+// nxnsDelegation delegates victim.com to 100 glueless name servers in a
+// zone that does not exist (the NXNS attack, Afek et al. 2020).
+func nxnsDelegation() string {
+	var b strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&b, "victim.com. 172800 NS ns%d.target.net.\n", i)
+	}
+	return b.String()
+}
+
+// bigTXT is an RRset of about 800 octets: more than 512, less than 1232.
+func bigTXT() string {
+	var b strings.Builder
+	for i := range 15 {
+		fmt.Fprintf(&b, "big 3600 TXT \"record %02d of a big RRset, padding padding padding\"\n", i)
+	}
+	return b.String()
 }
 
 // newTest returns an in-process hierarchy and a resolver using it with

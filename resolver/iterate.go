@@ -108,7 +108,9 @@ const staleTTL = 30
 func (r *Resolver) fromCache(name dnswire.Name, t dnswire.Type, now int64, stale bool) (outcome, bool) {
 	var kb [dnswire.MaxNameLen + 2]byte
 	usable := func(e *entry) bool {
-		if e == nil || e.kind == kindServFail {
+		// RFC 2181 5.4.1: glue and the authority section of referrals
+		// are never returned as answers.
+		if e == nil || e.kind == kindServFail || e.rank < rankAnswerNonAuth {
 			return false
 		}
 		if stale {

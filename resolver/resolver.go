@@ -78,7 +78,7 @@ func (r *Resolver) resolve(ctx context.Context, name dnswire.Name, t dnswire.Typ
 	var kb [dnswire.MaxNameLen + 2]byte
 	key := appendKey(kb[:0], name, t)
 	now := r.now()
-	if e := r.cache.get(key); e != nil && e.kind == kindPositive && e.expire > now {
+	if e := r.cache.get(key); e != nil && e.kind == kindPositive && e.rank >= rankAnswerNonAuth && e.expire > now {
 		return Result{Answer: e.records(name, t, now), RCode: dnswire.RCodeSuccess, FromCache: true}, nil
 	}
 	if trace != nil {

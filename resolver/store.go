@@ -312,7 +312,7 @@ func scrubPriming(m *dnswire.Msg) *scrubbed {
 // and never a name whose lookup is already in progress (a cycle) or that
 // lies inside the zone itself (it would need the zone's own servers).
 func (r *Resolver) gluelessAddrs(rc *resCtx, sv *servers) ([]netip.AddrPort, error) {
-	var lastErr error = ErrNoReachable
+	var lastErr error = ErrGlueless
 	for sv.next < len(sv.hosts) {
 		h := sv.hosts[sv.next]
 		sv.next++

@@ -37,6 +37,14 @@ type Fault struct {
 	NoEDNS bool
 	// No0x20: the question in the answer is in lower case.
 	No0x20 bool
+	// Poison: add out-of-bailiwick records to every answer: an A record
+	// for PoisonName in the answer, NS records for the root and for
+	// PoisonName's parent naming ns.evil.test. in the authority, and A
+	// records (PoisonAddr, default 192.0.2.66) for ns.evil.test. and
+	// PoisonName in the additional section.
+	Poison     bool
+	PoisonName dnswire.Name
+	PoisonAddr netip.Addr
 }
 
 // Query is one query a Server received.
@@ -135,6 +143,9 @@ func (s *Server) handle(query []byte, tcp bool) reply {
 			m.RCode = dnswire.RCodeRefused
 		}
 	}
+	if f.Poison {
+		poison(&m, f)
+	}
 	if f.No0x20 {
 		m.Question[0].Name = m.Question[0].Name.Lower()
 	}
@@ -181,6 +192,30 @@ func forge(q *dnswire.Msg, addr netip.Addr) []byte {
 		return nil
 	}
 	return b
+}
+
+func poison(m *dnswire.Msg, f Fault) {
+	addr := f.PoisonAddr
+	if !addr.IsValid() {
+		addr = netip.AddrFrom4([4]byte{192, 0, 2, 66})
+	}
+	evil := dnswire.MustName("ns.evil.test.")
+	target := f.PoisonName
+	if target.IsZero() {
+		target = dnswire.MustName("www.example.net.")
+	}
+	parent, ok := target.Parent()
+	if !ok {
+		parent = dnswire.Root()
+	}
+	rr := func(n dnswire.Name, t dnswire.Type, d dnswire.RData) dnswire.RR {
+		return dnswire.RR{RRHeader: dnswire.RRHeader{Name: n, Type: t, Class: dnswire.ClassINET, TTL: 86400}, Data: d}
+	}
+	m.Answer = append(m.Answer, rr(target, dnswire.TypeA, &dnswire.A{Addr: addr}))
+	m.Ns = append(m.Ns, rr(dnswire.Root(), dnswire.TypeNS, &dnswire.NS{Host: evil}),
+		rr(parent, dnswire.TypeNS, &dnswire.NS{Host: evil}))
+	m.Extra = append(m.Extra, rr(evil, dnswire.TypeA, &dnswire.A{Addr: addr}),
+		rr(target, dnswire.TypeA, &dnswire.A{Addr: addr}))
 }
 
 // zoneFor returns the deepest zone the server serves that contains n.

@@ -1,0 +1,154 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// Extended DNS Error codes used (RFC 8914 4).
+const (
+	edeOther                = 0
+	edeStaleAnswer          = 3
+	edeCachedError          = 13
+	edeProhibited           = 18
+	edeNoReachableAuthority = 22
+)
+
+// respond answers one query in wire form from client; it returns nil to
+// drop it (not a query, or too broken to answer: RFC 1035 4.1.1 leaves
+// no way to reply to a message whose header cannot be read).
+func (s *Server) respond(query []byte, client netip.Addr, tcp bool) []byte {
+	var p dnswire.Parser
+	h, err := p.Start(query)
+	if err != nil || h.Response {
+		// Never answer a response: that is how reflection loops start.
+		return nil
+	}
+	var q dnswire.Msg
+	if err := q.Unpack(query); err != nil {
+		// RFC 1035 4.1.1: FORMERR, "unable to interpret the query";
+		// echo the header only.
+		return errorReply(h, dnswire.RCodeFormatError)
+	}
+	var m dnswire.Msg
+	m.Reply(&q)
+	m.RecursionAvailable = true
+	if q.EDNS != nil {
+		m.EDNS = &dnswire.EDNS{UDPSize: s.cfg.UDPSize}
+	}
+	switch {
+	case q.EDNS != nil && q.EDNS.Version != 0:
+		// RFC 6891 6.1.3: unknown version gets BADVERS, with an OPT.
+		m.Question = nil
+		m.RCode = dnswire.RCodeBadVers
+		return s.pack(&m, &q, tcp)
+	case q.Opcode != dnswire.OpcodeQuery:
+		m.RCode = dnswire.RCodeNotImplemented
+		return s.pack(&m, &q, tcp)
+	case len(q.Question) != 1:
+		// RFC 9619: a query has exactly one question.
+		m.RCode = dnswire.RCodeFormatError
+		return s.pack(&m, &q, tcp)
+	case !s.allowed(client):
+		m.RCode = dnswire.RCodeRefused
+		addEDE(&m, edeProhibited, "client not allowed")
+		return s.pack(&m, &q, tcp)
+	}
+	qq := q.Question[0]
+	switch {
+	case qq.Class != dnswire.ClassINET:
+		m.RCode = dnswire.RCodeNotImplemented
+		return s.pack(&m, &q, tcp)
+	case qq.Type == dnswire.TypeAXFR || qq.Type == 251 /* IXFR */ || qq.Type == dnswire.TypeOPT:
+		// Zone transfers are for authoritative servers; OPT is a
+		// pseudo-type (RFC 6891 6.1.1).
+		m.RCode = dnswire.RCodeRefused
+		return s.pack(&m, &q, tcp)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.QueryTimeout)
+	defer cancel()
+	res, err := s.cfg.Resolver.Resolve(ctx, qq.Name, qq.Type)
+	m.RCode = res.RCode
+	m.Answer = res.Answer
+	m.Ns = res.Authority
+	if res.Stale {
+		addEDE(&m, edeStaleAnswer, "")
+	}
+	if err != nil && errors.Is(err, ErrServFail) {
+		m.RCode = dnswire.RCodeServerFailure
+		var e *Error
+		reason := err
+		if errors.As(err, &e) && e.Reason != nil {
+			reason = e.Reason
+		}
+		addEDE(&m, edeCode(reason), reason.Error())
+	}
+	return s.pack(&m, &q, tcp)
+}
+
+// edeCode picks the Extended DNS Error for a failure reason.
+func edeCode(reason error) uint16 {
+	switch {
+	case errors.Is(reason, ErrCachedFailure):
+		return edeCachedError
+	case errors.Is(reason, ErrNoReachable), errors.Is(reason, ErrUpstreamServFail), errors.Is(reason, ErrDeadline):
+		return edeNoReachableAuthority
+	}
+	return edeOther
+}
+
+// addEDE adds an Extended DNS Error option (RFC 8914 2) if the reply has
+// EDNS (the option can only travel in an OPT record).
+func addEDE(m *dnswire.Msg, code uint16, text string) {
+	if m.EDNS == nil {
+		return
+	}
+	d := make([]byte, 2, 2+len(text))
+	d[0], d[1] = byte(code>>8), byte(code)
+	d = append(d, text...)
+	m.EDNS.Options = append(m.EDNS.Options, dnswire.EDNSOption{Code: dnswire.OptionEDE, Data: d})
+}
+
+func (s *Server) allowed(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.cfg.Allowed {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// pack writes m within the size the client can take: over UDP 512 octets
+// without EDNS (RFC 1035 4.2.1), else the smaller of the client's
+// advertised size and ours (RFC 6891 6.2.5); records that do not fit are
+// dropped whole and TC is set (RFC 2181 9). Over TCP, 65535.
+func (s *Server) pack(m, q *dnswire.Msg, tcp bool) []byte {
+	size := 0
+	if !tcp {
+		size = 512
+		if q.EDNS != nil {
+			size = int(min(max(q.EDNS.UDPSize, 512), s.cfg.UDPSize))
+		}
+	}
+	b, err := m.AppendPackOptions(make([]byte, 0, 512), dnswire.BuildOptions{Compress: true, MaxSize: size})
+	if err != nil {
+		// Cannot happen for records we parsed; answer SERVFAIL.
+		return errorReply(m.Header, dnswire.RCodeServerFailure)
+	}
+	return b
+}
+
+// errorReply is a header-only response to h with rcode.
+func errorReply(h dnswire.Header, rcode dnswire.RCode) []byte {
+	r := dnswire.Header{ID: h.ID, Response: true, Opcode: h.Opcode, RecursionDesired: h.RecursionDesired,
+		RecursionAvailable: true, RCode: rcode & 0xF}
+	b, err := dnswire.NewBuilder(make([]byte, 0, 12), r, dnswire.BuildOptions{}).Finish()
+	if err != nil {
+		return nil
+	}
+	return b
+}

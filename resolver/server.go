@@ -1,0 +1,316 @@
+package resolver
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ServerConfig configures a Server. Its zero value serves a resolver with
+// default Config to loopback clients.
+type ServerConfig struct {
+	// Resolver answers the queries. Default: New(Config{}).
+	Resolver *Resolver
+	// Allowed lists the client networks served; others get REFUSED
+	// (with Extended DNS Error 18, Prohibited). Default: 127.0.0.0/8 and
+	// ::1/128.
+	Allowed []netip.Prefix
+	// MaxConcurrent caps the queries being resolved at once, UDP and
+	// TCP together; a UDP query beyond it is dropped (the client
+	// retries), a TCP connection waits. Default 1024.
+	MaxConcurrent int
+	// MaxTCPConns caps open TCP connections; more are closed at once.
+	// Default 256.
+	MaxTCPConns int
+	// MaxTCPPipeline caps the queries in flight on one TCP connection
+	// (RFC 7766 6.2.1.1 pipelining). Default 16.
+	MaxTCPPipeline int
+	// IdleTimeout closes a TCP connection with no query for this long
+	// (RFC 7766 6.2.3). Default 10 s.
+	IdleTimeout time.Duration
+	// QueryTimeout bounds the time spent answering one query. Default
+	// the resolver's Timeout plus one second.
+	QueryTimeout time.Duration
+	// UDPSize is the largest UDP response sent to an EDNS client
+	// (capped further by the client's advertised size). Default 1232.
+	UDPSize uint16
+	// Logger receives debug logs; nil is silent.
+	Logger *slog.Logger
+}
+
+// Server answers DNS queries over UDP and TCP from its Resolver
+// (RFC 1035 4.2, RFC 7766). Create it with NewServer; serve with ServeUDP
+// and ServeTCP (or ListenAndServe); stop with Shutdown or Close.
+type Server struct {
+	cfg ServerConfig
+	sem chan struct{}
+
+	mu       sync.Mutex
+	pcs      map[net.PacketConn]bool
+	lns      map[net.Listener]bool
+	conns    map[net.Conn]bool
+	closing  atomic.Bool
+	inflight sync.WaitGroup // handlers and connections
+	dropped  atomic.Int64
+}
+
+// NewServer returns a Server with cfg's zero fields set to defaults.
+func NewServer(cfg ServerConfig) *Server {
+	if cfg.Resolver == nil {
+		cfg.Resolver = New(Config{})
+	}
+	if cfg.Allowed == nil {
+		cfg.Allowed = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
+	setDefault(&cfg.MaxConcurrent, 1024)
+	setDefault(&cfg.MaxTCPConns, 256)
+	setDefault(&cfg.MaxTCPPipeline, 16)
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 10 * time.Second
+	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = cfg.Resolver.cfg.Timeout + time.Second
+	}
+	if cfg.UDPSize == 0 {
+		cfg.UDPSize = 1232
+	}
+	cfg.UDPSize = max(cfg.UDPSize, 512)
+	return &Server{
+		cfg:   cfg,
+		sem:   make(chan struct{}, cfg.MaxConcurrent),
+		pcs:   make(map[net.PacketConn]bool),
+		lns:   make(map[net.Listener]bool),
+		conns: make(map[net.Conn]bool),
+	}
+}
+
+// ListenAndServe listens on addr ("127.0.0.1:5353") over UDP and TCP and
+// serves both until Shutdown or Close. It returns ErrClosed then.
+func (s *Server) ListenAndServe(addr string) error {
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		pc.Close()
+		return err
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- s.ServeUDP(pc) }()
+	go func() { errc <- s.ServeTCP(l) }()
+	err = <-errc
+	if err2 := <-errc; err == nil || errors.Is(err, ErrClosed) {
+		err = err2
+	}
+	return err
+}
+
+// Dropped reports how many UDP queries were dropped because
+// MaxConcurrent queries were already being answered.
+func (s *Server) Dropped() int64 { return s.dropped.Load() }
+
+// ServeUDP answers queries arriving on pc until Shutdown or Close, then
+// returns ErrClosed. It closes pc when it returns.
+func (s *Server) ServeUDP(pc net.PacketConn) error {
+	if !track(s, s.pcs, pc) {
+		pc.Close()
+		return ErrClosed
+	}
+	defer untrack(s, s.pcs, pc)
+	defer pc.Close()
+	buf := make([]byte, 65535)
+	for {
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
+				return ErrClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		select {
+		case s.sem <- struct{}{}:
+		default:
+			s.dropped.Add(1)
+			continue
+		}
+		q := append([]byte(nil), buf[:n]...)
+		s.inflight.Add(1)
+		go func() {
+			defer s.inflight.Done()
+			defer func() { <-s.sem }()
+			client := addrOf(from)
+			resp := s.respond(q, client, false)
+			if resp != nil {
+				pc.WriteTo(resp, from)
+			}
+		}()
+	}
+}
+
+// ServeTCP accepts connections on l until Shutdown or Close, then returns
+// ErrClosed. Each connection carries any number of length-prefixed
+// queries (RFC 7766 6.2.1), answered possibly out of order.
+func (s *Server) ServeTCP(l net.Listener) error {
+	if !track(s, s.lns, l) {
+		l.Close()
+		return ErrClosed
+	}
+	defer untrack(s, s.lns, l)
+	defer l.Close()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
+				return ErrClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		s.mu.Lock()
+		full := len(s.conns) >= s.cfg.MaxTCPConns
+		s.mu.Unlock()
+		if full || !track(s, s.conns, c) {
+			c.Close()
+			continue
+		}
+		s.inflight.Add(1)
+		go func() {
+			defer s.inflight.Done()
+			defer untrack(s, s.conns, c)
+			defer c.Close()
+			s.serveConn(c)
+		}()
+	}
+}
+
+func (s *Server) serveConn(c net.Conn) {
+	client := addrOf(c.RemoteAddr())
+	var wmu sync.Mutex
+	pipe := make(chan struct{}, s.cfg.MaxTCPPipeline)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var l [2]byte
+	for !s.closing.Load() {
+		c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		if _, err := io.ReadFull(c, l[:]); err != nil {
+			return
+		}
+		q := make([]byte, binary.BigEndian.Uint16(l[:]))
+		if _, err := io.ReadFull(c, q); err != nil {
+			return
+		}
+		pipe <- struct{}{}
+		s.sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-s.sem; <-pipe }()
+			resp := s.respond(q, client, true)
+			if resp == nil {
+				return
+			}
+			w := make([]byte, 2+len(resp))
+			binary.BigEndian.PutUint16(w, uint16(len(resp)))
+			copy(w[2:], resp)
+			wmu.Lock()
+			c.SetWriteDeadline(time.Now().Add(s.cfg.IdleTimeout))
+			c.Write(w) // RFC 7766 8: prefix and message in one write
+			wmu.Unlock()
+		}()
+	}
+}
+
+func addrOf(a net.Addr) netip.Addr {
+	switch v := a.(type) {
+	case *net.UDPAddr:
+		return v.AddrPort().Addr().Unmap()
+	case *net.TCPAddr:
+		return v.AddrPort().Addr().Unmap()
+	}
+	if ap, err := netip.ParseAddrPort(a.String()); err == nil {
+		return ap.Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+func track[T comparable](s *Server, m map[T]bool, v T) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return false
+	}
+	m[v] = true
+	return true
+}
+
+func untrack[T comparable](s *Server, m map[T]bool, v T) {
+	s.mu.Lock()
+	delete(m, v)
+	s.mu.Unlock()
+}
+
+// Shutdown stops accepting queries and connections, lets the queries in
+// flight finish (their answers are sent), closes idle TCP connections,
+// and returns when all is done or ctx ends (then it closes everything
+// and returns ctx's error).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
+	s.mu.Lock()
+	for pc := range s.pcs {
+		pc.Close()
+	}
+	for l := range s.lns {
+		l.Close()
+	}
+	for c := range s.conns {
+		// Wake readers blocked waiting for the next query; writers
+		// of answers in flight are not affected.
+		c.SetReadDeadline(time.Unix(1, 0))
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.inflight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// Close stops the server at once, closing every socket.
+func (s *Server) Close() error {
+	s.closing.Store(true)
+	s.mu.Lock()
+	for pc := range s.pcs {
+		pc.Close()
+	}
+	for l := range s.lns {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	return nil
+}
