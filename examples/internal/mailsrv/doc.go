@@ -1,0 +1,16 @@
+// Package mailsrv is the mail server the examples share: an smtp.Backend
+// that delivers mail for its local domains into maildirs and hands mail
+// for other domains to an outbound queue, but only for clients that
+// authenticated (RFC 4954) or connect from a trusted network, so it is
+// never an open relay (RFC 5321 7.1, RFC 2505 2.4).
+//
+// Each accepted message gets a Received trace field (RFC 5321 4.4) and,
+// when delivered into a mailbox, a Return-Path field. Local delivery
+// follows the maildir convention (a file written in tmp/, flushed to
+// disk, then renamed into new/) with group commit: deliveries that arrive
+// together share one flush of the file system and one flush of each
+// mailbox directory, and the 250 reply is sent only after both.
+//
+// The package lives under examples/ because it is example code (a small
+// relay, and the two servers of examples/alice-to-bob), not API.
+package mailsrv

@@ -1,0 +1,325 @@
+package mailsrv
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/rfc5322"
+	"github.com/relaykit/relaykit/smtp"
+)
+
+// Enqueuer takes relayed mail; *mailqueue.Queue is one.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, env mailqueue.Envelope, body []byte) (mailqueue.ID, error)
+}
+
+// Config configures a Backend. The zero value accepts nothing: set
+// LocalDomains and MaildirRoot to receive mail, Queue with Users or
+// Trusted to relay.
+type Config struct {
+	// Hostname names this server in Received fields. Default
+	// "localhost".
+	Hostname string
+	// LocalDomains are delivered into maildirs under MaildirRoot.
+	LocalDomains []string
+	// Mailboxes, when non-empty, are the only local addresses that
+	// exist; other recipients in the local domains are refused with
+	// 550 5.1.1. Empty: every local part of a local domain is accepted.
+	Mailboxes []string
+	// MaildirRoot holds one maildir per recipient:
+	// MaildirRoot/<domain>/<local-part>/{tmp,new,cur}.
+	MaildirRoot string
+	// Users are the AUTH credentials, username to password. AUTH is
+	// offered only when this is non-empty (and the smtp.Server offers it:
+	// under TLS, or with AllowInsecureAuth).
+	Users map[string]string
+	// Trusted networks may relay without AUTH (Postfix's mynetworks).
+	Trusted []netip.Prefix
+	// Queue takes mail for other domains. Nil: no relaying at all.
+	Queue Enqueuer
+	// Now is the clock for Received fields and maildir names. Default
+	// time.Now.
+	Now func() time.Time
+	// OnAccept, if set, is called after each message is accepted.
+	OnAccept func(Accepted)
+	// Logger receives one line per accepted or refused message; nil is
+	// silent. Passwords are never logged.
+	Logger *slog.Logger
+}
+
+// Accepted describes one accepted message, for OnAccept.
+type Accepted struct {
+	From    string
+	Local   []string     // recipients delivered into mailboxes
+	Relayed []string     // recipients handed to the queue
+	QueueID mailqueue.ID // the queue's ID when Relayed is non-empty
+	Size    int          // message size as received
+	User    string       // authenticated user, "" if none
+	Client  netip.Addr   // client address
+	Files   []string     // maildir files written
+}
+
+// Backend is an smtp.Backend. Create it with New.
+type Backend struct {
+	cfg     Config
+	local   map[string]bool
+	boxes   map[string]bool
+	maildir *Maildir
+	seq     atomic.Uint64
+}
+
+// New returns a Backend for cfg. Close it to stop the maildir writer.
+func New(cfg Config) *Backend {
+	if cfg.Hostname == "" {
+		cfg.Hostname = "localhost"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	b := &Backend{cfg: cfg, local: make(map[string]bool), boxes: make(map[string]bool)}
+	for _, d := range cfg.LocalDomains {
+		b.local[strings.ToLower(strings.TrimSuffix(d, "."))] = true
+	}
+	for _, m := range cfg.Mailboxes {
+		b.boxes[strings.ToLower(m)] = true
+	}
+	b.maildir = NewMaildir(cfg.MaildirRoot, cfg.Hostname, cfg.Now)
+	return b
+}
+
+// Close stops the maildir writer after the deliveries in flight.
+func (b *Backend) Close() error { return b.maildir.Close() }
+
+// Maildir returns the backend's mailbox store (to read mailboxes).
+func (b *Backend) Maildir() *Maildir { return b.maildir }
+
+// IsLocal reports whether domain is one of the local domains.
+func (b *Backend) IsLocal(domain string) bool {
+	return b.local[strings.ToLower(strings.TrimSuffix(domain, "."))]
+}
+
+// NewSession implements smtp.Backend.
+func (b *Backend) NewSession(_ context.Context, c *smtp.Conn) (smtp.Session, error) {
+	s := &session{b: b, conn: c, client: clientAddr(c.RemoteAddr())}
+	for _, p := range b.cfg.Trusted {
+		if p.Contains(s.client) {
+			s.trusted = true
+		}
+	}
+	if len(b.cfg.Users) > 0 {
+		return &authSession{s}, nil
+	}
+	return s, nil
+}
+
+// session is one connection's state.
+type session struct {
+	b       *Backend
+	conn    *smtp.Conn
+	client  netip.Addr
+	trusted bool
+	user    string // authenticated username
+
+	from    string
+	mail    smtp.MailOptions
+	local   []string
+	remote  []mailqueue.Recipient
+	started bool
+}
+
+// authSession adds AUTH to a session; it is used only when the backend
+// has users, so a server without users never offers AUTH.
+type authSession struct{ *session }
+
+// Auth implements smtp.Authenticator (RFC 4954, RFC 4616).
+func (s *authSession) Auth(_ context.Context, mechanism, identity, username, password string) error {
+	want, ok := s.b.cfg.Users[username]
+	// RFC 4616 2: an authorization identity other than the user's own
+	// would mean acting as someone else, which this server does not allow.
+	if !ok || (identity != "" && identity != username) ||
+		subtle.ConstantTimeCompare([]byte(want), []byte(password)) != 1 {
+		s.b.logf("auth failed", "client", s.client, "mechanism", mechanism, "user", username)
+		return smtp.NewError(535, smtp.EnhancedCode{Class: 5, Subject: 7, Detail: 8}, "Authentication credentials invalid")
+	}
+	s.user = username
+	return nil
+}
+
+func (s *session) Mail(_ context.Context, from string, opts *smtp.MailOptions) error {
+	s.Reset(context.Background())
+	s.from = from
+	s.mail = *opts
+	s.started = true
+	return nil
+}
+
+func (s *session) Rcpt(_ context.Context, to string, opts *smtp.RcptOptions) error {
+	at := strings.LastIndexByte(to, '@')
+	if at < 0 {
+		// RFC 5321 4.1.1.3: "postmaster" without a domain must be
+		// accepted; this server has no postmaster mailbox of its own.
+		return smtp.NewError(550, smtp.EnhancedCode{Class: 5, Subject: 1, Detail: 1}, "<"+to+">: no such mailbox here")
+	}
+	domain := strings.ToLower(to[at+1:])
+	if s.b.local[domain] {
+		if len(s.b.boxes) > 0 && !s.b.boxes[strings.ToLower(to)] {
+			return smtp.NewError(550, smtp.EnhancedCode{Class: 5, Subject: 1, Detail: 1}, "<"+to+">: Recipient address rejected: User unknown")
+		}
+		s.local = append(s.local, to)
+		return nil
+	}
+	if s.b.cfg.Queue == nil || (s.user == "" && !s.trusted) {
+		// RFC 5321 7.1 and RFC 2505 2.4: no open relay. Postfix says the
+		// same with 554 5.7.1.
+		return smtp.NewError(554, smtp.EnhancedCode{Class: 5, Subject: 7, Detail: 1}, "<"+to+">: Relay access denied")
+	}
+	r := mailqueue.Recipient{Addr: to, Notify: notify(opts.Notify)}
+	if opts.OriginalRecipient != "" {
+		r.ORCPT = opts.OriginalRecipientType + ";" + opts.OriginalRecipient
+	}
+	s.remote = append(s.remote, r)
+	return nil
+}
+
+func notify(n smtp.DSNNotify) mailqueue.Notify {
+	var out mailqueue.Notify
+	if n&smtp.NotifyNever != 0 {
+		out |= mailqueue.NotifyNever
+	}
+	if n&smtp.NotifySuccess != 0 {
+		out |= mailqueue.NotifySuccess
+	}
+	if n&smtp.NotifyFailure != 0 {
+		out |= mailqueue.NotifyFailure
+	}
+	if n&smtp.NotifyDelay != 0 {
+		out |= mailqueue.NotifyDelay
+	}
+	return out
+}
+
+func (s *session) Data(ctx context.Context, r io.Reader) error {
+	now := s.b.cfg.Now()
+	id := s.b.seq.Add(1)
+	var buf bytes.Buffer
+	buf.Grow(8 << 10)
+	s.appendReceived(&buf, now, id)
+	hdrLen := buf.Len()
+	if _, err := buf.ReadFrom(r); err != nil {
+		// Too large, bare CR/LF, a lost connection: the Server answers
+		// with this error; nothing was stored.
+		return err
+	}
+	msg := buf.Bytes()
+	acc := Accepted{From: s.from, Size: len(msg) - hdrLen, User: s.user, Client: s.client}
+	if len(s.remote) > 0 {
+		env := mailqueue.Envelope{
+			From:         s.from,
+			Recipients:   s.remote,
+			EnvID:        s.mail.EnvelopeID,
+			SMTPUTF8:     s.mail.UTF8,
+			EightBitMIME: s.mail.Body == smtp.Body8BitMIME,
+		}
+		switch s.mail.Return {
+		case smtp.ReturnFull:
+			env.Ret = mailqueue.RetFull
+		case smtp.ReturnHeaders:
+			env.Ret = mailqueue.RetHdrs
+		}
+		qid, err := s.b.cfg.Queue.Enqueue(ctx, env, msg)
+		if err != nil {
+			s.b.logf("enqueue failed", "err", err)
+			// RFC 5321 4.5.3.1.10 names 452 for lack of storage.
+			return smtp.NewError(452, smtp.EnhancedCode{Class: 4, Subject: 3, Detail: 1}, "Queue unavailable, try again later")
+		}
+		acc.QueueID = qid
+		for _, r := range s.remote {
+			acc.Relayed = append(acc.Relayed, r.Addr)
+		}
+	}
+	if len(s.local) > 0 {
+		files, err := s.b.maildir.Deliver(ctx, s.from, s.local, msg)
+		if err != nil {
+			s.b.logf("maildir delivery failed", "err", err)
+			return smtp.NewError(451, smtp.EnhancedCode{Class: 4, Subject: 3, Detail: 0}, "Local delivery failed, try again later")
+		}
+		acc.Local = append(acc.Local, s.local...)
+		acc.Files = files
+	}
+	s.b.logf("accepted", "from", s.from, "local", len(acc.Local), "relayed", len(acc.Relayed), "size", acc.Size, "user", s.user)
+	if s.b.cfg.OnAccept != nil {
+		s.b.cfg.OnAccept(acc)
+	}
+	return nil
+}
+
+// appendReceived writes the RFC 5321 4.4 trace field:
+//
+//	Received: from HELO ([addr]) by host with ESMTPSA id N for <rcpt>; date
+//
+// with the protocol keyword of RFC 3848 (ESMTP, plus S for TLS and A for
+// AUTH).
+func (s *session) appendReceived(buf *bytes.Buffer, now time.Time, id uint64) {
+	proto := "ESMTP"
+	if s.conn.TLS() != nil {
+		proto += "S"
+	}
+	if s.user != "" {
+		proto += "A"
+	}
+	helo := s.conn.Hello()
+	if helo == "" {
+		helo = "unknown"
+	}
+	fmt.Fprintf(buf, "Received: from %s ([%s])\r\n\tby %s (relaykit) with %s id %x", helo, s.client, s.b.cfg.Hostname, proto, id)
+	if n := len(s.local) + len(s.remote); n == 1 {
+		to := ""
+		if len(s.local) == 1 {
+			to = s.local[0]
+		} else {
+			to = s.remote[0].Addr
+		}
+		fmt.Fprintf(buf, "\r\n\tfor <%s>", to)
+	}
+	buf.WriteString(";\r\n\t")
+	buf.WriteString(rfc5322.FormatDate(now))
+	buf.WriteString("\r\n")
+}
+
+func (s *session) Reset(context.Context) {
+	s.from, s.started = "", false
+	s.mail = smtp.MailOptions{}
+	s.local = s.local[:0]
+	s.remote = s.remote[:0]
+}
+
+func (s *session) Logout(context.Context) error { return nil }
+
+func (b *Backend) logf(msg string, args ...any) {
+	if b.cfg.Logger != nil {
+		b.cfg.Logger.Info(msg, args...)
+	}
+}
+
+// ErrClosed is returned by deliveries after Close.
+var ErrClosed = errors.New("mailsrv: closed")
+
+// clientAddr is the IP address of a TCP peer.
+func clientAddr(a net.Addr) netip.Addr {
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
