@@ -126,7 +126,9 @@ func (r *connReader) Read(p []byte) (int, error) {
 	if r.rolling > 0 {
 		err = c.raw.SetReadDeadline(time.Now().Add(r.rolling))
 		r.set = time.Time{}
-	} else if d := r.deadline.Sub(r.set); d > time.Second || d < -time.Second {
+	} else if d := r.deadline.Sub(r.set); d > c.srv.commandTimeout()/16 || d < 0 {
+		// Moving the deadline costs a syscall-ish lock; skip moves that
+		// change it by less than 1/16 of the timeout.
 		err = c.raw.SetReadDeadline(r.deadline)
 		r.set = r.deadline
 	}
@@ -140,17 +142,18 @@ func (r *connReader) Read(p []byte) (int, error) {
 // connWriter writes to the connection under the command timeout.
 type connWriter struct {
 	c   *Conn
-	set time.Time
+	set time.Time // the write deadline last set
 }
 
 func (w *connWriter) Write(p []byte) (int, error) {
 	c := w.c
 	now := time.Now()
-	if d := now.Sub(w.set); d > time.Second || d < 0 {
-		if err := c.raw.SetWriteDeadline(now.Add(c.srv.commandTimeout())); err != nil {
+	timeout := c.srv.commandTimeout()
+	if w.set.Sub(now) < timeout-timeout/16 {
+		w.set = now.Add(timeout)
+		if err := c.raw.SetWriteDeadline(w.set); err != nil {
 			return 0, err
 		}
-		w.set = now
 	}
 	return c.nc.Write(p)
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -246,3 +247,7 @@ func (lc *lineClient) expectEOF() {
 		lc.t.Fatalf("got %q, want connection closed", s)
 	}
 }
+
+// runtimeGosched yields so another goroutine can run; used only where a
+// test polls for a state change that has no event to wait on.
+func runtimeGosched() { runtime.Gosched() }

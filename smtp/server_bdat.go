@@ -1,7 +1,6 @@
 package smtp
 
 import (
-	"bytes"
 	"io"
 )
 
@@ -93,39 +92,7 @@ func (b *bdatReader) Read(p []byte) (int, error) {
 
 // checkEndings reports whether every CR in p is followed by LF and every
 // LF preceded by CR, across calls.
-func (b *bdatReader) checkEndings(p []byte) bool {
-	if len(p) == 0 {
-		return true
-	}
-	if b.prevCR {
-		if p[0] != '\n' {
-			return false
-		}
-		p = p[1:]
-		b.prevCR = false
-	} else if p[0] == '\n' {
-		return false
-	}
-	for len(p) > 0 {
-		i := bytes.IndexByte(p, '\r')
-		j := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			return j < 0
-		}
-		if j >= 0 && j < i {
-			return false // an LF before the next CR
-		}
-		if i == len(p)-1 {
-			b.prevCR = true
-			return true
-		}
-		if p[i+1] != '\n' {
-			return false
-		}
-		p = p[i+2:]
-	}
-	return true
-}
+func (b *bdatReader) checkEndings(p []byte) bool { return checkCRLF(p, &b.prevCR) }
 
 // nextChunk acknowledges the chunk just read and reads the next command,
 // which must be BDAT.

@@ -1,0 +1,321 @@
+package smtp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ehlo sends EHLO and returns the reply.
+func (lc *lineClient) ehlo() string {
+	lc.send("EHLO c.test\r\n")
+	return lc.reply()
+}
+
+func TestServerTenThousandRecipients(t *testing.T) {
+	be := &testBackend{}
+	s := &Server{Backend: be, MaxRecipients: 1000}
+	lc := newLineClient(t, pipeServer(t, s))
+	lc.line()
+	lc.ehlo()
+	var b strings.Builder
+	b.WriteString("MAIL FROM:<a@example.org>\r\n")
+	for i := range 10000 {
+		fmt.Fprintf(&b, "RCPT TO:<r%d@example.net>\r\n", i)
+	}
+	b.WriteString("DATA\r\n")
+	lc.send(b.String())
+	if r := lc.reply(); !strings.HasPrefix(r, "250 ") {
+		t.Fatal(r)
+	}
+	for i := range 10000 {
+		r := lc.reply()
+		want := "250 2.1.5"
+		if i >= 1000 {
+			want = "452 4.5.3"
+		}
+		if !strings.HasPrefix(r, want) {
+			t.Fatalf("RCPT %d: %q, want %s", i, r, want)
+		}
+	}
+	if r := lc.reply(); !strings.HasPrefix(r, "354") {
+		t.Fatal(r)
+	}
+	lc.send("hi\r\n.\r\n")
+	if r := lc.reply(); !strings.HasPrefix(r, "250 2.0.0") {
+		t.Fatal(r)
+	}
+	if m := be.messages(); len(m) != 1 || len(m[0].To) != 1000 {
+		t.Fatalf("got %d messages", len(m))
+	}
+}
+
+func TestServerEndlessLine(t *testing.T) {
+	s := &Server{Backend: &testBackend{}}
+	lc := newLineClient(t, pipeServer(t, s))
+	lc.line()
+	// A long line is discarded and answered, and the session goes on.
+	lc.send("NOOP " + strings.Repeat("x", 40000) + "\r\n")
+	if r := lc.reply(); r != "500 5.5.0 Line too long" {
+		t.Fatal(r)
+	}
+	lc.send("NOOP\r\n")
+	if r := lc.reply(); r != "250 2.0.0 OK" {
+		t.Fatal(r)
+	}
+	// A line without end is cut off after a bounded amount.
+	lc.send(strings.Repeat("y", 100000))
+	if r := lc.reply(); r != "500 5.5.0 Line too long, closing connection" {
+		t.Fatal(r)
+	}
+	lc.expectEOF()
+}
+
+func TestServerSlowClientTimesOut(t *testing.T) {
+	s := &Server{Backend: &testBackend{}, Timeouts: ServerTimeouts{Command: 50 * time.Millisecond, DataBlock: 50 * time.Millisecond}}
+	lc := newLineClient(t, pipeServer(t, s))
+	lc.line()
+	// Say nothing: the command timeout ends the session with 421.
+	if r := lc.reply(); !strings.HasPrefix(r, "421 4.4.2") {
+		t.Fatal(r)
+	}
+	lc.expectEOF()
+
+	// Stall in the middle of DATA: the data block timeout ends it.
+	be := &testBackend{}
+	s2 := &Server{Backend: be, Timeouts: ServerTimeouts{Command: time.Minute, DataBlock: 50 * time.Millisecond}}
+	lc2 := newLineClient(t, pipeServer(t, s2))
+	lc2.line()
+	lc2.ehlo()
+	lc2.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")
+	lc2.reply()
+	lc2.reply()
+	lc2.reply()
+	lc2.send("partial line")
+	if r := lc2.reply(); !strings.HasPrefix(r, "451 4.3.0") {
+		t.Fatal(r)
+	}
+	lc2.expectEOF()
+	if len(be.messages()) != 0 {
+		t.Fatal("partial message accepted")
+	}
+}
+
+func TestServerStartTLS(t *testing.T) {
+	cert := testCert(t)
+	be := &testBackend{}
+	s := &Server{Backend: be, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}
+	addr := startServer(t, s)
+
+	// Commands pipelined after STARTTLS in plaintext are discarded, never
+	// run inside the TLS session (RFC 3207 6, CVE-2011-0411).
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	lc := newLineClient(t, nc)
+	lc.line()
+	if r := lc.ehlo(); !strings.Contains(r, "250-STARTTLS") || strings.Contains(r, "AUTH") {
+		t.Fatal(r)
+	}
+	lc.send("MAIL FROM:<a@example.org>\r\n")
+	lc.reply()
+	lc.send("STARTTLS\r\nRSET\r\nMAIL FROM:<injected@example.org>\r\n")
+	if r := lc.reply(); r != "220 2.0.0 Ready to start TLS" {
+		t.Fatal(r)
+	}
+	tc := tls.Client(nc, &tls.Config{InsecureSkipVerify: true})
+	if err := tc.Handshake(); err != nil {
+		// The injected bytes reached the server before the handshake and
+		// were discarded, so the handshake itself works.
+		t.Fatal(err)
+	}
+	tlc := newLineClient(t, tc)
+	// State was reset: MAIL needs EHLO again.
+	tlc.send("MAIL FROM:<a@example.org>\r\n")
+	if r := tlc.reply(); r != "503 5.5.1 Send HELO/EHLO first" {
+		t.Fatal(r)
+	}
+	if r := tlc.ehlo(); strings.Contains(r, "STARTTLS") || !strings.Contains(r, "AUTH PLAIN LOGIN") {
+		t.Fatal(r)
+	}
+	tlc.send("STARTTLS\r\n")
+	if r := tlc.reply(); r != "503 5.5.1 TLS already active" {
+		t.Fatal(r)
+	}
+
+	// Garbage instead of a TLS handshake closes the connection.
+	nc2, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc2.Close()
+	lc2 := newLineClient(t, nc2)
+	lc2.line()
+	lc2.send("STARTTLS\r\n")
+	lc2.reply()
+	lc2.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n" + strings.Repeat("garbage", 1000))
+	lc2.expectEOF()
+}
+
+func TestServerShutdown(t *testing.T) {
+	be := &testBackend{}
+	s := &Server{Backend: be}
+	addr := startServer(t, s)
+
+	idle, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	li := newLineClient(t, idle)
+	li.line()
+
+	busy, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	lb := newLineClient(t, busy)
+	lb.line()
+	lb.ehlo()
+	lb.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")
+	lb.reply()
+	lb.reply()
+	lb.reply()
+	lb.send("first part\r\n")
+
+	done := make(chan error, 1)
+	go func() { done <- s.Shutdown(context.Background()) }()
+	// The idle connection is told at once.
+	if r := li.reply(); !strings.HasPrefix(r, "421 4.3.2") {
+		t.Fatal(r)
+	}
+	li.expectEOF()
+	// The message in flight completes, then the next command gets 421.
+	lb.send("second part\r\n.\r\nNOOP\r\n")
+	if r := lb.reply(); !strings.HasPrefix(r, "250 2.0.0") {
+		t.Fatal(r)
+	}
+	if r := lb.reply(); !strings.HasPrefix(r, "421 4.3.2") {
+		t.Fatal(r)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if m := be.messages(); len(m) != 1 || string(m[0].Data) != "first part\r\nsecond part\r\n" {
+		t.Fatalf("messages %+v", m)
+	}
+	if _, err := net.Dial("tcp", addr); err == nil {
+		t.Fatal("listener still open")
+	}
+}
+
+func TestServerShutdownDeadline(t *testing.T) {
+	s := &Server{Backend: &testBackend{}}
+	addr := startServer(t, s)
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	lc := newLineClient(t, nc)
+	lc.line()
+	lc.ehlo()
+	lc.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")
+	lc.reply()
+	lc.reply()
+	lc.reply()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Shutdown(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	lc.expectEOF()
+}
+
+func TestServerConnectionLimits(t *testing.T) {
+	s := &Server{Backend: &testBackend{}, MaxConnectionsPerIP: 2}
+	addr := startServer(t, s)
+	var conns []*lineClient
+	for range 2 {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		lc := newLineClient(t, nc)
+		if r := lc.line(); !strings.HasPrefix(r, "220 ") {
+			t.Fatal(r)
+		}
+		conns = append(conns, lc)
+	}
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	lc := newLineClient(t, nc)
+	if r := lc.line(); !strings.HasPrefix(r, "421 4.7.0") {
+		t.Fatal(r)
+	}
+	lc.expectEOF()
+	// Closing one frees a slot.
+	conns[0].send("QUIT\r\n")
+	conns[0].reply()
+	conns[0].expectEOF()
+	for {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lc := newLineClient(t, nc)
+		r := lc.line()
+		nc.Close()
+		if strings.HasPrefix(r, "220 ") {
+			break
+		}
+		// The server may not have noticed the QUIT's close yet.
+		runtimeGosched()
+	}
+
+	s2 := &Server{Backend: &testBackend{}, MaxConnections: 1}
+	addr2 := startServer(t, s2)
+	a, _ := net.Dial("tcp", addr2)
+	defer a.Close()
+	la := newLineClient(t, a)
+	la.line()
+	b, _ := net.Dial("tcp", addr2)
+	defer b.Close()
+	lb := newLineClient(t, b)
+	if r := lb.line(); !strings.HasPrefix(r, "421 4.7.0") {
+		t.Fatal(r)
+	}
+}
+
+func TestServerPipelinedRepliesInOneWrite(t *testing.T) {
+	s := &Server{Backend: &testBackend{}}
+	cc := pipeServer(t, s)
+	lc := newLineClient(t, cc)
+	lc.line()
+	lc.ehlo()
+	lc.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nRCPT TO:<c@example.net>\r\nDATA\r\n")
+	// net.Pipe hands over each server write as it is: one Read gets all
+	// four replies only if they were written together.
+	cc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 4096)
+	n, err := lc.br.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(buf[:n])
+	if strings.Count(got, "\r\n") != 4 || !strings.HasPrefix(got, "250 2.1.0") || !strings.Contains(got, "354 ") {
+		t.Fatalf("first write %q, want all four replies", got)
+	}
+}
