@@ -21,11 +21,17 @@ const (
 // drop it (not a query, or too broken to answer: RFC 1035 4.1.1 leaves
 // no way to reply to a message whose header cannot be read).
 func (s *Server) respond(query []byte, client netip.Addr, tcp bool) []byte {
+	if len(query) < dnswire.HeaderLen || query[2]&0x80 != 0 {
+		// Too short to have an ID to answer to, or a response: never
+		// answer a response, that is how reflection loops start.
+		return nil
+	}
 	var p dnswire.Parser
 	h, err := p.Start(query)
-	if err != nil || h.Response {
-		// Never answer a response: that is how reflection loops start.
-		return nil
+	if err != nil {
+		// The header's counts claim more than the message holds.
+		h = dnswire.Header{ID: uint16(query[0])<<8 | uint16(query[1]), Opcode: dnswire.Opcode(query[2]>>3) & 0xF}
+		return errorReply(h, dnswire.RCodeFormatError)
 	}
 	var q dnswire.Msg
 	if err := q.Unpack(query); err != nil {

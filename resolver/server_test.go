@@ -1,0 +1,250 @@
+package resolver
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// startServer serves r on 127.0.0.1 (UDP and TCP, kernel-chosen ports).
+func startServer(t *testing.T, cfg ServerConfig) (*Server, net.Addr, net.Addr) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(cfg)
+	errc := make(chan error, 2)
+	go func() { errc <- s.ServeUDP(pc) }()
+	go func() { errc <- s.ServeTCP(l) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		for range 2 {
+			if err := <-errc; !errors.Is(err, ErrClosed) {
+				t.Errorf("Serve returned %v", err)
+			}
+		}
+	})
+	return s, pc.LocalAddr(), l.Addr()
+}
+
+func query(t *testing.T, name string, typ dnswire.Type, edns uint16) []byte {
+	t.Helper()
+	var m dnswire.Msg
+	m.ID = 0x1234
+	m.RecursionDesired = true
+	m.SetQuestion(dnswire.MustName(name), typ)
+	if edns > 0 {
+		m.SetEDNS(edns, false)
+	}
+	b, err := m.Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func exchangeUDP(t *testing.T, addr net.Addr, q []byte) *dnswire.Msg {
+	t.Helper()
+	c, err := net.Dial("udp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write(q); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 65535)
+	n, err := c.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m dnswire.Msg
+	if err := m.Unpack(buf[:n]); err != nil {
+		t.Fatal(err)
+	}
+	if n > 512 && (len(q) < 12 || !strings.Contains(string(q), "\x00\x00\x29")) {
+		t.Errorf("%d-octet UDP answer to a query without EDNS", n)
+	}
+	return &m
+}
+
+func ede(m *dnswire.Msg) (uint16, string, bool) {
+	if m.EDNS == nil {
+		return 0, "", false
+	}
+	for _, o := range m.EDNS.Options {
+		if o.Code == dnswire.OptionEDE && len(o.Data) >= 2 {
+			return binary.BigEndian.Uint16(o.Data), string(o.Data[2:]), true
+		}
+	}
+	return 0, "", false
+}
+
+func TestServerUDP(t *testing.T) {
+	_, r := newTest(t, Config{})
+	_, udp, _ := startServer(t, ServerConfig{Resolver: r})
+	m := exchangeUDP(t, udp, query(t, "WWW.example.com.", dnswire.TypeA, 1232))
+	if m.ID != 0x1234 || !m.Response || !m.RecursionAvailable || m.RCode != dnswire.RCodeSuccess || len(m.Answer) != 1 {
+		t.Fatalf("%+v answers %d", m.Header, len(m.Answer))
+	}
+	if m.Question[0].Name.String() != "WWW.example.com." {
+		t.Errorf("question case not kept: %v", m.Question[0].Name)
+	}
+	m = exchangeUDP(t, udp, query(t, "nope.example.com.", dnswire.TypeA, 0))
+	if m.RCode != dnswire.RCodeNameError || len(m.Ns) != 1 || m.EDNS != nil {
+		t.Fatalf("NXDOMAIN: %+v", m.Header)
+	}
+	// SERVFAIL with the reason as an Extended DNS Error (RFC 8914).
+	m = exchangeUDP(t, udp, query(t, "loop1.example.com.", dnswire.TypeA, 1232))
+	code, text, ok := ede(m)
+	if m.RCode != dnswire.RCodeServerFailure || !ok || code != edeOther || !strings.Contains(text, "CNAME loop") {
+		t.Fatalf("SERVFAIL: %v EDE %d %q %v", m.RCode, code, text, ok)
+	}
+	// Too big for 512 octets: TC over UDP without EDNS, whole with it.
+	m = exchangeUDP(t, udp, query(t, "big.example.com.", dnswire.TypeTXT, 0))
+	if !m.Truncated {
+		t.Fatalf("big answer without EDNS not truncated (%d records)", len(m.Answer))
+	}
+	m = exchangeUDP(t, udp, query(t, "big.example.com.", dnswire.TypeTXT, 1232))
+	if m.Truncated || len(m.Answer) != 15 {
+		t.Fatalf("big answer with EDNS: TC %v, %d records", m.Truncated, len(m.Answer))
+	}
+}
+
+func TestServerTCPPipelined(t *testing.T) {
+	_, r := newTest(t, Config{})
+	_, _, tcp := startServer(t, ServerConfig{Resolver: r})
+	c, err := net.Dial("tcp", tcp.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	names := []string{"www.example.com.", "multi.example.com.", "big.example.com."}
+	var out []byte
+	for i, n := range names {
+		typ := dnswire.TypeA
+		if i == 2 {
+			typ = dnswire.TypeTXT
+		}
+		q := query(t, n, typ, 0)
+		binary.BigEndian.PutUint16(q, uint16(i+1)) // distinct IDs
+		out, _ = dnswire.AppendTCP(out, q)
+	}
+	if _, err := c.Write(out); err != nil { // all three in one write
+		t.Fatal(err)
+	}
+	got := map[uint16]int{}
+	for range names {
+		var l [2]byte
+		if _, err := io.ReadFull(c, l[:]); err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, binary.BigEndian.Uint16(l[:]))
+		if _, err := io.ReadFull(c, b); err != nil {
+			t.Fatal(err)
+		}
+		var m dnswire.Msg
+		if err := m.Unpack(b); err != nil {
+			t.Fatal(err)
+		}
+		got[m.ID] = len(m.Answer)
+	}
+	if got[1] != 1 || got[2] != 3 || got[3] != 15 {
+		t.Fatalf("answers by ID: %v", got)
+	}
+}
+
+func TestServerRefusesOthers(t *testing.T) {
+	_, r := newTest(t, Config{})
+	_, udp, _ := startServer(t, ServerConfig{Resolver: r, Allowed: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	m := exchangeUDP(t, udp, query(t, "www.example.com.", dnswire.TypeA, 1232))
+	code, _, ok := ede(m)
+	if m.RCode != dnswire.RCodeRefused || len(m.Answer) != 0 || !ok || code != edeProhibited {
+		t.Fatalf("%v EDE %d", m.RCode, code)
+	}
+}
+
+func TestServerBadQueries(t *testing.T) {
+	_, r := newTest(t, Config{})
+	s := NewServer(ServerConfig{Resolver: r})
+	lo := netip.MustParseAddr("127.0.0.1")
+	good := query(t, "www.example.com.", dnswire.TypeA, 1232)
+	resp := func(b []byte) *dnswire.Msg {
+		out := s.respond(b, lo, false)
+		if out == nil {
+			return nil
+		}
+		var m dnswire.Msg
+		if err := m.Unpack(out); err != nil {
+			t.Fatalf("our reply does not parse: %v", err)
+		}
+		return &m
+	}
+	if resp([]byte{1, 2, 3}) != nil {
+		t.Error("answered a 3-octet message")
+	}
+	r1 := append([]byte(nil), good...)
+	r1[2] |= 0x80 // QR: a response
+	if resp(r1) != nil {
+		t.Error("answered a response")
+	}
+	if m := resp(append(append([]byte(nil), good...), 0xFF)); m == nil || m.RCode != dnswire.RCodeFormatError {
+		t.Errorf("trailing garbage: %v", m)
+	}
+	noq := append([]byte(nil), good[:12]...)
+	noq[5] = 0 // QDCOUNT 0, ARCOUNT left 1 but no data: FORMERR either way
+	if m := resp(noq); m == nil || m.RCode != dnswire.RCodeFormatError {
+		t.Errorf("no question: %v", m)
+	}
+	var q dnswire.Msg
+	q.Unpack(good)
+	q.Opcode = dnswire.OpcodeNotify
+	b, _ := q.Pack()
+	if m := resp(b); m == nil || m.RCode != dnswire.RCodeNotImplemented {
+		t.Errorf("NOTIFY: %v", m)
+	}
+	q.Unpack(good)
+	q.EDNS.Version = 1
+	b, _ = q.Pack()
+	if m := resp(b); m == nil || m.RCode != dnswire.RCodeBadVers || m.EDNS == nil {
+		t.Errorf("EDNS version 1: %v", m)
+	}
+	if m := resp(query(t, "example.com.", dnswire.TypeAXFR, 0)); m == nil || m.RCode != dnswire.RCodeRefused {
+		t.Errorf("AXFR: %v", m)
+	}
+}
+
+func TestServerShutdownWaitsForInflight(t *testing.T) {
+	_, r := newTest(t, Config{})
+	s, udp, _ := startServer(t, ServerConfig{Resolver: r})
+	exchangeUDP(t, udp, query(t, "www.example.com.", dnswire.TypeA, 0))
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := net.Dial("udp", udp.String())
+	defer c.Close()
+	c.Write(query(t, "www.example.com.", dnswire.TypeA, 0))
+	c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, err := c.Read(make([]byte, 512)); err == nil {
+		t.Fatal("answered after Shutdown")
+	}
+}
