@@ -39,7 +39,8 @@ func (a Address) Domain() string {
 
 // A Group is one element of an address list (RFC 5322 3.4): either a
 // named group of mailboxes ("Friends: a@x, b@y;", IsGroup true, possibly
-// with no members) or a lone mailbox (IsGroup false, one member, no Name).
+// with no members, Members nil) or a lone mailbox (IsGroup false, one
+// member, no Name).
 type Group struct {
 	Name    string
 	IsGroup bool
@@ -99,8 +100,9 @@ func ParseGroupList(s string) ([]Group, error) {
 	if err := p.checkUTF8(); err != nil {
 		return nil, err
 	}
-	var groups []Group
-	_, ok := p.list(nil, &groups)
+	n := estimateAddrs(s)
+	groups := make([]Group, 0, n)
+	_, ok := p.list(make([]Address, 0, n), &groups)
 	if !ok {
 		return nil, p.error()
 	}
@@ -114,7 +116,8 @@ func (h *Header) AddressList(name string) ([]Address, error) {
 	if !ok {
 		return nil, nil
 	}
-	return ParseAddressList(string(appendUnfolded(nil, f.RawValue())))
+	var stack [1024]byte
+	return ParseAddressList(string(appendUnfolded(stack[:0], f.RawValue())))
 }
 
 // estimateAddrs bounds the number of mailboxes in s for the result's
@@ -220,7 +223,11 @@ func (p *addrParser) list(dst []Address, groups *[]Group) ([]Address, bool) {
 		}
 		elements++
 		if groups != nil {
-			*groups = append(*groups, Group{Name: gname, IsGroup: isGroup, Members: dst[n:len(dst):len(dst)]})
+			g := Group{Name: gname, IsGroup: isGroup}
+			if len(dst) > n {
+				g.Members = dst[n:len(dst):len(dst)]
+			}
+			*groups = append(*groups, g)
 		}
 		if !p.cfws() {
 			return dst, false
@@ -256,8 +263,8 @@ type scan struct {
 // words scans the tokens of a phrase or local-part: atoms, quoted
 // strings and dots, with CFWS between them, stopping before any other
 // character. It returns what it saw; p.i is left after the trailing CFWS.
-func (p *addrParser) words() (scan, bool) {
-	sc := scan{start: -1, simpleName: true, simpleAddr: true, dotted: true}
+func (p *addrParser) words(sc *scan) bool {
+	*sc = scan{start: -1, simpleName: true, simpleAddr: true, dotted: true}
 	prevWord := false
 	for p.i < len(p.s) {
 		c := p.s[p.i]
@@ -278,7 +285,7 @@ func (p *addrParser) words() (scan, bool) {
 			end, bs, ok := scanQuoted(p.s, p.i)
 			if !ok {
 				p.i = end
-				return sc, p.fail("unterminated quoted string")
+				return p.fail("unterminated quoted string")
 			}
 			if prevWord {
 				sc.dotted = false
@@ -287,15 +294,14 @@ func (p *addrParser) words() (scan, bool) {
 			sc.simpleAddr = false
 			sc.simpleName = false
 			sc.qsimple = sc.words == 0 && sc.dots == 0 && !bs &&
-				!strings.Contains(p.s[st:end], "=?") && !strings.ContainsAny(p.s[st:end], "\r\n")
+				!strings.Contains(p.s[st:end], "=?") && strings.IndexByte(p.s[st:end], '\r') < 0 &&
+				strings.IndexByte(p.s[st:end], '\n') < 0
 			p.i = end
 			sc.words++
 			prevWord = true
 			sc.lastDot = false
 		case isAtext(c):
-			for p.i < len(p.s) && isAtext(p.s[p.i]) {
-				p.i++
-			}
+			p.i = atomEnd(p.s, p.i+1)
 			if prevWord {
 				sc.dotted = false
 			}
@@ -309,7 +315,7 @@ func (p *addrParser) words() (scan, bool) {
 			if sc.words+sc.dots > 1 {
 				sc.qsimple = false
 			}
-			return sc, true
+			return true
 		}
 		if sc.start < 0 {
 			sc.start = st
@@ -317,7 +323,7 @@ func (p *addrParser) words() (scan, bool) {
 		sc.end = p.i
 		at := p.i
 		if !p.cfws() {
-			return sc, false
+			return false
 		}
 		if p.i != at {
 			sc.simpleAddr = false
@@ -330,7 +336,16 @@ func (p *addrParser) words() (scan, bool) {
 	if sc.words+sc.dots > 1 {
 		sc.qsimple = false
 	}
-	return sc, true
+	return true
+}
+
+// atomEnd returns the index of the first octet at or after i that is not
+// atext.
+func atomEnd(s string, i int) int {
+	for i < len(s) && classTable[s[i]]&classAtext != 0 {
+		i++
+	}
+	return i
 }
 
 // scanQuoted returns the index after the quoted-string starting at s[i]
@@ -353,8 +368,8 @@ func scanQuoted(s string, i int) (int, bool, bool) {
 // returns the group's name and whether it was a group.
 func (p *addrParser) element(dst []Address) ([]Address, string, bool, bool) {
 	phraseAt := p.i
-	sc, ok := p.words()
-	if !ok {
+	var sc scan
+	if !p.words(&sc) {
 		return dst, "", false, false
 	}
 	if p.i < len(p.s) && p.s[p.i] == ':' {
@@ -362,7 +377,7 @@ func (p *addrParser) element(dst []Address) ([]Address, string, bool, bool) {
 		if sc.words == 0 || sc.firstDot {
 			return dst, "", false, p.fail("group without a name")
 		}
-		name := p.name(phraseAt, sc)
+		name := p.name(phraseAt, &sc)
 		p.i++
 		for {
 			if !p.cfws() {
@@ -379,6 +394,7 @@ func (p *addrParser) element(dst []Address) ([]Address, string, bool, bool) {
 				p.i++
 				continue
 			}
+			var ok bool
 			dst, ok = p.mailbox(dst, false)
 			if !ok {
 				return dst, "", false, false
@@ -393,7 +409,7 @@ func (p *addrParser) element(dst []Address) ([]Address, string, bool, bool) {
 			}
 		}
 	}
-	dst, ok = p.mailboxAfter(dst, phraseAt, sc)
+	dst, ok := p.mailboxAfter(dst, phraseAt, &sc)
 	return dst, "", false, ok
 }
 
@@ -403,15 +419,15 @@ func (p *addrParser) mailbox(dst []Address, leadingCFWS bool) ([]Address, bool) 
 		return dst, false
 	}
 	at := p.i
-	sc, ok := p.words()
-	if !ok {
+	var sc scan
+	if !p.words(&sc) {
 		return dst, false
 	}
-	return p.mailboxAfter(dst, at, sc)
+	return p.mailboxAfter(dst, at, &sc)
 }
 
 // mailboxAfter finishes a mailbox whose leading words were scanned.
-func (p *addrParser) mailboxAfter(dst []Address, phraseAt int, sc scan) ([]Address, bool) {
+func (p *addrParser) mailboxAfter(dst []Address, phraseAt int, sc *scan) ([]Address, bool) {
 	if p.i >= len(p.s) {
 		if sc.words == 0 {
 			return dst, p.fail("missing address")
@@ -439,11 +455,11 @@ func (p *addrParser) mailboxAfter(dst []Address, phraseAt int, sc scan) ([]Addre
 			}
 		}
 		at := p.i
-		lsc, ok := p.words()
-		if !ok {
+		var lsc scan
+		if !p.words(&lsc) {
 			return dst, false
 		}
-		addr, ok := p.addrSpec(at, lsc)
+		addr, ok := p.addrSpec(at, &lsc)
 		if !ok {
 			return dst, false
 		}
@@ -502,7 +518,7 @@ func (p *addrParser) route() bool {
 
 // addrSpec finishes an addr-spec whose local-part tokens were scanned
 // (sc, starting at at) and p.i is at '@'.
-func (p *addrParser) addrSpec(at int, sc scan) (string, bool) {
+func (p *addrParser) addrSpec(at int, sc *scan) (string, bool) {
 	if p.i >= len(p.s) || p.s[p.i] != '@' {
 		return "", p.fail("expected '@'")
 	}
@@ -540,9 +556,7 @@ func (p *addrParser) domain() (string, bool, bool) {
 	var b []byte
 	for {
 		as := p.i
-		for p.i < len(p.s) && isAtext(p.s[p.i]) {
-			p.i++
-		}
+		p.i = atomEnd(p.s, p.i)
 		if p.i == as {
 			return "", false, p.fail("bad domain")
 		}
@@ -644,7 +658,7 @@ func cleanLiteral(lit string) string {
 // localPart builds the canonical local part from scanned tokens: the
 // words' contents joined by dots, written as a dot-atom if it is one and
 // as a quoted-string otherwise.
-func (p *addrParser) localPart(at int, sc scan) string {
+func (p *addrParser) localPart(at int, sc *scan) string {
 	var stack [128]byte
 	b := stack[:0]
 	i := at
@@ -694,7 +708,7 @@ func appendUnquoted(dst []byte, q string) []byte {
 }
 
 // name builds the display name from the phrase scanned at phraseAt.
-func (p *addrParser) name(phraseAt int, sc scan) string {
+func (p *addrParser) name(phraseAt int, sc *scan) string {
 	if sc.simpleName {
 		return p.s[sc.start:sc.end]
 	}

@@ -129,7 +129,7 @@ func TestParseGroupList(t *testing.T) {
 	want := []Group{
 		{Members: []Address{{"", "a@b"}}},
 		{Name: "Team", IsGroup: true, Members: []Address{{"", "c@d"}, {"E", "e@f"}}},
-		{Name: "Nobody", IsGroup: true, Members: []Address{}},
+		{Name: "Nobody", IsGroup: true},
 	}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, %v", got, err)

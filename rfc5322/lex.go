@@ -1,36 +1,24 @@
 package rfc5322
 
-// Character classes of RFC 5322 3.2.3 and 3.2.4 as bit masks over
-// 0-63 and 64-127, so a class test is two shifts and no table in memory.
-const (
-	// atext: ALPHA / DIGIT / "!" / "#" / "$" / "%" / "&" / "'" / "*" /
-	// "+" / "-" / "/" / "=" / "?" / "^" / "_" / "`" / "{" / "|" / "}" / "~"
-	atextLo = 1<<'!' | 1<<'#' | 1<<'$' | 1<<'%' | 1<<'&' | 1<<'\'' | 1<<'*' |
-		1<<'+' | 1<<'-' | 1<<'/' | 0x3ff<<'0' | 1<<'=' | 1<<'?'
-	atextHi = 0x3ffffff<<('A'-64) | 1<<('^'-64) | 1<<('_'-64) | 1<<('`'-64) |
-		0x3ffffff<<('a'-64) | 1<<('{'-64) | 1<<('|'-64) | 1<<('}'-64) | 1<<('~'-64)
-)
-
 // isAtext reports whether c is atext; octets >= 0x80 are taken as parts
 // of UTF-8 sequences (RFC 6532 3.2), which the callers check once for the
 // whole input.
-func isAtext(c byte) bool {
-	switch {
-	case c < 64:
-		return atextLo&(uint64(1)<<c) != 0
-	case c < 128:
-		return atextHi&(uint64(1)<<(c-64)) != 0
-	}
-	return true
-}
+func isAtext(c byte) bool { return classTable[c]&classAtext != 0 }
 
 // isDtext: %d33-90 / %d94-126 / UTF8-non-ascii (RFC 5322 3.4.1).
-func isDtext(c byte) bool {
-	return (c >= 33 && c <= 90) || (c >= 94 && c <= 126) || c >= 0x80
-}
+func isDtext(c byte) bool { return classTable[c]&classDtext != 0 }
 
 func hasNonASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		// Eight octets at a time: any high bit set?
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if w&0x8080808080808080 != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return true
 		}

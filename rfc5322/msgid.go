@@ -71,7 +71,8 @@ func parseMsgIDs(s string, phrases bool) ([]string, error) {
 		}
 		if phrases && p.s[p.i] != '<' {
 			at := p.i
-			if _, ok := p.words(); !ok {
+			var sc scan
+			if !p.words(&sc) {
 				return nil, p.msgIDError()
 			}
 			if p.i != at {
@@ -119,11 +120,11 @@ func (p *addrParser) msgID() (string, bool) {
 		return "", false
 	}
 	at := p.i
-	sc, ok := p.words()
-	if !ok {
+	var sc scan
+	if !p.words(&sc) {
 		return "", false
 	}
-	id, ok := p.addrSpec(at, sc)
+	id, ok := p.addrSpec(at, &sc)
 	if !ok {
 		return "", false
 	}

@@ -109,7 +109,7 @@ func (p *Parser) parseInto(h *Header, msg []byte) (int, error) {
 		// 3.6.8); obs-optional allows WSP before the colon (4.5).
 		start := pos
 		i := pos
-		for i < len(msg) && msg[i] > 32 && msg[i] < 127 && msg[i] != ':' {
+		for i < len(msg) && classTable[msg[i]]&classFtext != 0 {
 			i++
 		}
 		nameEnd := i
