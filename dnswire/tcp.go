@@ -6,8 +6,9 @@ import (
 
 // ReadTCP reads one message framed with the 2-octet length prefix of
 // RFC 1035 4.2.2 from r. It reads into buf's spare capacity when it is
-// large enough (so a reused buffer means no allocation) and returns the
-// message. A clean EOF before the prefix returns io.EOF; EOF inside the
+// large enough (so a reused buffer means no allocation); otherwise it
+// grows a buffer as bytes arrive, never allocating what the prefix merely
+// claims. A clean EOF before the prefix returns io.EOF; EOF inside the
 // frame returns io.ErrUnexpectedEOF. A zero length frame is ErrTruncated.
 func ReadTCP(r io.Reader, buf []byte) ([]byte, error) {
 	var pfx [2]byte
@@ -18,17 +19,31 @@ func ReadTCP(r io.Reader, buf []byte) ([]byte, error) {
 	if n == 0 {
 		return nil, ErrTruncated
 	}
-	if cap(buf) < n {
-		buf = make([]byte, n)
-	}
-	buf = buf[:n]
-	if _, err := io.ReadFull(r, buf); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	if cap(buf) >= n {
+		buf = buf[:n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, unexpected(err)
 		}
-		return nil, err
+		return buf, nil
+	}
+	// Do not trust the prefix with a big allocation: grow with the bytes
+	// that actually arrive.
+	buf = buf[:0]
+	for len(buf) < n {
+		chunk := min(n-len(buf), max(512, len(buf)))
+		buf = append(buf, make([]byte, chunk)...)
+		if _, err := io.ReadFull(r, buf[len(buf)-chunk:]); err != nil {
+			return nil, unexpected(err)
+		}
 	}
 	return buf, nil
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // WriteTCP writes msg to w with its 2-octet length prefix (RFC 1035 4.2.2)

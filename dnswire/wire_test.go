@@ -338,3 +338,18 @@ func TestTCPFraming(t *testing.T) {
 		t.Fatalf("zero frame: %v", err)
 	}
 }
+
+func TestReadTCPGrows(t *testing.T) {
+	msg := bytes.Repeat([]byte{7}, 3000)
+	framed, _ := AppendTCP(nil, msg)
+	got, err := ReadTCP(bytes.NewReader(framed), make([]byte, 0, 10))
+	if err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("%d bytes, %v", len(got), err)
+	}
+	// A prefix claiming 65535 octets followed by 3 costs a small buffer.
+	if a := testing.AllocsPerRun(10, func() {
+		ReadTCP(bytes.NewReader([]byte{0xFF, 0xFF, 1, 2, 3}), nil)
+	}); a > 3 {
+		t.Errorf("%v allocs", a)
+	}
+}
