@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/netip"
+	"runtime"
 	"testing"
 )
 
@@ -347,9 +348,15 @@ func TestReadTCPGrows(t *testing.T) {
 		t.Fatalf("%d bytes, %v", len(got), err)
 	}
 	// A prefix claiming 65535 octets followed by 3 costs a small buffer.
-	if a := testing.AllocsPerRun(10, func() {
-		ReadTCP(bytes.NewReader([]byte{0xFF, 0xFF, 1, 2, 3}), nil)
-	}); a > 3 {
-		t.Errorf("%v allocs", a)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 100 {
+		if _, err := ReadTCP(bytes.NewReader([]byte{0xFF, 0xFF, 1, 2, 3}), nil); err == nil {
+			t.Fatal("short frame accepted")
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if perCall := (after.TotalAlloc - before.TotalAlloc) / 100; perCall > 4096 {
+		t.Errorf("%d bytes allocated per short frame", perCall)
 	}
 }
