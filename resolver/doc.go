@@ -2,4 +2,63 @@
 // root servers, follows referrals through the TLD servers to the
 // authoritative servers, caches what it learns for its TTL, and can serve
 // its answers to other hosts as a local DNS server. It builds on dnswire.
+//
+// # What it implements
+//
+//   - Iterative resolution, RFC 1034 5.3.3, from root hints (the real
+//     roots by default, or any address:port list) with priming
+//     (RFC 8109); referrals followed using in-bailiwick glue only; name
+//     server names without glue resolved by the resolver itself (at most
+//     Config.MaxGlueless per referral, the NXNS defence); CNAME chains
+//     followed with loop detection and a length cap.
+//   - EDNS0 (RFC 6891) with a 1232-octet buffer; retry without EDNS on
+//     FORMERR or NOTIMP (RFC 6891 7); retry over TCP when TC is set
+//     (RFC 1035 4.2.1, RFC 7766 5).
+//   - A sharded cache bounded by memory (CLOCK eviction), TTLs clamped
+//     (RFC 2181 8), RRsets ranked by trust so glue and referral data never
+//     replace or stand in for answers (RFC 2181 5.4.1), negative answers
+//     cached for min(SOA TTL, SOA MINIMUM) (RFC 2308 5), failures cached
+//     briefly (RFC 9520), optional serve-stale (RFC 8767), and identical
+//     questions in flight sharing one resolution.
+//   - Defences: random ID and a fresh, connected UDP socket (random source
+//     port, kernel-filtered source) per query (RFC 5452); a response is
+//     used only if it matches ID and question; every record checked
+//     against the bailiwick of the server asked (after Unbound's scrubber);
+//     random letter case in query names with a per-server fallback
+//     (draft-vixie-dnsext-dns0x20); QNAME minimisation (RFC 9156, relaxed:
+//     the full name is sent after NXDOMAIN or an error for a minimised
+//     name); caps on sends per question and per resolution (32 and 200,
+//     as Unbound), on referrals, on CNAME length, on dependent lookups,
+//     and an overall deadline, each failing with a reason.
+//   - Server selection by smoothed RTT (RFC 6298 estimator, as Unbound's
+//     infra cache): random pick among servers within 400 ms of the best,
+//     exponential backoff of timeouts, lame (per zone) and dead servers
+//     avoided for a while.
+//   - Server: UDP and TCP (RFC 7766: length framing, pipelined queries
+//     answered out of order, idle timeout), clients outside the allowed
+//     prefixes REFUSED, EDNS0 and TC for answers too big for the client,
+//     Extended DNS Errors (RFC 8914) saying why on SERVFAIL, concurrency
+//     limits, Shutdown(ctx).
+//   - LookupMX (RFC 5321 5.1 order, implicit MX, null MX of RFC 7505),
+//     LookupIP, LookupTXT, and ResolveTrace for a dig-like +trace.
+//
+// Time and the network are seams (Config.Now, Config.Transport), so tests
+// run a whole hierarchy in process with simulated time
+// (internal/dnstest).
+//
+// # Departures and limits
+//
+//   - No DNSSEC validation (the DO bit is never set; AD is never set).
+//   - Class IN only. IPv4 name server addresses only unless Config.IPv6.
+//   - Glue is accepted when it lies within the zone of the server asked
+//     (Unbound's rule), not only within the delegated child zone.
+//   - A query with RD clear is still resolved (many resolvers answer it
+//     from cache only). ANY is passed upstream as asked (no RFC 8482
+//     synthesis).
+//   - A CNAME for an intermediate name met while minimising, or NXDOMAIN
+//     for one, turns minimisation off for the rest of that question
+//     rather than stopping (RFC 8020 would allow stopping at NXDOMAIN).
+//   - RFC 8767's client-response timer (answer stale while still
+//     resolving) is not implemented: stale data is served only once the
+//     resolution has failed.
 package resolver

@@ -1,0 +1,147 @@
+package resolver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/relaykit/relaykit/dnswire"
+	"github.com/relaykit/relaykit/internal/dnstest"
+	"github.com/relaykit/relaykit/resolver"
+)
+
+// exampleHierarchy is a root, a TLD and one domain, served in process.
+func exampleHierarchy() *dnstest.Hierarchy {
+	h, err := dnstest.New(dnstest.Config{
+		Zones: map[string]string{
+			".": `
+.                  86400  SOA a.root-servers.net. hostmaster.root. 1 1800 900 604800 86400
+.                  518400 NS  a.root-servers.net.
+a.root-servers.net. 518400 A  127.0.0.2
+com.               172800 NS  a.gtld-servers.net.
+a.gtld-servers.net. 172800 A  127.0.0.3`,
+			"com.": `
+@                  900    SOA a.gtld-servers.net. nstld.example. 1 1800 900 604800 900
+@                  172800 NS  a.gtld-servers.net.
+example.com.       172800 NS  ns.example.com.
+ns.example.com.    172800 A   127.0.0.4`,
+			"example.com.": `
+@    3600 SOA ns hostmaster 1 3600 600 86400 300
+@    3600 NS  ns
+ns   3600 A   127.0.0.4
+@    3600 MX  10 mail
+@    3600 MX  20 backup
+mail 3600 A   192.0.2.25
+www  3600 CNAME mail`,
+		},
+		Servers: map[string][]string{
+			"127.0.0.2": {"."},
+			"127.0.0.3": {"com."},
+			"127.0.0.4": {"example.com."},
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// Resolve a name through the hierarchy, following a CNAME; the second
+// time the answer comes from the cache.
+func ExampleResolver_Resolve() {
+	h := exampleHierarchy()
+	r := resolver.New(resolver.Config{
+		RootHints: h.RootHints(), // the real root servers if left empty
+		GluePort:  h.Port(),      // port of every server learnt from glue
+		Transport: h.Transport(), // in process; the default is the network
+		Now:       h.Clock.Now,   // simulated time
+	})
+	ctx := context.Background()
+	for range 2 {
+		res, err := r.Resolve(ctx, dnswire.MustName("www.example.com."), dnswire.TypeA)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		for _, rr := range res.Answer {
+			fmt.Println(rr.Name, rr.TTL, rr.Type, rr.Data)
+		}
+		fmt.Println("from cache:", res.FromCache)
+	}
+	_, err := r.Resolve(ctx, dnswire.MustName("nope.example.com."), dnswire.TypeA)
+	fmt.Println(errors.Is(err, resolver.ErrNXDomain))
+	// Output:
+	// www.example.com. 3600 CNAME mail.example.com.
+	// mail.example.com. 3600 A 192.0.2.25
+	// from cache: false
+	// www.example.com. 3600 CNAME mail.example.com.
+	// mail.example.com. 3600 A 192.0.2.25
+	// from cache: true
+	// true
+}
+
+// Mail exchangers in the order to try them.
+func ExampleResolver_LookupMX() {
+	h := exampleHierarchy()
+	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
+	mxs, err := r.LookupMX(context.Background(), "example.com")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, mx := range mxs {
+		fmt.Println(mx.Pref, mx.Host)
+	}
+	// A domain without MX records is its own (implicit) exchanger.
+	mxs, _ = r.LookupMX(context.Background(), "mail.example.com")
+	fmt.Println(mxs[0].Host, mxs[0].Implicit)
+	// Output:
+	// 10 mail.example.com
+	// 20 backup.example.com
+	// mail.example.com true
+}
+
+// Run a local DNS server on loopback and ask it a question.
+func ExampleServer() {
+	h := exampleHierarchy()
+	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
+	srv := resolver.NewServer(resolver.ServerConfig{Resolver: r}) // answers loopback clients only
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	go srv.ServeUDP(pc)
+	defer srv.Shutdown(context.Background())
+
+	var q dnswire.Msg
+	q.ID = 1
+	q.RecursionDesired = true
+	q.SetQuestion(dnswire.MustName("mail.example.com."), dnswire.TypeA)
+	q.SetEDNS(1232, false)
+	b, _ := q.Pack()
+	c, err := net.Dial("udp", pc.LocalAddr().String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.Write(b)
+	buf := make([]byte, 1232)
+	n, err := c.Read(buf)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var resp dnswire.Msg
+	if err := resp.Unpack(buf[:n]); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(resp.RCode, resp.RecursionAvailable, resp.Answer[0].Data)
+	// Output:
+	// NOERROR true 192.0.2.25
+}
