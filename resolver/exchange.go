@@ -15,6 +15,10 @@ import (
 // protocol; the server that sent it is skipped for this question.
 var errBadResponse = errors.New("resolver: malformed upstream response")
 
+// errNo0x20 marks a response whose question did not keep the random
+// case of the query (reported in traces only; the query is repeated).
+var errNo0x20 = errors.New("resolver: server does not echo the query name's case")
+
 // exchange sends (qn, qt) to srv, a server for zone, and returns its
 // parsed response. It handles the per-server fallbacks itself: mixed case
 // not echoed (0x20 off for that server), FORMERR or NOTIMP to an EDNS
@@ -63,6 +67,27 @@ func (r *Resolver) exchange(rc *resCtx, perQ *int, srv netip.AddrPort, zone, qn 
 			// RFC 5452 9.1; the Transport should have dropped it.
 			err = ErrMismatch
 		}
+		if err == nil && use0x20 {
+			var sb, qb [dnswire.MaxNameLen]byte
+			sw, qw := send.AppendWire(sb[:0]), qn.AppendWire(qb[:0])
+			if len(raw) < 12+len(sw) || string(raw[12:12+len(sw)]) != string(sw) {
+				// draft-vixie-dnsext-dns0x20 4: the server did not
+				// echo the case; it cannot take part in 0x20. Ask
+				// it again plainly (the fallback) rather than accept
+				// an answer whose case pattern a forger need not
+				// have guessed.
+				r.infra.setNo0x20(srv, r.now())
+				if rc.trace != nil {
+					step.Err = errNo0x20
+					rc.trace(step)
+				}
+				continue
+			}
+			// Put the name back in its own case, so names compressed
+			// against the question do not carry the random case into
+			// the answers and the cache.
+			copy(raw[12:], qw)
+		}
 		if err == nil {
 			m = new(dnswire.Msg)
 			if perr := m.Unpack(raw); perr != nil {
@@ -81,14 +106,6 @@ func (r *Resolver) exchange(rc *resCtx, perQ *int, srv netip.AddrPort, zone, qn 
 			return nil, err
 		}
 		r.infra.rtt(srv, rtt, r.now())
-		if use0x20 && !sameCase(m.Question[0].Name, send) {
-			// draft-vixie-dnsext-dns0x20 4: the server did not echo the
-			// case; it cannot take part in 0x20. Ask it again plainly
-			// (the fallback) rather than accept an answer whose case
-			// pattern a forger need not have guessed.
-			r.infra.setNo0x20(srv, r.now())
-			continue
-		}
 		if edns && (m.Header.RCode == dnswire.RCodeFormatError || m.Header.RCode == dnswire.RCodeNotImplemented) {
 			// RFC 6891 7: a server that does not understand EDNS
 			// answers FORMERR (or NOTIMP); retry without the OPT.
@@ -155,10 +172,4 @@ func randomCase(n dnswire.Name) dnswire.Name {
 		return n
 	}
 	return out
-}
-
-// sameCase reports whether a and b are the same name, byte for byte.
-func sameCase(a, b dnswire.Name) bool {
-	var ba, bb [dnswire.MaxNameLen]byte
-	return string(a.AppendWire(ba[:0])) == string(b.AppendWire(bb[:0]))
 }

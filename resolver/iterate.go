@@ -184,6 +184,7 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 	minCount := 0
 	total := qname.NumLabels()
 	tried := make(map[netip.AddrPort]bool)
+	rounds := 0
 	var lastErr error
 	for {
 		qn, qt, minimised := qname, qtype, false
@@ -198,6 +199,14 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			if gerr != nil {
 				if isFatal(gerr) || lastErr == nil || len(sv.addrs) == 0 {
 					return outcome{}, gerr
+				}
+				if lastErr == ErrNoReachable && rounds < 2 {
+					// Every server timed out or failed at the
+					// network level: give each one more chance
+					// (with a backed-off timeout) before failing.
+					rounds++
+					tried = make(map[netip.AddrPort]bool)
+					continue
 				}
 				return outcome{}, lastErr
 			}
@@ -249,7 +258,7 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			sv = newServers(s.nsOwner, hosts, addrs)
 			tried = make(map[netip.AddrPort]bool)
 			minLabels = sv.zone.NumLabels() + 1
-			lastErr = nil
+			lastErr, rounds = nil, 0
 			continue
 		}
 		aa := m.Header.Authoritative
