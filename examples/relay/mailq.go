@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/relaykit/relaykit/mailqueue"
+)
+
+// listenControl opens the control socket: each connection gets the
+// current queue listing and is closed (Postfix's mailq asks showq the
+// same way). The socket is in the spool directory, 0700, so only the
+// relay's user can read the queue.
+func (r *Relay) listenControl() error {
+	path := controlPath(r.cfg.Spool)
+	os.Remove(path) // a socket left by a relay that crashed
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return fmt.Errorf("relay: control socket: %w", err)
+	}
+	r.control = l
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			c.SetDeadline(time.Now().Add(30 * time.Second))
+			w := bufio.NewWriter(c)
+			if err := r.WriteQueue(ctx, w); err != nil {
+				fmt.Fprintf(w, "relay: %v\n", err)
+			}
+			w.Flush()
+			cancel()
+			c.Close()
+		}
+	}()
+	return nil
+}
+
+// printQueue asks the relay running on spool for its queue.
+func printQueue(w io.Writer, spool string) error {
+	c, err := net.DialTimeout("unix", controlPath(spool), 5*time.Second)
+	if err != nil {
+		return fmt.Errorf("relay: no relay running on %s: %w", spool, err)
+	}
+	defer c.Close()
+	_, err = io.Copy(w, c)
+	return err
+}
+
+// Entries returns the queued messages.
+func (r *Relay) Entries(ctx context.Context) ([]mailqueue.Entry, error) {
+	var out []mailqueue.Entry
+	if r.queue != nil {
+		err := r.queue.List(ctx, func(e mailqueue.Entry) error {
+			out = append(out, e)
+			return nil
+		})
+		return out, err
+	}
+	// Hold mode: no queue runs; read the spool itself.
+	err := r.spool.Scan(ctx, func(s mailqueue.Summary) error {
+		if s.Err != nil {
+			out = append(out, mailqueue.Entry{ID: s.ID, Broken: true})
+			return nil
+		}
+		m, err := r.spool.Get(ctx, s.ID)
+		if err != nil {
+			if errors.Is(err, mailqueue.ErrNotFound) {
+				return nil // removed meanwhile
+			}
+			return err
+		}
+		e := mailqueue.Entry{
+			ID: m.ID, From: m.Envelope.From, Size: len(m.Body),
+			Created: m.State.Created, Attempts: m.State.Attempts,
+			NextAttempt: m.State.NextAttempt, Held: m.State.Held,
+		}
+		for i, rc := range m.Envelope.Recipients {
+			er := mailqueue.EntryRecipient{Recipient: rc}
+			if i < len(m.State.Rcpts) {
+				er.RcptState = m.State.Rcpts[i]
+			}
+			e.Recipients = append(e.Recipients, er)
+		}
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// WriteQueue prints the queue as Postfix's mailq does: ID (with '!' for
+// a held message), size, arrival time, sender, then each pending
+// recipient with the reason it is still queued.
+func (r *Relay) WriteQueue(ctx context.Context, w io.Writer) error {
+	entries, err := r.Entries(ctx)
+	if err != nil {
+		return err
+	}
+	return formatQueue(w, entries)
+}
+
+func formatQueue(w io.Writer, entries []mailqueue.Entry) error {
+	if len(entries) == 0 {
+		_, err := fmt.Fprintln(w, "Mail queue is empty")
+		return err
+	}
+	fmt.Fprintln(w, "-Queue ID-        --Size-- ----Arrival Time---- -Sender/Recipient-------")
+	total := 0
+	for _, e := range entries {
+		mark := " "
+		switch {
+		case e.Held:
+			mark = "!"
+		case e.Running:
+			mark = "*"
+		}
+		from := e.From
+		if from == "" {
+			from = "MAILER-DAEMON"
+		}
+		if e.Broken {
+			fmt.Fprintf(w, "%s%s (unreadable)\n\n", e.ID, mark)
+			continue
+		}
+		fmt.Fprintf(w, "%s%s %8d %s  %s\n", e.ID, mark, e.Size, e.Created.Format("Mon Jan _2 15:04:05"), from)
+		for _, rc := range e.Recipients {
+			if rc.Status != mailqueue.StatusPending {
+				continue
+			}
+			if rc.Reply != "" {
+				fmt.Fprintf(w, "%18s(%s)\n", "", strings.TrimSpace(rc.Reply))
+			}
+			fmt.Fprintf(w, "%49s%s\n", "", rc.Addr)
+		}
+		fmt.Fprintln(w)
+		total += e.Size
+	}
+	req := "Requests"
+	if len(entries) == 1 {
+		req = "Request"
+	}
+	_, err := fmt.Fprintf(w, "-- %d Kbytes in %d %s.\n", (total+1023)/1024, len(entries), req)
+	return err
+}

@@ -1,0 +1,134 @@
+// Command relay is a small mail server built from relaykit's packages.
+// It accepts mail for its local domains into maildir mailboxes, accepts
+// mail for any other domain only from authenticated users (submission
+// with AUTH) or trusted networks and relays it through a durable queue
+// (MX lookup with relaykit's resolver, retries, bounces), refuses to be
+// an open relay, and shows its queue like Postfix's mailq.
+//
+// Usage:
+//
+//	relay -listen 127.0.0.1:2525 -domains example.test -maildir ./mail -spool ./spool \
+//	      [-submission 127.0.0.1:5870 -user alice:secret] [-trusted 127.0.0.0/8] \
+//	      [-tls] [-root 127.0.0.2:5353] [-remote-port 25] [-hold] [-v]
+//	relay -spool ./spool -mailq
+//
+// The second form prints the queue of the relay running on that spool
+// (it asks over the control socket spool/control.sock) and exits.
+//
+// Mail is accepted (250) only once it is on disk: in a mailbox (fsync'd
+// file renamed into new/, directory fsync'd) or in the queue's spool. With
+// -hold, relayed mail is stored held and not delivered (Postfix's hold
+// queue); the load measurement in bench/ uses it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	cfg, mailq, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		os.Exit(2)
+	}
+	if mailq {
+		if err := printQueue(os.Stdout, cfg.Spool); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// run starts the relay, prints where it listens, and serves until ctx
+// ends.
+func run(ctx context.Context, cfg Config, out io.Writer) error {
+	r, err := Start(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "relay: smtp on %s", r.Addr())
+	if a := r.SubmissionAddr(); a != "" {
+		fmt.Fprintf(out, ", submission on %s", a)
+	}
+	fmt.Fprintf(out, ", local domains %s, spool %s\n", strings.Join(cfg.Domains, ","), cfg.Spool)
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return r.Shutdown(sctx)
+}
+
+func parseFlags(args []string, errOut io.Writer) (Config, bool, error) {
+	var cfg Config
+	var mailq bool
+	var domains, mailboxes, trusted, roots string
+	fs := flag.NewFlagSet("relay", flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:2525", "SMTP listener (mail for the local domains; relaying for trusted networks)")
+	fs.StringVar(&cfg.Submission, "submission", "", "submission listener, AUTH required to relay (RFC 6409); empty: none")
+	fs.StringVar(&cfg.Hostname, "hostname", "relay.test", "this server's name, in greetings and Received fields")
+	fs.StringVar(&domains, "domains", "", "local domains, comma-separated, delivered into maildirs")
+	fs.StringVar(&mailboxes, "mailboxes", "", "if set, the only local addresses that exist, comma-separated")
+	fs.StringVar(&cfg.Maildir, "maildir", "mail", "maildir root: DIR/<domain>/<user>/{tmp,new,cur}")
+	fs.StringVar(&cfg.Spool, "spool", "spool", "queue spool directory")
+	fs.Func("user", "AUTH user as name:password (repeatable)", func(s string) error {
+		name, pass, ok := strings.Cut(s, ":")
+		if !ok || name == "" {
+			return fmt.Errorf("want name:password")
+		}
+		if cfg.Users == nil {
+			cfg.Users = make(map[string]string)
+		}
+		cfg.Users[name] = pass
+		return nil
+	})
+	fs.StringVar(&trusted, "trusted", "", "networks that may relay without AUTH, comma-separated CIDRs")
+	fs.BoolVar(&cfg.TLS, "tls", false, "offer STARTTLS with a self-signed certificate made at start")
+	fs.BoolVar(&cfg.InsecureAuth, "insecure-auth", false, "offer AUTH without TLS (tests only)")
+	fs.Int64Var(&cfg.MaxSize, "max-size", 10<<20, "message size limit in bytes (SIZE)")
+	fs.IntVar(&cfg.MaxRecipients, "max-rcpts", 1000, "recipients per message")
+	fs.StringVar(&roots, "root", "", "root servers for MX lookups, comma-separated host:port (default: the real roots)")
+	fs.IntVar(&cfg.RemotePort, "remote-port", 25, "SMTP port of the servers mail is relayed to")
+	fs.DurationVar(&cfg.Retry, "retry", 30*time.Minute, "retry interval for deferred mail")
+	fs.BoolVar(&cfg.Hold, "hold", false, "store relayed mail held, never deliver it (like Postfix's hold queue)")
+	fs.BoolVar(&mailq, "mailq", false, "print the queue of the relay running on -spool and exit")
+	fs.BoolVar(&cfg.Verbose, "v", false, "log every message and queue event to stderr")
+	if err := fs.Parse(args); err != nil {
+		return cfg, false, err
+	}
+	cfg.Domains = splitList(domains)
+	cfg.Mailboxes = splitList(mailboxes)
+	var err error
+	if cfg.Trusted, err = parsePrefixes(splitList(trusted)); err != nil {
+		fmt.Fprintln(errOut, "relay:", err)
+		return cfg, false, err
+	}
+	if cfg.Roots, err = parseAddrPorts(splitList(roots)); err != nil {
+		fmt.Fprintln(errOut, "relay:", err)
+		return cfg, false, err
+	}
+	return cfg, mailq, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/relaykit/relaykit/examples/internal/mailsrv"
+	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/resolver"
+	"github.com/relaykit/relaykit/smtp"
+)
+
+// Config is the relay's configuration, from flags.
+type Config struct {
+	Listen, Submission string
+	Hostname           string
+	Domains, Mailboxes []string
+	Maildir, Spool     string
+	Users              map[string]string
+	Trusted            []netip.Prefix
+	TLS, InsecureAuth  bool
+	MaxSize            int64
+	MaxRecipients      int
+	Roots              []netip.AddrPort
+	RemotePort         int
+	Retry              time.Duration
+	Hold               bool
+	Verbose            bool
+}
+
+// Relay is a running relay.
+type Relay struct {
+	cfg       Config
+	backend   *mailsrv.Backend
+	spool     *mailqueue.Spool
+	queue     *mailqueue.Queue // nil with Hold
+	servers   []*smtp.Server
+	listeners []net.Listener
+	control   net.Listener
+	done      chan error
+}
+
+// Start opens the spool, starts the queue (unless Hold), and listens.
+func Start(cfg Config) (*Relay, error) {
+	var logger *slog.Logger
+	if cfg.Verbose {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if err := os.MkdirAll(cfg.Spool, 0o700); err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	spool, err := mailqueue.OpenSpool(cfg.Spool, mailqueue.SpoolConfig{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	r := &Relay{cfg: cfg, spool: spool, done: make(chan error, 4)}
+	var enq mailsrv.Enqueuer
+	if cfg.Hold {
+		enq = mailsrv.HoldStore{Store: spool}
+	} else {
+		res := resolver.New(resolver.Config{RootHints: cfg.Roots, GluePort: gluePort(cfg.Roots)})
+		r.queue, err = mailqueue.New(spool, mailqueue.Config{
+			Resolver: mailsrv.DNS{R: res},
+			Port:     uint16(cfg.RemotePort),
+			Schedule: mailqueue.Fixed(cfg.Retry),
+			Hostname: cfg.Hostname,
+			Logger:   logger,
+		})
+		if err != nil {
+			spool.Close()
+			return nil, fmt.Errorf("relay: %w", err)
+		}
+		enq = r.queue
+	}
+	r.backend = mailsrv.New(mailsrv.Config{
+		Hostname:     cfg.Hostname,
+		LocalDomains: cfg.Domains,
+		Mailboxes:    cfg.Mailboxes,
+		MaildirRoot:  cfg.Maildir,
+		Users:        cfg.Users,
+		Trusted:      cfg.Trusted,
+		Queue:        enq,
+		Logger:       logger,
+	})
+	var tlsConfig *tls.Config
+	if cfg.TLS {
+		if tlsConfig, err = selfSigned(cfg.Hostname); err != nil {
+			r.closeStores()
+			return nil, err
+		}
+	}
+	for _, addr := range []string{cfg.Listen, cfg.Submission} {
+		if addr == "" {
+			continue
+		}
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			r.closeListeners()
+			r.closeStores()
+			return nil, fmt.Errorf("relay: %w", err)
+		}
+		srv := &smtp.Server{
+			Backend:           r.backend,
+			Hostname:          cfg.Hostname,
+			TLSConfig:         tlsConfig,
+			AllowInsecureAuth: cfg.InsecureAuth,
+			MaxMessageBytes:   cfg.MaxSize,
+			MaxRecipients:     cfg.MaxRecipients,
+			Logger:            logger,
+		}
+		r.servers = append(r.servers, srv)
+		r.listeners = append(r.listeners, l)
+	}
+	if err := r.listenControl(); err != nil {
+		r.closeListeners()
+		r.closeStores()
+		return nil, err
+	}
+	for i, srv := range r.servers {
+		go func(srv *smtp.Server, l net.Listener) {
+			err := srv.Serve(l)
+			if errors.Is(err, smtp.ErrServerClosed) {
+				err = nil
+			}
+			r.done <- err
+		}(srv, r.listeners[i])
+	}
+	return r, nil
+}
+
+// gluePort is the port of the root hints when they all share one: a
+// private hierarchy on loopback runs every server on one port.
+func gluePort(roots []netip.AddrPort) uint16 {
+	if len(roots) == 0 {
+		return 0
+	}
+	p := roots[0].Port()
+	for _, r := range roots {
+		if r.Port() != p {
+			return 0
+		}
+	}
+	return p
+}
+
+// Addr is the SMTP listener's address.
+func (r *Relay) Addr() string { return r.listeners[0].Addr().String() }
+
+// SubmissionAddr is the submission listener's address, or "".
+func (r *Relay) SubmissionAddr() string {
+	if r.cfg.Submission == "" || len(r.listeners) < 2 {
+		return ""
+	}
+	return r.listeners[1].Addr().String()
+}
+
+// Backend is the mail server behind the listeners.
+func (r *Relay) Backend() *mailsrv.Backend { return r.backend }
+
+// Queue is the outbound queue, nil with Hold.
+func (r *Relay) Queue() *mailqueue.Queue { return r.queue }
+
+// Shutdown stops accepting, lets transactions in flight finish (until
+// ctx ends), stops the queue and closes the stores.
+func (r *Relay) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, srv := range r.servers {
+		if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	for range r.servers {
+		if err := <-r.done; err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if r.control != nil {
+		r.control.Close()
+	}
+	if r.queue != nil {
+		if err := r.queue.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, r.closeStores())
+	return errors.Join(errs...)
+}
+
+func (r *Relay) closeListeners() {
+	for _, l := range r.listeners {
+		l.Close()
+	}
+}
+
+func (r *Relay) closeStores() error {
+	var errs []error
+	if r.backend != nil {
+		errs = append(errs, r.backend.Close())
+	}
+	errs = append(errs, r.spool.Close())
+	return errors.Join(errs...)
+}
+
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("bad network %q", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func parseAddrPorts(list []string) ([]netip.AddrPort, error) {
+	var out []netip.AddrPort
+	for _, s := range list {
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("bad address %q", s)
+			}
+			ap = netip.AddrPortFrom(a, 53)
+		}
+		out = append(out, ap)
+	}
+	return out, nil
+}
+
+// controlPath is the control socket of the relay using spool.
+func controlPath(spool string) string { return filepath.Join(spool, "control.sock") }
