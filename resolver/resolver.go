@@ -153,3 +153,38 @@ func (r *Resolver) CacheStats() (entries, bytes int) { return r.cache.stats() }
 func (r *Resolver) glueAddr(a netip.Addr) netip.AddrPort {
 	return netip.AddrPortFrom(a, r.cfg.GluePort)
 }
+
+// isCNAME reports whether a positive entry holds a CNAME.
+func (e *entry) isCNAME() bool {
+	if len(e.data) != 1 {
+		return false
+	}
+	_, ok := e.data[0].(*dnswire.CNAME)
+	return ok && e.key[len(e.key)-2] == 0 && e.key[len(e.key)-1] == byte(dnswire.TypeCNAME)
+}
+
+// cachedStep looks name/t up in the cache the way resolveName does,
+// without allocating: the fresh answer-rank RRset (e), or a CNAME to
+// follow (e with cname set, unless t is CNAME), or a fresh negative entry
+// (neg: NODATA for name/t or NXDOMAIN for name). All nil: a miss.
+func (r *Resolver) cachedStep(name dnswire.Name, t dnswire.Type, now int64) (e *entry, cname bool, neg *entry) {
+	var kb [dnswire.MaxNameLen + 2]byte
+	fresh := func(e *entry) bool { return e != nil && e.rank >= rankAnswerNonAuth && e.expire > now }
+	if x := r.cache.get(appendKey(kb[:0], name, t)); fresh(x) {
+		switch x.kind {
+		case kindPositive:
+			return x, false, nil
+		case kindNoData:
+			return nil, false, x
+		}
+	}
+	if t != dnswire.TypeCNAME {
+		if x := r.cache.get(appendKey(kb[:0], name, dnswire.TypeCNAME)); fresh(x) && x.kind == kindPositive && x.isCNAME() {
+			return x, true, nil
+		}
+	}
+	if x := r.cache.get(appendKey(kb[:0], name, 0)); fresh(x) && x.kind == kindNXDomain {
+		return nil, false, x
+	}
+	return nil, false, nil
+}

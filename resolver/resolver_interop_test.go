@@ -361,3 +361,93 @@ func netipAddrPort(t *testing.T, s string) netip.AddrPort {
 }
 
 var _ = dnstest.Fault{}
+
+// TestInteropUpstreamQueries counts the upstream queries a cold Unbound
+// and a cold resolver of ours send for the same questions to the same
+// hierarchy (dnstest on 127.54.0.x:53, which counts what it receives),
+// both with QNAME minimisation.
+func TestInteropUpstreamQueries(t *testing.T) {
+	need(t, "unbound", "dig")
+	const prefix = "127.54.0."
+	h, err := dnstest.New(dnstest.Config{Zones: interopZones(prefix), Servers: interopServers(prefix)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.ListenPort(53); err != nil {
+		t.Skip("cannot listen on port 53:", err)
+	}
+	defer h.Close()
+	hint := netipAddrPort(t, prefix+"1:53")
+	for _, c := range []struct{ name, typ string }{
+		{"www.example.com.", "A"},
+		{"a.b.c.deep.example.com.", "A"},
+		{"www.example.org.", "A"},
+		{"example.com.", "MX"},
+	} {
+		uport := startUnbound(t, prefix+"1", 1)
+		h.ResetQueries()
+		dig(t, uport, c.name, c.typ)
+		theirs := h.QueryCount()
+		h.ResetQueries()
+		r := resolver.New(resolver.Config{RootHints: []netip.AddrPort{hint}, GluePort: 53})
+		typ, _ := dnswire.ParseType(c.typ)
+		if _, err := r.Resolve(context.Background(), dnswire.MustName(c.name), typ); err != nil {
+			t.Fatal(err)
+		}
+		ours := h.QueryCount()
+		t.Logf("cold %s %s: relaykit %d upstream queries, unbound %d", c.name, c.typ, ours, theirs)
+		if ours > theirs {
+			t.Errorf("cold %s %s: %d upstream queries, more than Unbound's %d", c.name, c.typ, ours, theirs)
+		}
+	}
+}
+
+// TestInteropDNSPerf measures cached answers per second of our server and
+// of Unbound (2 threads) with dnsperf on 127.0.0.1, same names, same run.
+// It runs only when RELAYKIT_DNSPERF is set to the seconds per round.
+func TestInteropDNSPerf(t *testing.T) {
+	secs := os.Getenv("RELAYKIT_DNSPERF")
+	if secs == "" {
+		t.Skip("set RELAYKIT_DNSPERF=<seconds> to measure")
+	}
+	need(t, "nsd", "unbound", "dnsperf", "dig")
+	startNSD(t, interopPrefix)
+	root := interopPrefix + "1"
+	uport := startUnbound(t, root, 2)
+	hint := netipAddrPort(t, root+":53")
+	_, oport := startOurs(t, resolver.Config{RootHints: []netip.AddrPort{hint}, GluePort: 53})
+	qs := []string{"www.example.com. A", "multi.example.com. A", "example.com. MX", "txt.example.com. TXT",
+		"v6.example.com. AAAA", "alias2.example.com. A", "www.example.org. A", "nope.example.com. A"}
+	data := filepath.Join(t.TempDir(), "queries")
+	os.WriteFile(data, []byte(strings.Join(qs, "\n")+"\n"), 0o644)
+	for _, p := range []int{uport, oport} {
+		for _, q := range qs {
+			f := strings.Fields(q)
+			dig(t, p, f[0], f[1])
+		}
+	}
+	perf := func(port int) float64 {
+		out, err := exec.Command("dnsperf", "-s", "127.0.0.1", "-p", strconv.Itoa(port), "-d", data,
+			"-l", secs, "-c", "10", "-q", "100").CombinedOutput()
+		if err != nil {
+			t.Fatalf("dnsperf: %v\n%s", err, out)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.Contains(line, "Queries per second:") {
+				v, _ := strconv.ParseFloat(strings.Fields(line)[3], 64)
+				return v
+			}
+		}
+		t.Fatalf("no rate in dnsperf output:\n%s", out)
+		return 0
+	}
+	var ours, theirs []float64
+	for range 3 {
+		ours = append(ours, perf(oport))
+		theirs = append(theirs, perf(uport))
+	}
+	sort.Float64s(ours)
+	sort.Float64s(theirs)
+	t.Logf("cached answers/s (median of 3, %ss each): relaykit %.0f, unbound %.0f, ratio %.2f (all: %v vs %v)",
+		secs, ours[1], theirs[1], ours[1]/theirs[1], ours, theirs)
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -126,9 +127,41 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 	}
 	defer untrack(s, s.pcs, pc)
 	defer pc.Close()
+	// Several readers share the socket; each answers cache hits inline
+	// and hands misses to a goroutine of their own.
+	n := max(2, runtime.GOMAXPROCS(0))
+	errc := make(chan error, n)
+	for range n {
+		go func() { errc <- s.udpLoop(pc) }()
+	}
+	var first error
+	for range n {
+		if err := <-errc; first == nil || errors.Is(first, ErrClosed) {
+			first = err
+		}
+	}
+	return first
+}
+
+func (s *Server) udpLoop(pc net.PacketConn) error {
+	uc, _ := pc.(*net.UDPConn)
 	buf := make([]byte, 65535)
+	out := make([]byte, 0, 1500)
 	for {
-		n, from, err := pc.ReadFrom(buf)
+		var (
+			n    int
+			from net.Addr
+			ap   netip.AddrPort
+			err  error
+		)
+		if uc != nil {
+			n, ap, err = uc.ReadFromUDPAddrPort(buf)
+		} else {
+			n, from, err = pc.ReadFrom(buf)
+			if err == nil {
+				ap, _ = netip.ParseAddrPort(from.String())
+			}
+		}
 		if err != nil {
 			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
 				return ErrClosed
@@ -137,7 +170,18 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 			if errors.As(err, &ne) && ne.Timeout() {
 				continue
 			}
+			pc.Close() // stop the other readers too
 			return err
+		}
+		client := ap.Addr().Unmap()
+		if resp, ok := s.fastRespond(buf[:n], client, false, out[:0]); ok {
+			if uc != nil {
+				uc.WriteToUDPAddrPort(resp, ap)
+			} else {
+				pc.WriteTo(resp, from)
+			}
+			out = resp[:0]
+			continue
 		}
 		select {
 		case s.sem <- struct{}{}:
@@ -145,14 +189,15 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 			s.dropped.Add(1)
 			continue
 		}
+		if from == nil {
+			from = net.UDPAddrFromAddrPort(ap)
+		}
 		q := append([]byte(nil), buf[:n]...)
 		s.inflight.Add(1)
 		go func() {
 			defer s.inflight.Done()
 			defer func() { <-s.sem }()
-			client := addrOf(from)
-			resp := s.respond(q, client, false)
-			if resp != nil {
+			if resp := s.respond(q, client, false); resp != nil {
 				pc.WriteTo(resp, from)
 			}
 		}()
@@ -205,6 +250,7 @@ func (s *Server) serveConn(c net.Conn) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	var l [2]byte
+	out := make([]byte, 2, 1500) // length prefix, then the message
 	for !s.closing.Load() {
 		c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
 		if _, err := io.ReadFull(c, l[:]); err != nil {
@@ -213,6 +259,18 @@ func (s *Server) serveConn(c net.Conn) {
 		q := make([]byte, binary.BigEndian.Uint16(l[:]))
 		if _, err := io.ReadFull(c, q); err != nil {
 			return
+		}
+		if resp, ok := s.fastRespond(q, client, true, out[:2]); ok {
+			binary.BigEndian.PutUint16(resp, uint16(len(resp)-2))
+			wmu.Lock()
+			c.SetWriteDeadline(time.Now().Add(s.cfg.IdleTimeout))
+			_, err := c.Write(resp)
+			wmu.Unlock()
+			if err != nil {
+				return
+			}
+			out = resp[:0]
+			continue
 		}
 		pipe <- struct{}{}
 		s.sem <- struct{}{}

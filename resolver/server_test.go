@@ -248,3 +248,44 @@ func TestServerShutdownWaitsForInflight(t *testing.T) {
 		t.Fatal("answered after Shutdown")
 	}
 }
+
+func TestServerFastPathAllocs(t *testing.T) {
+	_, r := newTest(t, Config{})
+	s := NewServer(ServerConfig{Resolver: r})
+	mustResolve(t, r, "multi.example.com.", dnswire.TypeA)
+	q := query(t, "multi.example.com.", dnswire.TypeA, 1232)
+	lo := netip.MustParseAddr("127.0.0.1")
+	buf := make([]byte, 0, 1500)
+	out, ok := s.fastRespond(q, lo, false, buf)
+	if !ok {
+		t.Fatal("cache hit not answered on the fast path")
+	}
+	var m dnswire.Msg
+	if err := m.Unpack(out); err != nil || len(m.Answer) != 3 || m.EDNS == nil || m.ID != 0x1234 {
+		t.Fatalf("%v %+v", err, m.Header)
+	}
+	for _, c := range []struct {
+		name string
+		t    dnswire.Type
+	}{{"multi.example.com.", dnswire.TypeA}, {"alias2.example.com.", dnswire.TypeA}, {"nope.example.com.", dnswire.TypeA},
+		{"www.example.com.", dnswire.TypeAAAA}, {"gone.example.com.", dnswire.TypeA}, {"big.example.com.", dnswire.TypeTXT}} {
+		for _, edns := range []uint16{0, 1232} {
+			qq := query(t, c.name, c.t, edns)
+			full := s.respond(qq, lo, false) // fills the cache
+			fast, ok := s.fastRespond(qq, lo, false, nil)
+			if !ok {
+				t.Errorf("%s %v: not on the fast path once cached", c.name, c.t)
+			} else if string(full) != string(fast) {
+				t.Errorf("%s %v EDNS %d: fast and full paths differ:\n%x\n%x", c.name, c.t, edns, fast, full)
+			}
+		}
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, ok := s.fastRespond(q, lo, false, buf); !ok {
+			t.Fatal("miss")
+		}
+	})
+	if allocs > 0 {
+		t.Fatalf("fast path: %v allocs", allocs)
+	}
+}
