@@ -75,7 +75,7 @@ const cacheShards = 32
 
 // entryOverhead approximates the bytes an entry costs beyond its key and
 // records: the entry itself, the map slot and the ring slot.
-const entryOverhead = 160
+const entryOverhead = 200
 
 // cache is a sharded, memory-bounded map from (name, type) to entries.
 // Each shard evicts with the CLOCK algorithm (second chance): a hit sets

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
+	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 // startServer serves r on 127.0.0.1 (UDP and TCP, kernel-chosen ports).
@@ -287,5 +288,27 @@ func TestServerFastPathAllocs(t *testing.T) {
 	})
 	if allocs > 0 {
 		t.Fatalf("fast path: %v allocs", allocs)
+	}
+}
+
+func BenchmarkServerFastPath(b *testing.B) {
+	h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
+	s := NewServer(ServerConfig{Resolver: r})
+	var m dnswire.Msg
+	m.ID = 1
+	m.SetQuestion(dnswire.MustName("www.example.com."), dnswire.TypeA)
+	q, _ := m.Pack()
+	lo := netip.MustParseAddr("127.0.0.1")
+	s.respond(q, lo, false)
+	buf := make([]byte, 0, 1500)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := s.fastRespond(q, lo, false, buf); !ok {
+			b.Fatal("miss")
+		}
 	}
 }
