@@ -188,8 +188,7 @@ func (s *Server) Serve(l net.Listener) error {
 			if s.closing.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTemporaryAccept(err)) {
+			if temporaryAcceptError(err) {
 				// Out of file descriptors and the like: back off as
 				// net/http does rather than spin or give up.
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
@@ -207,14 +206,15 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
-// errTemporaryAccept returns err itself if it is a temporary accept error
-// (EMFILE, ENFILE, ECONNABORTED report Temporary), else nil.
-func errTemporaryAccept(err error) error {
-	var t interface{ Temporary() bool }
-	if errors.As(err, &t) && t.Temporary() {
-		return err
+// temporaryAcceptError reports an accept error worth retrying: a timeout,
+// or one that reports itself Temporary (EMFILE, ENFILE, ECONNABORTED).
+func temporaryAcceptError(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
 	}
-	return nil
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
 }
 
 // track registers a new connection, enforcing the connection limits. It
