@@ -117,3 +117,11 @@ func asDeliveryError(err error) *DeliveryError {
 	}
 	return &DeliveryError{Stage: StageConnect, Err: err, Reply: Reply{Text: err.Error()}}
 }
+
+// DelivererFunc adapts a function to the Deliverer interface.
+type DelivererFunc func(ctx context.Context, t Target, txn *Transaction) ([]Reply, error)
+
+// Deliver calls f.
+func (f DelivererFunc) Deliver(ctx context.Context, t Target, txn *Transaction) ([]Reply, error) {
+	return f(ctx, t, txn)
+}

@@ -3,6 +3,7 @@ package mailqueue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -147,3 +148,32 @@ func route(ctx context.Context, r Resolver, domain string, maxHosts int) routeRe
 }
 
 func isNullMX(h string) bool { return h == "" || h == "." }
+
+// StaticResolver answers from maps: fixed routes (a smarthost), or tests.
+// A domain absent from both maps does not exist (ErrNXDomain); a domain
+// with addresses but no MX entry has an implicit MX.
+type StaticResolver struct {
+	MX map[string][]MX
+	IP map[string][]netip.Addr
+}
+
+// LookupMX implements Resolver.
+func (s StaticResolver) LookupMX(_ context.Context, domain string) ([]MX, error) {
+	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
+	if mx, ok := s.MX[domain]; ok {
+		return slices.Clone(mx), nil
+	}
+	if _, ok := s.IP[domain]; ok {
+		return nil, nil
+	}
+	return nil, fmt.Errorf("%w: %s", ErrNXDomain, domain)
+}
+
+// LookupIP implements Resolver.
+func (s StaticResolver) LookupIP(_ context.Context, host string) ([]netip.Addr, error) {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if a, ok := s.IP[host]; ok {
+		return slices.Clone(a), nil
+	}
+	return nil, fmt.Errorf("%w: %s", ErrNXDomain, host)
+}

@@ -128,3 +128,5 @@ func decodePutMeta(p []byte) (st State, err error) {
 	}
 	return decodeState(p[n : n+int(sl)])
 }
+
+func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
