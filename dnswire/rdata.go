@@ -203,8 +203,8 @@ func (r *SRV) pack(b *Builder) error {
 }
 
 func (r *CAA) pack(b *Builder) error {
-	// RFC 8659 4.1: the tag is 1..15 ASCII letters and digits.
-	if !validCAATag(r.Tag) {
+	// RFC 8659 4.1: the tag length MUST be at least 1.
+	if len(r.Tag) == 0 || len(r.Tag) > 255 {
 		return ErrBadRData
 	}
 	b.msg = append(b.msg, r.Flags, byte(len(r.Tag)))
@@ -213,8 +213,12 @@ func (r *CAA) pack(b *Builder) error {
 	return nil
 }
 
-func validCAATag(t []byte) bool {
-	if len(t) == 0 || len(t) > 15 {
+// textCAATag reports whether a tag can be written in the presentation
+// form: ASCII letters and digits only (RFC 8659 4.1). Other tags are
+// accepted on the wire, where they do no harm (RFC 6844 erratum 4061),
+// and printed in the RFC 3597 generic form.
+func textCAATag(t []byte) bool {
+	if len(t) == 0 || len(t) > 255 {
 		return false
 	}
 	for _, c := range t {
@@ -350,8 +354,8 @@ func (r *CAA) unpack(msg []byte, off int, st *store) error {
 		return ErrBadRDLength
 	}
 	tag := msg[off : off+l]
-	if !validCAATag(tag) {
-		return ErrBadRData
+	if l == 0 {
+		return ErrBadRData // RFC 8659 4.1: tag length at least 1
 	}
 	r.Tag = st.copyBytes(tag)
 	r.Value = st.copyBytes(msg[off+l:])

@@ -94,8 +94,15 @@ func (r *SRV) AppendText(dst []byte) []byte {
 	return r.Target.AppendText(dst)
 }
 
-// AppendText appends `flags tag "value"` (RFC 8659 4.1.1).
+// AppendText appends `flags tag "value"` (RFC 8659 4.1.1), or the RFC 3597
+// generic form when the tag has characters the text form cannot carry.
 func (r *CAA) AppendText(dst []byte) []byte {
+	if !textCAATag(r.Tag) {
+		w := make([]byte, 0, 2+len(r.Tag)+len(r.Value))
+		w = append(w, r.Flags, byte(len(r.Tag)))
+		w = append(append(w, r.Tag...), r.Value...)
+		return (&Unknown{T: TypeCAA, Data: w}).AppendText(dst)
+	}
 	dst = strconv.AppendUint(dst, uint64(r.Flags), 10)
 	dst = append(dst, ' ')
 	dst = append(dst, r.Tag...)

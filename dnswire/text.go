@@ -390,7 +390,7 @@ func (c *textCtx) parseRData(t Type, toks []token) (RData, error) {
 			return nil, err
 		}
 		tag := []byte(toks[1].s)
-		if !validCAATag(tag) || toks[1].quoted {
+		if !textCAATag(tag) || toks[1].quoted {
 			return nil, c.errf(toks[1].s, ErrBadRData)
 		}
 		val, err := unescapeString(toks[2].s)

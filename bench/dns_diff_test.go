@@ -1,0 +1,438 @@
+package bench
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/relaykit/relaykit/bench/fixtures"
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// Differential testing of dnswire against miekg/dns v1: both decode the
+// same bytes; when both accept, every record must be the same (compared in
+// uncompressed wire form), and so must the header and EDNS. When only one
+// accepts, the difference must be one of the disagreements listed in
+// diffCases, each decided by an RFC rule.
+
+// recordWire returns rr in uncompressed wire form, as dnswire writes it.
+func recordWire(rr *dnswire.RR) ([]byte, error) {
+	var b dnswire.Builder
+	b.Start(nil, dnswire.Header{}, dnswire.BuildOptions{})
+	if err := b.Answer(rr); err != nil {
+		return nil, err
+	}
+	out, err := b.Finish()
+	if err != nil {
+		return nil, err
+	}
+	return out[dnswire.HeaderLen:], nil
+}
+
+func miekgWire(rr dns.RR) ([]byte, error) {
+	buf := make([]byte, 65535+512)
+	n, err := dns.PackRR(rr, buf, 0, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// compareDecoded reports how two successful decodes differ, or "".
+func compareDecoded(m1 *dns.Msg, m2 *dnswire.Msg) string {
+	h := m2.Header
+	if m1.Id != h.ID || m1.Response != h.Response || m1.Opcode != int(h.Opcode) ||
+		m1.Authoritative != h.Authoritative || m1.Truncated != h.Truncated ||
+		m1.RecursionDesired != h.RecursionDesired || m1.RecursionAvailable != h.RecursionAvailable ||
+		m1.Zero != h.Zero || m1.AuthenticatedData != h.AuthenticData || m1.CheckingDisabled != h.CheckingDisabled {
+		return "header flags differ"
+	}
+	if m1.Rcode != int(h.RCode) {
+		return fmt.Sprintf("rcode %d vs %d", m1.Rcode, h.RCode)
+	}
+	if len(m1.Question) != len(m2.Question) {
+		return "question count"
+	}
+	for i, q := range m1.Question {
+		w := m2.Question[i].Name.AppendWire(nil)
+		n, err := dnswire.ParseName(q.Name)
+		if err != nil || !bytes.Equal(n.AppendWire(nil), w) || q.Qtype != uint16(m2.Question[i].Type) ||
+			q.Qclass != uint16(m2.Question[i].Class) {
+			return fmt.Sprintf("question %d: %v vs %v", i, q, m2.Question[i])
+		}
+	}
+	var extra []dns.RR
+	var opt *dns.OPT
+	for _, rr := range m1.Extra {
+		if o, ok := rr.(*dns.OPT); ok {
+			opt = o
+			continue
+		}
+		extra = append(extra, rr)
+	}
+	if (opt == nil) != (m2.EDNS == nil) {
+		return "EDNS presence"
+	}
+	if opt != nil {
+		e := m2.EDNS
+		if opt.UDPSize() != e.UDPSize || opt.Version() != e.Version || opt.Do() != e.DO || len(opt.Option) != len(e.Options) {
+			return "EDNS fields"
+		}
+	}
+	for i, pair := range [][2]any{{m1.Answer, m2.Answer}, {m1.Ns, m2.Ns}, {extra, m2.Extra}} {
+		a, b := pair[0].([]dns.RR), pair[1].([]dnswire.RR)
+		if len(a) != len(b) {
+			return fmt.Sprintf("section %d: %d vs %d records", i+1, len(a), len(b))
+		}
+		for k := range a {
+			wa, err := miekgWire(a[k])
+			if err != nil {
+				return fmt.Sprintf("section %d record %d: miekg cannot repack: %v", i+1, k, err)
+			}
+			wb, err := recordWire(&b[k])
+			if err != nil {
+				return fmt.Sprintf("section %d record %d: dnswire cannot repack: %v", i+1, k, err)
+			}
+			if _, opaque := b[k].Data.(*dnswire.Unknown); opaque {
+				// RFC 3597: dnswire keeps the data as it came (its own
+				// fuzz targets check that); miekg decodes the type and
+				// may re-encode it differently. Compare owner, type,
+				// class and TTL.
+				n := b[k].Name.Len() + 8
+				if len(wa) < n || !bytes.Equal(wa[:n], wb[:n]) {
+					return fmt.Sprintf("section %d record %d header:\n miekg   %x\n dnswire %x", i+1, k, wa, wb)
+				}
+				continue
+			}
+			if !bytes.Equal(wa, wb) {
+				return fmt.Sprintf("section %d record %d:\n miekg   %x %v\n dnswire %x %v", i+1, k, wa, a[k], wb, b[k])
+			}
+		}
+	}
+	return ""
+}
+
+// diffCase is a message on which the two libraries disagree, and the rule
+// that says dnswire is right.
+type diffCase struct {
+	name    string
+	msg     []byte
+	ours    error           // the sentinel dnswire returns
+	section dnswire.Section // where dnswire reports it
+	miekg   bool            // whether miekg v1 accepts
+	reason  string
+	// atEnd: the error is anywhere at or after the section, at the very
+	// end of the message (a record that is simply missing).
+	atEnd bool
+	// anySection: the disagreement can occur in any section.
+	anySection bool
+	// check, if set, must also hold for the failing record.
+	check func(msg []byte, pe *dnswire.ParseError, m1 *dns.Msg) bool
+}
+
+// recordAt returns the header of record idx of section s.
+func recordAt(msg []byte, s dnswire.Section, idx int) (dnswire.RRHeader, bool) {
+	var p dnswire.Parser
+	if _, err := p.Start(msg); err != nil {
+		return dnswire.RRHeader{}, false
+	}
+	for i := 0; ; i++ {
+		h, err := p.RRHeader(s)
+		if err != nil {
+			return h, false
+		}
+		if i == idx {
+			return h, true
+		}
+	}
+}
+
+// shortData holds when the failing record's RDATA stops cleanly at a
+// field boundary before its type's last field: miekg then leaves the
+// missing fields empty and accepts the record. Every field is required by
+// the type's definition (RFC 1035 3.3, 3.4.1; RFC 3596; RFC 2782).
+func shortData(msg []byte, pe *dnswire.ParseError, _ *dns.Msg) bool {
+	var p dnswire.Parser
+	if _, err := p.Start(msg); err != nil {
+		return false
+	}
+	var h dnswire.RRHeader
+	for i := 0; i <= pe.Index; i++ {
+		var err error
+		if h, err = p.RRHeader(pe.Section); err != nil {
+			return false
+		}
+	}
+	end := p.Offset()
+	off := end - int(h.Length)
+	const name = -1
+	layout := map[dnswire.Type][]int{
+		dnswire.TypeA: {4}, dnswire.TypeAAAA: {16}, dnswire.TypeNS: {name}, dnswire.TypeCNAME: {name},
+		dnswire.TypePTR: {name}, dnswire.TypeMX: {2, name}, dnswire.TypeSOA: {name, name, 4, 4, 4, 4, 4},
+		dnswire.TypeSRV: {2, 2, 2, name}, dnswire.TypeTXT: {1}, dnswire.TypeCAA: {1, 1},
+	}[h.Type]
+	for _, f := range layout {
+		if off == end {
+			return true
+		}
+		if f == name {
+			_, next, err := dnswire.ReadName(msg[:end], off)
+			if err != nil {
+				return false
+			}
+			off = next
+			continue
+		}
+		if off+f > end {
+			return false
+		}
+		off += f
+	}
+	return false
+}
+
+func be16(v uint16) []byte { return []byte{byte(v >> 8), byte(v)} }
+
+func hdrCounts(qd, an, ns, ar uint16) []byte {
+	b := []byte{0xab, 0xcd, 0x81, 0x80}
+	for _, c := range []uint16{qd, an, ns, ar} {
+		b = append(b, be16(c)...)
+	}
+	return b
+}
+
+func rrBytes(t, class uint16, data []byte) []byte {
+	b := append(be16(t), be16(class)...)
+	b = append(b, 0, 0, 1, 44)
+	b = append(b, be16(uint16(len(data)))...)
+	return append(b, data...)
+}
+
+var exampleWire = []byte("\x07example\x03com\x00")
+
+func join(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+var diffCases = []diffCase{
+	{
+		name:    "count claims more records than the message holds",
+		section: dnswire.SectionHeader,
+		msg:     join(hdrCounts(0, 65535, 0, 0), exampleWire, rrBytes(1, 1, []byte{192, 0, 2, 1})),
+		ours:    dnswire.ErrCountTooLarge,
+		miekg:   true,
+		reason: "RFC 1035 4.1.1: ANCOUNT is the number of resource records in the answer section; " +
+			"a message with fewer is malformed (FORMERR), not a shorter message",
+	},
+	{
+		name:       "A record with RDLENGTH 0 (any typed record shorter than its fixed fields)",
+		section:    dnswire.SectionAnswer,
+		anySection: true,
+		check:      shortData,
+		msg:        join(hdrCounts(0, 1, 0, 0), exampleWire, rrBytes(1, 1, nil)),
+		ours:       dnswire.ErrBadRDLength,
+		miekg:      true,
+		reason: "RFC 1035 3.4.1: A RDATA is a 32-bit address (and likewise every typed form has " +
+			"required fields); empty RDATA is allowed only in the RFC 2136 2.4/2.5 forms with class ANY or NONE",
+	},
+	{
+		name:    "trailing bytes after the last record",
+		section: dnswire.SectionAdditional,
+		msg:     join(hdrCounts(1, 0, 0, 0), exampleWire, []byte{0, 1, 0, 1}, []byte{0xde, 0xad}),
+		ours:    dnswire.ErrTrailingBytes,
+		miekg:   true,
+		reason: "RFC 1035 4.1: a message is the header and the four sections the counts describe; " +
+			"dnswire decodes it fully and then reports the extra bytes",
+	},
+	{
+		name:    "two OPT records",
+		section: dnswire.SectionAdditional,
+		msg:     join(hdrCounts(0, 0, 0, 2), []byte{0}, rrBytes(41, 1232, nil), []byte{0}, rrBytes(41, 1232, nil)),
+		ours:    dnswire.ErrBadOPT,
+		miekg:   true,
+		reason: "RFC 6891 6.1.1: if a query message with more than one OPT RR is received, a FORMERR " +
+			"(RCODE=1) MUST be returned",
+	},
+	{
+		name:       "OPT record outside the additional section",
+		section:    dnswire.SectionAnswer,
+		anySection: true,
+		msg:        join(hdrCounts(0, 1, 0, 0), []byte{0}, rrBytes(41, 1232, nil)),
+		ours:       dnswire.ErrBadOPT,
+		miekg:      true,
+		reason:     "RFC 6891 6.1.1: the OPT RR is placed in the additional data section",
+	},
+	{
+		name:    "OPT record not owned by the root",
+		section: dnswire.SectionAdditional,
+		msg:     join(hdrCounts(0, 0, 0, 1), exampleWire, rrBytes(41, 1232, nil)),
+		ours:    dnswire.ErrBadOPT,
+		miekg:   true,
+		reason:  "RFC 6891 6.1.2: NAME of the OPT RR MUST be 0 (root domain)",
+	},
+	{
+		name:       "SRV data ending before the target name",
+		section:    dnswire.SectionAnswer,
+		anySection: true,
+		check:      shortData,
+		msg:        join(hdrCounts(0, 1, 0, 0), exampleWire, rrBytes(33, 1, []byte{0, 1, 0, 2, 0, 3})),
+		ours:       dnswire.ErrBadRDLength,
+		miekg:      true,
+		reason: "RFC 2782: SRV RDATA is priority, weight, port and target, all required; miekg leaves " +
+			"fields missing at the end of RDATA empty",
+	},
+	{
+		name:       "TXT with no character-string",
+		section:    dnswire.SectionAnswer,
+		anySection: true,
+		check:      shortData,
+		msg:        join(hdrCounts(0, 1, 0, 0), exampleWire, rrBytes(16, 1, nil)),
+		ours:       dnswire.ErrBadRDLength,
+		miekg:      true,
+		reason:     "RFC 1035 3.3.14: TXT-DATA is one or more <character-string>s",
+	},
+	{
+		name:    "question without QTYPE and QCLASS",
+		section: dnswire.SectionQuestion,
+		msg:     join(hdrCounts(1, 0, 0, 0), exampleWire),
+		ours:    dnswire.ErrTruncated,
+		miekg:   true,
+		reason: "RFC 1035 4.1.2: a question entry is QNAME, a two-octet QTYPE and a two-octet QCLASS; " +
+			"miekg fills in zeros when the message ends after the name",
+	},
+	{
+		name:    "message ends before the records the counts promise",
+		section: dnswire.SectionAnswer,
+		atEnd:   true,
+		msg:     join(hdrCounts(1, 0, 0, 1), exampleWire, []byte{0, 1, 0, 1}, nil),
+		ours:    dnswire.ErrTruncated,
+		miekg:   true,
+		reason: "RFC 1035 4.1.1: the counts give the number of records in each section; miekg stops " +
+			"quietly where the bytes end, dnswire reports the missing record (a truncated UDP answer " +
+			"carries TC and consistent counts, RFC 2181 9)",
+	},
+	{
+		name:       "compression pointer pointing forward",
+		section:    dnswire.SectionQuestion,
+		anySection: true,
+		msg:        join(hdrCounts(1, 0, 0, 0), []byte{0xC0, 18, 0, 1, 0, 1}, exampleWire),
+		ours:       dnswire.ErrBadPointer,
+		miekg:      true,
+		reason: "RFC 1035 4.1.4: a pointer replaces a name with a pointer to a prior occurrence of " +
+			"the same name; dnswire requires every hop to go backwards, which also rules out loops",
+	},
+	{
+		name:    "CAA with an empty tag",
+		section: dnswire.SectionAnswer,
+		msg:     join(hdrCounts(0, 1, 0, 0), exampleWire, rrBytes(257, 1, []byte{0, 0, 'x'})),
+		ours:    dnswire.ErrBadRData,
+		miekg:   true,
+		reason:  "RFC 8659 4.1: the tag length MUST be at least 1",
+	},
+}
+
+// classify says whether a one-sided failure is a known, justified
+// disagreement; it returns "" when it is not.
+func classify(msg []byte, ourErr error, miekgErr error) string {
+	var m1 dns.Msg
+	m1.Unpack(msg)
+	return classifyWith(msg, &m1, nil, ourErr, miekgErr)
+}
+
+// opaqueReason: a type dnswire keeps as RFC 3597 opaque data (DNSKEY, DS,
+// RRSIG, NSEC, SVCB, ...) is decoded by miekg, which rejects data that is
+// malformed for that type. dnswire does not look inside.
+const opaqueReason = "RFC 3597 2: dnswire keeps types it has no typed form for as opaque RDATA; " +
+	"miekg decodes them and rejects malformed contents"
+
+func hasOpaque(m *dnswire.Msg) bool {
+	for _, rrs := range [][]dnswire.RR{m.Answer, m.Ns, m.Extra} {
+		for _, rr := range rrs {
+			if _, ok := rr.Data.(*dnswire.Unknown); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func classifyWith(msg []byte, m1 *dns.Msg, ours *dnswire.Msg, ourErr error, miekgErr error) string {
+	if ourErr == nil && miekgErr != nil && ours != nil && hasOpaque(ours) {
+		return opaqueReason
+	}
+	if ourErr != nil && miekgErr == nil {
+		var pe *dnswire.ParseError
+		if !errors.As(ourErr, &pe) {
+			return ""
+		}
+		for _, c := range diffCases {
+			if !c.miekg || !errors.Is(ourErr, c.ours) || (c.check != nil && !c.check(msg, pe, m1)) {
+				continue
+			}
+			if c.atEnd && pe.Section >= c.section && pe.Offset == len(msg) {
+				return c.reason
+			}
+			if !c.atEnd && (c.anySection || pe.Section == c.section) {
+				return c.reason
+			}
+		}
+	}
+	return ""
+}
+
+func TestDNSDiffMiekgCases(t *testing.T) {
+	for _, c := range diffCases {
+		var m1 dns.Msg
+		e1 := m1.Unpack(c.msg)
+		var m2 dnswire.Msg
+		e2 := m2.Unpack(c.msg)
+		if (e1 == nil) != c.miekg {
+			t.Errorf("%s: miekg error %v, table says accepts=%v (the peer changed; update the table)", c.name, e1, c.miekg)
+		}
+		if !errors.Is(e2, c.ours) {
+			t.Errorf("%s: dnswire error %v, want %v (%s)", c.name, e2, c.ours, c.reason)
+		}
+		if c.miekg && classify(c.msg, e2, e1) == "" {
+			t.Errorf("%s: the fuzz target would not recognise this disagreement", c.name)
+		}
+	}
+}
+
+func diffSeeds(f *testing.F) {
+	f.Add(fixtures.DNSResponse)
+	files, _ := filepath.Glob("../dnswire/testdata/captures/*.bin")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, c := range diffCases {
+		f.Add(c.msg)
+	}
+}
+
+func FuzzDNSDiffMiekg(f *testing.F) {
+	diffSeeds(f)
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		var m1 dns.Msg
+		e1 := m1.Unpack(msg)
+		var m2 dnswire.Msg
+		e2 := m2.Unpack(msg)
+		switch {
+		case e1 == nil && e2 == nil:
+			if d := compareDecoded(&m1, &m2); d != "" {
+				t.Fatalf("both accept %x but differ: %s", msg, d)
+			}
+		case e1 != nil && e2 != nil:
+		default:
+			if r := classifyWith(msg, &m1, &m2, e2, e1); r == "" {
+				t.Fatalf("disagreement on %x:\n miekg   %v\n dnswire %v", msg, e1, e2)
+			}
+		}
+	})
+}
