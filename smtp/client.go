@@ -16,10 +16,8 @@ import (
 // Client timeouts, RFC 5321 4.5.3.2.
 const (
 	DefaultGreetingTimeout = 5 * time.Minute  // 4.5.3.2.1 initial 220
-	DefaultMailTimeout     = 5 * time.Minute  // 4.5.3.2.2 MAIL, and other commands
-	DefaultRcptTimeout     = 5 * time.Minute  // 4.5.3.2.3
+	DefaultMailTimeout     = 5 * time.Minute  // 4.5.3.2.2-3 MAIL, RCPT and other commands
 	DefaultDataInitTimeout = 2 * time.Minute  // 4.5.3.2.4 DATA -> 354
-	DefaultDataBlockTimout = 3 * time.Minute  // 4.5.3.2.5 each write of data
 	DefaultDataTermTimeout = 10 * time.Minute // 4.5.3.2.6 "." -> final reply
 )
 

@@ -106,7 +106,7 @@ func (c *Client) nextChunk(msg io.Reader, prevCR *bool, normalize bool) ([]byte,
 // sendChunks sends the message as BDAT chunks after MAIL and RCPT, all
 // pipelined (RFC 3030 4.2), and reads the replies.
 func (c *Client) sendChunks(ctx context.Context, st *sendState, msg io.Reader, chunk []byte, eof bool, prevCR *bool, normalize bool) (*SendResult, error) {
-	dataTimeout := c.timeout(c.cfg.Timeouts.DataBlock, DefaultDataBlockTimout)
+	dataTimeout := c.timeout(c.cfg.Timeouts.DataBlock, DefaultDataBlockTimeout)
 	c.wctx, c.wblock = ctx, dataTimeout
 	defer func() { c.wctx, c.wblock = nil, 0 }()
 	for {

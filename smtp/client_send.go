@@ -202,7 +202,7 @@ func (c *Client) SendMail(ctx context.Context, from string, to []string, msg io.
 		}
 		return st.res, c.abort(ctx, &st)
 	}
-	c.wctx, c.wblock = ctx, c.timeout(c.cfg.Timeouts.DataBlock, DefaultDataBlockTimout)
+	c.wctx, c.wblock = ctx, c.timeout(c.cfg.Timeouts.DataBlock, DefaultDataBlockTimeout)
 	defer func() { c.wctx, c.wblock = nil, 0 }()
 	c.dw.Reset(c.bw)
 	c.dw.Normalize = o.Normalize

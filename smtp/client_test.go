@@ -437,3 +437,71 @@ func TestClientContextCancel(t *testing.T) {
 	}
 	(<-accepted).Close()
 }
+
+// countConn counts the writes made on a connection.
+type countConn struct {
+	net.Conn
+	writes int
+}
+
+func (c *countConn) Write(p []byte) (int, error) {
+	c.writes++
+	return c.Conn.Write(p)
+}
+
+// TestClientRoundTrips: with PIPELINING a message costs two writes (two
+// round trips: MAIL+RCPT+DATA, then the data), with BDAT one.
+func TestClientRoundTrips(t *testing.T) {
+	addr := startServer(t, &Server{Backend: &testBackend{}})
+	var cc *countConn
+	cfg := &ClientConfig{Dial: func(ctx context.Context, n, a string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, n, a)
+		cc = &countConn{Conn: c}
+		return cc, err
+	}}
+	c := dialTest(t, addr, cfg)
+	ctx := context.Background()
+	if err := c.Hello(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msg := strings.Repeat(strings.Repeat("x", 76)+"\r\n", 50)
+	for _, tc := range []struct {
+		chunking bool
+		writes   int
+	}{{false, 2}, {true, 1}} {
+		before := cc.writes
+		if _, err := c.SendMail(ctx, "a@example.org", []string{"b@example.net", "c@example.net"}, strings.NewReader(msg), &SendOptions{Chunking: tc.chunking}); err != nil {
+			t.Fatal(err)
+		}
+		if got := cc.writes - before; got != tc.writes {
+			t.Errorf("chunking=%v: %d writes, want %d", tc.chunking, got, tc.writes)
+		}
+	}
+}
+
+// TestClientManyRecipients: 10,000 pipelined recipients go out in windows
+// without deadlocking against the server's replies.
+func TestClientManyRecipients(t *testing.T) {
+	be := &testBackend{}
+	addr := startServer(t, &Server{Backend: be, MaxRecipients: 5000})
+	c := dialTest(t, addr, nil)
+	to := make([]string, 10000)
+	for i := range to {
+		to[i] = "r" + strings.Repeat("x", i%50) + "@example.net"
+	}
+	res, err := c.SendMail(context.Background(), "a@example.org", to, strings.NewReader("hi\r\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted() != 5000 {
+		t.Fatalf("accepted %d, want 5000", res.Accepted())
+	}
+	var e *Error
+	if !errors.As(res.Recipients[5000].Err, &e) || e.Code != 452 {
+		t.Fatalf("recipient 5000: %v", res.Recipients[5000].Err)
+	}
+	if m := be.messages(); len(m) != 1 || len(m[0].To) != 5000 {
+		t.Fatalf("%d messages", len(m))
+	}
+}

@@ -20,7 +20,7 @@ const (
 	DefaultMaxConnections       = 1000
 	DefaultMaxConnectionsPerIP  = 50
 	DefaultCommandTimeout       = 5 * time.Minute // RFC 5321 4.5.3.2.7
-	DefaultDataBlockTimeout     = 3 * time.Minute // RFC 5321 4.5.3.2.5
+	DefaultDataBlockTimeout     = 3 * time.Minute // RFC 5321 4.5.3.2.5, server and client
 	defaultReadBufferSize       = 16 << 10
 	defaultWriteBufferSize      = 4 << 10
 	maxAuthLine                 = 12288 // RFC 4954 4
@@ -291,7 +291,7 @@ func (s *Server) Close() error {
 		l.Close()
 	}
 	for c := range s.conns {
-		c.nc.Close()
+		c.raw.Close()
 		c.cancel()
 	}
 	s.mu.Unlock()
