@@ -172,11 +172,8 @@ func (p *addrParser) cfws() bool {
 			p.i++
 			p.spaced = true
 		case '\r', '\n':
-			j := p.i + 1
-			if c == '\r' && j < len(p.s) && p.s[j] == '\n' {
-				j++
-			}
-			if j >= len(p.s) || !isWSP(p.s[j]) {
+			j := foldEnd(p.s, p.i)
+			if j < 0 {
 				return p.fail("line end not followed by whitespace")
 			}
 			p.i = j
@@ -184,7 +181,7 @@ func (p *addrParser) cfws() bool {
 		case '(':
 			end, ok := skipComment(p.s, p.i)
 			if !ok {
-				return p.fail("unterminated comment")
+				return p.fail("bad or unterminated comment")
 			}
 			if p.cstart < 0 {
 				p.cstart, p.cend = p.i+1, end-1
@@ -285,7 +282,7 @@ func (p *addrParser) words(sc *scan) bool {
 			end, bs, ok := scanQuoted(p.s, p.i)
 			if !ok {
 				p.i = end
-				return p.fail("unterminated quoted string")
+				return p.fail("bad or unterminated quoted string")
 			}
 			if prevWord {
 				sc.dotted = false
@@ -349,7 +346,10 @@ func atomEnd(s string, i int) int {
 }
 
 // scanQuoted returns the index after the quoted-string starting at s[i]
-// and whether it held a quoted-pair.
+// and whether it held a quoted-pair. qcontent is qtext, obs-qtext (the
+// controls but NUL, CR and LF) and quoted-pairs (obs-qp allows any
+// octet after the backslash); CR and LF may appear only as folding, CRLF
+// before WSP (RFC 5322 3.2.4, 4.1).
 func scanQuoted(s string, i int) (int, bool, bool) {
 	bs := false
 	for i++; i < len(s); i++ {
@@ -359,9 +359,33 @@ func scanQuoted(s string, i int) (int, bool, bool) {
 		case '\\':
 			bs = true
 			i++
+		case 0:
+			return i, bs, false
+		case '\r', '\n':
+			j := foldEnd(s, i)
+			if j < 0 {
+				return i, bs, false
+			}
+			i = j - 1
 		}
 	}
 	return i, bs, false
+}
+
+// foldEnd returns the index after the line end at s[i] if it is folding
+// (CRLF, or LF alone, followed by WSP), else -1.
+func foldEnd(s string, i int) int {
+	j := i + 1
+	if s[i] == '\r' {
+		if j >= len(s) || s[j] != '\n' {
+			return -1
+		}
+		j++
+	}
+	if j >= len(s) || !isWSP(s[j]) {
+		return -1
+	}
+	return j
 }
 
 // element parses one address-list element: a mailbox or a group. It
@@ -621,9 +645,16 @@ func (p *addrParser) domainLiteral() (string, bool, bool) {
 		case c == '\\' && p.i+1 < len(p.s):
 			simple = false
 			p.i += 2
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		case c == ' ' || c == '\t':
 			simple = false
 			p.i++
+		case c == '\r' || c == '\n':
+			j := foldEnd(p.s, p.i)
+			if j < 0 {
+				return "", false, p.fail("line end not followed by whitespace")
+			}
+			simple = false
+			p.i = j
 		case isDtext(c):
 			p.i++
 		default:

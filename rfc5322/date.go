@@ -61,7 +61,7 @@ func (p *dateParser) cfws() bool {
 		case c == '(':
 			n, ok := skipComment(p.s, p.i)
 			if !ok {
-				return p.fail("unterminated comment")
+				return p.fail("bad or unterminated comment")
 			}
 			p.i = n
 		default:
@@ -315,12 +315,23 @@ func (p *dateParser) zone() (*time.Location, bool) {
 }
 
 // skipComment returns the index after the comment that starts at s[i]
-// ('('), handling nesting and quoted-pairs (RFC 5322 3.2.2). It runs in
-// time linear in the comment's length.
+// ('('), handling nesting and quoted-pairs (RFC 5322 3.2.2). ctext
+// includes obs-ctext, the controls but NUL, CR and LF (4.1); CR and LF
+// may appear only as folding. It runs in time linear in the comment's
+// length.
 func skipComment(s string, i int) (int, bool) {
 	depth := 0
 	for i < len(s) {
 		switch s[i] {
+		case 0:
+			return i, false
+		case '\r', '\n':
+			j := foldEnd(s, i)
+			if j < 0 {
+				return i, false
+			}
+			i = j
+			continue
 		case '(':
 			depth++
 		case ')':

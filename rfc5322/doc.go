@@ -46,6 +46,9 @@
 //   - Military time zones and unknown alphabetic zones read as -0000, as
 //     RFC 5322 4.3 recommends; the day of week is not checked against the
 //     date.
+//   - The control characters that obs-dtext allows in a domain literal
+//     (RFC 5322 4.4) are rejected; those obs-qtext and obs-ctext allow in
+//     quoted strings and comments are accepted. NUL is rejected everywhere.
 //   - Commas between msg-ids in In-Reply-To and References are skipped.
 //   - A local part is returned in canonical form: dot-atom if it is one,
 //     otherwise a minimal quoted-string, so `"john"."doe"@example.org`
