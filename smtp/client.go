@@ -258,6 +258,10 @@ func (c *Client) cmd(ctx context.Context, d time.Duration, line string) (int, []
 	if err != nil {
 		return 0, nil, c.fail(ctx, err)
 	}
+	if code == 421 {
+		// RFC 5321 3.8: the server is closing the channel.
+		return code, text, c.fail(ctx, c.replyErrorEnh(code, enh, text))
+	}
 	if code >= 400 {
 		return code, text, c.replyErrorEnh(code, enh, text)
 	}

@@ -316,6 +316,10 @@ func (c *Client) readPending(ctx context.Context, st *sendState, d time.Duration
 	if code >= 400 {
 		rerr = c.replyErrorEnh(code, enh, text)
 	}
+	if code == 421 {
+		// RFC 5321 3.8: the server is closing; nothing more will come.
+		return c.fail(ctx, rerr)
+	}
 	switch p.kind {
 	case kindMail:
 		st.mailErr = rerr

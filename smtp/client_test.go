@@ -505,3 +505,25 @@ func TestClientManyRecipients(t *testing.T) {
 		t.Fatalf("%d messages", len(m))
 	}
 }
+
+func TestClientServerShutdown421(t *testing.T) {
+	cc, _ := scriptServer(t, "220 x\r\n", map[string]string{
+		"EHLO": "250-x\r\n250 PIPELINING\r\n",
+		"MAIL": "421 4.3.2 shutting down\r\n",
+		"RCPT": "421 4.3.2 shutting down\r\n",
+		"DATA": "421 4.3.2 shutting down\r\n",
+	})
+	ctx := context.Background()
+	c, err := NewClient(ctx, cc, "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.SendMail(ctx, "a@example.org", []string{"b@example.net"}, strings.NewReader("hi\r\n"), nil)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != 421 || e.Permanent {
+		t.Fatalf("got %v, want the 421", err)
+	}
+	if err := c.Noop(ctx); !errors.Is(err, ErrClientClosed) {
+		t.Fatalf("after 421: %v", err)
+	}
+}
