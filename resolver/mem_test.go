@@ -19,7 +19,7 @@ func BenchmarkCacheMemory1M(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		now := time.Unix(1e9, 0)
-		r := New(Config{CacheBytes: 4 << 30, Now: func() time.Time { return now }})
+		r := New(Config{CacheBytes: 1 << 30, Now: func() time.Time { return now }})
 		rr := []RR{{RRHeader: dnswire.RRHeader{Type: dnswire.TypeA, Class: dnswire.ClassINET, TTL: 3600}}}
 		for i := range n {
 			rr[0].Name = dnswire.MustName(fmt.Sprintf("host%d.example%d.com.", i, i%1000))

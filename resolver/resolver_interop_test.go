@@ -261,17 +261,9 @@ remote-control:
 func startOurs(t *testing.T, cfg resolver.Config) (*resolver.Resolver, int) {
 	r := resolver.New(cfg)
 	port := freePort(t, "127.0.0.1")
-	pc, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := resolver.NewServer(resolver.ServerConfig{Resolver: r})
-	go s.ServeUDP(pc)
-	go s.ServeTCP(l)
+	go s.ListenAndServe(fmt.Sprintf("127.0.0.1:%d", port))
+	waitDNS(t, fmt.Sprintf("127.0.0.1:%d", port), "www.example.com.")
 	t.Cleanup(func() { s.Close() })
 	return r, port
 }

@@ -92,26 +92,33 @@ func NewServer(cfg ServerConfig) *Server {
 	}
 }
 
-// ListenAndServe listens on addr ("127.0.0.1:5353") over UDP and TCP and
-// serves both until Shutdown or Close. It returns ErrClosed then.
+// ListenAndServe listens on addr ("127.0.0.1:5353") over UDP (one
+// socket per CPU where SO_REUSEPORT allows) and TCP, and serves until
+// Shutdown or Close. It returns ErrClosed then.
 func (s *Server) ListenAndServe(addr string) error {
-	pc, err := net.ListenPacket("udp", addr)
+	pcs, err := listenUDP(addr)
 	if err != nil {
 		return err
 	}
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
+	l, err := net.Listen("tcp", pcs[0].LocalAddr().String())
 	if err != nil {
-		pc.Close()
+		for _, pc := range pcs {
+			pc.Close()
+		}
 		return err
 	}
-	errc := make(chan error, 2)
-	go func() { errc <- s.ServeUDP(pc) }()
+	errc := make(chan error, len(pcs)+1)
+	for _, pc := range pcs {
+		go func() { errc <- s.ServeUDP(pc) }()
+	}
 	go func() { errc <- s.ServeTCP(l) }()
-	err = <-errc
-	if err2 := <-errc; err == nil || errors.Is(err, ErrClosed) {
-		err = err2
+	var first error
+	for range len(pcs) + 1 {
+		if err := <-errc; first == nil || errors.Is(first, ErrClosed) {
+			first = err
+		}
 	}
-	return err
+	return first
 }
 
 // Dropped reports how many UDP queries were dropped because
