@@ -103,6 +103,9 @@ func (r *Resolver) exchange(rc *resCtx, perQ *int, srv netip.AddrPort, zone, qn 
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				r.infra.timedOut(srv, r.now())
 			}
+			if r.cfg.Logger != nil {
+				r.cfg.Logger.Debug("resolver: upstream exchange failed", "server", srv, "zone", zone, "qname", qn, "qtype", qt, "network", network, "err", err)
+			}
 			return nil, err
 		}
 		r.infra.rtt(srv, rtt, r.now())

@@ -59,10 +59,11 @@ func (r *Resolver) Resolve(ctx context.Context, name dnswire.Name, t dnswire.Typ
 	return r.resolve(ctx, name, t, nil)
 }
 
-// ResolveTrace is Resolve that reports every upstream exchange (and
-// every cache hit that stands in for one) to fn as it happens, for a
-// dig-like +trace. fn is called from the resolving goroutine. A traced
-// resolution never shares an in-flight resolution with other callers.
+// ResolveTrace is Resolve that reports every upstream exchange to fn as
+// it happens, for a dig-like +trace. What the cache already knows is not
+// asked again and so not reported (Flush first for a full trace). fn is
+// called from the resolving goroutine. A traced resolution never shares
+// an in-flight resolution with other callers.
 func (r *Resolver) ResolveTrace(ctx context.Context, name dnswire.Name, t dnswire.Type, fn func(Step)) (Result, error) {
 	return r.resolve(ctx, name, t, fn)
 }

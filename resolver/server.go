@@ -193,7 +193,9 @@ func (s *Server) udpLoop(pc net.PacketConn) error {
 		select {
 		case s.sem <- struct{}{}:
 		default:
-			s.dropped.Add(1)
+			if s.dropped.Add(1)&1023 == 1 && s.cfg.Logger != nil {
+				s.cfg.Logger.Warn("resolver: server busy, dropping UDP queries", "dropped", s.dropped.Load())
+			}
 			continue
 		}
 		if from == nil {
@@ -258,15 +260,19 @@ func (s *Server) serveConn(c net.Conn) {
 	defer wg.Wait()
 	var l [2]byte
 	out := make([]byte, 2, 1500) // length prefix, then the message
+	in := make([]byte, 65535)
 	for !s.closing.Load() {
 		c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
 		if _, err := io.ReadFull(c, l[:]); err != nil {
 			return
 		}
-		q := make([]byte, binary.BigEndian.Uint16(l[:]))
-		if _, err := io.ReadFull(c, q); err != nil {
+		// Read into the connection's buffer first and copy only what
+		// arrived: never allocate by the length the client claims.
+		msg := in[:binary.BigEndian.Uint16(l[:])]
+		if _, err := io.ReadFull(c, msg); err != nil {
 			return
 		}
+		q := msg
 		if resp, ok := s.fastRespond(q, client, true, out[:2]); ok {
 			binary.BigEndian.PutUint16(resp, uint16(len(resp)-2))
 			wmu.Lock()
@@ -279,6 +285,7 @@ func (s *Server) serveConn(c net.Conn) {
 			out = resp[:0]
 			continue
 		}
+		q = append([]byte(nil), msg...)
 		pipe <- struct{}{}
 		s.sem <- struct{}{}
 		wg.Add(1)

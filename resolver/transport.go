@@ -117,9 +117,16 @@ func (t NetTransport) exchangeTCP(ctx context.Context, server netip.AddrPort, qu
 	if _, err := io.ReadFull(c, l[:]); err != nil {
 		return nil, timeoutErr(ctx, err)
 	}
-	resp := make([]byte, binary.BigEndian.Uint16(l[:]))
-	if _, err := io.ReadFull(c, resp); err != nil {
-		return nil, timeoutErr(ctx, err)
+	// Read what arrives before allocating for it: the length is the
+	// server's claim.
+	var resp []byte
+	var chunk [4096]byte
+	for need := int(binary.BigEndian.Uint16(l[:])); len(resp) < need; {
+		n, err := c.Read(chunk[:min(len(chunk), need-len(resp))])
+		resp = append(resp, chunk[:n]...)
+		if err != nil && len(resp) < need {
+			return nil, timeoutErr(ctx, err)
+		}
 	}
 	if !MatchResponse(query, resp) {
 		return nil, ErrMismatch
