@@ -1,14 +1,18 @@
 package bench
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"net/mail"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/relaykit/relaykit/bench/fixtures"
 	"github.com/relaykit/relaykit/rfc5322"
 )
 
@@ -300,5 +304,105 @@ func FuzzMailDiffDate(f *testing.F) {
 			return
 		}
 		t.Fatalf("%q: ours %v, net/mail %v", s, ours, theirs)
+	})
+}
+
+// collapseWS makes whitespace runs one space and trims, the form in which
+// net/mail (textproto) and relaykit agree on unfolded values: textproto
+// joins a continuation line with one space, RFC 5322 2.2.3 unfolding
+// keeps the WSP that follows the CRLF as it is.
+func collapseWS(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// headerDisagreements: messages whose header the parsers read
+// differently; ours and netmail are the field names each sees, or
+// "error".
+var headerDisagreements = []struct {
+	in         string
+	ours       string
+	netmail    string
+	whoIsRight string
+}{
+	{"Subject : hi\r\n\r\n", "Subject", "Subject ",
+		"relaykit: RFC 5322 4.5 obs-optional allows WSP between the field name and the colon; it is not part of the name (3.6.8 ftext excludes SP)"},
+	{"From alice@example.org Thu Nov 26 09:14:04 2026\r\nSubject: hi\r\n\r\n", "Subject", "From alice@example.org Thu Nov 26 09|Subject",
+		"relaykit: a field name is ftext, no spaces (RFC 5322 3.6.8); the line is the mbox From_ separator, reported by Header.MboxFrom"},
+	{"Bad Name: x\r\n\r\n", "error", "Bad Name",
+		"relaykit: RFC 5322 3.6.8 ftext excludes SP"},
+	{"Subject: hi\r\n" + strings.Repeat("X: y\r\n", 1000) + "\r\n", "error", "Subject|X",
+		"relaykit: a limit (Parser.MaxFields, 1000 by default) that net/mail does not have"},
+}
+
+func fieldNames(in string) (ours, theirs string) {
+	ours, theirs = "error", "error"
+	if h, _, err := rfc5322.ParseHeader([]byte(in)); err == nil {
+		var names []string
+		for _, f := range h.Fields() {
+			if !slices.Contains(names, f.Name()) {
+				names = append(names, f.Name())
+			}
+		}
+		ours = strings.Join(names, "|")
+	}
+	if m, err := mail.ReadMessage(strings.NewReader(in)); err == nil {
+		var names []string
+		for k := range m.Header {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		theirs = strings.Join(names, "|")
+	}
+	return ours, theirs
+}
+
+func TestMailDiffHeaderDisagreements(t *testing.T) {
+	for _, d := range headerDisagreements {
+		ours, theirs := fieldNames(d.in)
+		if ours != d.ours || theirs != d.netmail {
+			t.Errorf("%.40q: ours %q (want %q), net/mail %q (want %q): %s", d.in, ours, d.ours, theirs, d.netmail, d.whoIsRight)
+		}
+	}
+}
+
+// FuzzMailDiffHeader: where both parsers accept a header, they see the
+// same fields (by name, in order within a name) with the same values up
+// to whitespace, and the same body.
+func FuzzMailDiffHeader(f *testing.F) {
+	f.Add(fixtures.Message3K)
+	for _, d := range headerDisagreements {
+		f.Add([]byte(d.in))
+	}
+	f.Add([]byte("A: 1\r\n b\r\nB: 2\r\nA: 3\r\n\r\nbody"))
+	f.Add([]byte("A: 1\n\tb\nB:\n\nbody"))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		h, n, err := rfc5322.ParseHeader(msg)
+		m, terr := mail.ReadMessage(bytes.NewReader(msg))
+		if err != nil || terr != nil {
+			return
+		}
+		body, _ := io.ReadAll(m.Body)
+		if !bytes.Equal(body, msg[n:]) {
+			t.Fatalf("body: ours %q, net/mail %q", msg[n:], body)
+		}
+		count := 0
+		for key, vs := range m.Header {
+			if strings.ContainsAny(key, " \t") {
+				return // net/mail accepts WSP in names (headerDisagreements)
+			}
+			count += len(vs)
+		}
+		if count != h.Len() {
+			t.Fatalf("ours %d fields, net/mail %d", h.Len(), count)
+		}
+		for key, vs := range m.Header {
+			ours := h.Values(key)
+			if len(ours) != len(vs) {
+				t.Fatalf("%s: ours %q, net/mail %q", key, ours, vs)
+			}
+			for i := range vs {
+				if collapseWS(ours[i]) != collapseWS(vs[i]) {
+					t.Fatalf("%s: ours %q, net/mail %q", key, ours[i], vs[i])
+				}
+			}
+		}
 	})
 }
