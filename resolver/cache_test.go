@@ -232,3 +232,25 @@ func BenchmarkResolveCached(b *testing.B) {
 		r.Resolve(ctx, name, dnswire.TypeA)
 	}
 }
+
+func TestServerAddressesExpireBeforeNS(t *testing.T) {
+	zones := map[string]string{}
+	for k, v := range testZones {
+		zones[k] = v
+	}
+	zones["example.com."] = `
+@        3600 SOA ns1 hostmaster 1 3600 600 86400 300
+@        3600 NS  ns1
+@        3600 NS  ns2
+ns1      60   A   127.0.0.5
+ns2      60   A   127.0.0.6
+www      3600 A   192.0.2.1
+plain    3600 A   192.0.2.20
+`
+	h, r := newTestZones(t, zones, testServers, Config{})
+	mustResolve(t, r, "www.example.com.", dnswire.TypeA)
+	mustResolve(t, r, "ns1.example.com.", dnswire.TypeA) // authoritative, TTL 60, replaces the glue
+	mustResolve(t, r, "ns2.example.com.", dnswire.TypeA)
+	h.Clock.Advance(2 * time.Minute)
+	mustResolve(t, r, "plain.example.com.", dnswire.TypeA)
+}

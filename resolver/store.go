@@ -209,8 +209,9 @@ func (r *Resolver) closestServers(rc *resCtx, qname dnswire.Name) (*servers, err
 					hosts = append(hosts, ns.Host)
 				}
 			}
-			addrs := r.cachedAddrs(hosts, nil)
-			if len(addrs) > 0 || !n.IsRoot() {
+			// A zone cut whose server addresses have all expired is
+			// skipped: its parent refers us again, with fresh glue.
+			if addrs := r.cachedAddrs(hosts, nil); len(addrs) > 0 {
 				return newServers(n, hosts, addrs), nil
 			}
 		}
