@@ -51,6 +51,12 @@ type Builder struct {
 	// scratch for appendName, kept here so it is not zeroed per name
 	offs [128]uint8
 	hs   [128]uint32
+	// The last owner name written and the offset it can be pointed at
+	// (-1: none): records of one RRset share their owner, so this saves
+	// the table search for most owner names.
+	owner    [MaxNameLen]byte
+	ownerLen int
+	ownerAt  int
 }
 
 // Start begins a message in buf (appending after len(buf)) with header h.
@@ -70,6 +76,7 @@ func (b *Builder) Start(buf []byte, h Header, o BuildOptions) {
 	b.dropped = 0
 	b.err = nil
 	b.ncomp = 0
+	b.ownerAt = -1
 	if o.TCP {
 		buf = append(buf, 0, 0)
 	}
@@ -121,7 +128,7 @@ func (b *Builder) Question(q *Question) error {
 		b.err = ErrTooManyRecords
 		return b.err
 	}
-	if err := b.appendName(&q.Name, true); err != nil {
+	if err := b.appendOwner(&q.Name); err != nil {
 		b.err = err
 		return err
 	}
@@ -170,7 +177,7 @@ func (b *Builder) add(s Section, rr *RR) error {
 		return b.err
 	}
 	start, ncomp := len(b.msg), b.ncomp
-	if err := b.appendName(&rr.Name, true); err != nil {
+	if err := b.appendOwner(&rr.Name); err != nil {
 		return b.fail(start, ncomp, err)
 	}
 	t, c, ttl := rr.Type, rr.Class, rr.TTL
@@ -214,6 +221,9 @@ func (b *Builder) finishRR(s Section, start, ncomp, rdStart int) error {
 func (b *Builder) fail(start, ncomp int, err error) error {
 	b.msg = b.msg[:start]
 	b.ncomp = ncomp
+	if b.ownerAt >= start-b.base {
+		b.ownerAt = -1
+	}
 	b.err = err
 	return err
 }
@@ -222,6 +232,35 @@ func (b *Builder) popComp(start int) {
 	for b.ncomp > 0 && int(b.comp[b.ncomp-1].off) >= start-b.base {
 		b.ncomp--
 	}
+	if b.ownerAt >= start-b.base {
+		b.ownerAt = -1
+	}
+}
+
+// appendOwner writes an owner name (or the question name), pointing at the
+// previous owner when it is the same name byte for byte.
+func (b *Builder) appendOwner(n *Name) error {
+	if !b.opt.Compress || !n.abs {
+		return b.appendName(n, true)
+	}
+	if b.ownerAt >= 0 && int(n.n) == b.ownerLen && string(n.b[:n.n]) == string(b.owner[:b.ownerLen]) {
+		b.msg = append(b.msg, 0xC0|byte(b.ownerAt>>8), byte(b.ownerAt))
+		return nil
+	}
+	at := len(b.msg) - b.base
+	if err := b.appendName(n, true); err != nil {
+		return err
+	}
+	// Where the whole name can be found: here if written out (at least
+	// its first label), else where its pointer points.
+	if c := b.msg[b.base+at]; c >= 0xC0 {
+		at = int(c&0x3F)<<8 | int(b.msg[b.base+at+1])
+	}
+	if at < 0x4000 && n.n > 1 {
+		copy(b.owner[:], n.b[:n.n])
+		b.ownerLen, b.ownerAt = int(n.n), at
+	}
+	return nil
 }
 
 // OPT appends the EDNS0 OPT pseudo-record (RFC 6891 6.1.2) to the

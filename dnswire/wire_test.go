@@ -360,3 +360,42 @@ func TestReadTCPGrows(t *testing.T) {
 		t.Errorf("%d bytes allocated per short frame", perCall)
 	}
 }
+
+// Every size limit gives a well-formed message whose records are the
+// originals, in order, minus the dropped ones: a dropped record's bytes
+// are never the target of a later pointer.
+func TestBuilderEverySizeLimit(t *testing.T) {
+	q, an, ns, ar := fixtureRRs()
+	// Owners that change and come back exercise the owner cache.
+	ar = append(ar, ar[0], ar[3], an[0])
+	ar[len(ar)-1].Type, ar[len(ar)-1].Data = TypeNS, &NS{Host: MustName("ns9.example.com.")}
+	var m Msg
+	m.Question = []Question{q}
+	m.Answer, m.Ns, m.Extra = an, ns, ar
+	full, err := m.AppendPack(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for max := 29; max <= len(full); max++ {
+		b, err := m.AppendPackOptions(nil, BuildOptions{Compress: true, MaxSize: max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Msg
+		if err := back.Unpack(b); err != nil {
+			t.Fatalf("max %d: %v", max, err)
+		}
+		for _, sec := range [][2][]RR{{m.Answer, back.Answer}, {m.Ns, back.Ns}, {m.Extra, back.Extra}} {
+			j := 0
+			for _, rr := range sec[1] {
+				for j < len(sec[0]) && sec[0][j].String() != rr.String() {
+					j++
+				}
+				if j == len(sec[0]) {
+					t.Fatalf("max %d: record %v is not one of the originals", max, rr)
+				}
+				j++
+			}
+		}
+	}
+}
