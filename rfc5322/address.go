@@ -109,15 +109,22 @@ func ParseGroupList(s string) ([]Group, error) {
 	return groups, p.charsetErr
 }
 
-// AddressList parses the first field named name as an address list
-// (unfolding it first). A missing field gives (nil, nil).
+// AddressList parses the fields named name as one address list, groups
+// flattened: several occurrences of a destination field are read as one
+// list, their lists joined by commas (RFC 5322 4.5.3). The values are
+// unfolded first. A missing field gives (nil, nil).
 func (h *Header) AddressList(name string) ([]Address, error) {
-	f, ok := h.Lookup(name)
-	if !ok {
+	first := h.index(name, 0)
+	if first < 0 {
 		return nil, nil
 	}
 	var stack [1024]byte
-	return ParseAddressList(string(appendUnfolded(stack[:0], f.RawValue())))
+	buf := appendUnfolded(stack[:0], h.fields[first].RawValue())
+	for i := h.index(name, first+1); i >= 0; i = h.index(name, i+1) {
+		buf = append(buf, ',')
+		buf = appendUnfolded(buf, h.fields[i].RawValue())
+	}
+	return ParseAddressList(string(buf))
 }
 
 // estimateAddrs bounds the number of mailboxes in s for the result's

@@ -251,3 +251,14 @@ func TestHeaderEditing(t *testing.T) {
 		t.Error("zero Header")
 	}
 }
+
+func TestAddressListJoinsFields(t *testing.T) {
+	h, _, _ := ParseHeader([]byte("To: a@b,\r\n c@d\r\nCc: x@y\r\nto: e@f\r\n\r\n"))
+	l, err := h.AddressList("TO")
+	if err != nil || len(l) != 3 || l[2].Addr != "e@f" {
+		t.Errorf("got %q, %v", l, err)
+	}
+	if l, err := h.AddressList("Bcc"); l != nil || err != nil {
+		t.Errorf("missing field: %q, %v", l, err)
+	}
+}
