@@ -261,8 +261,14 @@ func (s *Server) serveConn(c net.Conn) {
 	var l [2]byte
 	out := make([]byte, 2, 1500) // length prefix, then the message
 	in := make([]byte, 65535)
-	for !s.closing.Load() {
+	for {
 		c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		// Checked after setting the deadline: Shutdown sets closing
+		// before it moves the deadlines into the past, so either we
+		// see closing here or our read is woken.
+		if s.closing.Load() {
+			return
+		}
 		if _, err := io.ReadFull(c, l[:]); err != nil {
 			return
 		}

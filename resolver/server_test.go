@@ -312,3 +312,35 @@ func BenchmarkServerFastPath(b *testing.B) {
 		}
 	}
 }
+
+func TestServerTCPLimits(t *testing.T) {
+	_, r := newTest(t, Config{})
+	_, _, tcp := startServer(t, ServerConfig{Resolver: r, MaxTCPConns: 1, IdleTimeout: 100 * time.Millisecond})
+	c1, err := net.Dial("tcp", tcp.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	c1.SetDeadline(time.Now().Add(5 * time.Second))
+	q, _ := dnswire.AppendTCP(nil, query(t, "www.example.com.", dnswire.TypeA, 0))
+	c1.Write(q)
+	var l [2]byte
+	if _, err := io.ReadFull(c1, l[:]); err != nil {
+		t.Fatal(err)
+	}
+	io.ReadFull(c1, make([]byte, binary.BigEndian.Uint16(l[:])))
+	// Over the connection limit: closed at once.
+	c2, err := net.Dial("tcp", tcp.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	c2.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c2.Read(l[:]); err != io.EOF {
+		t.Errorf("second connection: %v, want EOF", err)
+	}
+	// RFC 7766 6.2.3: an idle connection is closed by the server.
+	if _, err := c1.Read(l[:]); err != io.EOF {
+		t.Errorf("idle connection: %v, want EOF", err)
+	}
+}
