@@ -225,6 +225,9 @@ func (c *Client) fail(ctx context.Context, err error) error {
 	if c.broken == nil {
 		c.broken = err
 		c.conn.Close()
+		if c.cfg.Logger != nil {
+			c.cfg.Logger.Debug("smtp client connection closed", "remote", c.conn.RemoteAddr(), "err", err)
+		}
 	}
 	return err
 }
