@@ -8,6 +8,9 @@ type BuildOptions struct {
 	// Compress turns on name compression (RFC 1035 4.1.4): every name
 	// already written, the question name included, is a candidate. Names
 	// match byte for byte, so the case of every name is kept as given.
+	// The candidate table holds the first 128 labels written within the
+	// first 16 KiB (the reach of a pointer); later names still point into
+	// those, they just do not become candidates themselves.
 	Compress bool
 	// TCP prepends the 2-octet length prefix of RFC 1035 4.2.2 (and
 	// RFC 7766 8), filled in by Finish.

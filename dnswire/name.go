@@ -1,5 +1,7 @@
 package dnswire
 
+import "iter"
+
 // MaxNameLen is the longest name in wire form, root label included
 // (RFC 1035 2.3.4).
 const MaxNameLen = 255
@@ -209,6 +211,18 @@ func (n Name) Label(i int) string {
 		i--
 	}
 	panic("dnswire: label index out of range")
+}
+
+// Labels iterates over the labels from left to right as raw octets (not
+// escaped), the root label not included.
+func (n Name) Labels() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for o := 0; o < int(n.n) && n.b[o] != 0; o += 1 + int(n.b[o]) {
+			if !yield(string(n.b[o+1 : o+1+int(n.b[o])])) {
+				return
+			}
+		}
+	}
 }
 
 // Parent returns n without its leftmost label. The parent of a one-label

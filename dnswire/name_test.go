@@ -151,6 +151,13 @@ func TestNameEditing(t *testing.T) {
 	if n.NumLabels() != 3 || n.Label(0) != "www" || n.Label(2) != "com" || Root().NumLabels() != 0 {
 		t.Error("labels wrong")
 	}
+	var ls []string
+	for l := range MustName(`a\.b.c.`).Labels() {
+		ls = append(ls, l)
+	}
+	if strings.Join(ls, "|") != "a.b|c" {
+		t.Errorf("Labels = %q", ls)
+	}
 	if l := MustName("MiXeD.Case.").Lower(); l.String() != "mixed.case." {
 		t.Errorf("Lower = %v", l)
 	}

@@ -328,7 +328,8 @@ func (p *Parser) RawRData() ([]byte, error) {
 }
 
 // RData decodes the current record's data into a newly allocated typed
-// value (*Unknown for types without one). Like Msg, it returns nil data
+// value (*Unknown for types without one); an OPT record is read with OPT
+// instead (ErrWrongType here). Like Msg, it returns nil data
 // for RDLENGTH 0 with class ANY or NONE (the RFC 2136 forms).
 func (p *Parser) RData() (RData, error) {
 	if p.rdOff >= 0 && p.rdOff == p.rdEnd && (p.rrCls == ClassANY || p.rrCls == ClassNONE) {
