@@ -63,31 +63,38 @@ func (s *Server) bind(a netip.AddrPort) error {
 }
 
 func (s *Server) closeSockets() {
-	for _, c := range []io.Closer{s.udp, s.tcp, s.spoof} {
-		if c != nil && c != (*net.UDPConn)(nil) && c != (*net.TCPListener)(nil) {
-			c.Close()
-		}
+	if s.udp != nil {
+		s.udp.Close()
+	}
+	if s.spoof != nil {
+		s.spoof.Close()
+	}
+	if s.tcp != nil {
+		s.tcp.Close()
 	}
 	s.udp, s.tcp, s.spoof = nil, nil, nil
 }
 
 // serve runs the server's UDP and TCP loops until Close.
 func (s *Server) serve(wg *sync.WaitGroup) {
+	// The loops use their own copies of the sockets: Close clears the
+	// fields while they run.
+	u, sp, t := s.udp, s.spoof, s.tcp
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		s.serveUDP(wg)
+		s.serveUDP(wg, u, sp)
 	}()
 	go func() {
 		defer wg.Done()
-		s.serveTCP(wg)
+		s.serveTCP(wg, t)
 	}()
 }
 
-func (s *Server) serveUDP(wg *sync.WaitGroup) {
+func (s *Server) serveUDP(wg *sync.WaitGroup, udp, spoof *net.UDPConn) {
 	buf := make([]byte, 65535)
 	for {
-		n, from, err := s.udp.ReadFromUDPAddrPort(buf)
+		n, from, err := udp.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -101,9 +108,9 @@ func (s *Server) serveUDP(wg *sync.WaitGroup) {
 		}
 		send := func() {
 			if out.spoof != nil {
-				s.spoof.WriteToUDPAddrPort(out.spoof, from)
+				spoof.WriteToUDPAddrPort(out.spoof, from)
 			}
-			s.udp.WriteToUDPAddrPort(out.resp, from)
+			udp.WriteToUDPAddrPort(out.resp, from)
 		}
 		if out.delay > 0 {
 			wg.Add(1)
@@ -117,9 +124,9 @@ func (s *Server) serveUDP(wg *sync.WaitGroup) {
 	}
 }
 
-func (s *Server) serveTCP(wg *sync.WaitGroup) {
+func (s *Server) serveTCP(wg *sync.WaitGroup, tcp *net.TCPListener) {
 	for {
-		c, err := s.tcp.Accept()
+		c, err := tcp.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
