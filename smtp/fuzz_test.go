@@ -3,6 +3,7 @@ package smtp
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -177,5 +178,36 @@ func FuzzServerSession(f *testing.F) {
 		if be.logouts != be.sessions {
 			t.Fatalf("%d sessions, %d logouts", be.sessions, be.logouts)
 		}
+	})
+}
+
+// FuzzClientSession feeds the Client arbitrary server bytes: it must not
+// panic, hang or report success for a message the replies did not accept.
+func FuzzClientSession(f *testing.F) {
+	for _, s := range []string{
+		"220 x\r\n250-x\r\n250-PIPELINING\r\n250 CHUNKING\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n",
+		"220 x\r\n250 x\r\n250 ok\r\n550 no\r\n250 ok\r\n354 go\r\n250 ok\r\n",
+		"220 x\r\n500 no\r\n250 x\r\n250 ok\r\n250 ok\r\n354 go\r\n451 later\r\n",
+		"220 x\r\n250-x\r\n250 PIPELINING\r\n421 bye\r\n",
+		"554 go away\r\n",
+	} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, in []byte, chunking bool) {
+		ctx := context.Background()
+		c, err := NewClient(ctx, &fuzzConn{r: bytes.NewReader(in)}, "x", &ClientConfig{MaxReplyLine: 200})
+		if err != nil {
+			return
+		}
+		res, err := c.SendMail(ctx, "a@example.org", []string{"b@example.net", "c@example.net"},
+			strings.NewReader("Subject: x\r\n\r\n.hi\r\n"), &SendOptions{Chunking: chunking})
+		if err == nil && (res == nil || res.Accepted() == 0) {
+			t.Fatalf("success without an accepted recipient: %+v", res)
+		}
+		if res != nil && len(res.Recipients) != 2 {
+			t.Fatalf("%d results", len(res.Recipients))
+		}
+		c.Quit(ctx)
 	})
 }
