@@ -143,8 +143,6 @@ type addrParser struct {
 	// comment is the last top-level comment skipped by cfws, as
 	// offsets of its content; cstart < 0 if none.
 	cstart, cend int
-	// spaced: the last cfws call skipped whitespace or a comment.
-	spaced bool
 }
 
 func (p *addrParser) checkUTF8() error {
@@ -171,20 +169,25 @@ func (p *addrParser) error() error {
 // followed by WSP) and comments, nested, with quoted-pairs. A bare CR or
 // LF is an error.
 func (p *addrParser) cfws() bool {
-	p.spaced = false
+	if s, i := p.s, p.i; i < len(s) && classTable[s[i]]&classCFWS != 0 {
+		return p.cfwsSlow()
+	}
+	p.cstart = -1
+	return true // the common case, inlined
+}
+
+func (p *addrParser) cfwsSlow() bool {
 	p.cstart = -1
 	for p.i < len(p.s) {
 		switch c := p.s[p.i]; c {
 		case ' ', '\t':
 			p.i++
-			p.spaced = true
 		case '\r', '\n':
 			j := foldEnd(p.s, p.i)
 			if j < 0 {
 				return p.fail("line end not followed by whitespace")
 			}
 			p.i = j
-			p.spaced = true
 		case '(':
 			end, ok := skipComment(p.s, p.i)
 			if !ok {
@@ -194,7 +197,6 @@ func (p *addrParser) cfws() bool {
 				p.cstart, p.cend = p.i+1, end-1
 			}
 			p.i = end
-			p.spaced = true
 		default:
 			return true
 		}

@@ -15,7 +15,8 @@ func TestClassTable(t *testing.T) {
 			strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0 || c >= 0x80
 		ftext := c >= 33 && c <= 126 && c != ':'
 		dtext := c >= 33 && c <= 90 || c >= 94 && c <= 126 || c >= 0x80
-		if isAtext(c) != atext || (classTable[c]&classFtext != 0) != ftext || isDtext(c) != dtext {
+		cfws := c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '('
+		if isAtext(c) != atext || (classTable[c]&classFtext != 0) != ftext || isDtext(c) != dtext || (classTable[c]&classCFWS != 0) != cfws {
 			t.Errorf("octet %#x: classes wrong", c)
 		}
 	}
