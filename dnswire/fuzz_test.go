@@ -129,6 +129,19 @@ func FuzzMsgRoundTrip(f *testing.F) {
 		if err := m2.Unpack(msg); err != nil || m2.String() != m1.String() {
 			t.Fatalf("reused Msg differs: %v", err)
 		}
+		// ... down to the bytes of every name (== on Name).
+		for i := range m1.Question {
+			if m1.Question[i] != m2.Question[i] {
+				t.Fatalf("question %d differs after reuse", i)
+			}
+		}
+		for _, p := range [][2][]RR{{m1.Answer, m2.Answer}, {m1.Ns, m2.Ns}, {m1.Extra, m2.Extra}} {
+			for i := range p[0] {
+				if p[0][i].RRHeader != p[1][i].RRHeader {
+					t.Fatalf("record header %d differs after reuse", i)
+				}
+			}
+		}
 	})
 }
 

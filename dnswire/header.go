@@ -141,6 +141,11 @@ func readName(msg []byte, off int, dst *Name) (int, error) {
 	if end < 0 {
 		end = off
 	}
+	// Keep the octets past the end zero, so that Names compare with ==
+	// and work as map keys even when dst held a longer name before.
+	if old := int(dst.n); old > n {
+		clear(dst.b[n:old])
+	}
 	dst.n, dst.abs = uint8(n), true
 	return end, nil
 }

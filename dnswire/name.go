@@ -23,6 +23,9 @@ const MaxLabelLen = 63
 // Names keep the case they were received or written in (a resolver uses
 // mixed case as a defence, RFC 4343 and draft-vixie-dnsext-dns0x20);
 // Equal, IsSubdomainOf and Compare ignore ASCII case (RFC 4343 3).
+//
+// Names are comparable: == is true for byte-identical names (same case),
+// so n.Lower() is a good map key for case-insensitive lookups.
 type Name struct {
 	b   [MaxNameLen]byte
 	n   uint8

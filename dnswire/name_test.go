@@ -168,3 +168,24 @@ func TestNameEditing(t *testing.T) {
 		t.Errorf("packing a relative name: %v", err)
 	}
 }
+
+// Decoding a short name into storage that held a longer one leaves a Name
+// equal (==) to a freshly parsed one, so Names work as map keys.
+func TestNameComparableAfterReuse(t *testing.T) {
+	long := cat(hdr(1, 0, 0, 0), []byte("\x0flongerlabelname\x07example\x03com\x00"), qTail)
+	short := cat(hdr(1, 0, 0, 0), []byte("\x01a\x03com\x00"), qTail)
+	var m Msg
+	if err := m.Unpack(long); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Unpack(short); err != nil {
+		t.Fatal(err)
+	}
+	if m.Question[0].Name != MustName("a.com.") {
+		t.Fatal("reused Name differs from a fresh one")
+	}
+	keys := map[Name]int{MustName("a.com."): 1}
+	if keys[m.Question[0].Name] != 1 {
+		t.Fatal("map lookup failed")
+	}
+}
