@@ -98,6 +98,11 @@ func (p *CommandParser) Parse(line []byte) (Command, error) {
 		if len(rest) == 0 || rest[0] != ' ' || len(arg) == 0 {
 			return c, ErrCommandSyntax
 		}
+		for _, b := range arg {
+			if b < ' ' || b == 127 {
+				return c, ErrCommandSyntax
+			}
+		}
 		c.Arg = arg
 		return c, nil
 	case VerbDATA, VerbRSET, VerbQUIT, VerbSTARTTLS:

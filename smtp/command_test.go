@@ -21,6 +21,8 @@ func TestParseCommand(t *testing.T) {
 		{line: "LHLO x", verb: VerbLHLO, arg: "x"},
 		{line: "EHLO", verb: VerbEHLO, err: ErrCommandSyntax},
 		{line: "EHLO ", verb: VerbEHLO, err: ErrCommandSyntax},
+		{line: "EHLO a\x00b", verb: VerbEHLO, err: ErrCommandSyntax},
+		{line: "HELO a\x1bb", verb: VerbHELO, err: ErrCommandSyntax},
 		{line: "MAIL FROM:<a@b.example>", verb: VerbMAIL, arg: "a@b.example"},
 		{line: "mail from:<a@b.example> SIZE=10 BODY=8BITMIME", verb: VerbMAIL, arg: "a@b.example", params: "SIZE=10 BODY=8BITMIME"},
 		{line: "MAIL FROM: <a@b.example>", verb: VerbMAIL, arg: "a@b.example"},

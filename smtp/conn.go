@@ -188,12 +188,15 @@ func (c *Conn) close() {
 		c.sess = nil
 	}
 	c.cancel()
+	// Free the connection's slot before the client can see the close, so
+	// a client that reconnects after EOF is never refused for it.
+	c.srv.release(c)
 	c.nc.Close()
 	c.raw.Close()
 	c.br.Reset(nil)
 	c.bw.Reset(nil)
 	c.srv.bufPool.Put(&connBufs{br: c.br, bw: c.bw})
-	c.srv.untrack(c)
+	c.srv.connWG.Done()
 }
 
 func (c *Conn) serve() {

@@ -13,7 +13,6 @@ import (
 	"io"
 	"math/big"
 	"net"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -247,7 +246,3 @@ func (lc *lineClient) expectEOF() {
 		lc.t.Fatalf("got %q, want connection closed", s)
 	}
 }
-
-// runtimeGosched yields so another goroutine can run; used only where a
-// test polls for a state change that has no event to wait on.
-func runtimeGosched() { runtime.Gosched() }

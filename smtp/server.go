@@ -255,7 +255,9 @@ func (s *Server) track(nc net.Conn) *Conn {
 	return c
 }
 
-func (s *Server) untrack(c *Conn) {
+// release removes a connection from the limits' accounting; the
+// connection calls connWG.Done itself once its sockets are closed.
+func (s *Server) release(c *Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	if c.ip.IsValid() {
@@ -264,7 +266,6 @@ func (s *Server) untrack(c *Conn) {
 		}
 	}
 	s.mu.Unlock()
-	s.connWG.Done()
 }
 
 func remoteIP(nc net.Conn) netip.Addr {

@@ -270,19 +270,13 @@ func TestServerConnectionLimits(t *testing.T) {
 	conns[0].send("QUIT\r\n")
 	conns[0].reply()
 	conns[0].expectEOF()
-	for {
-		nc, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lc := newLineClient(t, nc)
-		r := lc.line()
-		nc.Close()
-		if strings.HasPrefix(r, "220 ") {
-			break
-		}
-		// The server may not have noticed the QUIT's close yet.
-		runtimeGosched()
+	nc3, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc3.Close()
+	if r := newLineClient(t, nc3).line(); !strings.HasPrefix(r, "220 ") {
+		t.Fatalf("after a QUIT: %q", r)
 	}
 
 	s2 := &Server{Backend: &testBackend{}, MaxConnections: 1}
