@@ -108,8 +108,14 @@ func (s *Server) ListenAndServe(addr string) error {
 		return err
 	}
 	errc := make(chan error, len(pcs)+1)
+	// With one socket per CPU, one reader each drains its socket
+	// without contending with another for it.
+	readers := 1
+	if len(pcs) == 1 {
+		readers = max(2, runtime.GOMAXPROCS(0))
+	}
 	for _, pc := range pcs {
-		go func() { errc <- s.ServeUDP(pc) }()
+		go func() { errc <- s.serveUDP(pc, readers) }()
 	}
 	go func() { errc <- s.ServeTCP(l) }()
 	var first error
@@ -128,15 +134,20 @@ func (s *Server) Dropped() int64 { return s.dropped.Load() }
 // ServeUDP answers queries arriving on pc until Shutdown or Close, then
 // returns ErrClosed. It closes pc when it returns.
 func (s *Server) ServeUDP(pc net.PacketConn) error {
+	return s.serveUDP(pc, max(2, runtime.GOMAXPROCS(0)))
+}
+
+// serveUDP runs readers goroutines reading pc.
+func (s *Server) serveUDP(pc net.PacketConn, readers int) error {
 	if !track(s, s.pcs, pc) {
 		pc.Close()
 		return ErrClosed
 	}
 	defer untrack(s, s.pcs, pc)
 	defer pc.Close()
-	// Several readers share the socket; each answers cache hits inline
-	// and hands misses to a goroutine of their own.
-	n := max(2, runtime.GOMAXPROCS(0))
+	// Each reader answers cache hits inline and hands misses to a
+	// goroutine of their own.
+	n := readers
 	errc := make(chan error, n)
 	for range n {
 		go func() { errc <- s.udpLoop(pc) }()
