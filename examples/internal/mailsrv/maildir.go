@@ -140,10 +140,12 @@ func (m *Maildir) discard(files []pendingFile) {
 	}
 }
 
-// uniqueName is a maildir file name: seconds.MmicrosPpidQseq.host.
+// uniqueName is a maildir file name: seconds.MmicrosPpidQseq.host, the
+// sequence number zero-padded so names of one second sort in delivery
+// order.
 func (m *Maildir) uniqueName() string {
 	t := m.now()
-	return fmt.Sprintf("%d.M%06dP%dQ%d.%s", t.Unix(), t.Nanosecond()/1000, m.pid, m.seq.Add(1), m.host)
+	return fmt.Sprintf("%d.M%06dP%dQ%010d.%s", t.Unix(), t.Nanosecond()/1000, m.pid, m.seq.Add(1), m.host)
 }
 
 // committer makes batches of deliveries durable together: one flush of
