@@ -128,9 +128,10 @@ func (h *Header) AddressList(name string) ([]Address, error) {
 }
 
 // estimateAddrs bounds the number of mailboxes in s for the result's
-// capacity: one more than the commas, never more than the input allows.
+// capacity: one more than the commas, and no more than one per four
+// octets ("a@b,"), so a run of commas costs little.
 func estimateAddrs(s string) int {
-	return strings.Count(s, ",") + 1
+	return min(strings.Count(s, ",")+1, len(s)/4+1)
 }
 
 type addrParser struct {
