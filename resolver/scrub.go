@@ -44,7 +44,7 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 		found, alias := false, false
 		for i := range m.Answer {
 			rr := &m.Answer[i]
-			if rr.Class != dnswire.ClassINET || !rr.Name.Equal(cur) || !under(rr.Name, zone) {
+			if rr.Class != dnswire.ClassINET || !rr.Name.Equal(cur) || !rr.Name.IsSubdomainOf(zone) {
 				continue
 			}
 			switch {
@@ -87,7 +87,7 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 	// Authority: NS and SOA at or above the last name, within bailiwick.
 	for i := range m.Ns {
 		rr := &m.Ns[i]
-		if rr.Class != dnswire.ClassINET || !under(rr.Name, zone) || !under(s.last, rr.Name) {
+		if rr.Class != dnswire.ClassINET || !rr.Name.IsSubdomainOf(zone) || !s.last.IsSubdomainOf(rr.Name) {
 			continue
 		}
 		switch rr.Data.(type) {
@@ -97,7 +97,7 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 			}
 			if s.hasNS && !rr.Name.Equal(s.nsOwner) {
 				// Keep only the deepest NS owner.
-				if !under(rr.Name, s.nsOwner) {
+				if !rr.Name.IsSubdomainOf(s.nsOwner) {
 					continue
 				}
 				s.authority = dropType(s.authority, s.nsOwner, dnswire.TypeNS)
@@ -119,7 +119,7 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 		if rr.Class != dnswire.ClassINET || (rr.Type != dnswire.TypeA && rr.Type != dnswire.TypeAAAA) {
 			continue
 		}
-		if rr.Data == nil || !under(rr.Name, zone) || !s.isNSHost(rr.Name) {
+		if rr.Data == nil || !rr.Name.IsSubdomainOf(zone) || !s.isNSHost(rr.Name) {
 			continue
 		}
 		s.additional = append(s.additional, *rr)
@@ -166,14 +166,4 @@ func looped(chain []RR, name dnswire.Name) bool {
 		}
 	}
 	return false
-}
-
-// under reports whether n is parent or below it, ignoring case. (It
-// stands in for dnswire's Name.IsSubdomainOf, which mishandles the root
-// as parent; see /work/notes/resolver-needs-from-dnswire.md.)
-func under(n, parent dnswire.Name) bool {
-	if parent.IsRoot() {
-		return n.IsAbsolute()
-	}
-	return n.IsSubdomainOf(parent)
 }

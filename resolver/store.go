@@ -317,7 +317,7 @@ func (r *Resolver) gluelessAddrs(rc *resCtx, sv *servers) ([]netip.AddrPort, err
 	for sv.next < len(sv.hosts) {
 		h := sv.hosts[sv.next]
 		sv.next++
-		if under(h, sv.zone) || r.pendingLookup(rc, h) {
+		if h.IsSubdomainOf(sv.zone) || r.pendingLookup(rc, h) {
 			continue
 		}
 		if sv.glueless >= r.cfg.MaxGlueless || rc.depth >= r.cfg.MaxDependencyDepth {

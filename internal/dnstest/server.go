@@ -222,7 +222,7 @@ func poison(m *dnswire.Msg, f Fault) {
 func (s *Server) zoneFor(n dnswire.Name) *zone {
 	var best *zone
 	for _, z := range s.zones {
-		if under(n, z.origin) && (best == nil || z.origin.NumLabels() > best.origin.NumLabels()) {
+		if n.IsSubdomainOf(z.origin) && (best == nil || z.origin.NumLabels() > best.origin.NumLabels()) {
 			best = z
 		}
 	}

@@ -49,7 +49,7 @@ func (z *zone) at(n dnswire.Name, t dnswire.Type) []dnswire.RR {
 // non-terminal, RFC 8020).
 func (z *zone) exists(n dnswire.Name) bool {
 	for _, rr := range z.rrs {
-		if under(rr.Name, n) {
+		if rr.Name.IsSubdomainOf(n) {
 			return true
 		}
 	}
@@ -112,7 +112,7 @@ func (z *zone) answer(m *dnswire.Msg, qn dnswire.Name, qt dnswire.Type) {
 		// it is in this zone.
 		m.Answer = append(m.Answer, cn[0])
 		cur = cn[0].Data.(*dnswire.CNAME).Target
-		if !under(cur, z.origin) {
+		if !cur.IsSubdomainOf(z.origin) {
 			return
 		}
 		if _, ok := z.cut(cur); ok {
@@ -139,13 +139,4 @@ func (z *zone) glueFor(m *dnswire.Msg, nsset []dnswire.RR) {
 		m.Extra = append(m.Extra, z.at(h.Host, dnswire.TypeA)...)
 		m.Extra = append(m.Extra, z.at(h.Host, dnswire.TypeAAAA)...)
 	}
-}
-
-// under reports whether n is parent or below it, ignoring case (dnswire's
-// IsSubdomainOf mishandles the root as parent).
-func under(n, parent dnswire.Name) bool {
-	if parent.IsRoot() {
-		return n.IsAbsolute()
-	}
-	return n.IsSubdomainOf(parent)
 }
