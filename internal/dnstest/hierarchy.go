@@ -26,8 +26,8 @@ import (
 // Config describes a hierarchy.
 type Config struct {
 	// Zones maps each zone's origin ("." for the root, "com.",
-	// "example.com.") to its text (see the package doc of the zone
-	// reader: owner [ttl] [IN] type rdata, relative names allowed).
+	// "example.com.") to its text in master-file form (RFC 1035 5, read
+	// by dnswire.ReadZone with that origin and a default TTL of 3600).
 	Zones map[string]string
 	// Servers maps an IPv4 loopback address ("127.0.0.2") to the origins
 	// of the zones it serves. An origin listed here but missing from

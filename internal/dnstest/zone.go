@@ -1,6 +1,8 @@
 package dnstest
 
 import (
+	"strings"
+
 	"github.com/relaykit/relaykit/dnswire"
 )
 
@@ -21,7 +23,7 @@ func newZone(origin string, text string) (*zone, error) {
 			return nil, err
 		}
 	}
-	rrs, err := parseZone(o, text)
+	rrs, err := dnswire.ReadZone(strings.NewReader(text), dnswire.ZoneConfig{Origin: o, TTL: 3600})
 	if err != nil {
 		return nil, err
 	}
