@@ -92,6 +92,7 @@ func newConn(s *Server, nc net.Conn) *Conn {
 	c.parser.Limits = s.PathLimits
 	c.dr.MaxSize = s.maxMessage()
 	c.dr.MaxLineLength = s.MaxDataLine
+	c.dr.abandonAt = s.abandonLimit()
 	c.scratch = make([]byte, 0, 256)
 	return c
 }

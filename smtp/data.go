@@ -38,6 +38,7 @@ type DataReader struct {
 	done        bool
 	err         error // deferred: bare line ending, too long, too large
 	readErr     error
+	abandonAt   int64 // when failing, give up after this many octets (server)
 }
 
 // NewDataReader returns a DataReader reading from r, which must be
@@ -51,7 +52,7 @@ func NewDataReader(r *bufio.Reader) *DataReader {
 // Reset makes d read a new message from r, keeping MaxSize and
 // MaxLineLength, so a server can reuse one DataReader per connection.
 func (d *DataReader) Reset(r *bufio.Reader) {
-	*d = DataReader{MaxSize: d.MaxSize, MaxLineLength: d.MaxLineLength, r: r, atLineStart: true}
+	*d = DataReader{MaxSize: d.MaxSize, MaxLineLength: d.MaxLineLength, abandonAt: d.abandonAt, r: r, atLineStart: true}
 }
 
 // Size returns the number of message octets counted so far (after
@@ -204,10 +205,16 @@ func (d *DataReader) next() {
 	}
 	if d.err != nil {
 		d.cur = nil
+		if d.abandonAt > 0 && d.size > d.abandonAt {
+			// Reading on to the end of refused data has a limit too.
+			d.readErr = errDataAbandoned
+		}
 		return
 	}
 	d.cur = out
 }
+
+const errDataAbandoned = sentinel("smtp: refused message data too long to read to its end")
 
 // DataWriter writes message data for DATA (RFC 5321 4.5.2): it doubles a
 // period at the start of a line and Close writes the CRLF "." CRLF

@@ -32,7 +32,10 @@
 // The Client checks every address against the Mailbox grammar and
 // xtext-encodes parameter values, so no input can inject a command.
 // Every reader is bounded: line lengths, reply lines, path parts,
-// recipients, message size and the time each step may take.
+// recipients, message size and the time each step may take. Refused data
+// (DATA past the size limit, refused BDAT chunks) is read to its end so
+// the session stays usable, but only up to twice the size limit (at least
+// 1 MiB); past that the server answers 552 and closes the connection.
 //
 // # Departures from the RFCs
 //

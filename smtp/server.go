@@ -112,6 +112,16 @@ func (s *Server) maxMessage() int64 {
 	return s.MaxMessageBytes
 }
 
+// abandonLimit is how much refused message data the server reads (to stay
+// in sync) before it closes the connection instead: twice the size limit,
+// at least 1 MiB; 0 when messages are unlimited.
+func (s *Server) abandonLimit() int64 {
+	if m := s.maxMessage(); m > 0 {
+		return max(2*m, 1<<20)
+	}
+	return 0
+}
+
 func (s *Server) maxRecipients() int {
 	switch {
 	case s.MaxRecipients == 0:

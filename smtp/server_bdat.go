@@ -2,6 +2,7 @@ package smtp
 
 import (
 	"io"
+	"time"
 )
 
 // errBDATAborted is what a Session's reader returns when the client sent
@@ -100,6 +101,7 @@ func (b *bdatReader) nextChunk() error {
 	c := b.c
 	c.bw.WriteString("250 2.0.0 Chunk received\r\n")
 	c.rd.rolling = 0
+	c.rd.deadline = time.Now().Add(c.srv.commandTimeout())
 	line, err := c.readCommand(maxAuthLine + 2)
 	c.rd.rolling = c.srv.dataTimeout()
 	if err != nil {
@@ -118,8 +120,14 @@ func (b *bdatReader) nextChunk() error {
 	return errBDATAborted
 }
 
-// discard reads and drops n octets of chunk data.
+// discard reads and drops n octets of chunk data. A refused chunk larger
+// than abandonLimit is not read: the
+// connection is closed instead of spending that much on a refused chunk.
 func (c *Conn) discard(n int64) error {
+	if limit := c.srv.abandonLimit(); limit > 0 && n > limit {
+		c.bw.WriteString("552 5.3.4 Chunk too large, closing connection\r\n")
+		return ErrMessageTooLarge
+	}
 	_, err := io.CopyN(io.Discard, c.br, n)
 	return err
 }

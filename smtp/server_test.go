@@ -313,3 +313,36 @@ func TestServerPipelinedRepliesInOneWrite(t *testing.T) {
 		t.Fatalf("first write %q, want all four replies", got)
 	}
 }
+
+func TestServerHugeRefusedChunk(t *testing.T) {
+	s := &Server{Backend: &testBackend{}, MaxMessageBytes: 1000}
+	lc := newLineClient(t, pipeServer(t, s))
+	lc.line()
+	lc.send("BDAT 999999999999 LAST\r\n")
+	if r := lc.reply(); r != "552 5.3.4 Chunk too large, closing connection" {
+		t.Fatal(r)
+	}
+	lc.expectEOF()
+}
+
+func TestServerEndlessRefusedData(t *testing.T) {
+	// Data past the size limit is read (to stay in sync) only up to a
+	// bound, then the connection is closed.
+	s := &Server{Backend: &testBackend{}, MaxMessageBytes: 1000}
+	lc := newLineClient(t, pipeServer(t, s))
+	lc.line()
+	lc.ehlo()
+	lc.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")
+	lc.reply()
+	lc.reply()
+	lc.reply()
+	line := strings.Repeat("x", 98) + "\r\n"
+	chunk := strings.Repeat(line, 1000)
+	for range 12 { // 1.2 MB > 1 MiB
+		lc.send(chunk)
+	}
+	if r := lc.reply(); r != "552 5.3.4 Message size exceeds fixed maximum message size, closing connection" {
+		t.Fatal(r)
+	}
+	lc.expectEOF()
+}

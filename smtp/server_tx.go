@@ -357,6 +357,9 @@ func (c *Conn) replyDataError(err error) {
 	case errors.Is(err, ErrMessageTooLarge):
 		// RFC 1870 6.2
 		c.bw.WriteString("552 5.3.4 Message size exceeds fixed maximum message size\r\n")
+	case errors.Is(err, errDataAbandoned):
+		c.bw.WriteString("552 5.3.4 Message size exceeds fixed maximum message size, closing connection\r\n")
+		c.quit = true
 	case errors.Is(err, ErrLineTooLong):
 		// RFC 5321 4.5.3.1.10
 		c.bw.WriteString("500 5.5.0 Line too long\r\n")
