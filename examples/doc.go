@@ -1,4 +1,17 @@
 // Package examples holds runnable programs built from relaykit's packages,
-// one per subdirectory: the whole Alice-to-Bob path, a dig-like lookup tool
-// with a trace, and a small relay.
+// one per subdirectory:
+//
+//   - alice-to-bob: the whole path of one email on loopback, told step by
+//     step: a DNS hierarchy (root, fr., edu., crepes.fr, hamburger.edu),
+//     Alice's server (submission with STARTTLS and AUTH, a durable queue,
+//     an iterative resolver), Bob's server, a deferral and a retry 30
+//     simulated minutes later, two messages over one connection, a bounce
+//     as a delivery report. `go run ./examples/alice-to-bob [-v]`.
+//   - dnslookup: a dig-like lookup tool (UDP or TCP, dig's output layout)
+//     with -trace to resolve from the root and print each referral.
+//   - relay: a small mail server: maildir delivery for local domains,
+//     authenticated or trusted relaying through the queue, no open relay,
+//     mailq. relay/bench measures it against Postfix with smtp-source.
+//
+// examples/internal/mailsrv is the mail server code the programs share.
 package examples
