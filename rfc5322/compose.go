@@ -2,6 +2,7 @@ package rfc5322
 
 import (
 	"io"
+	"strings"
 	"time"
 )
 
@@ -75,7 +76,8 @@ func (b *Builder) Message() ([]byte, Info, error) {
 }
 
 // AppendMessage appends the composed message to dst. It fails, appending
-// nothing, if From is empty, there is no recipient (ErrNoRecipient), an
+// nothing, if From is empty, MessageID is set but is not one msg-id
+// (ErrInvalidMsgID), there is no recipient (ErrNoRecipient), an
 // address does not parse back to itself (ErrInvalidAddress), From has
 // several mailboxes and Sender is nil (ErrSenderRequired), Header repeats
 // a field the Builder writes (ErrRepeatedField), or a field cannot be
@@ -121,6 +123,11 @@ func (b *Builder) AppendMessage(dst []byte) ([]byte, Info, error) {
 		date = now()
 	}
 	id := b.MessageID
+	if id != "" {
+		if _, err := ParseMsgID(id); err != nil || !strings.HasPrefix(strings.TrimSpace(id), "<") {
+			return dst, info, &FieldError{Field: "Message-ID", Index: -1, Err: ErrInvalidMsgID}
+		}
+	}
 	if id == "" {
 		var err error
 		if id, err = newMessageID(b.From[0].Domain(), now(), b.Rand); err != nil {

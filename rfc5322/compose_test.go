@@ -96,6 +96,8 @@ func TestBuilderErrors(t *testing.T) {
 		{"injection in extra", func(b *Builder) { b.Header.Add("X-A", "a\r\nBcc: x@y") }, ErrInvalidFieldValue},
 		{"injection in subject with UTF8", func(b *Builder) { b.UTF8 = true; b.Subject = "a\r\nBcc: x@y" }, ErrInvalidFieldValue},
 		{"rand fails", func(b *Builder) { b.Rand = bytes.NewReader(nil) }, nil},
+		{"bad message-id", func(b *Builder) { b.MessageID = "no-brackets@x" }, ErrInvalidMsgID},
+		{"message-id injection", func(b *Builder) { b.MessageID = "<a@b>\r\nBcc: x@y" }, ErrInvalidMsgID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,6 +132,15 @@ func TestBuilderSubjectInjectionEncoded(t *testing.T) {
 	f, _ := h.Lookup("Subject")
 	if s, _ := f.Text(); s != b.Subject {
 		t.Errorf("Subject = %q", s)
+	}
+}
+
+func TestBuilderGivenMessageID(t *testing.T) {
+	b := fixedBuilder()
+	b.MessageID = "<given.1@crepes.fr>"
+	msg, info, err := b.Message()
+	if err != nil || info.MessageID != b.MessageID || !bytes.Contains(msg, []byte("\r\nMessage-ID: <given.1@crepes.fr>\r\n")) {
+		t.Errorf("%v %q\n%s", err, info.MessageID, msg)
 	}
 }
 
