@@ -34,6 +34,9 @@ type Config struct {
 	Retry              time.Duration
 	Hold               bool
 	Verbose            bool
+	// OnAccept, if set, is called after each accepted message (tests
+	// wait on it instead of polling mailboxes).
+	OnAccept func(mailsrv.Accepted)
 }
 
 // Relay is a running relay.
@@ -88,6 +91,7 @@ func Start(cfg Config) (*Relay, error) {
 		Users:        cfg.Users,
 		Trusted:      cfg.Trusted,
 		Queue:        enq,
+		OnAccept:     cfg.OnAccept,
 		Logger:       logger,
 	})
 	var tlsConfig *tls.Config
