@@ -109,3 +109,34 @@ func TestDataReaderAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per message, want 0", n)
 	}
 }
+
+// TestClientAllocsPerMessage holds the Client's budget: SendMail of a
+// 4 KiB message to one recipient over a persistent connection allocates
+// at most 6 times (the result and its slice among them), with DATA or
+// BDAT. The discard server allocates nothing per message.
+func TestClientAllocsPerMessage(t *testing.T) {
+	addr := startServer(t, &Server{Backend: &discardBackend{}})
+	c := dialTest(t, addr, nil)
+	ctx := context.Background()
+	line := strings.Repeat("x", 76) + "\r\n"
+	msg := strings.Repeat(line, 4096/len(line))
+	r := strings.NewReader(msg)
+	to := []string{"bob@example.net"}
+	for _, chunking := range []bool{false, true} {
+		opts := &SendOptions{Chunking: chunking}
+		send := func() {
+			r.Reset(msg)
+			if _, err := c.SendMail(ctx, "alice@example.org", to, r, opts); err != nil {
+				panic(err)
+			}
+		}
+		for range 10 {
+			send()
+		}
+		n := testing.AllocsPerRun(200, send)
+		t.Logf("chunking=%v: %v allocations per message", chunking, n)
+		if n > 6 {
+			t.Errorf("chunking=%v: %v allocations per message, budget 6", chunking, n)
+		}
+	}
+}
