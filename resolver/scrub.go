@@ -36,14 +36,27 @@ type scrubbed struct {
 	rcode   dnswire.RCode
 }
 
+// maxSectionRRs bounds the records of each section the resolver looks
+// at; a 64 KiB TCP response could carry thousands. Legitimate responses
+// are far below it.
+const maxSectionRRs = 512
+
+func firstN(rrs []RR) []RR {
+	if len(rrs) > maxSectionRRs {
+		return rrs[:maxSectionRRs]
+	}
+	return rrs
+}
+
 func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 	s := &scrubbed{last: qn, qtype: qt, rcode: m.Header.RCode}
+	answer, authority, additional := firstN(m.Answer), firstN(m.Ns), firstN(m.Extra)
 	cur := qn
 	for hop := 0; hop <= maxChainInMsg; hop++ {
 		var next dnswire.Name
 		found, alias := false, false
-		for i := range m.Answer {
-			rr := &m.Answer[i]
+		for i := range answer {
+			rr := &answer[i]
 			if rr.Class != dnswire.ClassINET || !rr.Name.Equal(cur) || !rr.Name.IsSubdomainOf(zone) {
 				continue
 			}
@@ -85,8 +98,8 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 	}
 
 	// Authority: NS and SOA at or above the last name, within bailiwick.
-	for i := range m.Ns {
-		rr := &m.Ns[i]
+	for i := range authority {
+		rr := &authority[i]
 		if rr.Class != dnswire.ClassINET || !rr.Name.IsSubdomainOf(zone) || !s.last.IsSubdomainOf(rr.Name) {
 			continue
 		}
@@ -114,12 +127,14 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 		}
 	}
 	// Additional: in-bailiwick addresses of the kept name servers.
-	for i := range m.Extra {
-		rr := &m.Extra[i]
+	hosts := s.hostSet()
+	for i := range additional {
+		rr := &additional[i]
 		if rr.Class != dnswire.ClassINET || (rr.Type != dnswire.TypeA && rr.Type != dnswire.TypeAAAA) {
 			continue
 		}
-		if rr.Data == nil || !rr.Name.IsSubdomainOf(zone) || !s.isNSHost(rr.Name) {
+		var kb [dnswire.MaxNameLen + 2]byte
+		if rr.Data == nil || !rr.Name.IsSubdomainOf(zone) || !hosts[string(appendKey(kb[:0], rr.Name, 0))] {
 			continue
 		}
 		s.additional = append(s.additional, *rr)
@@ -127,13 +142,16 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 	return s
 }
 
-func (s *scrubbed) isNSHost(n dnswire.Name) bool {
+// hostSet returns the kept NS hosts as cache-style keys (type 0).
+func (s *scrubbed) hostSet() map[string]bool {
+	set := make(map[string]bool)
+	var kb [dnswire.MaxNameLen + 2]byte
 	for i := range s.authority {
-		if ns, ok := s.authority[i].Data.(*dnswire.NS); ok && ns.Host.Equal(n) {
-			return true
+		if ns, ok := s.authority[i].Data.(*dnswire.NS); ok {
+			set[string(appendKey(kb[:0], ns.Host, 0))] = true
 		}
 	}
-	return false
+	return set
 }
 
 // nsHosts returns the name server names of the kept NS records.

@@ -47,39 +47,54 @@ func minTTL(rrs []RR, owner dnswire.Name, t dnswire.Type) uint32 {
 	return m
 }
 
-// storeSection caches every RRset in rrs at rank rk.
+// storeSection caches every RRset in rrs at rank rk. It runs in time
+// linear in len(rrs): a hostile response cannot make it quadratic.
 func (r *Resolver) storeSection(rrs []RR, rk rank) {
+	if len(rrs) == 0 {
+		return
+	}
 	now := r.now()
-	done := make([]bool, len(rrs))
 	var kb [dnswire.MaxNameLen + 2]byte
+	type set struct {
+		owner dnswire.Name
+		t     dnswire.Type
+		data  []dnswire.RData
+		seen  map[string]bool
+		ttl   uint32
+	}
+	var order []string
+	sets := make(map[string]*set)
+	var tb []byte
 	for i := range rrs {
-		if done[i] {
+		rr := &rrs[i]
+		if rr.Data == nil {
 			continue
 		}
-		owner, t := rrs[i].Name, rrs[i].Type
-		var data []dnswire.RData
-		ttl := ^uint32(0)
-	set:
-		for j := i; j < len(rrs); j++ {
-			if done[j] || rrs[j].Type != t || !rrs[j].Name.Equal(owner) {
-				continue
-			}
-			done[j] = true
-			for _, d := range data { // RFC 2181 5: duplicates are one
-				if d.String() == rrs[j].Data.String() {
-					continue set
-				}
-			}
-			data = append(data, cloneRData(rrs[j].Data))
-			ttl = min(ttl, rrs[j].TTL)
+		k := string(appendKey(kb[:0], rr.Name, rr.Type))
+		st := sets[k]
+		if st == nil {
+			st = &set{owner: rr.Name, t: rr.Type, ttl: ^uint32(0), seen: make(map[string]bool)}
+			sets[k] = st
+			order = append(order, k)
 		}
-		ttl = r.clampTTL(ttl)
+		// RFC 2181 5: identical records are one.
+		tb = rr.Data.AppendText(tb[:0])
+		if st.seen[string(tb)] {
+			continue
+		}
+		st.seen[string(tb)] = true
+		st.data = append(st.data, cloneRData(rr.Data))
+		st.ttl = min(st.ttl, rr.TTL)
+	}
+	for _, k := range order {
+		st := sets[k]
+		ttl := r.clampTTL(st.ttl)
 		if ttl == 0 {
 			continue
 		}
 		exp := now + int64(ttl)*int64(time.Second)
 		r.cache.put(&entry{
-			key: string(appendKey(kb[:0], owner, t)), kind: kindPositive, rank: rk, data: data,
+			key: k, kind: kindPositive, rank: rk, data: st.data,
 			ttl: ttl, stored: now, expire: exp, staleUntil: r.staleUntil(exp),
 		}, now)
 	}
@@ -292,14 +307,16 @@ func scrubPriming(m *dnswire.Msg) *scrubbed {
 	if m.Header.RCode != dnswire.RCodeSuccess {
 		return s
 	}
-	for _, rr := range m.Answer {
+	for _, rr := range firstN(m.Answer) {
 		if _, ok := rr.Data.(*dnswire.NS); ok && rr.Type == dnswire.TypeNS && rr.Name.IsRoot() && rr.Class == dnswire.ClassINET {
 			s.answer = append(s.answer, rr)
 		}
 	}
 	s.authority = s.answer
-	for _, rr := range m.Extra {
-		if (rr.Type == dnswire.TypeA || rr.Type == dnswire.TypeAAAA) && rr.Class == dnswire.ClassINET && rr.Data != nil && s.isNSHost(rr.Name) {
+	hosts := s.hostSet()
+	var kb [dnswire.MaxNameLen + 2]byte
+	for _, rr := range firstN(m.Extra) {
+		if (rr.Type == dnswire.TypeA || rr.Type == dnswire.TypeAAAA) && rr.Class == dnswire.ClassINET && rr.Data != nil && hosts[string(appendKey(kb[:0], rr.Name, 0))] {
 			s.additional = append(s.additional, rr)
 		}
 	}
