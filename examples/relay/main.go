@@ -28,6 +28,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -45,10 +46,24 @@ func main() {
 		}
 		return
 	}
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		stop()
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -106,6 +121,7 @@ func parseFlags(args []string, errOut io.Writer) (Config, bool, error) {
 	fs.BoolVar(&cfg.Hold, "hold", false, "store relayed mail held, never deliver it (like Postfix's hold queue)")
 	fs.BoolVar(&mailq, "mailq", false, "print the queue of the relay running on -spool and exit")
 	fs.BoolVar(&cfg.Verbose, "v", false, "log every message and queue event to stderr")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile to this file (for load measurements)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, false, err
 	}

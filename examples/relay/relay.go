@@ -34,6 +34,7 @@ type Config struct {
 	Retry              time.Duration
 	Hold               bool
 	Verbose            bool
+	CPUProfile         string
 	// OnAccept, if set, is called after each accepted message (tests
 	// wait on it instead of polling mailboxes).
 	OnAccept func(mailsrv.Accepted)
