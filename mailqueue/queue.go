@@ -90,6 +90,9 @@ func (c *Config) setDefaults() {
 	if c.Clock == nil {
 		c.Clock = realClock{}
 	}
+	if c.Deliverer == nil {
+		c.Deliverer = &SMTPDeliverer{Hostname: c.Hostname}
+	}
 }
 
 // Queue is a durable outbound mail queue. Create one with New; it runs
@@ -145,9 +148,6 @@ const (
 // logged and skipped.
 func New(store Store, cfg Config) (*Queue, error) {
 	cfg.setDefaults()
-	if cfg.Deliverer == nil {
-		return nil, errors.New("mailqueue: Config.Deliverer is required")
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	q := &Queue{
 		cfg:      cfg,
