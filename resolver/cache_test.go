@@ -152,51 +152,46 @@ func TestFlightSharesOneCall(t *testing.T) {
 	var f flight
 	var calls atomic.Int32
 	release := make(chan struct{})
-	started := make(chan struct{})
+	fn := func() (Result, error) {
+		calls.Add(1)
+		<-release
+		return Result{Answer: []RR{{}}}, nil
+	}
 	var wg sync.WaitGroup
-	results := make([]bool, 5)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_, _, shared := f.do(context.Background(), "k", func() (Result, error) {
-			calls.Add(1)
-			close(started)
-			<-release
-			return Result{RCode: 0}, nil
-		})
-		results[0] = shared
-	}()
-	<-started
-	for i := 1; i < 5; i++ {
+	for range 5 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, shared := f.do(context.Background(), "k", func() (Result, error) {
-				calls.Add(1)
-				return Result{}, nil
-			})
-			results[i] = shared
+			res, err, _ := f.do(context.Background(), "k", fn)
+			if err != nil || len(res.Answer) != 1 {
+				t.Errorf("%v %v", res, err)
+			}
 		}()
 	}
-	// Wait until the four followers are registered.
+	// Wait until the five callers share one call.
 	for {
 		f.mu.Lock()
-		d := f.calls["k"].dups
+		c := f.calls["k"]
+		d := 0
+		if c != nil {
+			d = c.dups
+		}
 		f.mu.Unlock()
 		if d == 4 {
 			break
 		}
 		runtime.Gosched()
 	}
+	// A caller whose context ends gives up alone.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err, _ := f.do(ctx, "k", fn); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled caller: %v", err)
+	}
 	close(release)
 	wg.Wait()
 	if calls.Load() != 1 {
 		t.Fatalf("%d calls", calls.Load())
-	}
-	for i, s := range results {
-		if s != (i > 0) {
-			t.Fatalf("results %v", results)
-		}
 	}
 }
 

@@ -6,7 +6,11 @@ import (
 )
 
 // flight shares one resolution among identical questions in flight: the
-// first caller for a key runs it, later callers wait for its result.
+// first caller for a key starts it, later callers wait for its result.
+// The resolution runs in its own goroutine, so every caller, the first
+// included, can give up when its own context ends while the resolution
+// goes on (bounded by the resolver's deadline) for the others and for the
+// cache.
 type flight struct {
 	mu    sync.Mutex
 	calls map[string]*call
@@ -20,32 +24,34 @@ type call struct {
 }
 
 // do runs fn once for key among concurrent callers. shared reports whether
-// this caller got another caller's result.
+// the result may be shared with other callers (so must be copied before
+// it is modified).
 func (f *flight) do(ctx context.Context, key string, fn func() (Result, error)) (res Result, err error, shared bool) {
 	f.mu.Lock()
 	if f.calls == nil {
 		f.calls = make(map[string]*call)
 	}
-	if c, ok := f.calls[key]; ok {
+	c, ok := f.calls[key]
+	if ok {
 		c.dups++
-		f.mu.Unlock()
-		select {
-		case <-c.done:
-			return c.res, c.err, true
-		case <-ctx.Done():
-			return Result{}, ctx.Err(), true
-		}
+	} else {
+		c = &call{done: make(chan struct{})}
+		f.calls[key] = c
+		go func() {
+			defer func() {
+				f.mu.Lock()
+				delete(f.calls, key)
+				f.mu.Unlock()
+				close(c.done)
+			}()
+			c.res, c.err = fn()
+		}()
 	}
-	c := &call{done: make(chan struct{})}
-	f.calls[key] = c
 	f.mu.Unlock()
-
-	defer func() {
-		f.mu.Lock()
-		delete(f.calls, key)
-		f.mu.Unlock()
-		close(c.done)
-	}()
-	c.res, c.err = fn()
-	return c.res, c.err, false
+	select {
+	case <-c.done:
+		return c.res, c.err, true
+	case <-ctx.Done():
+		return Result{RCode: 2}, ctx.Err(), ok
+	}
 }

@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"sync"
 
@@ -86,13 +87,22 @@ func (r *Resolver) resolve(ctx context.Context, name dnswire.Name, t dnswire.Typ
 		rc := r.newResCtx(ctx, trace)
 		return r.resolveChain(rc, name, t)
 	}
-	res, err, shared := r.flight.do(ctx, string(key), func() (Result, error) {
+	return r.resolveShared(ctx, string(key), name, t)
+}
+
+// resolveShared resolves name/t through the in-flight sharing. (A
+// separate function: its closure escapes, which would move resolve's
+// arguments to the heap on the cache-hit path too.)
+func (r *Resolver) resolveShared(ctx context.Context, key string, name dnswire.Name, t dnswire.Type) (Result, error) {
+	res, err, shared := r.flight.do(ctx, key, func() (Result, error) {
 		// The shared resolution must not die with the first caller's
-		// context: it runs under a context that only ends with the
-		// overall deadline.
+		// context: it runs until the overall deadline.
 		rc := r.newResCtx(context.WithoutCancel(ctx), nil)
 		return r.resolveChain(rc, name, t)
 	})
+	if err != nil && ctx.Err() != nil && !errors.As(err, new(*Error)) {
+		return Result{RCode: dnswire.RCodeServerFailure}, &Error{Kind: ErrServFail, Name: name.String(), Type: t, Reason: err}
+	}
 	if shared {
 		res.Answer = append([]RR(nil), res.Answer...)
 		res.Authority = append([]RR(nil), res.Authority...)
