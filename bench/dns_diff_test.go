@@ -135,23 +135,6 @@ type diffCase struct {
 	check func(msg []byte, pe *dnswire.ParseError, m1 *dns.Msg) bool
 }
 
-// recordAt returns the header of record idx of section s.
-func recordAt(msg []byte, s dnswire.Section, idx int) (dnswire.RRHeader, bool) {
-	var p dnswire.Parser
-	if _, err := p.Start(msg); err != nil {
-		return dnswire.RRHeader{}, false
-	}
-	for i := 0; ; i++ {
-		h, err := p.RRHeader(s)
-		if err != nil {
-			return h, false
-		}
-		if i == idx {
-			return h, true
-		}
-	}
-}
-
 // shortData holds when the failing record's RDATA stops cleanly at a
 // field boundary before its type's last field: miekg then leaves the
 // missing fields empty and accepts the record. Every field is required by
