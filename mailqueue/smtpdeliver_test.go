@@ -22,6 +22,7 @@ type sink struct {
 	msgs     []sunkMsg
 	sessions int
 	resets   int
+	cond     *sync.Cond // broadcast on each message, when set
 }
 
 type sunkMsg struct {
@@ -66,6 +67,9 @@ func (ss *sinkSession) Data(ctx context.Context, r io.Reader) error {
 	}
 	ss.s.mu.Lock()
 	ss.s.msgs = append(ss.s.msgs, sunkMsg{ss.from, ss.to, b})
+	if ss.s.cond != nil {
+		ss.s.cond.Broadcast()
+	}
 	ss.s.mu.Unlock()
 	return nil
 }
