@@ -207,14 +207,14 @@ func TestAddressParsingIsLinear(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			small, large := shape(2000), shape(20000)
 			// 10x input: a linear parser takes ~10x the time, a
-			// quadratic one ~100x. Allow 25x for noise on a shared
-			// machine, and retry: noise is not repeatable, a
-			// quadratic blow-up is.
+			// quadratic one ~100x. Allow 40x for noise on a shared
+			// machine (GC, other processes), and retry: noise is not
+			// repeatable, a quadratic blow-up is.
 			var ratio float64
-			for try := 0; try < 3; try++ {
+			for try := 0; try < 5; try++ {
 				ts, tl := timeParse(small), timeParse(large)
 				ratio = float64(tl) / float64(ts)
-				if ratio <= 25 || tl < 2*time.Millisecond {
+				if ratio <= 40 || tl < 2*time.Millisecond {
 					return
 				}
 			}
