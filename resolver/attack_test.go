@@ -305,3 +305,32 @@ func TestSpoofOverLoopback(t *testing.T) {
 		t.Fatalf("multi over TCP: %v", addrs(res.Answer))
 	}
 }
+
+func TestRandomIDAndSourcePort(t *testing.T) {
+	h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Listen(); err != nil {
+		t.Skip("cannot listen on 127.0.0.x:", err)
+	}
+	defer h.Close()
+	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port()})
+	for _, n := range []string{"www.example.com.", "mx1.example.com.", "mx2.example.com.", "mx3.example.com.", "multi.example.com.", "www.example.org."} {
+		mustResolve(t, r, n, dnswire.TypeA)
+	}
+	ports, ids := map[uint16]bool{}, map[uint16]bool{}
+	total := 0
+	for _, s := range h.Servers() {
+		for _, q := range s.Queries() {
+			total++
+			ports[q.From.Port()] = true
+			ids[q.ID] = true
+		}
+	}
+	// RFC 5452 9.2: a fresh random port and ID per query; allow one
+	// coincidence of each in the sample.
+	if total < 10 || len(ports) < total-1 || len(ids) < total-1 {
+		t.Fatalf("%d queries: %d distinct source ports, %d distinct IDs", total, len(ports), len(ids))
+	}
+}

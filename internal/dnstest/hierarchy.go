@@ -214,7 +214,7 @@ func (t *Transport) Exchange(ctx context.Context, network string, server netip.A
 		h.Clock.Advance(timeout)
 		return nil, os.ErrDeadlineExceeded
 	}
-	out := s.handle(query, network == "tcp")
+	out := s.handle(query, network == "tcp", netip.AddrPort{})
 	rtt := h.rtt + out.delay
 	if out.drop || rtt > timeout || !matches(query, out.resp) {
 		// A transport ignores a mismatched answer and waits on.

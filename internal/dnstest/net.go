@@ -102,7 +102,7 @@ func (s *Server) serveUDP(wg *sync.WaitGroup, udp, spoof *net.UDPConn) {
 			continue
 		}
 		q := append([]byte(nil), buf[:n]...)
-		out := s.handle(q, false)
+		out := s.handle(q, false, from)
 		if out.drop {
 			continue
 		}
@@ -163,6 +163,7 @@ func (s *Server) trackConn(c net.Conn, add bool) {
 // serveConn answers length-framed queries on one TCP connection (RFC 1035
 // 4.2.2) until the client closes it or it idles for 10 s.
 func (s *Server) serveConn(c net.Conn) {
+	from, _ := netip.ParseAddrPort(c.RemoteAddr().String())
 	var l [2]byte
 	for {
 		c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -173,7 +174,7 @@ func (s *Server) serveConn(c net.Conn) {
 		if _, err := io.ReadFull(c, q); err != nil {
 			return
 		}
-		out := s.handle(q, true)
+		out := s.handle(q, true, from)
 		if out.drop {
 			return
 		}

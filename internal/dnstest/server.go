@@ -53,6 +53,9 @@ type Query struct {
 	Name    dnswire.Name
 	Type    dnswire.Type
 	EDNS    bool
+	ID      uint16
+	// From is the client's address and port (zero in process).
+	From netip.AddrPort
 }
 
 // Server is one name server of a Hierarchy, on its own address.
@@ -101,7 +104,7 @@ type reply struct {
 }
 
 // handle answers one query in wire form.
-func (s *Server) handle(query []byte, tcp bool) reply {
+func (s *Server) handle(query []byte, tcp bool, from netip.AddrPort) reply {
 	var q dnswire.Msg
 	if err := q.Unpack(query); err != nil || len(q.Question) != 1 || q.Response {
 		var p dnswire.Parser
@@ -120,7 +123,7 @@ func (s *Server) handle(query []byte, tcp bool) reply {
 	qq := q.Question[0]
 	s.mu.Lock()
 	f := s.fault
-	s.queries = append(s.queries, Query{Network: network, Name: qq.Name, Type: qq.Type, EDNS: q.EDNS != nil})
+	s.queries = append(s.queries, Query{Network: network, Name: qq.Name, Type: qq.Type, EDNS: q.EDNS != nil, ID: q.ID, From: from})
 	s.mu.Unlock()
 
 	if f.Drop {
