@@ -334,3 +334,11 @@ func TestRandomIDAndSourcePort(t *testing.T) {
 		t.Fatalf("%d queries: %d distinct source ports, %d distinct IDs", total, len(ports), len(ids))
 	}
 }
+
+func TestReferralDepthCap(t *testing.T) {
+	_, r := newTest(t, Config{MaxReferrals: 1})
+	_, err := r.Resolve(context.Background(), dnswire.MustName("www.example.com."), dnswire.TypeA)
+	if !errors.Is(err, ErrReferralDepth) {
+		t.Fatalf("two referrals with a cap of one: %v", err)
+	}
+}
