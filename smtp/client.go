@@ -147,6 +147,7 @@ func newClient(ctx context.Context, conn net.Conn, serverName string, cfg Client
 		return nil, ErrInvalidInput
 	}
 	c := &Client{cfg: cfg, conn: conn, serverName: serverName}
+	_, c.isTLS = conn.(*tls.Conn) // implicit TLS (RFC 8314)
 	c.br = bufio.NewReaderSize(conn, 4096)
 	c.bw = bufio.NewWriterSize(clientWriter{c}, 8192)
 	c.rr = ReplyReader{R: c.br, MaxLineLength: cfg.MaxReplyLine}

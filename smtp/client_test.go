@@ -527,3 +527,44 @@ func TestClientServerShutdown421(t *testing.T) {
 		t.Fatalf("after 421: %v", err)
 	}
 }
+
+// TestImplicitTLS: a Server on a TLS listener (RFC 8314 submission port)
+// and a Client over a tls.Conn: AUTH is offered and allowed, STARTTLS is
+// not offered.
+func TestImplicitTLS(t *testing.T) {
+	cert := testCert(t)
+	be := &testBackend{}
+	s := &Server{Backend: be}
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(l) }()
+	defer func() {
+		s.Close()
+		<-done
+	}()
+	ctx := context.Background()
+	conn, err := tls.Dial("tcp", l.Addr().String(), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewClient(ctx, conn, "localhost", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ok, _, _ := c.Extension(ctx, "STARTTLS"); ok {
+		t.Fatal("STARTTLS offered under implicit TLS")
+	}
+	if err := c.Auth(ctx, Auth{Username: "alice", Password: "secret"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SendMail(ctx, "a@example.org", []string{"b@example.net"}, strings.NewReader("x\r\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if m := be.messages(); len(m) != 1 || !m[0].TLS || m[0].AuthUser != "alice" {
+		t.Fatalf("messages %+v", m)
+	}
+}

@@ -63,7 +63,8 @@ func (c *Conn) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
 // LocalAddr returns the server's address of the connection.
 func (c *Conn) LocalAddr() net.Addr { return c.raw.LocalAddr() }
 
-// TLS returns the TLS state after STARTTLS, nil before.
+// TLS returns the TLS state: after STARTTLS, or from the start when the
+// Server was given a TLS listener (implicit TLS, RFC 8314); nil otherwise.
 func (c *Conn) TLS() *tls.ConnectionState { return c.tlsState }
 
 // Hello returns the argument of the client's HELO, EHLO or LHLO, "" before.
@@ -203,6 +204,18 @@ func (c *Conn) close() {
 func (c *Conn) serve() {
 	defer c.close()
 	s := c.srv
+	if tc, ok := c.raw.(*tls.Conn); ok {
+		// Implicit TLS (RFC 8314 3.3, a listener from tls.NewListener):
+		// finish the handshake first, so the Session sees the TLS state.
+		c.raw.SetDeadline(time.Now().Add(s.commandTimeout()))
+		if err := tc.HandshakeContext(c.ctx); err != nil {
+			s.logDebug("TLS handshake failed", "remote", c.raw.RemoteAddr(), "err", err)
+			return
+		}
+		c.raw.SetDeadline(time.Time{})
+		st := tc.ConnectionState()
+		c.tlsState = &st
+	}
 	sess, err := s.Backend.NewSession(c.ctx, c)
 	if err != nil {
 		c.replyError(err, 421, EnhancedCode{4, 3, 2}, "Service not available, closing transmission channel")

@@ -11,8 +11,10 @@
 //     reverse-path and <Postmaster>; the size limits of 4.5.3.1 and the
 //     timeouts of 4.5.3.2, on both sides.
 //   - RFC 1870 SIZE, RFC 2920 PIPELINING, RFC 3030 CHUNKING (BDAT),
-//     RFC 3207 STARTTLS, RFC 3461 DSN parameters (RET, ENVID, NOTIFY,
-//     ORCPT, with xtext), RFC 3463 and RFC 2034 enhanced status codes,
+//     RFC 3207 STARTTLS (and implicit TLS, RFC 8314, when Serve is given
+//     a tls.NewListener or the Client a *tls.Conn), RFC 3461 DSN
+//     parameters (RET, ENVID, NOTIFY, ORCPT, with xtext), RFC 3463 and
+//     RFC 2034 enhanced status codes,
 //     RFC 4954 AUTH with PLAIN (RFC 4616) and LOGIN, RFC 6152 8BITMIME,
 //     RFC 6531 SMTPUTF8 (UTF-8 local parts and U-label domains), RFC 2033
 //     LMTP on the server and the client.
