@@ -17,15 +17,15 @@ func TestInteropBenchSmall(t *testing.T) {
 	}
 	res, err := Run(Config{
 		Messages: 300, Sessions: 8, Length: 4096,
-		Targets: []string{"postfix"},
+		Targets: []string{"postfix", "relay"},
 		Modes:   []string{"queued", "delivered"},
 		Dir:     t.TempDir(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 2 {
-		t.Fatalf("%d results, want 2", len(res))
+	if len(res) != 4 {
+		t.Fatalf("%d results, want 4", len(res))
 	}
 	for _, r := range res {
 		if r.AcceptRate() <= 0 || r.DoneRate() <= 0 || r.CPU <= 0 {

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStory runs the whole program, as `go run ./examples/alice-to-bob`
+// does, and requires exit status 0 (every step happened) and the story's
+// landmarks in its output.
+func TestStory(t *testing.T) {
+	for _, verbose := range []bool{false, true} {
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		var out bytes.Buffer
+		code := run(ctx, &out, verbose)
+		cancel()
+		got := out.String()
+		if code != 0 {
+			t.Fatalf("verbose=%v: exit %d\n%s", verbose, code, got)
+		}
+		for _, want := range []string{
+			"Subject: Do you like ketchup?",
+			"C: STARTTLS",
+			"(TLS handshake: the rest of this session is encrypted)",
+			"referral to edu. (ns.edu.)",
+			"referral to hamburger.edu. (ns.hamburger.edu.)",
+			"=> hamburger.edu.\t3600\tIN\tMX\t10 mail.hamburger.edu.",
+			"connect: connection refused",
+			"next at 09:30",
+			"the simulated clock reads 09:30",
+			"C: MAIL FROM:<alice@crepes.fr>",
+			"C: RSET",
+			"Status: 5.1.1",
+			"How about pickles?",
+			"checks passed: the mail got through",
+		} {
+			if !strings.Contains(got, want) {
+				t.Errorf("verbose=%v: output lacks %q", verbose, want)
+			}
+		}
+		if verbose && !strings.Contains(got, "S: 221") && !strings.Contains(got, "Reporting-MTA: dns; mail.crepes.fr") {
+			t.Errorf("verbose output lacks the full report")
+		}
+	}
+}
+
+func TestSimClock(t *testing.T) {
+	c := newSimClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	ch, stop := c.After(time.Minute)
+	ch2, _ := c.After(time.Hour)
+	now, _ := c.After(0)
+	select {
+	case <-now:
+	default:
+		t.Fatal("After(0) did not fire at once")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := c.WaitTimer(ctx, c.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(time.Minute)
+	select {
+	case <-ch:
+	default:
+		t.Fatal("timer due at +1m did not fire")
+	}
+	select {
+	case <-ch2:
+		t.Fatal("timer due at +1h fired early")
+	default:
+	}
+	stop() // stopping a fired timer is harmless
+	short, cancel2 := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel2()
+	if err := c.WaitTimer(short, c.Now().Add(time.Minute)); err == nil {
+		t.Error("WaitTimer found a timer that is not due within the minute")
+	}
+}

@@ -1,0 +1,368 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"math/big"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/relaykit/relaykit/dnswire"
+	"github.com/relaykit/relaykit/examples/internal/mailsrv"
+	"github.com/relaykit/relaykit/internal/dnstest"
+	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/resolver"
+	"github.com/relaykit/relaykit/smtp"
+)
+
+// The addresses of the little Internet this program builds on loopback.
+const (
+	rootAddr      = "127.0.0.2" // a.root-servers.net
+	frAddr        = "127.0.0.3" // d.nic.fr, for fr.
+	eduAddr       = "127.0.0.4" // ns.edu, for edu.
+	crepesDNS     = "127.0.0.5" // ns.crepes.fr
+	hamburgerDNS  = "127.0.0.6" // ns.hamburger.edu
+	aliceMailAddr = "127.0.0.10"
+	bobMailAddr   = "127.0.0.20"
+)
+
+// zones are the DNS data: the root delegates fr. and edu., which delegate
+// crepes.fr and hamburger.edu, whose MX records name the mail servers.
+var zones = map[string]string{
+	".": `@ 86400 SOA a.root-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 86400
+@ 518400 NS a.root-servers.net.
+a.root-servers.net. 518400 A ` + rootAddr + `
+fr. 172800 NS d.nic.fr.
+d.nic.fr. 172800 A ` + frAddr + `
+edu. 172800 NS ns.edu.
+ns.edu. 172800 A ` + eduAddr,
+	"fr.": `@ 3600 SOA d.nic.fr. hostmaster.nic.fr. 1 3600 600 3600000 3600
+@ 172800 NS d.nic.fr.
+d.nic 172800 A ` + frAddr + `
+crepes 3600 NS ns.crepes.fr.
+ns.crepes 3600 A ` + crepesDNS,
+	"edu.": `@ 3600 SOA ns.edu. hostmaster.edu. 1 3600 600 3600000 3600
+@ 172800 NS ns.edu.
+ns 172800 A ` + eduAddr + `
+hamburger 3600 NS ns.hamburger.edu.
+ns.hamburger 3600 A ` + hamburgerDNS,
+	"crepes.fr.": `@ 3600 SOA ns hostmaster 1 3600 600 86400 300
+@ 3600 NS ns
+ns 3600 A ` + crepesDNS + `
+@ 3600 MX 10 mail
+mail 3600 A ` + aliceMailAddr,
+	"hamburger.edu.": `@ 3600 SOA ns hostmaster 1 3600 600 86400 300
+@ 3600 NS ns
+ns 3600 A ` + hamburgerDNS + `
+@ 3600 MX 10 mail
+mail 3600 A ` + bobMailAddr,
+}
+
+var zoneServers = map[string][]string{
+	rootAddr:     {"."},
+	frAddr:       {"fr."},
+	eduAddr:      {"edu."},
+	crepesDNS:    {"crepes.fr."},
+	hamburgerDNS: {"hamburger.edu."},
+}
+
+// attempt is one delivery attempt the queue made, as the story sees it.
+type attempt struct {
+	Target  mailqueue.Target
+	Txn     *mailqueue.Transaction
+	Replies []mailqueue.Reply
+	Err     error
+}
+
+// watchedDeliverer passes transactions to the real SMTP deliverer and
+// reports each outcome, so the story can wait for events instead of
+// sleeping.
+type watchedDeliverer struct {
+	inner  *mailqueue.SMTPDeliverer
+	events chan attempt
+}
+
+func (w *watchedDeliverer) Deliver(ctx context.Context, t mailqueue.Target, txn *mailqueue.Transaction) ([]mailqueue.Reply, error) {
+	replies, err := w.inner.Deliver(ctx, t, txn)
+	w.events <- attempt{Target: t, Txn: txn, Replies: replies, Err: err}
+	return replies, err
+}
+
+// Close closes the inner deliverer's cached connections.
+func (w *watchedDeliverer) Close() error { return w.inner.Close() }
+
+// traceEvent is a DNS lookup the queue made, with the resolver's trace.
+type traceEvent struct {
+	Question string
+	Steps    []resolver.Step
+	Result   resolver.Result
+	Err      error
+}
+
+// tracingDNS is the queue's resolver: the first time a name is looked up
+// it resolves it with a trace (reported to the story), then answers
+// through the usual adapter, from the cache the traced lookup filled.
+type tracingDNS struct {
+	res    *resolver.Resolver
+	dns    mailsrv.DNS
+	events chan traceEvent
+	mu     sync.Mutex
+	seen   map[string]bool
+}
+
+func (d *tracingDNS) trace(ctx context.Context, name string, t string) {
+	key := t + " " + name
+	d.mu.Lock()
+	first := !d.seen[key]
+	d.seen[key] = true
+	d.mu.Unlock()
+	if !first {
+		return
+	}
+	ev := traceEvent{Question: name + ". " + t}
+	qt := dnswire.TypeMX
+	if t == "A" {
+		qt = dnswire.TypeA
+	}
+	n, err := dnswire.ParseName(name + ".")
+	if err != nil {
+		ev.Err = err
+	} else {
+		ev.Result, ev.Err = d.res.ResolveTrace(ctx, n, qt, func(s resolver.Step) { ev.Steps = append(ev.Steps, s) })
+	}
+	d.events <- ev
+}
+
+func (d *tracingDNS) LookupMX(ctx context.Context, domain string) ([]mailqueue.MX, error) {
+	d.trace(ctx, domain, "MX")
+	return d.dns.LookupMX(ctx, domain)
+}
+
+func (d *tracingDNS) LookupIP(ctx context.Context, host string) ([]netip.Addr, error) {
+	d.trace(ctx, host, "A")
+	return d.dns.LookupIP(ctx, host)
+}
+
+// world is everything the story runs on.
+type world struct {
+	dir   string
+	clock *simClock
+	dns   *dnstest.Hierarchy
+	port  int // SMTP port of both mail servers (their "port 25")
+
+	aliceBackend, bobBackend *mailsrv.Backend
+	aliceMX, aliceSub        *smtp.Server
+	bobServer                *smtp.Server
+	aliceMXRec, aliceSubRec  *recorder
+	bobRec                   *recorder
+	serveDone                chan error
+	nServing                 int
+
+	spool    *mailqueue.Spool
+	queue    *mailqueue.Queue
+	attempts chan attempt
+	traces   chan traceEvent
+	accepted chan mailsrv.Accepted // messages accepted into Alice's mailbox
+	bobGot   chan mailsrv.Accepted
+
+	uaTLS *tls.Config // what Alice's user agent trusts
+}
+
+const (
+	alicePassword = "crêpes-suzette"
+	start         = "2026-11-26T09:00:00Z"
+)
+
+func newWorld() (*world, error) {
+	dir, err := os.MkdirTemp("", "alice-to-bob")
+	if err != nil {
+		return nil, err
+	}
+	t0, _ := time.Parse(time.RFC3339, start)
+	w := &world{
+		dir:       dir,
+		clock:     newSimClock(t0),
+		serveDone: make(chan error, 4),
+		attempts:  make(chan attempt, 64),
+		traces:    make(chan traceEvent, 64),
+		accepted:  make(chan mailsrv.Accepted, 16),
+		bobGot:    make(chan mailsrv.Accepted, 16),
+	}
+	if err := w.build(); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *world) build() error {
+	var err error
+	// The DNS: five servers on five loopback addresses, one port.
+	if w.dns, err = dnstest.New(dnstest.Config{Zones: zones, Servers: zoneServers}); err != nil {
+		return err
+	}
+	if err := w.dns.Listen(); err != nil {
+		return fmt.Errorf("DNS servers: %w", err)
+	}
+	// Alice's server: MX listener and submission listener. The MX port is
+	// then "port 25" for the whole world: Bob's server uses it too.
+	mxl, err := net.Listen("tcp", aliceMailAddr+":0")
+	if err != nil {
+		return err
+	}
+	w.port = mxl.Addr().(*net.TCPAddr).Port
+	subl, err := net.Listen("tcp", aliceMailAddr+":0")
+	if err != nil {
+		mxl.Close()
+		return err
+	}
+	w.aliceMXRec, w.aliceSubRec = &recorder{Listener: mxl}, &recorder{Listener: subl}
+
+	res := resolver.New(resolver.Config{RootHints: w.dns.RootHints(), GluePort: w.dns.Port()})
+	w.spool, err = mailqueue.OpenSpool(filepath.Join(w.dir, "alice-spool"), mailqueue.SpoolConfig{})
+	if err != nil {
+		return err
+	}
+	w.queue, err = mailqueue.New(w.spool, mailqueue.Config{
+		Resolver:  &tracingDNS{res: res, dns: mailsrv.DNS{R: res}, events: w.traces, seen: map[string]bool{}},
+		Deliverer: &watchedDeliverer{inner: &mailqueue.SMTPDeliverer{Hostname: "mail.crepes.fr"}, events: w.attempts},
+		Port:      uint16(w.port),
+		Schedule:  mailqueue.Fixed(30 * time.Minute),
+		// One delivery at a time per domain, so two messages due together
+		// go one after the other over one cached connection.
+		MaxPerDomain: 1,
+		Hostname:     "mail.crepes.fr",
+		Clock:        w.clock,
+	})
+	if err != nil {
+		return err
+	}
+	w.aliceBackend = mailsrv.New(mailsrv.Config{
+		Hostname:     "mail.crepes.fr",
+		LocalDomains: []string{"crepes.fr"},
+		Mailboxes:    []string{"alice@crepes.fr"},
+		MaildirRoot:  filepath.Join(w.dir, "crepes-mail"),
+		Users:        map[string]string{"alice": alicePassword},
+		Queue:        w.queue,
+		Now:          w.clock.Now,
+		OnAccept: func(a mailsrv.Accepted) {
+			if len(a.Local) > 0 {
+				w.accepted <- a
+			}
+		},
+	})
+	cert, pool, err := certificate("mail.crepes.fr")
+	if err != nil {
+		return err
+	}
+	w.uaTLS = &tls.Config{RootCAs: pool, ServerName: "mail.crepes.fr"}
+	w.aliceMX = &smtp.Server{Backend: w.aliceBackend, Hostname: "mail.crepes.fr"}
+	w.aliceSub = &smtp.Server{
+		Backend: w.aliceBackend, Hostname: "mail.crepes.fr",
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}},
+	}
+	w.serve(w.aliceMX, w.aliceMXRec)
+	w.serve(w.aliceSub, w.aliceSubRec)
+
+	// Bob's server is built now but starts listening only later: at first
+	// it is down.
+	w.bobBackend = mailsrv.New(mailsrv.Config{
+		Hostname:     "mail.hamburger.edu",
+		LocalDomains: []string{"hamburger.edu"},
+		Mailboxes:    []string{"bob@hamburger.edu"},
+		MaildirRoot:  filepath.Join(w.dir, "hamburger-mail"),
+		Now:          w.clock.Now,
+		OnAccept:     func(a mailsrv.Accepted) { w.bobGot <- a },
+	})
+	w.bobServer = &smtp.Server{Backend: w.bobBackend, Hostname: "mail.hamburger.edu"}
+	return nil
+}
+
+func (w *world) serve(s *smtp.Server, l net.Listener) {
+	w.nServing++
+	go func() { w.serveDone <- s.Serve(l) }()
+}
+
+// startBob brings Bob's server up on its MX address.
+func (w *world) startBob() error {
+	l, err := net.Listen("tcp", net.JoinHostPort(bobMailAddr, strconv.Itoa(w.port)))
+	if err != nil {
+		return err
+	}
+	w.bobRec = &recorder{Listener: l}
+	w.serve(w.bobServer, w.bobRec)
+	return nil
+}
+
+func (w *world) submissionAddr() string { return w.aliceSubRec.Addr().String() }
+
+// Close stops everything and removes the temporary files.
+func (w *world) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range []*smtp.Server{w.aliceSub, w.aliceMX, w.bobServer} {
+		if s != nil {
+			s.Close()
+		}
+	}
+	for i := 0; i < w.nServing; i++ {
+		<-w.serveDone
+	}
+	if w.queue != nil {
+		w.queue.Shutdown(ctx)
+	}
+	if w.spool != nil {
+		w.spool.Close()
+	}
+	for _, b := range []*mailsrv.Backend{w.aliceBackend, w.bobBackend} {
+		if b != nil {
+			b.Close()
+		}
+	}
+	if w.dns != nil {
+		w.dns.Close()
+	}
+	os.RemoveAll(w.dir)
+}
+
+// certificate makes a self-signed certificate for host and a pool that
+// trusts it (Alice's user agent is configured with it).
+func certificate(host string) (tls.Certificate, *x509.CertPool, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: host},
+		DNSNames:              []string{host},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(c)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool, nil
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/netip"
+	netsmtp "net/smtp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relaykit/relaykit/examples/internal/mailsrv"
+	"github.com/relaykit/relaykit/internal/dnstest"
+)
+
+// TestRelayThroughQueue: relay A accepts mail from a trusted client for
+// far.test, looks up far.test's MX in a loopback DNS hierarchy with
+// relaykit's resolver, and delivers it to relay B, which serves far.test
+// and puts it in the mailbox. B also refuses an unknown user, and A's
+// queue bounces that message back to the sender's domain, served by A.
+func TestRelayThroughQueue(t *testing.T) {
+	// B first, on 127.0.0.21, so its port can be A's remote port.
+	bGot := make(chan mailsrv.Accepted, 4)
+	b := startRelay(t, Config{
+		Listen: "127.0.0.21:0", Hostname: "mx.far.test",
+		Domains: []string{"far.test"}, Mailboxes: []string{"bob@far.test"}, Hold: true,
+		OnAccept: func(acc mailsrv.Accepted) { bGot <- acc },
+	})
+	_, portText, _ := net.SplitHostPort(b.Addr())
+	port, _ := strconv.Atoi(portText)
+	h, err := dnstest.New(dnstest.Config{
+		Zones: map[string]string{
+			".": "@ NS a.root.test.\na.root.test. A 127.0.0.2\ntest. NS ns.test.\nns.test. A 127.0.0.3",
+			"test.": "@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.3\n" +
+				"far MX 10 mx.far\nmx.far A 127.0.0.21\nnear MX 10 mx.near\nmx.near A 127.0.0.22",
+		},
+		Servers: map[string][]string{"127.0.0.2": {"."}, "127.0.0.3": {"test."}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	// A on 127.0.0.22 at the same port: its own MX, for the bounce.
+	aGot := make(chan mailsrv.Accepted, 4)
+	a := startRelay(t, Config{
+		OnAccept: func(acc mailsrv.Accepted) {
+			if len(acc.Local) > 0 {
+				aGot <- acc
+			}
+		},
+		Listen: net.JoinHostPort("127.0.0.22", portText), Hostname: "mx.near.test",
+		Domains: []string{"near.test"},
+		Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		Roots:   h.RootHints(), RemotePort: port,
+	})
+	msg := "From: alice@near.test\r\nTo: bob@far.test\r\nSubject: through the queue\r\n\r\nhi\r\n"
+	if err := netsmtp.SendMail(a.Addr(), nil, "alice@near.test", []string{"bob@far.test"}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	if err := netsmtp.SendMail(a.Addr(), nil, "alice@near.test", []string{"nobody@far.test"}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	// The queue works in the background: wait for B to take bob's
+	// message and for the bounce to come back to A.
+	for _, ch := range []chan mailsrv.Accepted{bGot, aGot} {
+		select {
+		case <-ch:
+		case <-time.After(30 * time.Second):
+			t.Fatal("no delivery within 30 s")
+		}
+	}
+	bobBox, _ := b.Backend().Maildir().Messages("bob@far.test")
+	aliceBox, _ := a.Backend().Maildir().Messages("alice@near.test")
+	if len(bobBox) != 1 || !bytes.Contains(bobBox[0], []byte("Subject: through the queue")) ||
+		!bytes.Contains(bobBox[0], []byte("by mx.near.test (relaykit)")) {
+		t.Fatalf("bob's mailbox: %q", bobBox)
+	}
+	if len(aliceBox) != 1 || !bytes.Contains(aliceBox[0], []byte("Status: 5.1.1")) ||
+		!bytes.Contains(aliceBox[0], []byte("Return-Path: <>")) {
+		t.Fatalf("alice's mailbox (the bounce): %q", aliceBox)
+	}
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// The queue removes a finished message just after its last delivery
+	// and tells nobody: look again every few milliseconds, bounded.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		out.Reset()
+		if err := a.WriteQueue(ctx, &out); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(out.String(), "Mail queue is empty") {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !strings.HasPrefix(out.String(), "Mail queue is empty") {
+		t.Errorf("A's queue after delivery:\n%s", out.String())
+	}
+}
