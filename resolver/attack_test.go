@@ -342,3 +342,33 @@ func TestReferralDepthCap(t *testing.T) {
 		t.Fatalf("two referrals with a cap of one: %v", err)
 	}
 }
+
+func TestWrongQuestionIgnored(t *testing.T) {
+	// In process (the transport's check) and over loopback (NetTransport's).
+	for _, network := range []bool{false, true} {
+		h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now}
+		if network {
+			if err := h.Listen(); err != nil {
+				t.Skip("cannot listen on 127.0.0.x:", err)
+			}
+			defer h.Close()
+			cfg = Config{RootHints: h.RootHints(), GluePort: h.Port(), Timeout: 2 * time.Second}
+		}
+		r := New(cfg)
+		h.Server("127.0.0.5").SetFault(dnstest.Fault{WrongQuestion: true})
+		h.Server("127.0.0.6").SetFault(dnstest.Fault{WrongQuestion: true})
+		_, err = r.Resolve(context.Background(), dnswire.MustName("www.example.com."), dnswire.TypeA)
+		if !errors.Is(err, ErrServFail) {
+			t.Fatalf("network %v: answers for another question accepted: %v", network, err)
+		}
+		if bad := cacheHolds(r, evilAddr); len(bad) > 0 {
+			t.Fatalf("network %v: cached %q", network, bad)
+		}
+		h.Server("127.0.0.6").SetFault(dnstest.Fault{})
+		mustResolve(t, r, "plain.example.com.", dnswire.TypeA)
+	}
+}

@@ -32,6 +32,9 @@ type Fault struct {
 	SpoofAddr netip.Addr
 	// WrongID: the answer's ID is wrong (and no right one follows).
 	WrongID bool
+	// WrongQuestion: the answer is for another question: the name
+	// wrong.example. with an A record (PoisonAddr) for it.
+	WrongQuestion bool
 	// NoEDNS: answer FORMERR to any query with an OPT record, like a
 	// server from before RFC 6891.
 	NoEDNS bool
@@ -158,6 +161,18 @@ func (s *Server) handle(query []byte, tcp bool, from netip.AddrPort) reply {
 	}
 	if f.WrongID {
 		m.ID ^= 0x5A5A
+	}
+	if f.WrongQuestion {
+		addr := f.PoisonAddr
+		if !addr.IsValid() {
+			addr = netip.AddrFrom4([4]byte{192, 0, 2, 66})
+		}
+		wrong := dnswire.MustName("wrong.example.")
+		m.Question = []dnswire.Question{{Name: wrong, Type: dnswire.TypeA, Class: dnswire.ClassINET}}
+		m.Authoritative = true
+		m.RCode = dnswire.RCodeSuccess
+		m.Answer = []dnswire.RR{{RRHeader: dnswire.RRHeader{Name: wrong, Type: dnswire.TypeA, Class: dnswire.ClassINET, TTL: 86400}, Data: &dnswire.A{Addr: addr}}}
+		m.Ns, m.Extra = nil, nil
 	}
 	max := 0
 	if !tcp {
