@@ -33,19 +33,28 @@ func (q *Queue) job(id ID) {
 	}
 	st := &m.State
 	now := q.now()
-	st.Attempts++
-	next := now.Add(q.cfg.Schedule.Delay(st.Attempts))
-	expiry := st.Created.Add(q.cfg.Lifetime)
-	if next.After(expiry) {
-		next = expiry // one last attempt when the lifetime ends
+	q.mu.Lock()
+	var fresh bool
+	if it := q.items[id]; it != nil {
+		fresh = it.pendingOps&opFresh != 0
+		it.pendingOps &^= opFresh
 	}
-	st.NextAttempt = next
-	// Persist the next attempt before trying, so that a crash during
-	// the attempt cannot make the restarted queue retry at once.
-	if err := q.store.Update(context.Background(), id, st); err != nil {
-		q.log(slog.LevelError, "mailqueue: cannot persist attempt; not attempting", "id", id, "err", err)
-		q.endJob(id, next, false, false, false)
-		return
+	q.mu.Unlock()
+	next := st.NextAttempt
+	if !fresh || st.Attempts != 1 {
+		st.Attempts++
+		next = now.Add(q.cfg.Schedule.Delay(st.Attempts))
+		if expiry := st.Created.Add(q.cfg.Lifetime); next.After(expiry) {
+			next = expiry // one last attempt when the lifetime ends
+		}
+		st.NextAttempt = next
+		// Persist the next attempt before trying, so that a crash during
+		// the attempt cannot make the restarted queue retry at once.
+		if err := q.store.Update(context.Background(), id, st); err != nil {
+			q.log(slog.LevelError, "mailqueue: cannot persist attempt; not attempting", "id", id, "err", err)
+			q.endJob(id, next, false, false, false)
+			return
+		}
 	}
 	before := make([]Status, len(st.Rcpts))
 	groups := make(map[string][]int)

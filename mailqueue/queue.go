@@ -141,6 +141,10 @@ const (
 	opReleaseAfter
 	opDeleteAfter
 	opFlushAfter
+	// opFresh marks a message enqueued by this process whose first
+	// attempt has not started: its stored state already says that the
+	// first attempt began at Enqueue (see enqueue).
+	opFresh
 )
 
 // New starts a queue over store, first recovering every message the
@@ -230,7 +234,15 @@ func (q *Queue) enqueue(ctx context.Context, env Envelope, body []byte) (ID, err
 	now := q.now()
 	m := &Message{ID: newID(), Envelope: env, Body: body}
 	m.Envelope.Recipients = append([]Recipient(nil), env.Recipients...)
-	m.State = State{Created: now, NextAttempt: now, Rcpts: make([]RcptState, len(env.Recipients))}
+	// The first attempt starts right away, so its bookkeeping is stored
+	// with the message: one durable write instead of two. A crash before
+	// that attempt delays it by one retry interval, like a crash during
+	// any attempt.
+	next := now.Add(q.cfg.Schedule.Delay(1))
+	if life := now.Add(q.cfg.Lifetime); next.After(life) {
+		next = life
+	}
+	m.State = State{Created: now, NextAttempt: next, Attempts: 1, Rcpts: make([]RcptState, len(env.Recipients))}
 	for {
 		err := q.store.Put(ctx, m)
 		if err == nil {
@@ -246,7 +258,7 @@ func (q *Queue) enqueue(ctx context.Context, env Envelope, body []byte) (ID, err
 		m.ID = newID() // a random ID collided with a queued one
 	}
 	q.mu.Lock()
-	it := &item{id: m.ID, due: now.UnixNano(), index: -1}
+	it := &item{id: m.ID, due: now.UnixNano(), index: -1, pendingOps: opFresh}
 	q.items[m.ID] = it
 	q.heap.push(it)
 	q.mu.Unlock()

@@ -39,7 +39,9 @@ type SMTPDeliverer struct {
 	// IdleTimeout closes a cached connection unused this long. Default 5
 	// seconds (Postfix smtp_connection_cache_time_limit is 2).
 	IdleTimeout time.Duration
-	// MaxIdlePerAddr caps cached connections per address. Default 4.
+	// MaxIdlePerAddr caps cached connections per address. Default 16
+	// (above the queue's default MaxPerDomain, so that every delivery to
+	// one domain can find its connection again).
 	MaxIdlePerAddr int
 
 	mu     sync.Mutex
@@ -96,7 +98,7 @@ func (d *SMTPDeliverer) put(addr netip.AddrPort, pc *pooledConn) {
 	defer d.mu.Unlock()
 	maxIdle := d.MaxIdlePerAddr
 	if maxIdle <= 0 {
-		maxIdle = 4
+		maxIdle = 16
 	}
 	if d.closed || pc.used >= d.maxMsgs() || time.Since(pc.created) >= d.maxAge() || len(d.idle[addr]) >= maxIdle {
 		go pc.c.Quit(context.Background())
