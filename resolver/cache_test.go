@@ -249,3 +249,29 @@ plain    3600 A   192.0.2.20
 	h.Clock.Advance(2 * time.Minute)
 	mustResolve(t, r, "plain.example.com.", dnswire.TypeA)
 }
+
+func TestConcurrentResolves(t *testing.T) {
+	_, r := newTest(t, Config{})
+	names := []string{"www.example.com.", "multi.example.com.", "alias2.example.com.", "nope.example.com.",
+		"www.example.org.", "www.example.net.", "a.b.c.deep.example.com.", "txt.example.com."}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				n := names[(g+i)%len(names)]
+				res, err := r.Resolve(context.Background(), dnswire.MustName(n), dnswire.TypeA)
+				if err != nil && !errors.Is(err, ErrNXDomain) && !errors.Is(err, ErrNoData) {
+					t.Errorf("%s: %v", n, err)
+					return
+				}
+				if n == "multi.example.com." && len(res.Answer) != 3 {
+					t.Errorf("multi: %d records", len(res.Answer))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
