@@ -97,31 +97,35 @@ func readName(msg []byte, off int, dst *Name) (int, error) {
 	runStart := off
 	end := -1
 	for {
-		if off >= len(msg) {
-			return off, ErrTruncated
+		// Scan a run of labels written out in place, then copy the run
+		// at once: one copy per run instead of one per label.
+		begin := off
+		for {
+			if off >= len(msg) {
+				return off, ErrTruncated
+			}
+			c := int(msg[off])
+			if c == 0 || c > MaxLabelLen {
+				break
+			}
+			if off+1+c > len(msg) {
+				return off, ErrTruncated
+			}
+			// RFC 1035 2.3.4: 255 octets including the root label,
+			// which still has to fit after this label.
+			if n+off-begin+1+c >= MaxNameLen {
+				return off, ErrNameTooLong
+			}
+			off += 1 + c
 		}
+		n += copy(dst.b[n:], msg[begin:off])
 		c := int(msg[off])
 		if c == 0 {
-			// n <= 254 here: every label copy below keeps n+1 <= 254.
+			// n <= 254 here: the check above keeps room for the root.
 			dst.b[n] = 0
 			n++
 			off++
 			break
-		}
-		if c <= MaxLabelLen {
-			e := off + 1 + c
-			if e > len(msg) {
-				return off, ErrTruncated
-			}
-			// RFC 1035 2.3.4: 255 octets including the root label, which
-			// still has to fit after this label.
-			if n+1+c >= MaxNameLen {
-				return off, ErrNameTooLong
-			}
-			copy(dst.b[n:n+1+c], msg[off:e])
-			n += 1 + c
-			off = e
-			continue
 		}
 		if c&0xC0 != 0xC0 {
 			return off, ErrBadLabelType
