@@ -115,6 +115,12 @@ func TestServeStale(t *testing.T) {
 	if !res.Stale || res.Answer[0].TTL != staleTTL {
 		t.Fatalf("stale %v TTL %d", res.Stale, res.Answer[0].TTL)
 	}
+	// While the failure is remembered, stale data comes at once.
+	n := h.QueryCount()
+	res = mustResolve(t, r, "short.example.com.", dnswire.TypeA)
+	if !res.Stale || h.QueryCount() != n {
+		t.Fatalf("second stale answer: stale %v, %d new queries", res.Stale, h.QueryCount()-n)
+	}
 	// Without serve-stale the same gives SERVFAIL.
 	h2, r2 := newTest(t, Config{})
 	mustResolve(t, r2, "short.example.com.", dnswire.TypeA)

@@ -59,6 +59,7 @@
 //     for one, turns minimisation off for the rest of that question
 //     rather than stopping (RFC 8020 would allow stopping at NXDOMAIN).
 //   - RFC 8767's client-response timer (answer stale while still
-//     resolving) is not implemented: stale data is served only once the
-//     resolution has failed.
+//     resolving) is not implemented: stale data is served once the
+//     resolution has failed, and then at once while that failure is
+//     remembered (Config.ServFailTTL, RFC 8767's failure recheck timer).
 package resolver

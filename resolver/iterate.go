@@ -76,26 +76,35 @@ func (r *Resolver) resolveName(rc *resCtx, name dnswire.Name, t dnswire.Type) (o
 	if o, ok := r.fromCache(name, t, now, false); ok {
 		return o, nil
 	}
-	var kb [dnswire.MaxNameLen + 2]byte
-	key := appendKey(kb[:0], name, t)
-	if e := r.cache.get(key); e != nil && e.kind == kindServFail && e.expire > now {
+	// Failures live under their own key so that one never replaces
+	// (expired) data kept for serve-stale.
+	var kb [dnswire.MaxNameLen + 5]byte
+	fkey := append(appendKey(kb[:0], name, t), 0xFF, 'S', 'F')
+	if e := r.cache.get(fkey); e != nil && e.kind == kindServFail && e.expire > now {
+		// RFC 8767 4: while the failure is remembered, stale data is
+		// answered at once instead of trying again.
+		if r.cfg.ServeStale {
+			if o, ok := r.fromCache(name, t, now, true); ok {
+				return o, nil
+			}
+		}
 		return outcome{}, ErrCachedFailure
 	}
 	o, err := r.iterate(rc, name, t)
 	if err == nil {
 		return o, nil
 	}
-	if r.cfg.ServeStale {
-		if o, ok := r.fromCache(name, t, r.now(), true); ok {
-			return o, nil
-		}
-	}
 	if r.cfg.ServFailTTL > 0 && !errors.Is(err, context.Canceled) {
 		// RFC 9520 3.2: remember the failure briefly so a storm of
 		// retries does not hammer the servers.
 		now := r.now()
-		r.cache.put(&entry{key: string(key), kind: kindServFail, reason: err,
+		r.cache.put(&entry{key: string(fkey), kind: kindServFail, reason: err,
 			stored: now, expire: now + int64(r.cfg.ServFailTTL), staleUntil: now + int64(r.cfg.ServFailTTL)}, now)
+	}
+	if r.cfg.ServeStale {
+		if o, ok := r.fromCache(name, t, r.now(), true); ok {
+			return o, nil
+		}
 	}
 	return outcome{}, err
 }

@@ -344,3 +344,22 @@ func TestServerTCPLimits(t *testing.T) {
 		t.Errorf("idle connection: %v, want EOF", err)
 	}
 }
+
+func TestServerStaleAnswerEDE(t *testing.T) {
+	h, r := newTest(t, Config{ServeStale: true})
+	s := NewServer(ServerConfig{Resolver: r})
+	lo := netip.MustParseAddr("127.0.0.1")
+	q := query(t, "short.example.com.", dnswire.TypeA, 1232)
+	s.respond(q, lo, false)
+	h.Clock.Advance(10 * time.Second)
+	h.Server("127.0.0.5").SetFault(dnstest.Fault{Drop: true})
+	h.Server("127.0.0.6").SetFault(dnstest.Fault{Drop: true})
+	var m dnswire.Msg
+	if err := m.Unpack(s.respond(q, lo, false)); err != nil {
+		t.Fatal(err)
+	}
+	code, _, ok := ede(&m)
+	if m.RCode != dnswire.RCodeSuccess || len(m.Answer) != 1 || m.Answer[0].TTL != 30 || !ok || code != edeStaleAnswer {
+		t.Fatalf("%v answers %d EDE %d %v", m.RCode, len(m.Answer), code, ok)
+	}
+}
