@@ -7,12 +7,12 @@
 // In one process it starts a small Internet on 127.0.0.x: a DNS root,
 // the fr. and edu. top-level domains, the authoritative servers of
 // crepes.fr and hamburger.edu (with MX records), Alice's mail server
-// mail.crepes.fr (submission with STARTTLS and AUTH, a durable queue, an
+// mail.crepes.fr (submission over TLS with AUTH, a durable queue, an
 // iterative resolver pointed at that root) and Bob's mail server
 // mail.hamburger.edu. Then:
 //
 //  1. Alice's message is composed (RFC 5322).
-//  2. Her user agent submits it over STARTTLS with AUTH PLAIN.
+//  2. Her user agent submits it over TLS (RFC 8314) with AUTH PLAIN.
 //  3. Alice's server finds Bob's mail server through DNS, from the root
 //     down, and prints the resolver's trace.
 //  4. Bob's server is down: the message is deferred; Alice sends a second

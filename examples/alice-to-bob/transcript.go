@@ -38,6 +38,9 @@ func (r *recorder) Conns() []*recConn {
 
 type recConn struct {
 	net.Conn
+	// client marks a transcript recorded at the client's end: what it
+	// reads is the server's ("S:"), what it writes its own ("C:").
+	client    bool
 	mu        sync.Mutex
 	lines     []string
 	partial   [2]bytes.Buffer // unfinished line per direction (0 client, 1 server)
@@ -64,12 +67,15 @@ func (c *recConn) record(dir int, p []byte) {
 	}
 	// A TLS record starts with content type 22 (handshake) after the
 	// server's "220 Ready to start TLS": from here on, nothing readable.
-	if p[0] == 0x16 {
+	if !c.client && p[0] == 0x16 {
 		c.encrypted = true
 		c.lines = append(c.lines, "   (TLS handshake: the rest of this session is encrypted)")
 		return
 	}
 	prefix := [2]string{"C: ", "S: "}[dir]
+	if c.client {
+		prefix = [2]string{"S: ", "C: "}[dir]
+	}
 	buf := &c.partial[dir]
 	buf.Write(p)
 	for {
@@ -77,7 +83,13 @@ func (c *recConn) record(dir int, p []byte) {
 		if !ok {
 			break
 		}
-		c.lines = append(c.lines, prefix+strings.TrimRight(string(line), "\r"))
+		text := strings.TrimRight(string(line), "\r")
+		// RFC 4954 4: the initial response carries the password (base64
+		// is not encryption); never print it.
+		if f := strings.Fields(text); len(f) == 3 && strings.EqualFold(f[0], "AUTH") {
+			text = f[0] + " " + f[1] + " <credentials hidden>"
+		}
+		c.lines = append(c.lines, prefix+text)
 		next := append([]byte(nil), rest...)
 		buf.Reset()
 		buf.Write(next)

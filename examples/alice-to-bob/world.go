@@ -268,12 +268,11 @@ func (w *world) build() error {
 	}
 	w.uaTLS = &tls.Config{RootCAs: pool, ServerName: "mail.crepes.fr"}
 	w.aliceMX = &smtp.Server{Backend: w.aliceBackend, Hostname: "mail.crepes.fr"}
-	w.aliceSub = &smtp.Server{
-		Backend: w.aliceBackend, Hostname: "mail.crepes.fr",
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}},
-	}
+	// Submission over implicit TLS (RFC 8314 3.3, port 465): TLS from the
+	// first byte, the server sees a *tls.Conn and offers AUTH.
+	w.aliceSub = &smtp.Server{Backend: w.aliceBackend, Hostname: "mail.crepes.fr"}
 	w.serve(w.aliceMX, w.aliceMXRec)
-	w.serve(w.aliceSub, w.aliceSubRec)
+	w.serve(w.aliceSub, tls.NewListener(w.aliceSubRec, &tls.Config{Certificates: []tls.Certificate{cert}}))
 
 	// Bob's server is built now but starts listening only later: at first
 	// it is down.
