@@ -187,7 +187,8 @@ func ReadHeader(r *bufio.Reader) (*Header, error) {
 // MaxHeaderBytes of memory.
 func (p *Parser) ReadHeader(r *bufio.Reader) (*Header, error) {
 	maxHdr, _, _ := p.limits()
-	var buf []byte
+	// Most headers fit in 4 KiB; a larger one grows by append.
+	buf := make([]byte, 0, min(maxHdr, 4096))
 	atStart := true
 	for {
 		line, err := r.ReadSlice('\n')
