@@ -208,17 +208,24 @@ func (s *Spool) scanSegment(g *segment, fn func(recHeader, loc, []byte) bool) ([
 			off += n
 			continue
 		}
+		if zeroFrom(g, off, size) {
+			// The zero-filled region past the end of the log.
+			g.zeroed = size
+			size = off
+			break
+		}
 		// Damage at off: look for the next intact record.
-		next, complete, err := s.resync(g, off+1, size)
+		next, _, err := s.resync(g, off+1, size)
 		if err != nil {
 			return nil, err
 		}
-		if next < 0 && !complete {
-			// Nothing intact follows, and no record in the rest claims
-			// to be complete: a write cut short by a crash or a failed
-			// write that could not be undone. Nobody was told it was
-			// stored, so cut it off.
-			s.logf(slog.LevelWarn, "mailqueue: spool: truncating torn tail", "file", g.path, "offset", off, "bytes", size-off)
+		if next < 0 {
+			// Nothing intact follows: a write cut short by a crash, or
+			// a failed write that could not be undone; nobody was told
+			// it was stored, so cut it off. (Damage to the very last
+			// records of a segment looks the same, since appends land
+			// in zero-filled space; the log line keeps the ID.)
+			s.logf(slog.LevelWarn, "mailqueue: spool: truncating torn tail", "file", g.path, "offset", off, "bytes", size-off, "id", h.id)
 			if err := g.f.Truncate(off); err != nil {
 				return nil, fmt.Errorf("mailqueue: spool: truncate %s: %w", g.path, err)
 			}
@@ -245,7 +252,27 @@ func (s *Spool) scanSegment(g *segment, fn func(recHeader, loc, []byte) bool) ([
 		br.Reset(io.NewSectionReader(g.f, off, size-off))
 	}
 	g.size = size
+	g.zeroed = max(g.zeroed, size)
 	return bad, nil
+}
+
+// zeroFrom reports whether the file holds only zero bytes from off to
+// size.
+func zeroFrom(g *segment, off, size int64) bool {
+	buf := make([]byte, min(size-off, 1<<20))
+	for off < size {
+		n, err := g.f.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		for _, c := range buf[:n] {
+			if c != 0 {
+				return false
+			}
+		}
+		if err != nil && n == 0 {
+			return false
+		}
+		off += int64(n)
+	}
+	return true
 }
 
 // resync searches [from, size) for the next intact record. complete
