@@ -74,10 +74,10 @@ type Spool struct {
 }
 
 type segment struct {
-	num    uint32
-	path   string
-	f      *os.File
-	size   int64 // end of the log: records live in [0, size)
+	num  uint32
+	path string
+	f    *os.File
+	size int64 // end of the log: records live in [0, size)
 	// zeroed is how far the file has been filled with zeros and flushed.
 	// Appends inside that region change no file metadata, so flushing
 	// them needs only fdatasync, which is several times cheaper on ext4
