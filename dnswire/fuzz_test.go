@@ -265,3 +265,44 @@ func FuzzZone(f *testing.F) {
 		}
 	})
 }
+
+func FuzzReadTCP(f *testing.F) {
+	f.Add([]byte{0, 3, 1, 2, 3})
+	f.Add([]byte{0xFF, 0xFF, 1})
+	f.Add([]byte{0, 0})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		msg, err := ReadTCP(bytes.NewReader(in), nil)
+		if err != nil {
+			return
+		}
+		if len(in) < 2 || int(be16(in)) != len(msg) || !bytes.Equal(msg, in[2:2+len(msg)]) {
+			t.Fatalf("ReadTCP(%x) = %x", in, msg)
+		}
+	})
+}
+
+func FuzzEDNSOptions(f *testing.F) {
+	f.Add(uint16(OptionClientSubnet), []byte{0, 1, 24, 0, 192, 0, 2})
+	f.Add(uint16(OptionCookie), []byte{1, 2, 3, 4, 5, 6, 7, 8})
+	f.Add(uint16(OptionEDE), []byte{0, 18, 'x'})
+	f.Fuzz(func(t *testing.T, code uint16, data []byte) {
+		o := EDNSOption{Code: OptionCode(code), Data: data}
+		_ = o.String()
+		if cs, err := o.ClientSubnet(); err == nil {
+			back, err := ClientSubnetOption(cs)
+			if err != nil || !bytes.Equal(back.Data, data) {
+				t.Fatalf("ECS %x -> %v -> %x %v", data, cs, back.Data, err)
+			}
+		}
+		if c, err := o.Cookie(); err == nil {
+			if back := CookieOption(c); !bytes.Equal(back.Data, data) {
+				t.Fatalf("cookie %x -> %x", data, back.Data)
+			}
+		}
+		if e, err := o.EDE(); err == nil {
+			if back := EDEOption(e); !bytes.Equal(back.Data, data) {
+				t.Fatalf("EDE %x -> %x", data, back.Data)
+			}
+		}
+	})
+}
