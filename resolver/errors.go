@@ -1,60 +1,65 @@
 package resolver
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/relaykit/relaykit/dnswire"
 )
 
+// sentinel is the type of the package's error constants: constants, so
+// no one can reassign them (CONVENTIONS 7).
+type sentinel string
+
+func (e sentinel) Error() string { return string(e) }
+
 // Sentinel errors. A failed resolution returns an *Error whose Is method
 // matches exactly one of ErrNXDomain, ErrNoData or ErrServFail (its Kind),
 // and whose Unwrap returns the reason (one of the Err* reasons below, a
 // context error, or a transport error).
-var (
+const (
 	// ErrNXDomain: the name does not exist (RCODE 3, RFC 1035 4.1.1).
-	ErrNXDomain = errors.New("resolver: name does not exist (NXDOMAIN)")
+	ErrNXDomain = sentinel("resolver: name does not exist (NXDOMAIN)")
 	// ErrNoData: the name exists but has no records of the type asked
 	// (NOERROR with an empty answer, RFC 2308 2.2).
-	ErrNoData = errors.New("resolver: no records of that type (NODATA)")
+	ErrNoData = sentinel("resolver: no records of that type (NODATA)")
 	// ErrServFail: the resolution failed; the *Error's Reason says why.
-	ErrServFail = errors.New("resolver: server failure (SERVFAIL)")
+	ErrServFail = sentinel("resolver: server failure (SERVFAIL)")
 
 	// Reasons for ErrServFail.
 
 	// ErrQueryBudget: the cap on upstream queries for one question (or
 	// for one resolution with all its dependent lookups) was reached.
-	ErrQueryBudget = errors.New("resolver: upstream query budget exhausted")
+	ErrQueryBudget = sentinel("resolver: upstream query budget exhausted")
 	// ErrReferralDepth: more referrals than Config.MaxReferrals.
-	ErrReferralDepth = errors.New("resolver: too many referrals")
+	ErrReferralDepth = sentinel("resolver: too many referrals")
 	// ErrReferralLoop: a referral did not move closer to the name asked.
-	ErrReferralLoop = errors.New("resolver: referral loop")
+	ErrReferralLoop = sentinel("resolver: referral loop")
 	// ErrCNAMELoop: a CNAME chain came back to a name already in it.
-	ErrCNAMELoop = errors.New("resolver: CNAME loop")
+	ErrCNAMELoop = sentinel("resolver: CNAME loop")
 	// ErrCNAMEChain: a CNAME chain longer than Config.MaxCNAME.
-	ErrCNAMEChain = errors.New("resolver: CNAME chain too long")
+	ErrCNAMEChain = sentinel("resolver: CNAME chain too long")
 	// ErrGlueless: no name server address could be found within the cap
 	// on glueless name servers chased per referral and dependency depth.
-	ErrGlueless = errors.New("resolver: no name server address (glueless lookup limit)")
+	ErrGlueless = sentinel("resolver: no name server address (glueless lookup limit)")
 	// ErrNoReachable: every name server for the zone timed out, failed or
 	// was lame.
-	ErrNoReachable = errors.New("resolver: no reachable authority")
+	ErrNoReachable = sentinel("resolver: no reachable authority")
 	// ErrDeadline: the overall deadline for the resolution passed.
-	ErrDeadline = errors.New("resolver: resolution deadline exceeded")
+	ErrDeadline = sentinel("resolver: resolution deadline exceeded")
 	// ErrUpstreamServFail: the authoritative servers answered SERVFAIL,
 	// REFUSED or garbage.
-	ErrUpstreamServFail = errors.New("resolver: upstream servers failed")
+	ErrUpstreamServFail = sentinel("resolver: upstream servers failed")
 	// ErrCachedFailure: a recent failure for the same question is cached
 	// (RFC 9520); the resolver did not ask again.
-	ErrCachedFailure = errors.New("resolver: cached resolution failure")
+	ErrCachedFailure = sentinel("resolver: cached resolution failure")
 	// ErrBadName: the name asked is not a valid domain name.
-	ErrBadName = errors.New("resolver: invalid name")
+	ErrBadName = sentinel("resolver: invalid name")
 	// ErrClosed: the transport or server was closed.
-	ErrClosed = errors.New("resolver: closed")
+	ErrClosed = sentinel("resolver: closed")
 	// ErrMismatch is returned by a Transport for a TCP response that does
 	// not match the query (ID or question); over UDP a mismatched
 	// datagram is ignored and the transport keeps waiting instead.
-	ErrMismatch = errors.New("resolver: response does not match query")
+	ErrMismatch = sentinel("resolver: response does not match query")
 )
 
 // Error describes a failed resolution.

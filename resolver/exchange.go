@@ -13,11 +13,11 @@ import (
 
 // errBadResponse marks a response that could not be parsed or broke the
 // protocol; the server that sent it is skipped for this question.
-var errBadResponse = errors.New("resolver: malformed upstream response")
+const errBadResponse = sentinel("resolver: malformed upstream response")
 
 // errNo0x20 marks a response whose question did not keep the random
 // case of the query (reported in traces only; the query is repeated).
-var errNo0x20 = errors.New("resolver: server does not echo the query name's case")
+const errNo0x20 = sentinel("resolver: server does not echo the query name's case")
 
 // exchange sends (qn, qt) to srv, a server for zone, and returns its
 // parsed response. It handles the per-server fallbacks itself: mixed case

@@ -13,7 +13,7 @@ import (
 
 // ErrNullMX reports a domain that publishes a null MX (RFC 7505: one MX
 // record, preference 0, exchange "."): it accepts no mail.
-var ErrNullMX = errors.New("resolver: domain accepts no mail (null MX, RFC 7505)")
+const ErrNullMX = sentinel("resolver: domain accepts no mail (null MX, RFC 7505)")
 
 // MX is one mail exchanger of a domain.
 type MX struct {
