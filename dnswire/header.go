@@ -156,7 +156,9 @@ func readName(msg []byte, off int, dst *Name) (int, error) {
 
 // ReadName decodes the possibly compressed name that starts at msg[off]
 // and returns it with the offset just past it. msg must be the whole
-// message, since compression pointers are offsets from its start.
+// message, since compression pointers are offsets from its start. Errors
+// are the bare sentinels (ErrTruncated, ErrBadPointer, ...) and the
+// offset where the problem is.
 func ReadName(msg []byte, off int) (Name, int, error) {
 	var n Name
 	if off < 0 || off > len(msg) {

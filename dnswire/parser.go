@@ -8,7 +8,9 @@ package dnswire
 //
 // Sections are read in order; asking for a later section skips what is
 // left of the earlier ones. Each section ends with ErrSectionDone
-// (returned bare); every other error is a *ParseError.
+// (returned bare). Problems in the message are *ParseError values; misuse
+// of the Parser (ErrNotStarted, ErrSectionOrder, ErrNoRecord, ErrWrongType)
+// is returned bare.
 type Parser struct {
 	msg    []byte
 	off    int
