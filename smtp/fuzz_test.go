@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +130,15 @@ func FuzzDataReader(f *testing.F) {
 		again, err := io.ReadAll(NewDataReader(bufio.NewReader(&b)))
 		if err != nil || !bytes.Equal(again, got) {
 			t.Fatalf("round trip: %q -> %q (%v)", got, again, err)
+		}
+		// Differential oracle: net/textproto's DotReader (which turns CRLF
+		// into LF) agrees on input that has only CRLF line endings.
+		peer, err := io.ReadAll(textproto.NewReader(bufio.NewReader(bytes.NewReader(in))).DotReader())
+		if err != nil {
+			t.Fatalf("textproto refused %q: %v", in, err)
+		}
+		if want := bytes.ReplaceAll(got, []byte("\r\n"), []byte("\n")); !bytes.Equal(peer, want) {
+			t.Fatalf("%q: relaykit %q, net/textproto %q", in, got, peer)
 		}
 	})
 }
