@@ -59,12 +59,18 @@ func BenchmarkDurableEnqueue(b *testing.B) {
 	for _, mode := range []string{"group", "per-message", "file-per-message"} {
 		b.Run("commit="+mode, func(b *testing.B) {
 			dir := b.TempDir()
+			var flushes atomic.Int64
 			var put func(i int) error
 			switch mode {
 			case "file-per-message":
 				put = filePerMessage(b, dir)
 			default:
-				s := openSpool(b, dir, SpoolConfig{NoGroupCommit: mode == "per-message"})
+				s := openSpool(b, dir, SpoolConfig{NoGroupCommit: mode == "per-message", fault: func(op string) error {
+					if op == "sync" {
+						flushes.Add(1)
+					}
+					return nil
+				}})
 				put = func(i int) error {
 					m := testMessage(ID(i+1), "bob@example.com")
 					m.Body = body4K
@@ -76,6 +82,9 @@ func BenchmarkDurableEnqueue(b *testing.B) {
 			runProducers(b, b.N, put)
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			if n := flushes.Load(); n > 0 {
+				b.ReportMetric(float64(b.N)/float64(n), "msgs/flush")
+			}
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 )
 
@@ -268,6 +269,9 @@ func (s *Spool) commit(ctx context.Context, o *spoolOp) error {
 
 func (s *Spool) flushLoop() {
 	for {
+		// Let writers that were just woken (or are encoding their
+		// record) join this batch: a scheduling hint, not a wait.
+		runtime.Gosched()
 		s.mu.Lock()
 		batch := s.pending
 		if len(batch) == 0 || s.closed {
