@@ -32,6 +32,7 @@ type Conn struct {
 	esmtp     bool
 	authed    bool
 	quit      bool
+	errs      int // unrecognised or malformed commands so far
 	ehloCache string
 
 	// transaction state
@@ -248,6 +249,12 @@ func (c *Conn) serve() {
 			continue
 		}
 		c.handle(line)
+		if c.errs >= limitOrDefault(s.MaxErrors, DefaultMaxErrors) {
+			// Something that does not speak SMTP (or fuzzes it): stop
+			// answering, like Postfix's smtpd_hard_error_limit.
+			c.bw.WriteString("421 4.7.0 " + s.hostname() + " Too many errors, closing connection\r\n")
+			return
+		}
 	}
 }
 
@@ -260,10 +267,12 @@ func (c *Conn) handleReadError(err error) bool {
 	case errors.Is(err, ErrLineTooLong):
 		// RFC 5321 4.5.3.1.10: "500 Line too long."
 		c.bw.WriteString("500 5.5.0 Line too long\r\n")
+		c.errs++
 		return true
 	case errors.Is(err, ErrBareLineEnding):
 		// RFC 5321 2.3.8: lines end with CRLF; a bare LF ends nothing.
 		c.bw.WriteString("500 5.5.2 Command line must end with CRLF\r\n")
+		c.errs++
 		return true
 	case errors.Is(err, errEndlessLine):
 		c.bw.WriteString("500 5.5.0 Line too long, closing connection\r\n")
@@ -385,10 +394,12 @@ func (c *Conn) handle(line []byte) {
 		c.handleAuth(cmd.Arg)
 	default:
 		c.bw.WriteString("500 5.5.1 Command not recognized\r\n")
+		c.errs++
 	}
 }
 
 func (c *Conn) replySyntax(v Verb, err error) {
+	c.errs++
 	switch {
 	case errors.Is(err, ErrBareLineEnding):
 		c.bw.WriteString("500 5.5.2 Bare CR or LF in command line\r\n")

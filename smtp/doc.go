@@ -38,6 +38,9 @@
 // (DATA past the size limit, refused BDAT chunks) is read to its end so
 // the session stays usable, but only up to twice the size limit (at least
 // 1 MiB); past that the server answers 552 and closes the connection.
+// After Server.MaxErrors unrecognised or malformed commands (default 100)
+// the server answers 421 and closes, so a peer that does not speak SMTP
+// cannot keep a connection busy.
 //
 // # Departures from the RFCs
 //

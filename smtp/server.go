@@ -19,6 +19,7 @@ const (
 	DefaultMaxCommandLine       = 512      // RFC 5321 4.5.3.1.4, CRLF included
 	DefaultMaxConnections       = 1000
 	DefaultMaxConnectionsPerIP  = 50
+	DefaultMaxErrors            = 100
 	DefaultCommandTimeout       = 5 * time.Minute // RFC 5321 4.5.3.2.7
 	DefaultDataBlockTimeout     = 3 * time.Minute // RFC 5321 4.5.3.2.5, server and client
 	defaultReadBufferSize       = 16 << 10
@@ -75,6 +76,9 @@ type Server struct {
 	// MaxConnectionsPerIP bounds concurrent connections from one IP
 	// address (default 50; negative: no limit).
 	MaxConnectionsPerIP int
+	// MaxErrors closes a connection with 421 after this many unrecognised
+	// or malformed command lines (default 100; negative: no limit).
+	MaxErrors int
 	// PathLimits raises the RFC 5321 4.5.3.1 path limits.
 	PathLimits PathLimits
 	// Timeouts are the RFC 5321 4.5.3.2 timeouts.

@@ -346,3 +346,20 @@ func TestServerEndlessRefusedData(t *testing.T) {
 	}
 	lc.expectEOF()
 }
+
+func TestServerTooManyErrors(t *testing.T) {
+	s := &Server{Backend: &testBackend{}, MaxErrors: 3}
+	lc := newLineClient(t, pipeServer(t, s))
+	lc.line()
+	// An HTTP request sent to the SMTP port.
+	lc.send("GET / HTTP/1.1\r\nHost: mx.test\r\nUser-Agent: x\r\nAccept: */*\r\n\r\n")
+	for range 3 {
+		if r := lc.reply(); !strings.HasPrefix(r, "500 ") {
+			t.Fatal(r)
+		}
+	}
+	if r := lc.reply(); !strings.HasPrefix(r, "421 4.7.0") {
+		t.Fatal(r)
+	}
+	lc.expectEOF()
+}
