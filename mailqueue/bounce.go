@@ -35,7 +35,7 @@ func (q *Queue) report(m *Message, idx []int, action dsnAction) {
 	}
 	body := q.composeDSN(m, idx, action, to)
 	env := Envelope{From: "", Recipients: []Recipient{{Addr: to, Notify: NotifyNever}}, EightBitMIME: m.Envelope.EightBitMIME}
-	id, err := q.enqueue(context.Background(), env, body)
+	id, err := q.enqueue(context.Background(), env, body, false)
 	if err != nil {
 		q.log(slog.LevelError, "mailqueue: cannot queue delivery status notification", "id", m.ID, "to", to, "err", err)
 		return

@@ -221,10 +221,22 @@ func (q *Queue) Enqueue(ctx context.Context, env Envelope, body []byte) (ID, err
 	if closing {
 		return 0, ErrClosed
 	}
-	return q.enqueue(ctx, env, body)
+	return q.enqueue(ctx, env, body, false)
 }
 
-func (q *Queue) enqueue(ctx context.Context, env Envelope, body []byte) (ID, error) {
+// EnqueueHeld stores a message like Enqueue but on hold: it is not
+// attempted until Release (like Postfix's HOLD action on accept).
+func (q *Queue) EnqueueHeld(ctx context.Context, env Envelope, body []byte) (ID, error) {
+	q.mu.Lock()
+	closing := q.closing
+	q.mu.Unlock()
+	if closing {
+		return 0, ErrClosed
+	}
+	return q.enqueue(ctx, env, body, true)
+}
+
+func (q *Queue) enqueue(ctx context.Context, env Envelope, body []byte, held bool) (ID, error) {
 	if err := env.validate(); err != nil {
 		return 0, err
 	}
@@ -243,6 +255,9 @@ func (q *Queue) enqueue(ctx context.Context, env Envelope, body []byte) (ID, err
 		next = life
 	}
 	m.State = State{Created: now, NextAttempt: next, Attempts: 1, Rcpts: make([]RcptState, len(env.Recipients))}
+	if held {
+		m.State = State{Created: now, NextAttempt: now, Held: true, Rcpts: m.State.Rcpts}
+	}
 	for {
 		err := q.store.Put(ctx, m)
 		if err == nil {
@@ -260,7 +275,11 @@ func (q *Queue) enqueue(ctx context.Context, env Envelope, body []byte) (ID, err
 	q.mu.Lock()
 	it := &item{id: m.ID, due: now.UnixNano(), index: -1, pendingOps: opFresh}
 	q.items[m.ID] = it
-	q.heap.push(it)
+	if held {
+		it.state, it.pendingOps = itemHeld, 0
+	} else {
+		q.heap.push(it)
+	}
 	q.mu.Unlock()
 	q.kick()
 	q.log(slog.LevelInfo, "mailqueue: enqueued", "id", m.ID, "from", env.From, "rcpts", len(env.Recipients), "size", len(body))

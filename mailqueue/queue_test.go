@@ -572,3 +572,23 @@ func TestEnqueueRejects(t *testing.T) {
 		t.Fatalf("large: %v", err)
 	}
 }
+
+func TestEnqueueHeld(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, Config{})
+	id, err := h.q.EnqueueHeld(ctx, Envelope{From: "a@example.org", Recipients: []Recipient{{Addr: "b@example.com"}}}, []byte("x\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFor(h.q, h.clock, time.Hour)
+	if n := len(h.dlv.snapshot()); n != 0 {
+		t.Fatalf("held message attempted %d times", n)
+	}
+	if err := h.q.Release(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	h.q.settle()
+	if n := len(h.dlv.snapshot()); n != 1 || h.q.Len() != 0 {
+		t.Fatalf("after release: %d attempts, %d queued", n, h.q.Len())
+	}
+}
