@@ -316,8 +316,8 @@ func (s *Server) Close() error {
 // Shutdown stops the listeners and answers 421 4.3.2 to the next command
 // on every connection, letting message data already being received finish
 // (RFC 5321 3.8). It waits until every connection has ended or ctx is done;
-// in the latter case it closes the remaining connections and returns
-// ctx's error.
+// in the latter case it closes the remaining connections (cancelling their
+// Sessions' contexts) and returns ctx's error at once.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.shutdown.Store(true)
 	s.closing.Store(true)
@@ -338,8 +338,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		// Close the rest; a Session that ignores its ctx may still be
+		// running when Shutdown returns.
 		s.Close()
-		<-done
 		return ctx.Err()
 	}
 }
