@@ -111,3 +111,53 @@ func ExampleParseName() {
 	// Mail.Example.COM. true true
 	// 3 first.last
 }
+
+// Build a response straight into a reused buffer with compression, a TCP
+// length prefix and a size limit: records that do not fit are dropped whole
+// and TC is set.
+func ExampleBuilder() {
+	buf := make([]byte, 0, 512) // reuse per connection: no allocation
+	var b dnswire.Builder
+	b.Start(buf, dnswire.Header{ID: 1, Response: true}, dnswire.BuildOptions{Compress: true, TCP: true, MaxSize: 60})
+	name := dnswire.MustName("many.example.")
+	b.Question(&dnswire.Question{Name: name, Type: dnswire.TypeA, Class: dnswire.ClassINET})
+	for i := 1; i <= 5; i++ {
+		b.Answer(&dnswire.RR{
+			RRHeader: dnswire.RRHeader{Name: name, Type: dnswire.TypeA, Class: dnswire.ClassINET, TTL: 60},
+			Data:     &dnswire.A{Addr: netip.AddrFrom4([4]byte{192, 0, 2, byte(i)})},
+		})
+	}
+	out, err := b.Finish()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("frame:", len(out), "prefix:", int(out[0])<<8|int(out[1]), "truncated:", b.Truncated(), "dropped:", b.Dropped())
+	// Output:
+	// frame: 48 prefix: 46 truncated: true dropped: 4
+}
+
+// An RFC 2136 UPDATE: require that the name is free, then add a record.
+func ExampleNewUpdate() {
+	m := dnswire.NewUpdate(dnswire.MustName("example.com."))
+	m.ID = 7
+	host := dnswire.MustName("new.example.com.")
+	m.PrereqNameNotInUse(host)
+	rr, _ := dnswire.ParseRR("new.example.com. 300 IN A 192.0.2.7")
+	m.UpdateAdd(rr)
+	wire, _ := m.AppendPack(nil)
+	fmt.Println(len(wire), "bytes")
+	fmt.Print(m.String())
+	// Output:
+	// 61 bytes
+	// ;; ->>HEADER<<- opcode: UPDATE, status: NOERROR, id: 7
+	// ;; flags:; ZONE: 1, PREREQ: 1, UPDATE: 1, ADDITIONAL: 0
+	//
+	// ;; ZONE SECTION:
+	// ;example.com.		IN	SOA
+	//
+	// ;; PREREQUISITE SECTION:
+	// new.example.com.	0	NONE	ANY
+	//
+	// ;; UPDATE SECTION:
+	// new.example.com.	300	IN	A	192.0.2.7
+}
