@@ -165,12 +165,13 @@ func (s *Server) trackConn(c net.Conn, add bool) {
 func (s *Server) serveConn(c net.Conn) {
 	from, _ := netip.ParseAddrPort(c.RemoteAddr().String())
 	var l [2]byte
+	buf := make([]byte, 65535) // never allocate by the length a client claims
 	for {
 		c.SetReadDeadline(time.Now().Add(10 * time.Second))
 		if _, err := io.ReadFull(c, l[:]); err != nil {
 			return
 		}
-		q := make([]byte, binary.BigEndian.Uint16(l[:]))
+		q := buf[:binary.BigEndian.Uint16(l[:])]
 		if _, err := io.ReadFull(c, q); err != nil {
 			return
 		}
