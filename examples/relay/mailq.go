@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -60,38 +59,7 @@ func printQueue(w io.Writer, spool string) error {
 // Entries returns the queued messages.
 func (r *Relay) Entries(ctx context.Context) ([]mailqueue.Entry, error) {
 	var out []mailqueue.Entry
-	if r.queue != nil {
-		err := r.queue.List(ctx, func(e mailqueue.Entry) error {
-			out = append(out, e)
-			return nil
-		})
-		return out, err
-	}
-	// Hold mode: no queue runs; read the spool itself.
-	err := r.spool.Scan(ctx, func(s mailqueue.Summary) error {
-		if s.Err != nil {
-			out = append(out, mailqueue.Entry{ID: s.ID, Broken: true})
-			return nil
-		}
-		m, err := r.spool.Get(ctx, s.ID)
-		if err != nil {
-			if errors.Is(err, mailqueue.ErrNotFound) {
-				return nil // removed meanwhile
-			}
-			return err
-		}
-		e := mailqueue.Entry{
-			ID: m.ID, From: m.Envelope.From, Size: len(m.Body),
-			Created: m.State.Created, Attempts: m.State.Attempts,
-			NextAttempt: m.State.NextAttempt, Held: m.State.Held,
-		}
-		for i, rc := range m.Envelope.Recipients {
-			er := mailqueue.EntryRecipient{Recipient: rc}
-			if i < len(m.State.Rcpts) {
-				er.RcptState = m.State.Rcpts[i]
-			}
-			e.Recipients = append(e.Recipients, er)
-		}
+	err := r.queue.List(ctx, func(e mailqueue.Entry) error {
 		out = append(out, e)
 		return nil
 	})

@@ -17,8 +17,9 @@
 //
 // Mail is accepted (250) only once it is on disk: in a mailbox (fsync'd
 // file renamed into new/, directory fsync'd) or in the queue's spool. With
-// -hold, relayed mail is stored held and not delivered (Postfix's hold
-// queue); the load measurement in bench/ uses it.
+// -hold, relayed mail is queued on hold and not delivered (Postfix's hold
+// queue; mailqueue.Queue.EnqueueHeld); the load measurement in bench/
+// uses it.
 package main
 
 import (

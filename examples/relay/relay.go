@@ -45,7 +45,7 @@ type Relay struct {
 	cfg       Config
 	backend   *mailsrv.Backend
 	spool     *mailqueue.Spool
-	queue     *mailqueue.Queue // nil with Hold
+	queue     *mailqueue.Queue
 	servers   []*smtp.Server
 	listeners []net.Listener
 	control   net.Listener
@@ -66,23 +66,21 @@ func Start(cfg Config) (*Relay, error) {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	r := &Relay{cfg: cfg, spool: spool, done: make(chan error, 4)}
-	var enq mailsrv.Enqueuer
+	res := resolver.New(resolver.Config{RootHints: cfg.Roots, GluePort: gluePort(cfg.Roots)})
+	r.queue, err = mailqueue.New(spool, mailqueue.Config{
+		Resolver: mailsrv.DNS{R: res},
+		Port:     uint16(cfg.RemotePort),
+		Schedule: mailqueue.Fixed(cfg.Retry),
+		Hostname: cfg.Hostname,
+		Logger:   logger,
+	})
+	if err != nil {
+		spool.Close()
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	var enq mailsrv.Enqueuer = r.queue
 	if cfg.Hold {
-		enq = mailsrv.HoldStore{Store: spool}
-	} else {
-		res := resolver.New(resolver.Config{RootHints: cfg.Roots, GluePort: gluePort(cfg.Roots)})
-		r.queue, err = mailqueue.New(spool, mailqueue.Config{
-			Resolver: mailsrv.DNS{R: res},
-			Port:     uint16(cfg.RemotePort),
-			Schedule: mailqueue.Fixed(cfg.Retry),
-			Hostname: cfg.Hostname,
-			Logger:   logger,
-		})
-		if err != nil {
-			spool.Close()
-			return nil, fmt.Errorf("relay: %w", err)
-		}
-		enq = r.queue
+		enq = heldEnqueuer{r.queue}
 	}
 	r.backend = mailsrv.New(mailsrv.Config{
 		Hostname:     cfg.Hostname,
@@ -141,6 +139,14 @@ func Start(cfg Config) (*Relay, error) {
 	return r, nil
 }
 
+// heldEnqueuer accepts relayed mail on hold: durable in the queue, never
+// attempted until released (Postfix's hold queue).
+type heldEnqueuer struct{ q *mailqueue.Queue }
+
+func (h heldEnqueuer) Enqueue(ctx context.Context, env mailqueue.Envelope, body []byte) (mailqueue.ID, error) {
+	return h.q.EnqueueHeld(ctx, env, body)
+}
+
 // gluePort is the port of the root hints when they all share one: a
 // private hierarchy on loopback runs every server on one port.
 func gluePort(roots []netip.AddrPort) uint16 {
@@ -170,7 +176,7 @@ func (r *Relay) SubmissionAddr() string {
 // Backend is the mail server behind the listeners.
 func (r *Relay) Backend() *mailsrv.Backend { return r.backend }
 
-// Queue is the outbound queue, nil with Hold.
+// Queue is the outbound queue.
 func (r *Relay) Queue() *mailqueue.Queue { return r.queue }
 
 // Shutdown stops accepting, lets transactions in flight finish (until
@@ -190,10 +196,8 @@ func (r *Relay) Shutdown(ctx context.Context) error {
 	if r.control != nil {
 		r.control.Close()
 	}
-	if r.queue != nil {
-		if err := r.queue.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
-		}
+	if err := r.queue.Shutdown(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, r.closeStores())
 	return errors.Join(errs...)
