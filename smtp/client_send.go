@@ -209,7 +209,7 @@ func (c *Client) SendMail(ctx context.Context, from string, to []string, msg io.
 	if c.chunkBuf == nil {
 		c.chunkBuf = make([]byte, 32<<10)
 	}
-	if _, err := io.CopyBuffer(&c.dw, msg, c.chunkBuf); err != nil {
+	if err := copyMessage(&c.dw, msg, c.chunkBuf); err != nil {
 		// Mid-DATA there is no way to abort the message but to drop the
 		// connection (RFC 5321 has no cancel for DATA).
 		return st.res, c.fail(ctx, err)
@@ -452,4 +452,24 @@ func validAddrType(s string) bool {
 		}
 	}
 	return true
+}
+
+// copyMessage copies src to dst through buf. Unlike io.CopyBuffer it never
+// uses src's WriteTo: *os.File's would allocate a 32 KiB buffer per call
+// and *strings.Reader's a copy of the whole message.
+func copyMessage(dst io.Writer, src io.Reader, buf []byte) error {
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
