@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
@@ -144,4 +145,23 @@ func ExampleServer() {
 	fmt.Println(resp.RCode, resp.RecursionAvailable, resp.Answer[0].Data)
 	// Output:
 	// NOERROR true 192.0.2.25
+}
+
+// Trace a resolution from the root, as dig +trace does.
+func ExampleResolver_ResolveTrace() {
+	h := exampleHierarchy()
+	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
+	_, err := r.ResolveTrace(context.Background(), dnswire.MustName("www.example.com."), dnswire.TypeA, func(s resolver.Step) {
+		// Query names are sent in random letter case (0x20).
+		q := strings.ToLower(s.Question.Name.String())
+		fmt.Printf("%-14s asked %-17s %-5v as a server of %-13v -> %v, %d answers, %d authority\n",
+			s.Server, q, s.Question.Type, s.Zone, s.Response.RCode, len(s.Response.Answer), len(s.Response.Ns))
+	})
+	fmt.Println(err)
+	// Output:
+	// 127.0.0.2:53   asked .                 NS    as a server of .             -> NOERROR, 1 answers, 0 authority
+	// 127.0.0.2:53   asked com.              A     as a server of .             -> NOERROR, 0 answers, 1 authority
+	// 127.0.0.3:53   asked example.com.      A     as a server of com.          -> NOERROR, 0 answers, 1 authority
+	// 127.0.0.4:53   asked www.example.com.  A     as a server of example.com.  -> NOERROR, 2 answers, 0 authority
+	// <nil>
 }
