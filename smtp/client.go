@@ -377,7 +377,8 @@ func (c *Client) StartTLS(ctx context.Context, cfg *tls.Config) error {
 	return c.Hello(ctx)
 }
 
-// TLSConnectionState returns the TLS state after StartTLS.
+// TLSConnectionState returns the TLS state after StartTLS, or over a
+// connection that was a *tls.Conn from the start (implicit TLS).
 func (c *Client) TLSConnectionState() (tls.ConnectionState, bool) {
 	if tc, ok := c.conn.(*tls.Conn); ok {
 		return tc.ConnectionState(), true
