@@ -23,7 +23,8 @@ type Maildir struct {
 	now        func() time.Time
 	pid        int
 	seq        atomic.Uint64
-	made       sync.Map // maildir paths known to exist
+	made       sync.Map  // maildir paths known to exist
+	bufs       sync.Pool // *[]byte file contents, reused
 
 	mu     sync.RWMutex // held for reading while sending to reqs
 	closed bool
@@ -75,7 +76,15 @@ func (m *Maildir) Close() error {
 // returns once every file is durable and visible in new/, with the
 // files' paths.
 func (m *Maildir) Deliver(ctx context.Context, from string, rcpts []string, msg []byte) ([]string, error) {
-	body := bytes.ReplaceAll(msg, []byte("\r\n"), []byte("\n"))
+	bp, _ := m.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer func() {
+		if cap(*bp) <= 1<<20 {
+			m.bufs.Put(bp)
+		}
+	}()
 	req := &commitReq{err: make(chan error, 1)}
 	for _, rcpt := range rcpts {
 		dir, err := m.ensure(rcpt)
@@ -89,7 +98,8 @@ func (m *Maildir) Deliver(ctx context.Context, from string, rcpts []string, msg 
 			new:    filepath.Join(dir, "new", name),
 			newDir: filepath.Join(dir, "new"),
 		}
-		if err := writeFile(p.tmp, from, rcpt, body); err != nil {
+		*bp = appendFile((*bp)[:0], from, rcpt, msg)
+		if err := writeFile(p.tmp, *bp); err != nil {
 			m.discard(req.files)
 			return nil, err
 		}
@@ -117,13 +127,32 @@ func (m *Maildir) Deliver(ctx context.Context, from string, rcpts []string, msg 
 	return out, nil
 }
 
-func writeFile(path, from, rcpt string, body []byte) error {
+// appendFile appends the maildir file for one recipient: Return-Path and
+// Delivered-To, then msg with CRLF turned into LF.
+func appendFile(dst []byte, from, rcpt string, msg []byte) []byte {
+	dst = append(dst, "Return-Path: <"...)
+	dst = append(dst, from...)
+	dst = append(dst, ">\nDelivered-To: "...)
+	dst = append(dst, rcpt...)
+	dst = append(dst, '\n')
+	for len(msg) > 0 {
+		i := bytes.Index(msg, []byte("\r\n"))
+		if i < 0 {
+			return append(dst, msg...)
+		}
+		dst = append(dst, msg[:i]...)
+		dst = append(dst, '\n')
+		msg = msg[i+2:]
+	}
+	return dst
+}
+
+func writeFile(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("mailsrv: %w", err)
 	}
-	head := "Return-Path: <" + from + ">\nDelivered-To: " + rcpt + "\n"
-	_, err = f.Write(append([]byte(head), body...))
+	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

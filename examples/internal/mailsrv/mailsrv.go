@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -77,6 +78,7 @@ type Backend struct {
 	boxes   map[string]bool
 	maildir *Maildir
 	seq     atomic.Uint64
+	bufs    sync.Pool // *bytes.Buffer for message data, reused across messages
 }
 
 // New returns a Backend for cfg. Close it to stop the maildir writer.
@@ -212,9 +214,19 @@ func notify(n smtp.DSNNotify) mailqueue.Notify {
 func (s *session) Data(ctx context.Context, r io.Reader) error {
 	now := s.b.cfg.Now()
 	id := s.b.seq.Add(1)
-	var buf bytes.Buffer
-	buf.Grow(8 << 10)
-	s.appendReceived(&buf, now, id)
+	// The queue and the maildir keep no reference to the message after
+	// they return, so its buffer serves the next message.
+	buf, _ := s.b.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = bytes.NewBuffer(make([]byte, 0, 16<<10))
+	}
+	defer func() {
+		if buf.Cap() <= 1<<20 { // keep the pool's memory bounded
+			buf.Reset()
+			s.b.bufs.Put(buf)
+		}
+	}()
+	s.appendReceived(buf, now, id)
 	hdrLen := buf.Len()
 	if _, err := buf.ReadFrom(r); err != nil {
 		// Too large, bare CR/LF, a lost connection: the Server answers
@@ -317,6 +329,9 @@ var ErrClosed = errors.New("mailsrv: closed")
 
 // clientAddr is the IP address of a TCP peer.
 func clientAddr(a net.Addr) netip.Addr {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.AddrPort().Addr().Unmap()
+	}
 	ap, err := netip.ParseAddrPort(a.String())
 	if err != nil {
 		return netip.Addr{}
