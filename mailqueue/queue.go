@@ -90,9 +90,6 @@ func (c *Config) setDefaults() {
 	if c.Clock == nil {
 		c.Clock = realClock{}
 	}
-	if c.Deliverer == nil {
-		c.Deliverer = &SMTPDeliverer{Hostname: c.Hostname}
-	}
 }
 
 // Queue is a durable outbound mail queue. Create one with New; it runs
@@ -100,6 +97,7 @@ func (c *Config) setDefaults() {
 type Queue struct {
 	cfg   Config
 	store Store
+	own   *SMTPDeliverer // the default deliverer, closed by Shutdown
 
 	ctx    context.Context // deliveries; cancelled when Shutdown gives up waiting
 	cancel context.CancelFunc
@@ -152,8 +150,14 @@ const (
 // logged and skipped.
 func New(store Store, cfg Config) (*Queue, error) {
 	cfg.setDefaults()
+	var own *SMTPDeliverer
+	if cfg.Deliverer == nil {
+		own = &SMTPDeliverer{Hostname: cfg.Hostname}
+		cfg.Deliverer = own
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	q := &Queue{
+		own:      own,
 		cfg:      cfg,
 		store:    store,
 		ctx:      ctx,
@@ -357,7 +361,7 @@ func (q *Queue) settle() {
 // new attempt starts, and deliveries in flight finish. If ctx ends first,
 // those deliveries are cancelled; each such message keeps its recipients
 // pending and its persisted next-attempt time, so nothing is lost. The
-// store is not closed.
+// store and a Deliverer from Config are not closed; the default one is.
 func (q *Queue) Shutdown(ctx context.Context) error {
 	q.mu.Lock()
 	q.closing = true
@@ -380,8 +384,8 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 		<-done
 	}
 	q.cancel()
-	if c, ok := q.cfg.Deliverer.(interface{ Close() error }); ok {
-		c.Close()
+	if q.own != nil {
+		q.own.Close()
 	}
 	return err
 }
