@@ -568,3 +568,44 @@ func TestImplicitTLS(t *testing.T) {
 		t.Fatalf("messages %+v", m)
 	}
 }
+
+func TestClientParametersFollowExtensions(t *testing.T) {
+	opts := &SendOptions{
+		Mail: MailOptions{Size: 42, Body: Body7Bit, Return: ReturnFull, EnvelopeID: "e 1", Auth: "<>"},
+		Rcpt: []RcptOptions{{Notify: NotifyNever, OriginalRecipientType: "rfc822", OriginalRecipient: "b@example.net"}},
+	}
+	for _, tc := range []struct {
+		ehlo    string
+		has8bit bool
+		want    string
+	}{
+		{"250-x\r\n250 PIPELINING\r\n", false,
+			"MAIL FROM:<a@example.org>|RCPT TO:<b@example.net>|DATA"},
+		{"250-x\r\n250-PIPELINING\r\n250-SIZE 100\r\n250-8BITMIME\r\n250-DSN\r\n250 AUTH PLAIN\r\n", true,
+			"MAIL FROM:<a@example.org> SIZE=42 BODY=7BIT RET=FULL ENVID=e+201 AUTH=<>|RCPT TO:<b@example.net> NOTIFY=NEVER ORCPT=rfc822;b@example.net|DATA"},
+	} {
+		cc, lines := scriptServer(t, "220 x\r\n", map[string]string{
+			"EHLO": tc.ehlo, "MAIL": "250 ok\r\n", "RCPT": "250 ok\r\n", "DATA": "354 go\r\n", ".": "250 ok\r\n",
+		})
+		ctx := context.Background()
+		c, err := NewClient(ctx, cc, "x", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SendMail(ctx, "a@example.org", []string{"b@example.net"}, strings.NewReader("hi\r\n"), opts); err != nil {
+			t.Fatal(err)
+		}
+		// Extensions the server lacks fail before anything is sent.
+		if _, err := c.SendMail(ctx, "ä@example.org", []string{"b@example.net"}, strings.NewReader("hi\r\n"), nil); !errors.Is(err, ErrNotSupported) {
+			t.Fatalf("UTF-8 without SMTPUTF8: %v", err)
+		}
+		_, err = c.SendMail(ctx, "a@example.org", []string{"b@example.net"}, strings.NewReader("hi\r\n"), &SendOptions{Mail: MailOptions{Body: Body8BitMIME}})
+		if tc.has8bit && err != nil || !tc.has8bit && !errors.Is(err, ErrNotSupported) {
+			t.Fatalf("BODY=8BITMIME (offered: %v): %v", tc.has8bit, err)
+		}
+		got := strings.Join(lines()[1:4], "|")
+		if got != tc.want {
+			t.Errorf("server saw %q, want %q", got, tc.want)
+		}
+	}
+}
