@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -590,5 +592,39 @@ func TestEnqueueHeld(t *testing.T) {
 	h.q.settle()
 	if n := len(h.dlv.snapshot()); n != 1 || h.q.Len() != 0 {
 		t.Fatalf("after release: %d attempts, %d queued", n, h.q.Len())
+	}
+}
+
+func TestEnqueueDiskFull(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var full atomic.Bool
+	s, err := OpenSpool(dir, SpoolConfig{fault: func(op string) error {
+		if full.Load() && op != "truncate" {
+			return syscall.ENOSPC
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlv := &fakeDeliverer{clock: newFakeClock()}
+	q, err := New(s, Config{Clock: dlv.clock, Resolver: newFakeResolver(), Deliverer: dlv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.Store(true)
+	env := Envelope{From: "a@example.org", Recipients: []Recipient{{Addr: "b@example.com"}}}
+	if _, err := q.Enqueue(ctx, env, []byte("x\r\n")); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("Enqueue on a full disk = %v", err)
+	}
+	if q.Len() != 0 {
+		t.Fatal("failed message scheduled")
+	}
+	q.Shutdown(ctx)
+	s.Close()
+	s2 := openSpool(t, dir, SpoolConfig{})
+	if sums, bad := scanAll(t, s2); len(sums) != 0 || len(bad) != 0 {
+		t.Fatalf("after restart: %v %v", sums, bad)
 	}
 }
