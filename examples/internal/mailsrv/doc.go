@@ -7,9 +7,9 @@
 // Each accepted message gets a Received trace field (RFC 5321 4.4) and,
 // when delivered into a mailbox, a Return-Path field. Local delivery
 // follows the maildir convention (a file written in tmp/, flushed to
-// disk, then renamed into new/) with group commit: deliveries that arrive
-// together share one flush of the file system and one flush of each
-// mailbox directory, and the 250 reply is sent only after both.
+// disk, then renamed into new/) with group commit: concurrent deliveries
+// flush their files concurrently, then share one flush of each mailbox
+// directory for their renames, and the 250 reply is sent only after that.
 //
 // The package lives under examples/ because it is example code (a small
 // relay, and the two servers of examples/alice-to-bob), not API.

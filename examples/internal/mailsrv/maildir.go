@@ -147,12 +147,20 @@ func appendFile(dst []byte, from, rcpt string, msg []byte) []byte {
 	return dst
 }
 
+// writeFile writes and flushes one file in tmp/ (the maildir rule: the
+// file is complete on disk before it appears in new/). Each session
+// flushes its own file, so concurrent deliveries flush concurrently and
+// the file system merges them into one journal commit; only the renames
+// wait for the committer.
 func writeFile(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("mailsrv: %w", err)
 	}
 	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -177,9 +185,9 @@ func (m *Maildir) uniqueName() string {
 	return fmt.Sprintf("%d.M%06dP%dQ%010d.%s", t.Unix(), t.Nanosecond()/1000, m.pid, m.seq.Add(1), m.host)
 }
 
-// committer makes batches of deliveries durable together: one flush of
-// the file system for every file written in tmp/, then the renames into
-// new/, then one flush of each new/ directory touched (the rename is
+// committer makes batches of deliveries visible and durable together:
+// the renames from tmp/ into new/ (each file already flushed by its
+// writer), then one flush of each new/ directory touched (a rename is
 // durable only once its directory is). Requests that arrive while a batch
 // is being flushed form the next batch.
 func (m *Maildir) committer() {
@@ -218,19 +226,17 @@ func (m *Maildir) commit(batch []*commitReq) {
 	for _, r := range batch {
 		files = append(files, r.files...)
 	}
-	err := syncFiles(m.root, files)
-	if err == nil {
-		dirs := make(map[string]bool)
-		for _, f := range files {
-			if rerr := os.Rename(f.tmp, f.new); rerr != nil && err == nil {
-				err = rerr
-			}
-			dirs[f.newDir] = true
+	var err error
+	dirs := make(map[string]bool)
+	for _, f := range files {
+		if rerr := os.Rename(f.tmp, f.new); rerr != nil && err == nil {
+			err = rerr
 		}
-		for d := range dirs {
-			if serr := syncDir(d); serr != nil && err == nil {
-				err = serr
-			}
+		dirs[f.newDir] = true
+	}
+	for d := range dirs {
+		if serr := syncDir(d); serr != nil && err == nil {
+			err = serr
 		}
 	}
 	if err != nil {
@@ -251,24 +257,6 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
-}
-
-// fsyncEach flushes each file on its own: the portable way.
-func fsyncEach(files []pendingFile) error {
-	for _, f := range files {
-		h, err := os.OpenFile(f.tmp, os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		err = h.Sync()
-		if cerr := h.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // ensure creates the maildir of rcpt (tmp, new, cur) if needed and
