@@ -66,6 +66,7 @@ const (
 type pendingReply struct {
 	kind replyKind
 	idx  int
+	st   *sendState // the transaction it belongs to; nil: the caller's
 }
 
 // sendState tracks one SendMail transaction's replies.
@@ -104,31 +105,9 @@ func (c *Client) SendMail(ctx context.Context, from string, to []string, msg io.
 	if err := c.hello(ctx); err != nil {
 		return nil, err
 	}
-	utf8 := o.Mail.UTF8
-	if from != "" {
-		na, err := checkMailbox(from, PathLimits{})
-		if err != nil {
-			return nil, errors.Join(ErrInvalidInput, err)
-		}
-		utf8 = utf8 || na
-	}
-	for _, t := range to {
-		if equalFold(t, "postmaster") {
-			continue
-		}
-		na, err := checkMailbox(t, PathLimits{})
-		if err != nil {
-			return nil, errors.Join(ErrInvalidInput, err)
-		}
-		utf8 = utf8 || na
-	}
-	if utf8 && !c.has("SMTPUTF8") || o.Mail.Body == Body8BitMIME && !c.has("8BITMIME") {
-		return nil, ErrNotSupported
-	}
-	for _, r := range o.Rcpt {
-		if !validAddrType(r.OriginalRecipientType) {
-			return nil, ErrInvalidInput
-		}
+	utf8, err := c.checkSend(from, to, &o)
+	if err != nil {
+		return nil, err
 	}
 	pipelining := c.has("PIPELINING")
 	chunking := o.Chunking && pipelining && c.has("CHUNKING")
@@ -202,20 +181,8 @@ func (c *Client) SendMail(ctx context.Context, from string, to []string, msg io.
 		}
 		return st.res, c.abort(ctx, &st)
 	}
-	c.wctx, c.wblock = ctx, c.timeout(c.cfg.Timeouts.DataBlock, DefaultDataBlockTimeout)
-	defer func() { c.wctx, c.wblock = nil, 0 }()
-	c.dw.Reset(c.bw)
-	c.dw.Normalize = o.Normalize
-	if c.chunkBuf == nil {
-		c.chunkBuf = make([]byte, 32<<10)
-	}
-	if err := copyMessage(&c.dw, msg, c.chunkBuf); err != nil {
-		// Mid-DATA there is no way to abort the message but to drop the
-		// connection (RFC 5321 has no cancel for DATA).
-		return st.res, c.fail(ctx, err)
-	}
-	if err := c.dw.Close(); err != nil {
-		return st.res, c.fail(ctx, err)
+	if err := c.writeData(ctx, msg, o.Normalize); err != nil {
+		return st.res, err
 	}
 	c.pending = append(c.pending, pendingReply{kind: kindFinal})
 	if err := c.drain(ctx, &st, c.timeout(c.cfg.Timeouts.DataTerm, DefaultDataTermTimeout)); err != nil {
@@ -308,6 +275,9 @@ func (c *Client) drain(ctx context.Context, st *sendState, d time.Duration) erro
 // readPending reads the reply to the oldest command not yet answered.
 func (c *Client) readPending(ctx context.Context, st *sendState, d time.Duration) error {
 	p := c.pending[0]
+	if p.st != nil {
+		st = p.st
+	}
 	code, enh, text, err := c.read(ctx, d)
 	if err != nil {
 		return c.fail(ctx, err)
@@ -361,7 +331,10 @@ func (c *Client) readPending(ctx context.Context, st *sendState, d time.Duration
 		}
 	case kindReset:
 	}
-	c.pending = c.pending[1:]
+	// Pop the front, keeping the array's start so the queue's storage is
+	// reused from message to message (it holds at most pipelineWindow+2).
+	n := copy(c.pending, c.pending[1:])
+	c.pending = c.pending[:n]
 	return nil
 }
 
@@ -472,4 +445,59 @@ func copyMessage(dst io.Writer, src io.Reader, buf []byte) error {
 			return err
 		}
 	}
+}
+
+// checkSend validates a message's envelope before anything is sent and
+// reports whether it needs SMTPUTF8.
+func (c *Client) checkSend(from string, to []string, o *SendOptions) (bool, error) {
+	if len(to) == 0 || o.Rcpt != nil && len(o.Rcpt) != len(to) {
+		return false, ErrInvalidInput
+	}
+	utf8 := o.Mail.UTF8
+	if from != "" {
+		na, err := checkMailbox(from, PathLimits{})
+		if err != nil {
+			return false, errors.Join(ErrInvalidInput, err)
+		}
+		utf8 = utf8 || na
+	}
+	for _, t := range to {
+		if equalFold(t, "postmaster") {
+			continue
+		}
+		na, err := checkMailbox(t, PathLimits{})
+		if err != nil {
+			return false, errors.Join(ErrInvalidInput, err)
+		}
+		utf8 = utf8 || na
+	}
+	if utf8 && !c.has("SMTPUTF8") || o.Mail.Body == Body8BitMIME && !c.has("8BITMIME") {
+		return false, ErrNotSupported
+	}
+	for _, r := range o.Rcpt {
+		if !validAddrType(r.OriginalRecipientType) {
+			return false, ErrInvalidInput
+		}
+	}
+	return utf8, nil
+}
+
+// writeData writes the message data and the end-of-data line into the
+// buffer (flushed as it fills). Failing mid-DATA drops the connection:
+// there is no other way to abort a message (RFC 5321 has no cancel).
+func (c *Client) writeData(ctx context.Context, msg io.Reader, normalize bool) error {
+	c.wctx, c.wblock = ctx, c.timeout(c.cfg.Timeouts.DataBlock, DefaultDataBlockTimeout)
+	defer func() { c.wctx, c.wblock = nil, 0 }()
+	c.dw.Reset(c.bw)
+	c.dw.Normalize = normalize
+	if c.chunkBuf == nil {
+		c.chunkBuf = make([]byte, 32<<10)
+	}
+	if err := copyMessage(&c.dw, msg, c.chunkBuf); err != nil {
+		return c.fail(ctx, err)
+	}
+	if err := c.dw.Close(); err != nil {
+		return c.fail(ctx, err)
+	}
+	return nil
 }

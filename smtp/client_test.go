@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -214,6 +215,27 @@ func TestClientLMTP(t *testing.T) {
 		if want := []int{250, 550, 550, 250}; !equalInts(codes, want) {
 			t.Fatalf("chunking=%v: codes %v, want %v", chunking, codes, want)
 		}
+	}
+	// A pipelined batch routes each per-recipient reply to its message.
+	res := c.SendBatch(ctx, []Envelope{
+		{From: "a@example.org", To: []string{"lmtpfail1@example.net", "one@example.net"}, Msg: strings.NewReader("1\r\n")},
+		{From: "a@example.org", To: []string{"two@example.net", "lmtpfail2@example.net", "three@example.net"}, Msg: strings.NewReader("2\r\n")},
+	})
+	var codes []int
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		for _, x := range r.Result.Recipients {
+			code := 250
+			if e := (*Error)(nil); errors.As(x.Err, &e) {
+				code = e.Code
+			}
+			codes = append(codes, code)
+		}
+	}
+	if want := []int{550, 250, 250, 550, 250}; !equalInts(codes, want) {
+		t.Fatalf("batch codes %v, want %v", codes, want)
 	}
 }
 
@@ -607,5 +629,80 @@ func TestClientParametersFollowExtensions(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("server saw %q, want %q", got, tc.want)
 		}
+	}
+}
+
+func TestClientSendBatch(t *testing.T) {
+	be := &testBackend{}
+	addr := startServer(t, &Server{Backend: be})
+	var cc *countConn
+	cfg := &ClientConfig{Dial: func(ctx context.Context, n, a string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, n, a)
+		cc = &countConn{Conn: c}
+		return cc, err
+	}}
+	c := dialTest(t, addr, cfg)
+	ctx := context.Background()
+	if err := c.Hello(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msg := func(s string) io.Reader { return strings.NewReader(s) }
+	res := c.SendBatch(ctx, []Envelope{
+		{From: "a@example.org", To: []string{"b@example.net"}, Msg: msg("one\r\n")},
+		{From: "a@example.org", To: []string{"reject@example.net"}, Msg: msg("two\r\n")},
+		{From: "a@example.org", To: []string{"b@example.net", "reject@example.net"}, Msg: msg("three\r\n")},
+		{From: "a@example.org", To: []string{"b@example.net"}, Msg: msg("REJECT-DATA\r\n")},
+		{From: "a@example.org>\r\nRSET", To: []string{"b@example.net"}, Msg: msg("five\r\n")},
+		{From: "", To: []string{"c@example.net"}, Msg: msg("six\r\n"), Opts: &SendOptions{Chunking: true}},
+		{From: "blocked@example.org", To: []string{"b@example.net"}, Msg: msg("seven\r\n")},
+		{From: "a@example.org", To: []string{"d@example.net"}, Msg: msg("eight\r\n")},
+	})
+	code := func(err error) int {
+		var e *Error
+		if errors.As(err, &e) {
+			return e.Code
+		}
+		if err != nil {
+			return -1
+		}
+		return 250
+	}
+	want := []int{250, 550, 250, 554, -1, 250, 550, 250}
+	for i, r := range res {
+		if got := code(r.Err); got != want[i] {
+			t.Errorf("message %d: %v (code %d), want %d", i, r.Err, got, want[i])
+		}
+	}
+	if !errors.Is(res[4].Err, ErrInvalidInput) {
+		t.Errorf("message 4: %v", res[4].Err)
+	}
+	if r := res[2].Result; r == nil || r.Accepted() != 1 || code(r.Recipients[1].Err) != 550 {
+		t.Errorf("message 2: %+v", r)
+	}
+	var bodies []string
+	for _, m := range be.messages() {
+		bodies = append(bodies, string(m.Data))
+	}
+	if got := strings.Join(bodies, ""); got != "one\r\nthree\r\nsix\r\neight\r\n" {
+		t.Errorf("delivered %q", got)
+	}
+	// The connection is still fine, and clean messages cost one write
+	// each (plus one to finish the batch).
+	if err := c.Noop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := cc.writes
+	var batch []Envelope
+	for i := range 5 {
+		batch = append(batch, Envelope{From: "a@example.org", To: []string{"b@example.net"}, Msg: msg(strings.Repeat("x", i) + "\r\n")})
+	}
+	for i, r := range c.SendBatch(ctx, batch) {
+		if r.Err != nil {
+			t.Fatalf("message %d: %v", i, r.Err)
+		}
+	}
+	if got := cc.writes - before; got != 6 {
+		t.Errorf("%d writes for 5 messages, want 6", got)
 	}
 }

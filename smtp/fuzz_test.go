@@ -218,6 +218,15 @@ func FuzzClientSession(f *testing.F) {
 		if res != nil && len(res.Recipients) != 2 {
 			t.Fatalf("%d results", len(res.Recipients))
 		}
+		batch := c.SendBatch(ctx, []Envelope{
+			{From: "a@example.org", To: []string{"b@example.net"}, Msg: strings.NewReader("1\r\n")},
+			{From: "a@example.org", To: []string{"b@example.net", "c@example.net"}, Msg: strings.NewReader("2\r\n")},
+		})
+		for i, r := range batch {
+			if r.Err == nil && (r.Result == nil || r.Result.Accepted() == 0) {
+				t.Fatalf("batch %d: success without an accepted recipient", i)
+			}
+		}
 		c.Quit(ctx)
 	})
 }
