@@ -796,8 +796,10 @@ func (p *addrParser) name(phraseAt int, sc *scan) string {
 			prevEW = false
 		default: // atom
 			st := i
-			for i < len(p.s) && isAtext(p.s[i]) {
+			i = atomEnd(p.s, i)
+			if i == st { // cannot happen after words(); never loop
 				i++
+				continue
 			}
 			w := p.s[st:i]
 			if isEncodedWordShape(w) {

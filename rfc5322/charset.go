@@ -127,6 +127,9 @@ func lookupCharset(name string) (charsetKind, string) {
 func appendCharset(dst []byte, kind charsetKind, table string, b []byte) []byte {
 	switch kind {
 	case csUTF8:
+		if utf8.Valid(b) {
+			return append(dst, b...)
+		}
 		for len(b) > 0 {
 			r, n := utf8.DecodeRune(b)
 			if r == utf8.RuneError && n <= 1 {

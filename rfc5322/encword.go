@@ -74,16 +74,10 @@ func appendDecodedParts(dst []byte, w, charset string, enc byte, text string) ([
 	if enc == 'b' {
 		// RFC 2047 4.1: base64 of RFC 2045; padding is required
 		// there but often missing in the wild, so accept both.
-		t := strings.TrimRight(text, "=")
-		if base64.RawStdEncoding.DecodedLen(len(t)) > cap(raw) {
-			raw = make([]byte, 0, base64.RawStdEncoding.DecodedLen(len(t)))
-		}
-		raw = raw[:base64.RawStdEncoding.DecodedLen(len(t))]
-		m, err := base64.RawStdEncoding.Decode(raw, []byte(t))
-		if err != nil {
+		var ok bool
+		if raw, ok = appendBase64(raw, strings.TrimRight(text, "=")); !ok {
 			return dst, false, nil
 		}
-		raw = raw[:m]
 	} else {
 		// RFC 2047 4.2: "_" is SPACE, "=" two hex digits is an octet.
 		for i := 0; i < len(text); i++ {
@@ -107,6 +101,47 @@ func appendDecodedParts(dst []byte, w, charset string, enc byte, text string) ([
 		}
 	}
 	return appendCharset(dst, kind, table, raw), true, nil
+}
+
+// appendBase64 decodes unpadded base64 (RFC 4648 4) without allocating
+// beyond dst. A final group of one character is invalid; unused bits of a
+// final group are ignored, as encoding/base64 does.
+func appendBase64(dst []byte, s string) ([]byte, bool) {
+	var acc uint32
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		var v byte
+		switch {
+		case 'A' <= c && c <= 'Z':
+			v = c - 'A'
+		case 'a' <= c && c <= 'z':
+			v = c - 'a' + 26
+		case '0' <= c && c <= '9':
+			v = c - '0' + 52
+		case c == '+':
+			v = 62
+		case c == '/':
+			v = 63
+		default:
+			return dst, false
+		}
+		acc = acc<<6 | uint32(v)
+		n++
+		if n == 4 {
+			dst = append(dst, byte(acc>>16), byte(acc>>8), byte(acc))
+			acc, n = 0, 0
+		}
+	}
+	switch n {
+	case 1:
+		return dst, false
+	case 2:
+		dst = append(dst, byte(acc>>4))
+	case 3:
+		dst = append(dst, byte(acc>>10), byte(acc>>2))
+	}
+	return dst, true
 }
 
 func unhex(c byte) int {

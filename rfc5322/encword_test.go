@@ -1,6 +1,8 @@
 package rfc5322
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"os/exec"
 	"strconv"
@@ -192,6 +194,30 @@ func TestCharsetAliases(t *testing.T) {
 	for _, name := range []string{"iso-8859-12", "iso-8859-17", "windows-1249", "gb2312", "", strings.Repeat("x", 40)} {
 		if k, _ := lookupCharset(name); k != csUnknown {
 			t.Errorf("%s known", name)
+		}
+	}
+}
+
+// appendBase64 agrees with encoding/base64 on every length and on
+// invalid input.
+func TestAppendBase64(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*37 + n)
+		}
+		enc := base64.RawStdEncoding.EncodeToString(b)
+		got, ok := appendBase64(nil, enc)
+		if !ok || !bytes.Equal(got, b) {
+			t.Errorf("n=%d: %x, %v", n, got, ok)
+		}
+	}
+	for _, bad := range []string{"A", "AAAAA", "AA-A", "AA=A", "AA A"} {
+		if _, ok := appendBase64(nil, bad); ok {
+			t.Errorf("%q accepted", bad)
+		}
+		if _, err := base64.RawStdEncoding.DecodeString(bad); err == nil {
+			t.Errorf("%q: encoding/base64 accepts it", bad)
 		}
 	}
 }
