@@ -263,8 +263,10 @@ func (d *SMTPDeliverer) Deliver(ctx context.Context, t Target, txn *Transaction)
 	}
 	out := make([]Reply, len(to))
 	same := true
+	stage := StageMail
 	for i, r := range res.Recipients {
 		if r.Err == nil && err != nil {
+			stage = StageData // some RCPT was accepted: the failure came later
 			// SendMail failed as a whole: no recipient got the message,
 			// whatever RCPT said.
 			r.Err = err
@@ -286,7 +288,7 @@ func (d *SMTPDeliverer) Deliver(ctx context.Context, t Target, txn *Transaction)
 	if se != nil && same && !se.Permanent {
 		// One transient refusal of the whole transaction (MAIL, DATA,
 		// or the final reply): let the queue try the next address.
-		return nil, &DeliveryError{Stage: StageMail, Reply: smtpReply(se), Err: err}
+		return nil, &DeliveryError{Stage: stage, Reply: smtpReply(se), Err: err}
 	}
 	return out, nil
 }

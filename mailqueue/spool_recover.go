@@ -215,7 +215,7 @@ func (s *Spool) scanSegment(g *segment, fn func(recHeader, loc, []byte) bool) ([
 			break
 		}
 		// Damage at off: look for the next intact record.
-		next, _, err := s.resync(g, off+1, size)
+		next, err := s.resync(g, off+1, size)
 		if err != nil {
 			return nil, err
 		}
@@ -275,32 +275,29 @@ func zeroFrom(g *segment, off, size int64) bool {
 	return true
 }
 
-// resync searches [from, size) for the next intact record. complete
-// reports whether some header in the range parses and claims a payload
-// that fits within the file: then the damage is not a torn tail.
-func (s *Spool) resync(g *segment, from, size int64) (next int64, complete bool, err error) {
+// resync searches [from, size) for the next intact record and returns
+// its offset, or -1.
+func (s *Spool) resync(g *segment, from, size int64) (int64, error) {
 	if from >= size {
-		return -1, false, nil
+		return -1, nil
 	}
 	rest := make([]byte, size-from) // bounded by the file's real size
 	if _, err := g.f.ReadAt(rest, from); err != nil && !errors.Is(err, io.EOF) {
-		return -1, false, fmt.Errorf("mailqueue: spool: read %s: %w", g.path, err)
+		return -1, fmt.Errorf("mailqueue: spool: read %s: %w", g.path, err)
 	}
-	for i := 0; ; {
+	for i := 0; ; i++ {
 		j := bytes.Index(rest[i:], recMagic[:])
 		if j < 0 {
-			return -1, complete, nil
+			return -1, nil
 		}
 		i += j
 		h, ok := parseRecHeader(rest[i:])
 		if ok && int64(h.n) <= int64(len(rest)-i-recHeaderLen) {
-			complete = true
 			p := rest[i+recHeaderLen : i+recHeaderLen+int(h.n)]
 			if crc32.Checksum(p, castagnoli) == h.pcrc {
-				return from + int64(i), true, nil
+				return from + int64(i), nil
 			}
 		}
-		i++
 	}
 }
 
