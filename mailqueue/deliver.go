@@ -49,6 +49,7 @@ type Reply struct {
 	Text     string
 }
 
+// String formats the reply as "code enhanced text".
 func (r Reply) String() string {
 	s := ""
 	if r.Code != 0 {
@@ -76,6 +77,7 @@ const (
 	StageData                 // DATA, the content, or the final reply
 )
 
+// String names the stage ("connect", "MAIL", "RCPT", "DATA").
 func (s Stage) String() string {
 	switch s {
 	case StageConnect:
@@ -99,6 +101,7 @@ type DeliveryError struct {
 	Err error
 }
 
+// Error implements error.
 func (e *DeliveryError) Error() string {
 	if e.Reply.Code != 0 {
 		return fmt.Sprintf("mailqueue: delivery failed at %s: %s", e.Stage, e.Reply)

@@ -155,6 +155,7 @@ const (
 	StatusFailed                  // failed for good (5xx, null MX, or expired)
 )
 
+// String returns "pending", "delivered" or "failed".
 func (s Status) String() string {
 	switch s {
 	case StatusPending:
