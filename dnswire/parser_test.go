@@ -1,7 +1,9 @@
 package dnswire
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"testing"
 )
 
@@ -129,5 +131,31 @@ func TestCAAText(t *testing.T) {
 	rr, err := ParseRR(line)
 	if err != nil || rr.String() != line {
 		t.Fatalf("%v %v", rr, err)
+	}
+}
+
+func TestMsgClone(t *testing.T) {
+	files := []string{"testdata/captures/txt-multi.bin", "testdata/captures/caa.bin", "testdata/captures/unknown-type.bin", "testdata/captures/cookie.bin"}
+	var m Msg
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Unpack(raw); err != nil {
+			t.Fatal(err)
+		}
+		c := m.Clone()
+		want := m.String()
+		// Overwrite m's storage with another message.
+		if err := m.Unpack(readFixture(t)); err != nil {
+			t.Fatal(err)
+		}
+		if c.String() != want {
+			t.Errorf("%s: clone changed after reuse:\n%s", f, c.String())
+		}
+		if b, err := c.AppendPack(nil); err != nil || !bytes.Equal(b, raw) {
+			t.Errorf("%s: clone packs differently: %v", f, err)
+		}
 	}
 }
