@@ -84,7 +84,7 @@ func (d *SMTPDeliverer) take(addr netip.AddrPort) *pooledConn {
 			continue // the idle timer is closing it
 		}
 		if time.Since(pc.created) >= d.maxAge() {
-			go pc.c.Quit(context.Background())
+			go quit(pc.c)
 			continue
 		}
 		return pc
@@ -101,7 +101,7 @@ func (d *SMTPDeliverer) put(addr netip.AddrPort, pc *pooledConn) {
 		maxIdle = 16
 	}
 	if d.closed || pc.used >= d.maxMsgs() || time.Since(pc.created) >= d.maxAge() || len(d.idle[addr]) >= maxIdle {
-		go pc.c.Quit(context.Background())
+		go quit(pc.c)
 		return
 	}
 	idle := d.IdleTimeout
@@ -122,7 +122,7 @@ func (d *SMTPDeliverer) put(addr netip.AddrPort, pc *pooledConn) {
 			}
 		}
 		d.mu.Unlock()
-		pc.c.Quit(context.Background())
+		quit(pc.c)
 	})
 }
 
@@ -137,11 +137,19 @@ func (d *SMTPDeliverer) Close() error {
 	for _, l := range all {
 		for _, pc := range l {
 			if pc.timer == nil || pc.timer.Stop() {
-				pc.c.Quit(context.Background())
+				quit(pc.c)
 			}
 		}
 	}
 	return nil
+}
+
+// quit ends a cached session politely (RFC 5321 4.1.1.10), giving an
+// unresponsive server a few seconds.
+func quit(c *smtp.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c.Quit(ctx)
 }
 
 func (d *SMTPDeliverer) dial(ctx context.Context, t Target) (*pooledConn, error) {
