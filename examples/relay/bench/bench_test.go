@@ -26,6 +26,22 @@ func TestTableRatios(t *testing.T) {
 	if strings.Contains(got, "relay/postfix | delivered") {
 		t.Error("ratio row without a relay measurement")
 	}
+	// Several rounds: medians, and ratios of medians.
+	res = append(res,
+		Result{Target: "postfix", Mode: "queued", Messages: 1000, Accept: 2 * time.Second, Done: 2 * time.Second, CPU: time.Second},
+		Result{Target: "postfix", Mode: "queued", Messages: 1000, Accept: time.Second / 2, Done: time.Second / 2, CPU: 2 * time.Second},
+		Result{Target: "relay", Mode: "queued", Messages: 1000, Accept: time.Second, Done: time.Second, CPU: time.Second},
+	)
+	got = Table(res)
+	for _, want := range []string{
+		"| postfix median of 3 | queued | 1000 | 1000 | 1000 | 2.000 ms |\n",
+		"| relay median of 2 | queued | 1000 | 2500 | 2500 | 0.750 ms |\n",
+		"| relay/postfix | queued | | 2.50x | 2.50x | 1/2.7 |\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table lacks %q:\n%s", want, got)
+		}
+	}
 }
 
 func TestRunRejectsBadConfig(t *testing.T) {

@@ -5,7 +5,7 @@
 //
 // Usage (as root, with Debian's postfix package and util-linux's unshare):
 //
-//	go run ./examples/relay/bench [-m 20000] [-s 8] [-l 4096] [-targets postfix,relay] [-modes queued,delivered]
+//	go run ./examples/relay/bench [-m 20000] [-s 8] [-l 4096] [-targets postfix,relay] [-modes queued,delivered] [-rounds 3]
 //
 // Modes:
 //
@@ -42,6 +42,7 @@ func main() {
 	flag.StringVar(&targets, "targets", "postfix,relay", "servers to measure, comma-separated: postfix, relay")
 	flag.StringVar(&modes, "modes", "queued,delivered", "what to measure, comma-separated: queued, delivered")
 	flag.StringVar(&cfg.RelayBinary, "relay-bin", "", "examples/relay binary (default: go build it)")
+	flag.IntVar(&cfg.Rounds, "rounds", 1, "repeat every measurement, alternating servers; report medians")
 	flag.BoolVar(&cfg.Verbose, "v", false, "print progress")
 	flag.Parse()
 	cfg.Targets = strings.Split(targets, ",")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -20,10 +21,14 @@ type Config struct {
 	Messages, Sessions, Length int
 	Targets                    []string // "postfix", "relay"
 	Modes                      []string // "queued", "delivered"
-	RelayBinary                string   // examples/relay; built if empty
-	Dir                        string   // work directory; a temporary one if empty
-	Verbose                    bool
-	Log                        io.Writer // progress when Verbose; nil: silent
+	// Rounds repeats every measurement, alternating the targets, so
+	// that load from other programs drifts over all of them alike; the
+	// table then reports medians. Default 1.
+	Rounds      int
+	RelayBinary string // examples/relay; built if empty
+	Dir         string // work directory; a temporary one if empty
+	Verbose     bool
+	Log         io.Writer // progress when Verbose; nil: silent
 }
 
 // Result is one measurement: one target loaded in one mode.
@@ -80,35 +85,42 @@ func Run(cfg Config) ([]Result, error) {
 		}
 		defer os.RemoveAll(dir)
 	}
-	var results []Result
+	targets := make([]target, len(cfg.Targets))
 	for ti, name := range cfg.Targets {
-		var tg target
 		switch name {
 		case "postfix":
-			tg = postfixTarget{}
+			targets[ti] = postfixTarget{}
 		case "relay":
 			bin := cfg.RelayBinary
 			if bin == "" {
 				if bin, err = buildRelay(dir); err != nil {
-					return results, err
+					return nil, err
 				}
 			}
-			tg = relayTarget{bin: bin}
+			targets[ti] = relayTarget{bin: bin}
 		default:
-			return results, fmt.Errorf("bench: unknown target %q", name)
+			return nil, fmt.Errorf("bench: unknown target %q", name)
 		}
+	}
+	for _, mode := range cfg.Modes {
+		if mode != "queued" && mode != "delivered" {
+			return nil, fmt.Errorf("bench: unknown mode %q", mode)
+		}
+	}
+	rounds := max(cfg.Rounds, 1)
+	var results []Result
+	for round := 0; round < rounds; round++ {
 		for mi, mode := range cfg.Modes {
-			if mode != "queued" && mode != "delivered" {
-				return results, fmt.Errorf("bench: unknown mode %q", mode)
+			for ti, name := range cfg.Targets {
+				cfg.logf("round %d: %s %s: starting", round+1, name, mode)
+				r, err := measure(cfg, source, targets[ti], name, mode, fmt.Sprintf("%s/%d-%d-%d", dir, round, ti, mi))
+				if err != nil {
+					return results, fmt.Errorf("bench: %s %s: %w", name, mode, err)
+				}
+				cfg.logf("round %d: %s %s: %.0f msg/s accepted, %.0f msg/s %s, %v CPU/msg",
+					round+1, name, mode, r.AcceptRate(), r.DoneRate(), mode, r.CPUPerMsg())
+				results = append(results, r)
 			}
-			cfg.logf("%s %s: starting", name, mode)
-			r, err := measure(cfg, source, tg, name, mode, fmt.Sprintf("%s/%d-%d", dir, ti, mi))
-			if err != nil {
-				return results, fmt.Errorf("bench: %s %s: %w", name, mode, err)
-			}
-			cfg.logf("%s %s: %.0f msg/s accepted, %.0f msg/s %s, %v CPU/msg",
-				name, mode, r.AcceptRate(), r.DoneRate(), mode, r.CPUPerMsg())
-			results = append(results, r)
 		}
 	}
 	return results, nil
@@ -190,32 +202,69 @@ func findSMTPSource() (string, error) {
 	return "", errors.New("bench: smtp-source not installed (Debian package postfix)")
 }
 
-// Table renders results as a markdown table, with relay/postfix ratios
-// when both were measured in a mode.
+// Table renders results as a markdown table: every run, then (with more
+// than one run of a target and mode) the medians, then relay/postfix
+// ratios of the medians.
 func Table(results []Result) string {
 	var b strings.Builder
 	b.WriteString("| server | mode | messages | accepted msg/s | queued or delivered msg/s | CPU/msg |\n")
 	b.WriteString("|---|---|---|---|---|---|\n")
-	byKey := make(map[string]Result)
+	groups := make(map[string][]Result)
+	var order []string
 	for _, r := range results {
-		byKey[r.Target+"/"+r.Mode] = r
+		k := r.Target + "/" + r.Mode
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
 		fmt.Fprintf(&b, "| %s | %s | %d | %.0f | %.0f | %.3f ms |\n",
 			r.Target, r.Mode, r.Messages, r.AcceptRate(), r.DoneRate(), ms(r.CPUPerMsg()))
 	}
+	med := make(map[string]summary)
+	for _, k := range order {
+		med[k] = median(groups[k])
+		if len(groups[k]) > 1 {
+			m := med[k]
+			fmt.Fprintf(&b, "| %s median of %d | %s | %d | %.0f | %.0f | %.3f ms |\n",
+				groups[k][0].Target, len(groups[k]), groups[k][0].Mode, groups[k][0].Messages, m.accept, m.done, m.cpu)
+		}
+	}
 	for _, mode := range []string{"queued", "delivered"} {
-		p, okp := byKey["postfix/"+mode]
-		r, okr := byKey["relay/"+mode]
+		p, okp := med["postfix/"+mode]
+		r, okr := med["relay/"+mode]
 		if !okp || !okr {
 			continue
 		}
 		cpu := "n/a"
-		if r.CPU > 0 {
-			cpu = fmt.Sprintf("1/%.1f", float64(p.CPUPerMsg())/float64(r.CPUPerMsg()))
+		if r.cpu > 0 {
+			cpu = fmt.Sprintf("1/%.1f", p.cpu/r.cpu)
 		}
 		fmt.Fprintf(&b, "| relay/postfix | %s | | %.2fx | %.2fx | %s |\n",
-			mode, r.AcceptRate()/p.AcceptRate(), r.DoneRate()/p.DoneRate(), cpu)
+			mode, r.accept/p.accept, r.done/p.done, cpu)
 	}
 	return b.String()
+}
+
+// summary is the median of each figure over several runs.
+type summary struct{ accept, done, cpu float64 }
+
+func median(rs []Result) summary {
+	pick := func(f func(Result) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		sort.Float64s(v)
+		if len(v)%2 == 1 {
+			return v[len(v)/2]
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return summary{
+		accept: pick(Result.AcceptRate),
+		done:   pick(Result.DoneRate),
+		cpu:    pick(func(r Result) float64 { return ms(r.CPUPerMsg()) }),
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
