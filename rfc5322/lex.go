@@ -47,12 +47,13 @@ func isDotAtom(s string) bool {
 }
 
 // appendQuoted appends s as a quoted-string, escaping '"' and '\' with a
-// quoted-pair (RFC 5322 3.2.4).
+// quoted-pair (RFC 5322 3.2.4), and NUL, CR and LF too, which may appear
+// in a quoted-string only as obs-qp (4.1).
 func appendQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == '"' || c == '\\' {
+		if c == '"' || c == '\\' || c == 0 || c == '\r' || c == '\n' {
 			dst = append(dst, '\\')
 		}
 		dst = append(dst, c)
