@@ -125,6 +125,44 @@ func ExampleClient_SendMail() {
 	// nobody@example.com refused: 550 5.1.1 No such user here
 }
 
+// Several messages to one server: with PIPELINING each message's data
+// travels with the next message's commands, so a message costs about one
+// round trip.
+func ExampleClient_SendBatch() {
+	be := &printBackend{}
+	srv := &smtp.Server{Backend: be}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	go srv.Serve(l)
+	defer srv.Close()
+
+	ctx := context.Background()
+	c, err := smtp.Dial(ctx, l.Addr().String(), nil)
+	if err != nil {
+		panic(err)
+	}
+	defer c.Quit(ctx)
+	results := c.SendBatch(ctx, []smtp.Envelope{
+		{From: "alice@example.org", To: []string{"bob@example.net"}, Msg: strings.NewReader("first\r\n")},
+		{From: "alice@example.org", To: []string{"x@example.com"}, Msg: strings.NewReader("second\r\n")},
+		{From: "", To: []string{"carol@example.net"}, Msg: strings.NewReader("third\r\n")},
+	})
+	for i, r := range results {
+		fmt.Println(i, r.Err)
+	}
+	be.mu.Lock()
+	fmt.Print(be.out.String())
+	be.mu.Unlock()
+	// Output:
+	// 0 <nil>
+	// 1 smtp: 550 5.1.1 No such user here
+	// 2 <nil>
+	// from alice@example.org to [bob@example.net]: "first\r\n"
+	// from  to [carol@example.net]: "third\r\n"
+}
+
 func ExampleParseCommand() {
 	cmd, err := smtp.ParseCommand([]byte("MAIL FROM:<alice@example.org> SIZE=4096 BODY=8BITMIME"))
 	if err != nil {
