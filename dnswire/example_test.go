@@ -153,7 +153,7 @@ func ExampleNewUpdate() {
 	// ;; flags:; ZONE: 1, PREREQ: 1, UPDATE: 1, ADDITIONAL: 0
 	//
 	// ;; ZONE SECTION:
-	// ;example.com.		IN	SOA
+	// ;example.com.			IN	SOA
 	//
 	// ;; PREREQUISITE SECTION:
 	// new.example.com.	0	NONE	ANY

@@ -167,8 +167,8 @@ func TestInteropNSDDig(t *testing.T) {
 		}
 		var ours []string
 		for _, rrs := range [][]RR{m.Answer, m.Ns, m.Extra} {
-			for _, rr := range rrs {
-				ours = append(ours, rr.String())
+			for i := range rrs {
+				ours = append(ours, string(appendAligned(nil, &rrs[i])))
 			}
 		}
 		args := []string{"@127.0.0.1", "-p", fmt.Sprint(port), "+norec", "+noedns", "+nocookie",
@@ -184,18 +184,10 @@ func TestInteropNSDDig(t *testing.T) {
 		if strings.TrimSpace(string(out)) == "" {
 			theirs = nil
 		}
-		// dig writes RFC 3597 hex in upper case and aligns fields with
-		// tabs or spaces; compare fields, ignoring case.
-		if got, want := norm(ours), norm(theirs); got != want {
+		// Msg.String lays records out in dig's columns; dig writes RFC
+		// 3597 hex in upper case, so compare ignoring case.
+		if got, want := strings.ToLower(strings.Join(ours, "\n")), strings.ToLower(strings.Join(theirs, "\n")); got != want {
 			t.Errorf("%s %v:\ndnswire\n%s\ndig\n%s", c.name, c.t, strings.Join(ours, "\n"), strings.Join(theirs, "\n"))
 		}
 	}
-}
-
-func norm(lines []string) string {
-	var out []string
-	for _, l := range lines {
-		out = append(out, strings.ToLower(strings.Join(strings.Fields(l), " ")))
-	}
-	return strings.Join(out, "\n")
 }

@@ -78,11 +78,12 @@ func (m *Msg) AppendText(dst []byte) []byte {
 		dst = append(dst, heads[0]...)
 		dst = append(dst, " SECTION:\n"...)
 		for _, q := range m.Question {
+			start := len(dst)
 			dst = append(dst, ';')
 			dst = q.Name.AppendText(dst)
-			dst = append(dst, "\t\t"...)
+			dst = padTo(dst, start, colClass)
 			dst = append(dst, q.Class.String()...)
-			dst = append(dst, '\t')
+			dst = padTo(dst, start, colType)
 			dst = append(dst, q.Type.String()...)
 			dst = append(dst, '\n')
 		}
@@ -95,9 +96,56 @@ func (m *Msg) AppendText(dst []byte) []byte {
 		dst = append(dst, heads[i+1]...)
 		dst = append(dst, " SECTION:\n"...)
 		for k := range rrs {
-			dst = rrs[k].AppendText(dst)
+			dst = appendAligned(dst, &rrs[k])
 			dst = append(dst, '\n')
 		}
+	}
+	return dst
+}
+
+// dig lines its records up in columns: the TTL starts at column 24, the
+// class at 32, the type at 40 and the data at 48, reached with tabs (8
+// wide), or with one space when a field already runs past the column.
+const (
+	colTTL   = 24
+	colClass = 32
+	colType  = 40
+	colData  = 48
+)
+
+// padTo pads the line that starts at dst[start] to column col.
+func padTo(dst []byte, start, col int) []byte {
+	w := 0
+	for _, c := range dst[start:] {
+		if c == '\t' {
+			w = (w/8 + 1) * 8
+		} else {
+			w++
+		}
+	}
+	if w >= col {
+		return append(dst, ' ')
+	}
+	for w < col {
+		dst = append(dst, '\t')
+		w = (w/8 + 1) * 8
+	}
+	return dst
+}
+
+// appendAligned writes rr as dig prints it in a section.
+func appendAligned(dst []byte, rr *RR) []byte {
+	start := len(dst)
+	dst = rr.Name.AppendText(dst)
+	dst = padTo(dst, start, colTTL)
+	dst = strconv.AppendUint(dst, uint64(rr.TTL), 10)
+	dst = padTo(dst, start, colClass)
+	dst = append(dst, rr.Class.String()...)
+	dst = padTo(dst, start, colType)
+	dst = append(dst, rr.Type.String()...)
+	if rr.Data != nil {
+		dst = padTo(dst, start, colData)
+		dst = rr.Data.AppendText(dst)
 	}
 	return dst
 }

@@ -111,11 +111,11 @@ func TestUpdate(t *testing.T) {
 ;; flags:; ZONE: 1, PREREQ: 2, UPDATE: 4, ADDITIONAL: 0
 
 ;; ZONE SECTION:
-;example.com.		IN	SOA
+;example.com.			IN	SOA
 
 ;; PREREQUISITE SECTION:
 host.example.com.	0	NONE	ANY
-example.com.	0	ANY	SOA
+example.com.		0	ANY	SOA
 
 ;; UPDATE SECTION:
 host.example.com.	300	IN	A	192.0.2.7
