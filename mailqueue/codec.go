@@ -101,7 +101,7 @@ func (d *decoder) uvarint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
+	if n <= 0 || !minimalVarint(d.b, n) {
 		d.err = true
 		return 0
 	}
@@ -109,12 +109,18 @@ func (d *decoder) uvarint() uint64 {
 	return v
 }
 
+// minimalVarint reports whether the n-byte varint at the start of b is in
+// its shortest form (a multi-byte varint never ends in a zero byte). Only
+// the shortest form is accepted, so every record has exactly one encoding
+// and decode-then-encode gives the same bytes back.
+func minimalVarint(b []byte, n int) bool { return n == 1 || b[n-1] != 0 }
+
 func (d *decoder) varint() int64 {
 	if d.err {
 		return 0
 	}
 	v, n := binary.Varint(d.b)
-	if n <= 0 {
+	if n <= 0 || !minimalVarint(d.b, n) {
 		d.err = true
 		return 0
 	}
