@@ -21,20 +21,36 @@ type Address struct {
 	Addr string
 }
 
-// LocalPart returns the part of Addr before the last '@', quoting kept.
+// LocalPart returns the local part of Addr, quoting kept.
 func (a Address) LocalPart() string {
-	if i := strings.LastIndexByte(a.Addr, '@'); i >= 0 {
-		return a.Addr[:i]
-	}
-	return a.Addr
+	local, _ := splitAddr(a.Addr)
+	return local
 }
 
-// Domain returns the part of Addr after the last '@'.
+// Domain returns the domain of Addr (a domain-literal keeps its
+// brackets).
 func (a Address) Domain() string {
-	if i := strings.LastIndexByte(a.Addr, '@'); i >= 0 {
-		return a.Addr[i+1:]
+	_, domain := splitAddr(a.Addr)
+	return domain
+}
+
+// splitAddr splits a canonical addr-spec at its '@': the first one after
+// a quoted local part (which may hold '@'), else the first one (a
+// dot-atom has none, a domain literal may).
+func splitAddr(addr string) (local, domain string) {
+	i := 0
+	if strings.HasPrefix(addr, `"`) {
+		end, _, ok := scanQuoted(addr, 0)
+		if !ok {
+			return addr, ""
+		}
+		i = end
 	}
-	return ""
+	j := strings.IndexByte(addr[i:], '@')
+	if j < 0 {
+		return addr, ""
+	}
+	return addr[:i+j], addr[i+j+1:]
 }
 
 // A Group is one element of an address list (RFC 5322 3.4): either a

@@ -118,9 +118,21 @@ func TestParseAddress(t *testing.T) {
 	if a.LocalPart() != "bob" || a.Domain() != "example.org" {
 		t.Error("LocalPart/Domain")
 	}
-	q := Address{Addr: `"a@b"@example.org`}
-	if q.LocalPart() != `"a@b"` || q.Domain() != "example.org" {
-		t.Error("LocalPart/Domain with quoted @")
+	for _, tt := range []struct{ addr, local, domain string }{
+		{`"a@b"@example.org`, `"a@b"`, "example.org"},
+		{`"a\"@"@example.org`, `"a\"@"`, "example.org"},
+		{"a@[x@y]", "a", "[x@y]"},
+		{`"a@b"@[c@d]`, `"a@b"`, "[c@d]"},
+		{"nodomain", "nodomain", ""},
+		{`"unterminated@x`, `"unterminated@x`, ""},
+	} {
+		a := Address{Addr: tt.addr}
+		if a.LocalPart() != tt.local || a.Domain() != tt.domain {
+			t.Errorf("%q: local %q domain %q", tt.addr, a.LocalPart(), a.Domain())
+		}
+	}
+	if l, err := ParseAddressList("0@[@]"); err != nil || l[0].Domain() != "[@]" {
+		t.Errorf("domain literal with '@': %q, %v", l, err)
 	}
 }
 
