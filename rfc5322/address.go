@@ -601,8 +601,9 @@ func (p *addrParser) domain() (string, bool, bool) {
 	if p.i < len(p.s) && p.s[p.i] == '[' {
 		return p.domainLiteral()
 	}
+	// While the domain is a plain dot-atom it is a slice of the input;
+	// CFWS inside it (obs-domain) switches to building it in b.
 	st := p.i
-	simple := true
 	var b []byte
 	for {
 		as := p.i
@@ -618,20 +619,13 @@ func (p *addrParser) domain() (string, bool, bool) {
 			return "", false, false
 		}
 		if p.i >= len(p.s) || p.s[p.i] != '.' {
-			if p.i != ae {
-				// trailing CFWS does not make the domain complex
-				if b != nil {
-					return string(b), false, true
-				}
-				return p.s[st:ae], simple, true
-			}
+			// Trailing CFWS is not part of the domain.
 			if b != nil {
 				return string(b), false, true
 			}
-			return p.s[st:p.i], simple, true
+			return p.s[st:ae], true, true
 		}
 		if p.i != ae && b == nil {
-			simple = false
 			b = append(b, p.s[st:ae]...)
 		}
 		if b != nil {
@@ -643,7 +637,6 @@ func (p *addrParser) domain() (string, bool, bool) {
 			return "", false, false
 		}
 		if p.i != dotEnd && b == nil {
-			simple = false
 			b = append(b, p.s[st:dotEnd]...)
 		}
 	}
