@@ -324,7 +324,7 @@ func (p *addrParser) words(sc *scan) bool {
 			prevWord = true
 			sc.lastDot = false
 		case isAtext(c):
-			p.i = atomEnd(p.s, p.i+1)
+			p.i = phraseAtomEnd(p.s, st)
 			if prevWord {
 				sc.dotted = false
 			}
@@ -369,6 +369,26 @@ func atomEnd(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+// phraseAtomEnd is atomEnd, except that an encoded word whose text holds
+// '.' is taken whole: RFC 2047 5(3) does not allow '.' in a Q-encoded
+// word in a phrase, but mailers write "=?utf-8?q?J.R.R._Tolkien?=". The
+// look-ahead stops at the first SPACE, control or stray '?', so it adds
+// no more than one pass over the input.
+func phraseAtomEnd(s string, i int) int {
+	end := atomEnd(s, i)
+	if end < len(s) && s[end] == '.' && strings.HasPrefix(s[i:], "=?") {
+		if _, _, _, n, ok := parseEncodedWord(s[i:]); ok && n > end-i {
+			for k := i; k < i+n; k++ {
+				if !isAtext(s[k]) && s[k] != '.' {
+					return end
+				}
+			}
+			return i + n
+		}
+	}
+	return end
 }
 
 // scanQuoted returns the index after the quoted-string starting at s[i]
@@ -805,7 +825,7 @@ func (p *addrParser) name(phraseAt int, sc *scan) string {
 			prevEW = false
 		default: // atom
 			st := i
-			i = atomEnd(p.s, i)
+			i = phraseAtomEnd(p.s, i)
 			if i == st { // cannot happen after words(); never loop
 				i++
 				continue

@@ -57,6 +57,8 @@ func TestParseAddressList(t *testing.T) {
 		{"=?iso-8859-1?q?J=F6rg?= =?iso-8859-1?q?_M=FCller?= <j@x>", []Address{{"Jörg Müller", "j@x"}}},
 		{"Dr. =?utf-8?q?J=C3=B6rg?= Smith <j@x>", []Address{{"Dr. Jörg Smith", "j@x"}}},
 		{`"=?utf-8?q?J=C3=B6rg?=" <j@x>`, []Address{{"Jörg", "j@x"}}},
+		{"=?utf-8?q?J.R.R._Tolk=C3=AFen?= <t@x>", []Address{{"J.R.R. Tolkïen", "t@x"}}},
+		{"=?utf-8?q?a?=.b <t@x>", []Address{{"a.b", "t@x"}}},
 		{"=?utf-8?q?bad=ZZ?= <j@x>", []Address{{"=?utf-8?q?bad=ZZ?=", "j@x"}}},
 		// RFC 6532 UTF-8.
 		{"Jörg <jörg@müller.example>", []Address{{"Jörg", "jörg@müller.example"}}},
@@ -214,6 +216,8 @@ func TestAddressParsingIsLinear(t *testing.T) {
 		"many groups":     func(n int) string { return strings.Repeat("G: a@b;, ", n) + "c@d" },
 		"route":           func(n int) string { return "<" + strings.Repeat("@r,", n) + "@r:a@b>" },
 		"commas":          func(n int) string { return strings.Repeat(",", n) + "a@b" },
+		"dotted ew":       func(n int) string { return strings.Repeat("=?a?q?x.", n) + " <a@b>" },
+		"dotted ew long":  func(n int) string { return "=?utf-8?q?x" + strings.Repeat(".", n) + "?= <a@b>" },
 	}
 	for name, shape := range shapes {
 		t.Run(name, func(t *testing.T) {
