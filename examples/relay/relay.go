@@ -33,6 +33,7 @@ type Config struct {
 	RemotePort         int
 	Retry              time.Duration
 	Hold               bool
+	QueueLocal         bool // local mail through the queue, as Postfix does
 	Verbose            bool
 	CPUProfile         string
 	// OnAccept, if set, is called after each accepted message (tests
@@ -66,22 +67,10 @@ func Start(cfg Config) (*Relay, error) {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	r := &Relay{cfg: cfg, spool: spool, done: make(chan error, 4)}
-	res := resolver.New(resolver.Config{RootHints: cfg.Roots, GluePort: gluePort(cfg.Roots)})
-	r.queue, err = mailqueue.New(spool, mailqueue.Config{
-		Resolver: mailsrv.DNS{R: res},
-		Port:     uint16(cfg.RemotePort),
-		Schedule: mailqueue.Fixed(cfg.Retry),
-		Hostname: cfg.Hostname,
-		Logger:   logger,
-	})
-	if err != nil {
-		spool.Close()
-		return nil, fmt.Errorf("relay: %w", err)
-	}
-	var enq mailsrv.Enqueuer = r.queue
-	if cfg.Hold {
-		enq = heldEnqueuer{r.queue}
-	}
+	// The backend and the queue need each other: the backend enqueues,
+	// the queue delivers the local domains into the backend's maildirs.
+	// enq gets its queue before any connection is served.
+	enq := &queueEnqueuer{held: cfg.Hold}
 	r.backend = mailsrv.New(mailsrv.Config{
 		Hostname:     cfg.Hostname,
 		LocalDomains: cfg.Domains,
@@ -90,9 +79,29 @@ func Start(cfg Config) (*Relay, error) {
 		Users:        cfg.Users,
 		Trusted:      cfg.Trusted,
 		Queue:        enq,
-		OnAccept:     cfg.OnAccept,
+		// Held mail is never delivered, so local mail never waits on hold.
+		QueueLocal: cfg.QueueLocal && !cfg.Hold,
+		OnAccept:   cfg.OnAccept,
+		Logger:     logger,
+	})
+	res := resolver.New(resolver.Config{RootHints: cfg.Roots, GluePort: gluePort(cfg.Roots)})
+	r.queue, err = mailqueue.New(spool, mailqueue.Config{
+		Resolver:  mailsrv.LocalRoutes{Backend: r.backend, Next: mailsrv.DNS{R: res}},
+		Deliverer: mailsrv.LocalDeliverer{Backend: r.backend, Next: &mailqueue.SMTPDeliverer{Hostname: cfg.Hostname}},
+		Port:      uint16(cfg.RemotePort),
+		Schedule:  mailqueue.Fixed(cfg.Retry),
+		Hostname:  cfg.Hostname,
+		// Postfix's default_destination_concurrency_limit; the local
+		// domains are one destination too.
+		MaxPerDomain: 20,
 		Logger:       logger,
 	})
+	if err != nil {
+		r.backend.Close()
+		spool.Close()
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	enq.q = r.queue
 	var tlsConfig *tls.Config
 	if cfg.TLS {
 		if tlsConfig, err = selfSigned(cfg.Hostname); err != nil {
@@ -139,12 +148,19 @@ func Start(cfg Config) (*Relay, error) {
 	return r, nil
 }
 
-// heldEnqueuer accepts relayed mail on hold: durable in the queue, never
-// attempted until released (Postfix's hold queue).
-type heldEnqueuer struct{ q *mailqueue.Queue }
+// queueEnqueuer hands accepted mail to the queue; with held set, on hold:
+// durable in the queue, never attempted until released (Postfix's hold
+// queue).
+type queueEnqueuer struct {
+	q    *mailqueue.Queue
+	held bool
+}
 
-func (h heldEnqueuer) Enqueue(ctx context.Context, env mailqueue.Envelope, body []byte) (mailqueue.ID, error) {
-	return h.q.EnqueueHeld(ctx, env, body)
+func (e *queueEnqueuer) Enqueue(ctx context.Context, env mailqueue.Envelope, body []byte) (mailqueue.ID, error) {
+	if e.held {
+		return e.q.EnqueueHeld(ctx, env, body)
+	}
+	return e.q.Enqueue(ctx, env, body)
 }
 
 // gluePort is the port of the root hints when they all share one: a

@@ -134,3 +134,23 @@ func TestTLSConfig(t *testing.T) {
 		t.Fatalf("selfSigned: %v", err)
 	}
 }
+
+// TestRelayQueueLocal: with QueueLocal, local mail is accepted into the
+// queue and the queue's local deliverer writes the mailbox.
+func TestRelayQueueLocal(t *testing.T) {
+	r := startRelay(t, Config{Domains: []string{"local.test"}, QueueLocal: true})
+	if err := netsmtp.SendMail(r.Addr(), nil, "a@outside.test", []string{"bob@local.test"}, []byte(testMsg)); err != nil {
+		t.Fatal(err)
+	}
+	// The queue delivers in the background and tells nobody: look every
+	// few milliseconds, bounded.
+	var msgs [][]byte
+	for deadline := time.Now().Add(30 * time.Second); len(msgs) == 0 && time.Now().Before(deadline); {
+		msgs, _ = r.Backend().Maildir().Messages("bob@local.test")
+		time.Sleep(2 * time.Millisecond)
+	}
+	if len(msgs) != 1 || !bytes.Contains(msgs[0], []byte("Subject: relay test")) ||
+		!bytes.HasPrefix(msgs[0], []byte("Return-Path: <a@outside.test>\n")) {
+		t.Fatalf("mailbox: %q", msgs)
+	}
+}

@@ -49,6 +49,12 @@ type Config struct {
 	Trusted []netip.Prefix
 	// Queue takes mail for other domains. Nil: no relaying at all.
 	Queue Enqueuer
+	// QueueLocal sends mail for the local domains through Queue too
+	// (Postfix's way: the 250 follows one durable write to the queue, and
+	// the queue's deliverer writes the mailboxes); the queue's deliverer
+	// must then deliver the local domains itself (see LocalDeliverer).
+	// False: local mail is written to the mailboxes before the 250.
+	QueueLocal bool
 	// Now is the clock for Received fields and maildir names. Default
 	// time.Now.
 	Now func() time.Time
@@ -177,6 +183,10 @@ func (s *session) Rcpt(_ context.Context, to string, opts *smtp.RcptOptions) err
 	if s.b.local[domain] {
 		if len(s.b.boxes) > 0 && !s.b.boxes[strings.ToLower(to)] {
 			return smtp.NewError(550, smtp.EnhancedCode{Class: 5, Subject: 1, Detail: 1}, "<"+to+">: Recipient address rejected: User unknown")
+		}
+		if s.b.cfg.QueueLocal && s.b.cfg.Queue != nil {
+			s.remote = append(s.remote, mailqueue.Recipient{Addr: to, Notify: notify(opts.Notify)})
+			return nil
 		}
 		s.local = append(s.local, to)
 		return nil
