@@ -36,6 +36,10 @@ func (m *Msg) Unpack(msg []byte) error {
 	var p Parser
 	h, err := p.Start(msg)
 	if err != nil {
+		// Keep the header when there is one (a header-only REFUSED
+		// whose counts claim more is still worth a look), nothing else.
+		m.Header = h
+		m.Question, m.Answer, m.Ns, m.Extra, m.EDNS = m.Question[:0], m.Answer[:0], m.Ns[:0], m.Extra[:0], nil
 		return err
 	}
 	if m.st == nil {

@@ -34,7 +34,8 @@ const (
 
 // Start reads the header of msg and positions the parser before the
 // question section. It checks that the four counts could fit in the bytes
-// that follow the header (ErrCountTooLarge otherwise).
+// that follow the header (ErrCountTooLarge otherwise); with that error the
+// returned Header is still filled in.
 func (p *Parser) Start(msg []byte) (Header, error) {
 	*p = Parser{msg: msg, rdOff: -1}
 	var h Header

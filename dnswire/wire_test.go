@@ -399,3 +399,17 @@ func TestBuilderEverySizeLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestHeaderOnlyAnswer(t *testing.T) {
+	// A REFUSED header whose QDCOUNT claims a question that is not there.
+	msg := []byte{0x12, 0x34, 0x81, 0x05, 0, 1, 0, 0, 0, 0, 0, 0}
+	var m Msg
+	m.Unpack(readFixture(t))
+	err := m.Unpack(msg)
+	if !errors.Is(err, ErrCountTooLarge) {
+		t.Fatal(err)
+	}
+	if m.ID != 0x1234 || m.RCode != RCodeRefused || len(m.Question) != 0 || len(m.Answer) != 0 {
+		t.Fatalf("header %+v, %d questions, %d answers", m.Header, len(m.Question), len(m.Answer))
+	}
+}
