@@ -91,10 +91,7 @@ func Start(cfg Config) (*Relay, error) {
 		Port:      uint16(cfg.RemotePort),
 		Schedule:  mailqueue.Fixed(cfg.Retry),
 		Hostname:  cfg.Hostname,
-		// Postfix's default_destination_concurrency_limit; the local
-		// domains are one destination too.
-		MaxPerDomain: 20,
-		Logger:       logger,
+		Logger:    logger,
 	})
 	if err != nil {
 		r.backend.Close()
