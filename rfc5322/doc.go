@@ -38,9 +38,10 @@
 //   - Lines ending in LF alone are read (Header.BareLF reports it);
 //     RFC 5322 2.1 requires CRLF. Validate reports them as ErrBareLineEnd.
 //   - Obsolete syntax (RFC 5322 4) is read but never written.
-//   - Encoded words are decoded inside quoted display names too, which
-//     RFC 2047 5(3) forbids but many mailers produce; the 75-octet limit on
-//     an encoded word is not enforced when reading.
+//   - Encoded words are decoded inside quoted display names too, and
+//     with '.' in their text, both of which RFC 2047 5(3) forbids but many
+//     mailers produce; base64 without padding is accepted; the 75-octet
+//     limit on an encoded word is not enforced when reading.
 //   - A comment after a bare addr-spec ("jdoe@example.org (John Doe)")
 //     becomes the display name when there is none, as net/mail does.
 //   - Military time zones and unknown alphabetic zones read as -0000, as
