@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -362,4 +364,45 @@ func TestServerStaleAnswerEDE(t *testing.T) {
 	if m.RCode != dnswire.RCodeSuccess || len(m.Answer) != 1 || m.Answer[0].TTL != 30 || !ok || code != edeStaleAnswer {
 		t.Fatalf("%v answers %d EDE %d %v", m.RCode, len(m.Answer), code, ok)
 	}
+}
+
+// blockingTransport holds every exchange until release is closed.
+type blockingTransport struct {
+	release chan struct{}
+	started chan struct{}
+}
+
+func (b *blockingTransport) Exchange(ctx context.Context, _ string, _ netip.AddrPort, _ []byte, _ time.Duration) ([]byte, error) {
+	b.started <- struct{}{}
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+	}
+	return nil, os.ErrDeadlineExceeded
+}
+
+func TestServerConcurrencyLimit(t *testing.T) {
+	bt := &blockingTransport{release: make(chan struct{}), started: make(chan struct{}, 16)}
+	r := New(Config{RootHints: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.2:53")}, Transport: bt, Timeout: time.Minute})
+	s, udp, _ := startServer(t, ServerConfig{Resolver: r, MaxConcurrent: 2})
+	c, err := net.Dial("udp", udp.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Three questions, two slots: the first blocks in the transport, the
+	// second behind it (both hold a slot), so one of the last two is
+	// dropped, whichever reader gets there first.
+	c.Write(query(t, "a.example.", dnswire.TypeA, 0))
+	<-bt.started
+	c.Write(query(t, "b.example.", dnswire.TypeA, 0))
+	c.Write(query(t, "c.example.", dnswire.TypeA, 0))
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Dropped() == 0 && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+	if s.Dropped() != 1 {
+		t.Fatalf("dropped %d, want 1", s.Dropped())
+	}
+	close(bt.release)
 }
