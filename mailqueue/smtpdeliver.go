@@ -221,6 +221,15 @@ func (d *SMTPDeliverer) Deliver(ctx context.Context, t Target, txn *Transaction)
 	opts := &smtp.SendOptions{
 		Mail: smtp.MailOptions{Size: int64(len(txn.Body)), UTF8: txn.SMTPUTF8, EnvelopeID: txn.EnvID},
 		Rcpt: make([]smtp.RcptOptions, len(txn.Recipients)),
+		// RFC 5321 2.3.8 and 4.1.1.4: a client must not send a bare CR
+		// or LF; lines end only in CRLF. The queue has already accepted
+		// the message (and owes a delivery or a bounce), so a bare line
+		// ending is turned into CRLF as Postfix does, rather than failing
+		// the message. Without this the client refuses it with
+		// ErrBareLineEnding, and over DATA it must also drop the
+		// connection (DATA cannot be aborted), which the queue would
+		// count as a network failure and retry until the message expires.
+		Normalize: true,
 	}
 	if txn.EightBitMIME {
 		opts.Mail.Body = smtp.Body8BitMIME
