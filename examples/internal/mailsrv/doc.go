@@ -11,6 +11,11 @@
 // flush their files concurrently, then share one flush of each mailbox
 // directory for their renames, and the 250 reply is sent only after that.
 //
+// LocalRoutes and LocalDeliverer let a mailqueue.Queue deliver mail for
+// the local domains (bounces, or all local mail with Config.QueueLocal)
+// straight into the maildirs instead of over SMTP to itself; DNS adapts
+// relaykit's resolver to the queue.
+//
 // The package lives under examples/ because it is example code (a small
 // relay, and the two servers of examples/alice-to-bob), not API.
 package mailsrv
