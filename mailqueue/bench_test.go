@@ -3,6 +3,7 @@ package mailqueue
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -261,41 +262,80 @@ func BenchmarkRecover100k(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/recovery")
 }
 
+// delayConn waits before each write, which costs one delay per round
+// trip of the client (each flush is followed by waiting for a reply).
+type delayConn struct {
+	net.Conn
+	delay time.Duration
+}
+
+func (c delayConn) Write(p []byte) (int, error) {
+	time.Sleep(c.delay)
+	return c.Conn.Write(p)
+}
+
+// deliverModes are the SMTPDeliverer set-ups the delivery benchmarks
+// compare: reused connections with BDAT (the default when the server
+// offers CHUNKING), reused with DATA (NoChunking; the behaviour before
+// BDAT was used), and a new connection per message.
+var deliverModes = []struct {
+	name string
+	make func() *SMTPDeliverer
+}{
+	{"reused", func() *SMTPDeliverer { return &SMTPDeliverer{} }},
+	{"reused-data", func() *SMTPDeliverer { return &SMTPDeliverer{NoChunking: true} }},
+	{"new", func() *SMTPDeliverer { return &SMTPDeliverer{MaxMessagesPerConn: 1} }},
+}
+
 // BenchmarkSMTPDeliver sends 4 KiB messages to a local smtp.Server from 4
-// goroutines through the default deliverer, reusing connections or
-// opening one per message.
+// goroutines through the default deliverer, reusing connections (with BDAT
+// or with DATA) or opening one per message; rtt=1ms adds a millisecond to
+// each client flush, so round trips show.
 func BenchmarkSMTPDeliver(b *testing.B) {
-	for _, mode := range []string{"reused", "new"} {
-		b.Run("conn="+mode, func(b *testing.B) {
-			_, addr := startSink(b)
-			d := &SMTPDeliverer{}
-			if mode == "new" {
-				d.MaxMessagesPerConn = 1
+	for _, rtt := range []time.Duration{0, time.Millisecond} {
+		for _, mode := range deliverModes {
+			name := "conn=" + mode.name
+			if rtt > 0 {
+				name = "rtt=" + rtt.String() + "/" + name
 			}
-			defer d.Close()
-			txn := &Transaction{From: "alice@example.org", Recipients: []Recipient{{Addr: "bob@example.com"}}, Body: body4K}
-			t := Target{Domain: "example.com", Host: "sink.test", Addr: addr}
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			b.SetBytes(int64(len(body4K)))
-			b.ResetTimer()
-			for range 4 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for next.Add(1) <= int64(b.N) {
-						r, err := d.Deliver(context.Background(), t, txn)
-						if err != nil || !r[0].Success() {
-							b.Error(r, err)
-							return
+			b.Run(name, func(b *testing.B) {
+				_, addr := startSink(b)
+				d := mode.make()
+				if rtt > 0 {
+					d.Client.Dial = func(ctx context.Context, network, a string) (net.Conn, error) {
+						var nd net.Dialer
+						c, err := nd.DialContext(ctx, network, a)
+						if err != nil {
+							return nil, err
 						}
+						return delayConn{c, rtt}, nil
 					}
-				}()
-			}
-			wg.Wait()
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-		})
+				}
+				defer d.Close()
+				txn := &Transaction{From: "alice@example.org", Recipients: []Recipient{{Addr: "bob@example.com"}}, Body: body4K}
+				t := Target{Domain: "example.com", Host: "sink.test", Addr: addr}
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				b.SetBytes(int64(len(body4K)))
+				b.ResetTimer()
+				for range 4 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for next.Add(1) <= int64(b.N) {
+							r, err := d.Deliver(context.Background(), t, txn)
+							if err != nil || !r[0].Success() {
+								b.Error(r, err)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				b.StopTimer()
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			})
+		}
 	}
 }
 
@@ -303,14 +343,11 @@ func BenchmarkSMTPDeliver(b *testing.B) {
 // (durably) and delivered to a local smtp.Server, with connection reuse
 // and with a new connection per message.
 func BenchmarkQueueDelivery(b *testing.B) {
-	for _, mode := range []string{"reused", "new"} {
-		b.Run("conn="+mode, func(b *testing.B) {
+	for _, mode := range deliverModes {
+		b.Run("conn="+mode.name, func(b *testing.B) {
 			sk, addr := startSink(b)
 			sk.cond = sync.NewCond(&sk.mu)
-			d := &SMTPDeliverer{}
-			if mode == "new" {
-				d.MaxMessagesPerConn = 1
-			}
+			d := mode.make()
 			s := openSpool(b, b.TempDir(), SpoolConfig{})
 			q, err := New(s, Config{
 				Resolver:  StaticResolver{IP: map[string][]netip.Addr{"example.com": {netip.MustParseAddr("127.0.0.1")}}},

@@ -81,6 +81,11 @@
 //     non-ASCII characters replaced, not as RFC 6533 message/global-*.
 //   - A Spool directory must be opened by one process at a time; it is not
 //     locked.
+//   - SMTPDeliverer sends a message with bare CR or LF with those turned
+//     into CRLF (RFC 5321 2.3.8, as Postfix does) rather than failing it;
+//     it uses BDAT (RFC 3030) when the server offers CHUNKING and
+//     PIPELINING. An accepted recipient is recorded as "250 2.0.0
+//     accepted": the smtp client does not report the final reply's text.
 //
 // Time comes from Config.Clock, so tests run days of retries in
 // milliseconds.

@@ -43,6 +43,11 @@ type SMTPDeliverer struct {
 	// (above the queue's default MaxPerDomain, so that every delivery to
 	// one domain can find its connection again).
 	MaxIdlePerAddr int
+	// NoChunking sends every message with DATA. By default a message
+	// goes with BDAT (RFC 3030) when the server offers CHUNKING and
+	// PIPELINING: MAIL, RCPT and the whole message in one round trip
+	// instead of two (DATA must wait for the 354, RFC 2920 3.1).
+	NoChunking bool
 
 	mu     sync.Mutex
 	idle   map[netip.AddrPort][]*pooledConn
@@ -230,6 +235,7 @@ func (d *SMTPDeliverer) Deliver(ctx context.Context, t Target, txn *Transaction)
 		// connection (DATA cannot be aborted), which the queue would
 		// count as a network failure and retry until the message expires.
 		Normalize: true,
+		Chunking:  !d.NoChunking,
 	}
 	if txn.EightBitMIME {
 		opts.Mail.Body = smtp.Body8BitMIME
@@ -285,10 +291,16 @@ func (d *SMTPDeliverer) Deliver(ctx context.Context, t Target, txn *Transaction)
 		if r.Err == nil && err != nil {
 			stage = StageData // some RCPT was accepted: the failure came later
 			// SendMail failed as a whole: no recipient got the message,
-			// whatever RCPT said.
+			// whatever RCPT said. On a 421 (RFC 5321 3.8) the client stops
+			// reading at once and leaves the recipients accepted so far
+			// without an error, so they get the 421 here: deferred, never
+			// delivered (TestSMTPDataEndFailurePerRecipient).
 			r.Err = err
 		}
 		if r.Err == nil {
+			// smtp.SendResult carries no reply for an accepted
+			// recipient, so the final DATA reply's text (often a queue
+			// ID) cannot be recorded.
 			out[i] = Reply{Code: 250, Enhanced: "2.0.0", Text: "accepted"}
 			same = false
 			continue
