@@ -44,6 +44,9 @@ func (f Field) Raw() []byte { return f.raw }
 // RawValue returns the bytes after the colon, folding kept, line end
 // removed. The slice must not be modified.
 func (f Field) RawValue() []byte {
+	if len(f.raw) == 0 {
+		return nil // the zero Field, as Lookup returns for a missing name
+	}
 	v := f.raw[f.colon+1:]
 	if !f.made {
 		v = trimLineEnd(v)

@@ -262,3 +262,14 @@ func TestAddressListJoinsFields(t *testing.T) {
 		t.Errorf("missing field: %q, %v", l, err)
 	}
 }
+
+func TestZeroField(t *testing.T) {
+	var h Header
+	f, ok := h.Lookup("Missing")
+	if ok || f.Name() != "" || f.Value() != "" || f.RawValue() != nil || f.Raw() != nil || f.Is("x") {
+		t.Error("zero Field")
+	}
+	if s, err := f.Text(); s != "" || err != nil {
+		t.Error("zero Field Text")
+	}
+}
