@@ -224,7 +224,7 @@ func (d *SMTPDeliverer) Deliver(ctx context.Context, t Target, txn *Transaction)
 	}
 	to := make([]string, len(txn.Recipients))
 	opts := &smtp.SendOptions{
-		Mail: smtp.MailOptions{Size: int64(len(txn.Body)), UTF8: txn.SMTPUTF8, EnvelopeID: txn.EnvID},
+		Mail: smtp.MailOptions{Size: normalizedSize(txn.Body), UTF8: txn.SMTPUTF8, EnvelopeID: txn.EnvID},
 		Rcpt: make([]smtp.RcptOptions, len(txn.Recipients)),
 		// RFC 5321 2.3.8 and 4.1.1.4: a client must not send a bare CR
 		// or LF; lines end only in CRLF. The queue has already accepted
@@ -320,4 +320,20 @@ func (d *SMTPDeliverer) Deliver(ctx context.Context, t Target, txn *Transaction)
 		return nil, &DeliveryError{Stage: stage, Reply: smtpReply(se), Err: err}
 	}
 	return out, nil
+}
+
+// normalizedSize is the size of body once each bare CR and bare LF has
+// become CRLF, as sent with SendOptions.Normalize: the SIZE value
+// announced at MAIL (RFC 1870 4).
+func normalizedSize(body []byte) int64 {
+	n := int64(len(body))
+	for i, c := range body {
+		switch {
+		case c == '\r' && (i+1 == len(body) || body[i+1] != '\n'):
+			n++
+		case c == '\n' && (i == 0 || body[i-1] != '\r'):
+			n++
+		}
+	}
+	return n
 }

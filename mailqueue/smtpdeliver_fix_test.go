@@ -38,6 +38,9 @@ func TestSMTPBareLineEndingsNormalized(t *testing.T) {
 			if string(got[0].Data) != want {
 				t.Fatalf("data %q, want %q", got[0].Data, want)
 			}
+			if n := normalizedSize([]byte(body)); n != int64(len(want)) {
+				t.Fatalf("SIZE announced %d, sent %d", n, len(want))
+			}
 			d.mu.Lock()
 			defer d.mu.Unlock()
 			if d.dials != 1 {
@@ -196,6 +199,22 @@ func TestSMTPDataEndFailurePerRecipient(t *testing.T) {
 					t.Errorf("refused recipients got %q, %q", replies[1], replies[2])
 				}
 			})
+		}
+	}
+}
+
+func TestNormalizedSize(t *testing.T) {
+	for in, want := range map[string]int64{
+		"":               0,
+		"a\r\nb\r\n":     6,
+		"a\nb\n":         6,
+		"a\rb\r":         6,
+		"\n\r":           4,
+		"\r\r\n":         4,
+		"x\r\n\n\r\r\ny": 10,
+	} {
+		if got := normalizedSize([]byte(in)); got != want {
+			t.Errorf("normalizedSize(%q) = %d, want %d", in, got, want)
 		}
 	}
 }
