@@ -62,6 +62,22 @@ func (c *Client) SendBatch(ctx context.Context, msgs []Envelope) []BatchResult {
 			prev, prevSt = -1, nil
 		}
 	}
+	// failPrev settles the previous message after an error on the
+	// connection. If its final reply was already read (the error came
+	// with a later reply, e.g. 421 to the next MAIL), that reply is its
+	// outcome: reporting an accepted message as failed would make a queue
+	// send it twice.
+	failPrev := func(err error) {
+		if prev < 0 {
+			return
+		}
+		if prevSt.finalDone {
+			finishPrev()
+			return
+		}
+		out[prev] = BatchResult{prevSt.res, err}
+		prev, prevSt = -1, nil
+	}
 	cmdTimeout := c.timeout(c.cfg.Timeouts.Command, DefaultMailTimeout)
 	termTimeout := c.timeout(c.cfg.Timeouts.DataTerm, DefaultDataTermTimeout)
 	for i := range msgs {
@@ -79,6 +95,7 @@ func (c *Client) SendBatch(ctx context.Context, msgs []Envelope) []BatchResult {
 			// BDAT is one round trip already: finish the pipeline, then
 			// send it on its own.
 			if err := c.drain(ctx, nil, termTimeout); err != nil {
+				failPrev(err)
 				fillFrom(i, err)
 				return out
 			}
@@ -100,9 +117,7 @@ func (c *Client) SendBatch(ctx context.Context, msgs []Envelope) []BatchResult {
 		for j, t := range m.To {
 			if err := c.window(ctx, nil, true, termTimeout); err != nil {
 				fillFrom(i, err)
-				if prev >= 0 {
-					out[prev] = BatchResult{prevSt.res, err}
-				}
+				failPrev(err)
 				return out
 			}
 			var ro *RcptOptions
@@ -118,9 +133,7 @@ func (c *Client) SendBatch(ctx context.Context, msgs []Envelope) []BatchResult {
 		// One flush: the previous message's data and end of data, and
 		// this message's commands; then all their replies.
 		if err := c.drain(ctx, nil, max(termTimeout, cmdTimeout)); err != nil {
-			if prev >= 0 {
-				out[prev] = BatchResult{prevSt.res, err}
-			}
+			failPrev(err)
 			fillFrom(i, err)
 			return out
 		}
@@ -150,9 +163,7 @@ func (c *Client) SendBatch(ctx context.Context, msgs []Envelope) []BatchResult {
 		prev, prevSt = i, st
 	}
 	if err := c.drain(ctx, nil, termTimeout); err != nil {
-		if prev >= 0 {
-			out[prev] = BatchResult{prevSt.res, err}
-		}
+		failPrev(err)
 		return out
 	}
 	finishPrev()

@@ -77,6 +77,9 @@ type sendState struct {
 	dataErr  error
 	finalErr error
 	accepted int
+	// finalDone: every reply to the end of data has been read, so the
+	// message's outcome is known whatever happens on the connection later.
+	finalDone bool
 }
 
 // SendMail sends one message: MAIL, RCPT for each recipient, then DATA
@@ -329,6 +332,7 @@ func (c *Client) readPending(ctx context.Context, st *sendState, d time.Duration
 		} else if rerr != nil {
 			st.finalErr = rerr
 		}
+		st.finalDone = true
 	case kindReset:
 	}
 	// Pop the front, keeping the array's start so the queue's storage is
