@@ -861,16 +861,34 @@ func (p *addrParser) name(phraseAt int, sc *scan) string {
 }
 
 // commentText returns a comment's content (offsets of the text inside
-// the outer parentheses) with quoted-pairs resolved, nested parentheses
-// kept, and encoded words decoded (RFC 2047 5(2) allows them in comments).
+// the outer parentheses) as a display name: quoted-pairs resolved,
+// folding removed, runs of white space made one space as between the
+// words of a phrase, nested parentheses kept, and encoded words decoded
+// (RFC 2047 5(2) allows them in comments).
 func (p *addrParser) commentText(a, b int) string {
 	c := p.s[a:b]
-	if !strings.ContainsAny(c, "\\\r\n") && !strings.Contains(c, "=?") {
-		return strings.Trim(c, " \t")
+	if !strings.ContainsAny(c, "\\\r\n\t") && !strings.Contains(c, "  ") && !strings.Contains(c, "=?") {
+		return strings.Trim(c, " ")
 	}
 	var stack [256]byte
 	un := appendUnquoted(stack[:0], c)
-	return strings.Trim(string(p.appendText(nil, string(un))), " \t")
+	if strings.Contains(c, "=?") {
+		un = p.appendText(nil, string(un))
+	}
+	out := make([]byte, 0, len(un))
+	space := false
+	for _, ch := range un {
+		if ch == ' ' || ch == '\t' {
+			space = true
+			continue
+		}
+		if space && len(out) > 0 {
+			out = append(out, ' ')
+		}
+		space = false
+		out = append(out, ch)
+	}
+	return string(out)
 }
 
 // appendText decodes unstructured text with encoded words, recording an

@@ -40,6 +40,7 @@ func TestParseAddressList(t *testing.T) {
 		// Legacy: comment after a bare addr-spec is the name.
 		{"jdoe@example.org (John Doe)", []Address{{"John Doe", "jdoe@example.org"}}},
 		{"jdoe@example.org (John \\(J\\) Doe)", []Address{{"John (J) Doe", "jdoe@example.org"}}},
+		{"jdoe@example.org ( John \t Doe\r\n  Jr )", []Address{{"John Doe Jr", "jdoe@example.org"}}},
 		// Obsolete syntax (4.4).
 		{"Joe Q. Public <john.q.public@example.com>", []Address{{"Joe Q. Public", "john.q.public@example.com"}}},
 		{"<@route1,@route2:jdoe@example.org>", []Address{{"", "jdoe@example.org"}}},
