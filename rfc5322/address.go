@@ -444,11 +444,11 @@ func (p *addrParser) element(dst []Address) ([]Address, string, bool, bool) {
 	}
 	if p.i < len(p.s) && p.s[p.i] == ':' {
 		// group = display-name ":" [group-list] ";" [CFWS]
-		if sc.words == 0 {
-			return dst, "", false, p.fail("group without a name")
-		}
 		if sc.firstDot { // obs-phrase = word *(word / "." / CFWS)
 			return dst, "", false, p.fail("display name starts with '.'")
+		}
+		if sc.words == 0 {
+			return dst, "", false, p.fail("group without a name")
 		}
 		name := p.name(phraseAt, &sc)
 		p.i++
