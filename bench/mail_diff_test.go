@@ -98,6 +98,8 @@ var addrDisagreements = []addrDisagreement{
 		"relaykit: RFC 5322 3.2.2 FWS may fold any address list; net/mail wants the value unfolded first"},
 	{"a@example.org (John\r\n Doe)", "John Doe <a@example.org>", "John\r\n Doe <a@example.org>",
 		"relaykit: RFC 5322 2.2.3 unfolding removes the CRLF of folding, in comments too; net/mail keeps it in the name"},
+	{`John""<a@example.org>`, "John <a@example.org>", "John  <a@example.org>",
+		"either: RFC 5322 3.2.5 does not say how a phrase's words are joined; relaykit keeps the white space that was there (none between adjacent words, one space for a run), net/mail puts one space between every two words"},
 	{". <a@example.org>", "error", ". <a@example.org>",
 		"relaykit: RFC 5322 4.1 obs-phrase must start with a word"},
 	{"a@example.org (\n)", "error", "\n <a@example.org>",
@@ -181,14 +183,16 @@ func explainAddr(s string, ours []rfc5322.Address, err error, theirs []*mail.Add
 				return ""
 			}
 			if ours[i].Name != theirs[i].Name && !strings.Contains(theirs[i].Name, "=?") &&
-				!strings.ContainsAny(theirs[i].Name, "\r\n") {
+				!strings.ContainsAny(theirs[i].Name, "\r\n") && noSpace(ours[i].Name) != noSpace(theirs[i].Name) {
 				return ""
 			}
 		}
-		return "encoded word net/mail leaves undecoded, or folding it keeps in a name"
+		return "encoded word net/mail leaves undecoded, folding it keeps, or white space between phrase words"
 	}
 	return "both reject"
 }
+
+func noSpace(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, " ", ""), "\t", "") }
 
 // isIPLiteral reports whether a domain literal holds an IP address, the
 // only kind net/mail accepts.
