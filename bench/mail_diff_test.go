@@ -100,6 +100,8 @@ var addrDisagreements = []addrDisagreement{
 		"relaykit: RFC 5322 2.2.3 unfolding removes the CRLF of folding, in comments too; net/mail keeps it in the name"},
 	{`John""<a@example.org>`, "John <a@example.org>", "John  <a@example.org>",
 		"either: RFC 5322 3.2.5 does not say how a phrase's words are joined; relaykit keeps the white space that was there (none between adjacent words, one space for a run), net/mail puts one space between every two words"},
+	{"Team:, ,;", "", "error",
+		"relaykit: RFC 5322 4.4 obs-group-list = 1*([CFWS] \",\") [CFWS]"},
 	{". <a@example.org>", "error", ". <a@example.org>",
 		"relaykit: RFC 5322 4.1 obs-phrase must start with a word"},
 	{"a@example.org (\n)", "error", "\n <a@example.org>",
@@ -158,6 +160,9 @@ func explainAddr(s string, ours []rfc5322.Address, err error, theirs []*mail.Add
 		// Whatever relaykit accepts it can write back in a form that
 		// net/mail reads the same, unless the address itself is one
 		// net/mail cannot represent.
+		if len(ours) == 0 {
+			return "only empty groups, obs-group-list (RFC 5322 4.4)"
+		}
 		back, berr := mail.ParseAddressList(rfc5322.FormatAddressList(ours))
 		if berr == nil && sameAddresses(ours, back) {
 			return "obsolete or CFWS syntax net/mail does not read (RFC 5322 3.2, 4.4)"
