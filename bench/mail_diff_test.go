@@ -118,6 +118,8 @@ var addrDisagreements = []addrDisagreement{
 		"relaykit: RFC 2047 allows any registered charset; net/mail needs a CharsetReader for windows-1252 and rejects the whole list"},
 	{"=?x-unknown?q?abc?= <e@example.org>", "=?utf-8?b?PT94LXVua25vd24/cT9hYmM/PQ==?= <e@example.org>", "error",
 		"relaykit: RFC 2047 6.2 says an undecodable word may be shown as it is; relaykit keeps it and reports a CharsetError, net/mail fails the list"},
+	{"=?UTF-8?Q?=80?= <a@example.org>", "=?utf-8?b?77+9?= <a@example.org>", "\x80 <a@example.org>",
+		"relaykit: RFC 6532 3.2 and RFC 3629 require valid UTF-8; an encoded word whose octets are not valid UTF-8 decodes with U+FFFD in place of them, net/mail returns the invalid octets as the name"},
 	{"=?utf-8?b?w6k?= <a@example.org>", "=?utf-8?b?w6k=?= <a@example.org>", "=?utf-8?b?w6k?= <a@example.org>",
 		"net/mail, strictly: RFC 2047 4.1 base64 is RFC 2045's, with padding; relaykit accepts it unpadded because mailers write it so, net/mail keeps the raw word"},
 }
@@ -187,6 +189,9 @@ func explainAddr(s string, ours []rfc5322.Address, err error, theirs []*mail.Add
 			if netmailAddr(ours[i].Addr) != theirs[i].Address {
 				return ""
 			}
+			if invalidUTF8Replaced(ours[i].Name, theirs[i].Name) {
+				continue
+			}
 			if ours[i].Name != theirs[i].Name && !strings.Contains(theirs[i].Name, "=?") &&
 				!strings.ContainsAny(theirs[i].Name, "\r\n") && noSpace(ours[i].Name) != noSpace(theirs[i].Name) {
 				return ""
@@ -195,6 +200,14 @@ func explainAddr(s string, ours []rfc5322.Address, err error, theirs []*mail.Add
 		return "encoded word net/mail leaves undecoded, folding it keeps, or white space between phrase words"
 	}
 	return "both reject"
+}
+
+// invalidUTF8Replaced reports whether theirs holds invalid UTF-8 (net/mail
+// returns an encoded word's octets as they decode) and ours is the same
+// text with U+FFFD in place of the invalid octets.
+func invalidUTF8Replaced(ours, theirs string) bool {
+	return !utf8.ValidString(theirs) && utf8.ValidString(ours) &&
+		strings.ReplaceAll(ours, "\uFFFD", "") == strings.ToValidUTF8(theirs, "")
 }
 
 func noSpace(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, " ", ""), "\t", "") }
