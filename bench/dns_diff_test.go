@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -342,9 +343,23 @@ func hasOpaque(m *dnswire.Msg) bool {
 	return false
 }
 
+// optionReason: dnswire's Unpack keeps each EDNS option's data opaque and
+// decodes it only when asked (EDNSOption.Cookie, EDE, ClientSubnet return
+// their own errors), so one malformed option does not cost the caller the
+// whole message; miekg decodes every option it knows (LLQ, ECS, ...) during
+// Unpack and rejects the message.
+const optionReason = "RFC 6891 6.1.2: an option is OPTION-CODE, OPTION-LENGTH and OPTION-DATA; " +
+	"dnswire keeps OPTION-DATA opaque until asked, miekg decodes known options eagerly and rejects malformed contents"
+
+func hasOptions(m *dnswire.Msg) bool { return m.EDNS != nil && len(m.EDNS.Options) > 0 }
+
 func classifyWith(msg []byte, m1 *dns.Msg, ours *dnswire.Msg, ourErr error, miekgErr error) string {
 	if ourErr == nil && miekgErr != nil && ours != nil && hasOpaque(ours) {
 		return opaqueReason
+	}
+	if ourErr == nil && miekgErr != nil && ours != nil && hasOptions(ours) &&
+		strings.Contains(miekgErr.Error(), "OPT.Option") {
+		return optionReason
 	}
 	if ourErr != nil && miekgErr == nil {
 		var pe *dnswire.ParseError
@@ -418,4 +433,24 @@ func FuzzDNSDiffMiekg(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDNSDiffMalformedOption pins the optionReason class with the input the
+// differential fuzzer found: an LLQ option (code 1, RFC 8764) with 2 bytes
+// of data where LLQ needs 18.
+func TestDNSDiffMalformedOption(t *testing.T) {
+	msg := join(hdrCounts(0, 0, 0, 1), []byte{0}, rrBytes(41, 1232, []byte{0, 1, 0, 2, 0x30, 0x30}))
+	var m1 dns.Msg
+	e1 := m1.Unpack(msg)
+	var m2 dnswire.Msg
+	e2 := m2.Unpack(msg)
+	if e1 == nil || e2 != nil {
+		t.Fatalf("miekg %v, dnswire %v: want miekg to reject and dnswire to accept", e1, e2)
+	}
+	if got := classifyWith(msg, &m1, &m2, e2, e1); got != optionReason {
+		t.Fatalf("classified as %q", got)
+	}
+	if o, ok := m2.EDNS.Option(1); !ok || string(o.Data) != "00" {
+		t.Fatalf("option kept as %+v, %v", o, ok)
+	}
 }
