@@ -309,12 +309,13 @@ var diffCases = []diffCase{
 			"the same name; dnswire requires every hop to go backwards, which also rules out loops",
 	},
 	{
-		name:    "CAA with an empty tag",
-		section: dnswire.SectionAnswer,
-		msg:     join(hdrCounts(0, 1, 0, 0), exampleWire, rrBytes(257, 1, []byte{0, 0, 'x'})),
-		ours:    dnswire.ErrBadRData,
-		miekg:   true,
-		reason:  "RFC 8659 4.1: the tag length MUST be at least 1",
+		name:       "CAA with an empty tag (in any section)",
+		section:    dnswire.SectionAnswer,
+		anySection: true,
+		msg:        join(hdrCounts(0, 1, 0, 0), exampleWire, rrBytes(257, 1, []byte{0, 0, 'x'})),
+		ours:       dnswire.ErrBadRData,
+		miekg:      true,
+		reason:     "RFC 8659 4.1: the tag length MUST be at least 1",
 	},
 }
 
