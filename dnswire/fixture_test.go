@@ -107,7 +107,11 @@ func TestMsgUnpackFixture(t *testing.T) {
 	}
 }
 
-func walk(p *Parser, msg []byte) (int, error) {
+// walk walks msg with p, question by question and record by record,
+// decoding each record's data with decode, and returns the number of
+// entries read. The fixture tests decode with the typed accessors
+// (decodeTyped), the fuzz targets with RData (decodeAny).
+func walk(p *Parser, msg []byte, decode func(*Parser, Type) error) (int, error) {
 	if _, err := p.Start(msg); err != nil {
 		return 0, err
 	}
@@ -131,19 +135,7 @@ func walk(p *Parser, msg []byte) (int, error) {
 			if err != nil {
 				return n, err
 			}
-			switch h.Type {
-			case TypeMX:
-				_, err = p.MX()
-			case TypeNS:
-				_, err = p.NS()
-			case TypeA:
-				_, err = p.A()
-			case TypeAAAA:
-				_, err = p.AAAA()
-			default:
-				_, err = p.RawRData()
-			}
-			if err != nil {
+			if err := decode(p, h.Type); err != nil {
 				return n, err
 			}
 			n++
@@ -152,9 +144,26 @@ func walk(p *Parser, msg []byte) (int, error) {
 	return n, p.Finish()
 }
 
+// decodeTyped decodes a record's data with its typed accessor.
+func decodeTyped(p *Parser, t Type) (err error) {
+	switch t {
+	case TypeMX:
+		_, err = p.MX()
+	case TypeNS:
+		_, err = p.NS()
+	case TypeA:
+		_, err = p.A()
+	case TypeAAAA:
+		_, err = p.AAAA()
+	default:
+		_, err = p.RawRData()
+	}
+	return err
+}
+
 func TestParserWalkFixture(t *testing.T) {
 	var p Parser
-	n, err := walk(&p, readFixture(t))
+	n, err := walk(&p, readFixture(t), decodeTyped)
 	if err != nil || n != 10 {
 		t.Fatalf("walk: %d records, %v", n, err)
 	}
@@ -164,7 +173,7 @@ func TestAllocs(t *testing.T) {
 	msg := readFixture(t)
 	var p Parser
 	if a := testing.AllocsPerRun(100, func() {
-		if _, err := walk(&p, msg); err != nil {
+		if _, err := walk(&p, msg, decodeTyped); err != nil {
 			t.Fatal(err)
 		}
 	}); a != 0 {
@@ -205,7 +214,7 @@ func BenchmarkParserWalk(b *testing.B) {
 	var p Parser
 	b.ReportAllocs()
 	for b.Loop() {
-		walk(&p, msg)
+		walk(&p, msg, decodeTyped)
 	}
 }
 

@@ -27,45 +27,21 @@ func seedMessages(f *testing.F) {
 	f.Add(q)
 }
 
-// walkAll walks msg with the Parser, decoding every record with RData or
-// OPT, and returns the number of records.
+// walkAll walks msg with a new Parser, decoding every record with RData
+// (or OPT), and returns the number of entries.
 func walkAll(msg []byte) (int, error) {
 	var p Parser
-	if _, err := p.Start(msg); err != nil {
-		return 0, err
+	return walk(&p, msg, decodeAny)
+}
+
+// decodeAny decodes a record's data with RData, or OPT for the OPT record.
+func decodeAny(p *Parser, t Type) (err error) {
+	if t == TypeOPT {
+		_, _, err = p.OPT()
+	} else {
+		_, err = p.RData()
 	}
-	n := 0
-	for {
-		_, err := p.Question()
-		if err == ErrSectionDone {
-			break
-		}
-		if err != nil {
-			return n, err
-		}
-		n++
-	}
-	for s := SectionAnswer; s <= SectionAdditional; s++ {
-		for {
-			h, err := p.RRHeader(s)
-			if err == ErrSectionDone {
-				break
-			}
-			if err != nil {
-				return n, err
-			}
-			if h.Type == TypeOPT {
-				_, _, err = p.OPT()
-			} else {
-				_, err = p.RData()
-			}
-			if err != nil {
-				return n, err
-			}
-			n++
-		}
-	}
-	return n, p.Finish()
+	return err
 }
 
 func FuzzParserWalk(f *testing.F) {
