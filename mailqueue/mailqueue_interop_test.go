@@ -4,61 +4,33 @@ package mailqueue
 
 import (
 	"context"
-	"net"
 	"net/netip"
-	"os"
 	"os/exec"
 	"strconv"
 	"testing"
-	"time"
+
+	"github.com/relaykit/relaykit/internal/postfixtest"
 )
 
 // TestInteropDeliverToSmtpSink runs the queue with the default SMTP
 // deliverer against Postfix's smtp-sink on loopback: every message is
 // delivered, over a few reused connections.
 func TestInteropDeliverToSmtpSink(t *testing.T) {
-	sinkPath, err := exec.LookPath("smtp-sink")
-	if err != nil {
+	if _, err := exec.LookPath("smtp-sink"); err != nil {
 		t.Skip("smtp-sink not installed")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	sink, err := postfixtest.StartSink(50)
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	args := []string{addr, "50"}
-	if os.Geteuid() == 0 {
-		args = append([]string{"-u", "nobody"}, args...)
-	}
-	cmd := exec.Command(sinkPath, args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		// smtp-sink needs a moment to open its socket.
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	defer sink.Stop()
+	port := sink.Port()
 
 	d := &SMTPDeliverer{}
 	s := openSpool(t, t.TempDir(), SpoolConfig{})
 	q, err := New(s, Config{
 		Resolver:  StaticResolver{IP: map[string][]netip.Addr{"example.net": {netip.MustParseAddr("127.0.0.1")}}},
-		Port:      uint16(port),
+		Port:      port,
 		Deliverer: d,
 		Hostname:  "mq.test",
 	})

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/relaykit/relaykit/internal/postfixtest"
 )
 
 func needTool(t *testing.T, name string) string {
@@ -84,39 +86,17 @@ func TestInteropSwaks(t *testing.T) {
 // TestInteropClientToSmtpSink: the Client sends several messages over one
 // connection to Postfix's smtp-sink.
 func TestInteropClientToSmtpSink(t *testing.T) {
-	sink := needTool(t, "smtp-sink")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	needTool(t, "smtp-sink")
+	sink, err := postfixtest.StartSink(10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	args := []string{addr, "10"}
-	if os.Geteuid() == 0 {
-		args = append([]string{"-u", "nobody"}, args...)
-	}
-	cmd := exec.Command(sink, args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
+	defer sink.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var c *Client
-	for {
-		// smtp-sink needs a moment to open its socket.
-		c, err = Dial(ctx, addr, &ClientConfig{LocalName: "client.test"})
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	c, err := Dial(ctx, sink.Addr, &ClientConfig{LocalName: "client.test"})
+	if err != nil {
+		t.Fatal(err)
 	}
 	defer c.Close()
 	if ok, _, err := c.Extension(ctx, "PIPELINING"); err != nil || !ok {
