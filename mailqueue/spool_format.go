@@ -90,43 +90,50 @@ func encodePutPayload(m *Message) []byte {
 	return append(b, m.Body...)
 }
 
+// cutSection reads one length-prefixed section (a shortest-form uvarint
+// length, then that many bytes) from the front of p.
+func cutSection(p []byte) (sec, rest []byte, ok bool) {
+	l, n := binary.Uvarint(p)
+	if n <= 0 || !minimalVarint(p, n) || l > uint64(len(p)-n) {
+		return nil, nil, false
+	}
+	p = p[n:]
+	return p[:l], p[l:], true
+}
+
 // decodePutPayload splits a put payload. body aliases p.
 func decodePutPayload(p []byte) (env Envelope, st State, body []byte, err error) {
-	el, n := binary.Uvarint(p)
-	if n <= 0 || el > uint64(len(p)-n) {
+	envb, p, ok := cutSection(p)
+	if !ok {
 		return env, st, nil, ErrCorrupt
 	}
-	p = p[n:]
-	if env, err = decodeEnvelope(p[:el]); err != nil {
+	if env, err = decodeEnvelope(envb); err != nil {
 		return env, st, nil, err
 	}
-	p = p[el:]
-	sl, n := binary.Uvarint(p)
-	if n <= 0 || sl > uint64(len(p)-n) {
+	stb, body, ok := cutSection(p)
+	if !ok {
 		return env, st, nil, ErrCorrupt
 	}
-	p = p[n:]
-	if st, err = decodeState(p[:sl]); err != nil {
+	if st, err = decodeState(stb); err != nil {
 		return env, st, nil, err
 	}
 	if len(st.Rcpts) != len(env.Recipients) {
 		return env, st, nil, ErrCorrupt
 	}
-	return env, st, p[sl:], nil
+	return env, st, body, nil
 }
 
 // decodePutMeta decodes only what scheduling needs from a put payload.
 func decodePutMeta(p []byte) (st State, err error) {
-	el, n := binary.Uvarint(p)
-	if n <= 0 || el > uint64(len(p)-n) {
+	_, p, ok := cutSection(p)
+	if !ok {
 		return st, ErrCorrupt
 	}
-	p = p[n+int(el):]
-	sl, n := binary.Uvarint(p)
-	if n <= 0 || sl > uint64(len(p)-n) {
+	stb, _, ok := cutSection(p)
+	if !ok {
 		return st, ErrCorrupt
 	}
-	return decodeState(p[n : n+int(sl)])
+	return decodeState(stb)
 }
 
 func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
