@@ -110,7 +110,11 @@ func Start(cfg Config) (*Relay, error) {
 		if addr == "" {
 			continue
 		}
-		l, err := net.Listen("tcp", addr)
+		// No TCP keepalive: the server's RFC 5321 4.5.3.2 timeouts already
+		// end idle sessions, and keepalive costs four setsockopt calls
+		// per accepted connection (Postfix's smtpd does not set it either).
+		lc := net.ListenConfig{KeepAlive: -1}
+		l, err := lc.Listen(context.Background(), "tcp", addr)
 		if err != nil {
 			r.closeListeners()
 			r.closeStores()

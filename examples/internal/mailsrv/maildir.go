@@ -39,7 +39,12 @@ type commitReq struct {
 	err   chan error
 }
 
-type pendingFile struct{ tmp, new, newDir string }
+// pendingFile is one message written into tmp/ but not yet flushed; the
+// committer owns f once the request is submitted.
+type pendingFile struct {
+	f                tmpFile
+	tmp, new, newDir string
+}
 
 // NewMaildir returns a Maildir rooted at root; host goes into file names
 // (the maildir convention: time, unique part, host).
@@ -99,10 +104,12 @@ func (m *Maildir) Deliver(ctx context.Context, from string, rcpts []string, msg 
 			newDir: filepath.Join(dir, "new"),
 		}
 		*bp = appendFile((*bp)[:0], from, rcpt, msg)
-		if err := writeFile(p.tmp, *bp); err != nil {
+		f, err := createTmp(p.tmp, *bp)
+		if err != nil {
 			m.discard(req.files)
-			return nil, err
+			return nil, fmt.Errorf("mailsrv: %w", err)
 		}
+		p.f = f
 		req.files = append(req.files, p)
 	}
 	m.mu.RLock()
@@ -147,32 +154,10 @@ func appendFile(dst []byte, from, rcpt string, msg []byte) []byte {
 	return dst
 }
 
-// writeFile writes and flushes one file in tmp/ (the maildir rule: the
-// file is complete on disk before it appears in new/). Each session
-// flushes its own file, so concurrent deliveries flush concurrently and
-// the file system merges them into one journal commit; only the renames
-// wait for the committer.
-func writeFile(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("mailsrv: %w", err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-		return fmt.Errorf("mailsrv: %w", err)
-	}
-	return nil
-}
-
+// discard removes files that will not be delivered.
 func (m *Maildir) discard(files []pendingFile) {
 	for _, f := range files {
+		f.f.close()
 		os.Remove(f.tmp)
 	}
 }
@@ -185,11 +170,9 @@ func (m *Maildir) uniqueName() string {
 	return fmt.Sprintf("%d.M%06dP%dQ%010d.%s", t.Unix(), t.Nanosecond()/1000, m.pid, m.seq.Add(1), m.host)
 }
 
-// committer makes batches of deliveries visible and durable together:
-// the renames from tmp/ into new/ (each file already flushed by its
-// writer), then one flush of each new/ directory touched (a rename is
-// durable only once its directory is). Requests that arrive while a batch
-// is being flushed form the next batch.
+// committer makes batches of deliveries durable and visible together.
+// Requests that arrive while a batch is being committed form the next
+// batch.
 func (m *Maildir) committer() {
 	defer close(m.done)
 	for {
@@ -221,42 +204,70 @@ func (m *Maildir) committer() {
 	}
 }
 
+// commit follows the maildir rule (a file is complete on disk before its
+// name appears in new/) for a whole batch:
+//
+//  1. start writing every file's data, so the writes overlap;
+//  2. flush each file (its data and the metadata needed to read it);
+//  3. rename each into new/;
+//  4. flush each new/ directory touched once (a rename is durable only
+//     once its directory is).
+//
+// A request fails as a whole if any of its files fails; the others go on.
 func (m *Maildir) commit(batch []*commitReq) {
-	var files []pendingFile
 	for _, r := range batch {
-		files = append(files, r.files...)
-	}
-	var err error
-	dirs := make(map[string]bool)
-	for _, f := range files {
-		if rerr := os.Rename(f.tmp, f.new); rerr != nil && err == nil {
-			err = rerr
-		}
-		dirs[f.newDir] = true
-	}
-	for d := range dirs {
-		if serr := syncDir(d); serr != nil && err == nil {
-			err = serr
+		for _, f := range r.files {
+			f.f.startWriteback()
 		}
 	}
-	if err != nil {
-		err = fmt.Errorf("mailsrv: maildir commit: %w", err)
+	failed := make([]error, len(batch))
+	for i, r := range batch {
+		for _, f := range r.files {
+			err := f.f.datasync()
+			if cerr := f.f.close(); err == nil {
+				err = cerr
+			}
+			if err != nil && failed[i] == nil {
+				failed[i] = err
+			}
+		}
 	}
-	for _, r := range batch {
+	dirs := make(map[string][]int) // new/ directory -> requests renamed into it
+	for i, r := range batch {
+		if failed[i] != nil {
+			continue
+		}
+		for _, f := range r.files {
+			if err := rename(f.tmp, f.new); err != nil {
+				failed[i] = err
+				break
+			}
+			dirs[f.newDir] = append(dirs[f.newDir], i)
+		}
+	}
+	for d, reqs := range dirs {
+		if err := syncDir(d); err != nil {
+			for _, i := range reqs {
+				if failed[i] == nil {
+					failed[i] = err
+				}
+			}
+		}
+	}
+	for i, r := range batch {
+		err := failed[i]
+		if err != nil {
+			// Nothing of a failed request is acknowledged; what is left
+			// in tmp/ is removed (a file already in new/ stays: it is
+			// complete, and the client's retry makes a duplicate at
+			// worst, never a loss).
+			for _, f := range r.files {
+				os.Remove(f.tmp)
+			}
+			err = fmt.Errorf("mailsrv: maildir commit: %w", err)
+		}
 		r.err <- err
 	}
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // ensure creates the maildir of rcpt (tmp, new, cur) if needed and
