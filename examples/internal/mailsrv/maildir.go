@@ -39,10 +39,12 @@ type commitReq struct {
 	err   chan error
 }
 
-// pendingFile is one message written into tmp/ but not yet flushed; the
-// committer owns f once the request is submitted.
+// pendingFile is one file of a delivery: its contents, and once the
+// committer has created it in tmp/, its open descriptor.
 type pendingFile struct {
+	data             []byte
 	f                tmpFile
+	created          bool
 	tmp, new, newDir string
 }
 
@@ -91,10 +93,9 @@ func (m *Maildir) Deliver(ctx context.Context, from string, rcpts []string, msg 
 		}
 	}()
 	req := &commitReq{err: make(chan error, 1)}
-	for _, rcpt := range rcpts {
+	for i, rcpt := range rcpts {
 		dir, err := m.ensure(rcpt)
 		if err != nil {
-			m.discard(req.files)
 			return nil, err
 		}
 		name := m.uniqueName()
@@ -103,19 +104,17 @@ func (m *Maildir) Deliver(ctx context.Context, from string, rcpts []string, msg 
 			new:    filepath.Join(dir, "new", name),
 			newDir: filepath.Join(dir, "new"),
 		}
-		*bp = appendFile((*bp)[:0], from, rcpt, msg)
-		f, err := createTmp(p.tmp, *bp)
-		if err != nil {
-			m.discard(req.files)
-			return nil, fmt.Errorf("mailsrv: %w", err)
+		if i == 0 {
+			*bp = appendFile((*bp)[:0], from, rcpt, msg)
+			p.data = *bp
+		} else {
+			p.data = appendFile(nil, from, rcpt, msg)
 		}
-		p.f = f
 		req.files = append(req.files, p)
 	}
 	m.mu.RLock()
 	if m.closed {
 		m.mu.RUnlock()
-		m.discard(req.files)
 		return nil, ErrClosed
 	}
 	m.reqs <- req
@@ -152,14 +151,6 @@ func appendFile(dst []byte, from, rcpt string, msg []byte) []byte {
 		msg = msg[i+2:]
 	}
 	return dst
-}
-
-// discard removes files that will not be delivered.
-func (m *Maildir) discard(files []pendingFile) {
-	for _, f := range files {
-		f.f.close()
-		os.Remove(f.tmp)
-	}
 }
 
 // uniqueName is a maildir file name: seconds.MmicrosPpidQseq.host, the
@@ -207,23 +198,42 @@ func (m *Maildir) committer() {
 // commit follows the maildir rule (a file is complete on disk before its
 // name appears in new/) for a whole batch:
 //
-//  1. start writing every file's data, so the writes overlap;
+//  1. create and write every file in tmp/, and start writing its data to
+//     disk, so the writes overlap;
 //  2. flush each file (its data and the metadata needed to read it);
 //  3. rename each into new/;
 //  4. flush each new/ directory touched once (a rename is durable only
 //     once its directory is).
 //
+// One goroutine does all of it, so a batch blocks one thread however many
+// sessions wait on it, and only the committer changes tmp/ (a file's
+// first flush also flushes the directory it was created in, so sessions
+// creating files meanwhile would make every flush write tmp/ again).
 // A request fails as a whole if any of its files fails; the others go on.
 func (m *Maildir) commit(batch []*commitReq) {
-	for _, r := range batch {
-		for _, f := range r.files {
+	failed := make([]error, len(batch))
+	for i, r := range batch {
+		for j := range r.files {
+			f := &r.files[j]
+			fd, err := createTmp(f.tmp, f.data)
+			if err != nil {
+				failed[i] = err
+				break
+			}
+			f.f, f.created = fd, true
 			f.f.startWriteback()
 		}
 	}
-	failed := make([]error, len(batch))
 	for i, r := range batch {
-		for _, f := range r.files {
-			err := f.f.datasync()
+		for j := range r.files {
+			f := &r.files[j]
+			if !f.created {
+				continue
+			}
+			var err error
+			if failed[i] == nil {
+				err = f.f.datasync()
+			}
 			if cerr := f.f.close(); err == nil {
 				err = cerr
 			}
@@ -262,7 +272,9 @@ func (m *Maildir) commit(batch []*commitReq) {
 			// complete, and the client's retry makes a duplicate at
 			// worst, never a loss).
 			for _, f := range r.files {
-				os.Remove(f.tmp)
+				if f.created {
+					os.Remove(f.tmp)
+				}
 			}
 			err = fmt.Errorf("mailsrv: maildir commit: %w", err)
 		}
