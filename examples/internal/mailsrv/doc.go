@@ -7,9 +7,10 @@
 // Each accepted message gets a Received trace field (RFC 5321 4.4) and,
 // when delivered into a mailbox, a Return-Path field. Local delivery
 // follows the maildir convention (a file written in tmp/, flushed to
-// disk, then renamed into new/) with group commit: concurrent deliveries
-// flush their files concurrently, then share one flush of each mailbox
-// directory for their renames, and the 250 reply is sent only after that.
+// disk, then renamed into new/) with group commit: one goroutine takes the
+// deliveries waiting at that moment as a batch, creates and writes their
+// files, flushes each, renames them into new/ and flushes each mailbox
+// directory once, and the 250 replies are sent only after that.
 //
 // LocalRoutes and LocalDeliverer let a mailqueue.Queue deliver mail for
 // the local domains (bounces, or all local mail with Config.QueueLocal)
