@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	netsmtp "net/smtp"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -212,6 +213,61 @@ func TestGroupCommitConcurrent(t *testing.T) {
 		t.Errorf("Deliver after Close: %v", err)
 	}
 	// Nothing is left in tmp/.
+	left, _ := filepath.Glob(filepath.Join(root, "*", "*", "tmp", "*"))
+	if len(left) != 0 {
+		t.Errorf("files left in tmp/: %v", left)
+	}
+}
+
+// TestGroupCommitFailureIsolated: a delivery whose file cannot be created
+// fails as a whole (no file of it reaches new/, none is left in tmp/),
+// and deliveries committed in the same batches still succeed.
+func TestGroupCommitFailureIsolated(t *testing.T) {
+	root := t.TempDir()
+	m := NewMaildir(root, "h", nil)
+	defer m.Close()
+	msg := []byte("Subject: s\r\n\r\nbody\r\n")
+	if _, err := m.Deliver(context.Background(), "s@x", []string{"bad@d.test"}, msg); err != nil {
+		t.Fatal(err)
+	}
+	// bad's tmp/ becomes a plain file: creating a file in it fails with
+	// ENOTDIR even for root, whom permissions would not stop.
+	dir, _ := m.Path("bad@d.test")
+	if err := os.RemoveAll(filepath.Join(dir, "tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tmp"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rcpts := [][]string{{"good@d.test"}, {"bad@d.test"}, {"good@d.test", "bad@d.test"}}
+	const rounds = 16
+	var wg sync.WaitGroup
+	results := make([][]error, len(rcpts))
+	for k := range rcpts {
+		results[k] = make([]error, rounds)
+		for i := range rounds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, results[k][i] = m.Deliver(context.Background(), "s@x", rcpts[k], msg)
+			}()
+		}
+	}
+	wg.Wait()
+	for i := range rounds {
+		if err := results[0][i]; err != nil {
+			t.Errorf("delivery to good alone: %v", err)
+		}
+		for k := 1; k < len(rcpts); k++ {
+			if results[k][i] == nil {
+				t.Errorf("delivery to %v succeeded, want an error", rcpts[k])
+			}
+		}
+	}
+	got, err := m.Messages("good@d.test")
+	if err != nil || len(got) != rounds {
+		t.Errorf("good has %d messages (%v), want %d: nothing of the failed two-recipient deliveries", len(got), err, rounds)
+	}
 	left, _ := filepath.Glob(filepath.Join(root, "*", "*", "tmp", "*"))
 	if len(left) != 0 {
 		t.Errorf("files left in tmp/: %v", left)
