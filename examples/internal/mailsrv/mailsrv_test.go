@@ -273,3 +273,28 @@ func TestGroupCommitFailureIsolated(t *testing.T) {
 		t.Errorf("files left in tmp/: %v", left)
 	}
 }
+
+// TestReceivedField pins the whole trace field (RFC 5321 4.4) for an
+// authenticated single-recipient message: the RFC 3848 protocol keyword
+// ESMTPA and the "for" clause.
+func TestReceivedField(t *testing.T) {
+	b, addr := serve(t, Config{
+		Hostname: "mx.local.test", LocalDomains: []string{"local.test"},
+		Users: map[string]string{"alice": "secret"},
+		Now:   func() time.Time { return time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC) },
+	})
+	auth := netsmtp.PlainAuth("", "alice", "secret", "127.0.0.1")
+	if err := netsmtp.SendMail(addr, auth, "a@remote.test", []string{"bob@local.test"}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := b.Maildir().Messages("bob@local.test")
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("%d messages, %v", len(msgs), err)
+	}
+	want := "Return-Path: <a@remote.test>\nDelivered-To: bob@local.test\n" +
+		"Received: from localhost ([127.0.0.1])\n\tby mx.local.test (relaykit) with ESMTPA id 1\n\tfor <bob@local.test>;\n\tThu, 26 Nov 2026 17:00:00 +0000\n" +
+		"From: a@remote.test\n"
+	if got := string(msgs[0]); !strings.HasPrefix(got, want) {
+		t.Errorf("maildir file starts\n%q\nwant\n%q", got[:min(len(got), len(want))], want)
+	}
+}
