@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relaykit/relaykit/internal/dnstest"
 	"github.com/relaykit/relaykit/internal/postfixtest"
 )
 
@@ -37,21 +36,7 @@ func startPostfix(t *testing.T, cfg postfixtest.Config) *postfixtest.Server {
 func TestInteropRelayToPostfix(t *testing.T) {
 	pf := startPostfix(t, postfixtest.Config{MaildirDomains: []string{"postfix.test"}})
 	_, pfPort, _ := net.SplitHostPort(pf.Addr)
-	h, err := dnstest.New(dnstest.Config{
-		Zones: map[string]string{
-			".": "@ NS a.root.test.\na.root.test. A 127.0.0.2\ntest. NS ns.test.\nns.test. A 127.0.0.3",
-			"test.": "@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.3\n" +
-				"postfix MX 10 mail.postfix\nmail.postfix A 127.0.0.1",
-		},
-		Servers: map[string][]string{"127.0.0.2": {"."}, "127.0.0.3": {"test."}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
+	h := startTestDNS(t, "postfix MX 10 mail.postfix\nmail.postfix A 127.0.0.1")
 	port, _ := strconv.Atoi(pfPort)
 	r := startRelay(t, Config{
 		Domains:    []string{"local.test"},

@@ -30,21 +30,7 @@ func TestRelayThroughQueue(t *testing.T) {
 	})
 	_, portText, _ := net.SplitHostPort(b.Addr())
 	port, _ := strconv.Atoi(portText)
-	h, err := dnstest.New(dnstest.Config{
-		Zones: map[string]string{
-			".": "@ NS a.root.test.\na.root.test. A 127.0.0.2\ntest. NS ns.test.\nns.test. A 127.0.0.3",
-			"test.": "@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.3\n" +
-				"far MX 10 mx.far\nmx.far A 127.0.0.21\nnear MX 10 mx.near\nmx.near A 127.0.0.22",
-		},
-		Servers: map[string][]string{"127.0.0.2": {"."}, "127.0.0.3": {"test."}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
+	h := startTestDNS(t, "far MX 10 mx.far\nmx.far A 127.0.0.21\nnear MX 10 mx.near\nmx.near A 127.0.0.22")
 	// A on 127.0.0.22 at the same port: its own MX, for the bounce.
 	a := startRelay(t, Config{
 		Listen: net.JoinHostPort("127.0.0.22", portText), Hostname: "mx.near.test",
@@ -100,4 +86,26 @@ func TestRelayThroughQueue(t *testing.T) {
 	if !strings.HasPrefix(out.String(), "Mail queue is empty") {
 		t.Errorf("A's queue after delivery:\n%s", out.String())
 	}
+}
+
+// startTestDNS serves a root (127.0.0.2) delegating test. to 127.0.0.3,
+// whose zone holds records (master-file text, names relative to test.)
+// besides its SOA and NS, until the test ends.
+func startTestDNS(t *testing.T, records string) *dnstest.Hierarchy {
+	t.Helper()
+	h, err := dnstest.New(dnstest.Config{
+		Zones: map[string]string{
+			".":     "@ NS a.root.test.\na.root.test. A 127.0.0.2\ntest. NS ns.test.\nns.test. A 127.0.0.3",
+			"test.": "@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.3\n" + records,
+		},
+		Servers: map[string][]string{"127.0.0.2": {"."}, "127.0.0.3": {"test."}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
 }
