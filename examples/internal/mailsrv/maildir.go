@@ -212,6 +212,9 @@ func (m *Maildir) committer() {
 // A request fails as a whole if any of its files fails; the others go on.
 func (m *Maildir) commit(batch []*commitReq) {
 	failed := make([]error, len(batch))
+	// Starting a file's writeback early only helps when other files' are
+	// started before its flush waits.
+	overlap := len(batch) > 1 || len(batch[0].files) > 1
 	for i, r := range batch {
 		for j := range r.files {
 			f := &r.files[j]
@@ -221,7 +224,9 @@ func (m *Maildir) commit(batch []*commitReq) {
 				break
 			}
 			f.f, f.created = fd, true
-			f.f.startWriteback()
+			if overlap {
+				f.f.startWriteback()
+			}
 		}
 	}
 	for i, r := range batch {
