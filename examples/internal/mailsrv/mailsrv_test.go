@@ -2,6 +2,7 @@ package mailsrv
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -296,5 +297,20 @@ func TestReceivedField(t *testing.T) {
 		"From: a@remote.test\n"
 	if got := string(msgs[0]); !strings.HasPrefix(got, want) {
 		t.Errorf("maildir file starts\n%q\nwant\n%q", got[:min(len(got), len(want))], want)
+	}
+}
+
+// TestSelfSigned: the pool verifies the certificate for its host, as
+// Alice's user agent does in examples/alice-to-bob.
+func TestSelfSigned(t *testing.T) {
+	cert, pool, err := SelfSigned("mx.test", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cert.Leaf.Verify(x509.VerifyOptions{DNSName: "mx.test", Roots: pool}); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+	if _, err := cert.Leaf.Verify(x509.VerifyOptions{DNSName: "other.test", Roots: pool}); err == nil {
+		t.Error("verified for another host")
 	}
 }
