@@ -145,6 +145,11 @@ func FuzzNameText(f *testing.F) {
 		if p, ok := n.Parent(); ok && (!n.IsSubdomainOf(p) || p.IsSubdomainOf(n)) {
 			t.Fatalf("%q: parent %q", s, p)
 		}
+		for k := 0; k <= n.NumLabels()+1; k++ {
+			if a, want := n.Ancestor(k), ancestorByParent(n, k); a != want {
+				t.Fatalf("%q: Ancestor(%d) = %q, Parent %d times gives %q", s, k, a, n.NumLabels()-k, want)
+			}
+		}
 	})
 }
 

@@ -244,6 +244,29 @@ func (n Name) Parent() (Name, bool) {
 	return p, true
 }
 
+// Ancestor returns the name made of n's rightmost labels (labels of
+// them), or n itself when it has no more. For an absolute name,
+// Ancestor(0) is the root; a relative name keeps at least one label. It
+// is what repeated Parent calls give, with one copy.
+func (n Name) Ancestor(labels int) Name {
+	total := n.NumLabels()
+	drop := total - labels
+	if !n.abs {
+		drop = min(drop, total-1)
+	}
+	if drop <= 0 {
+		return n
+	}
+	skip := 0
+	for ; drop > 0; drop-- {
+		skip += 1 + int(n.b[skip])
+	}
+	var a Name
+	copy(a.b[:], n.b[skip:n.n])
+	a.n, a.abs = n.n-uint8(skip), n.abs
+	return a
+}
+
 // Child returns the name with label prepended to n. The label is raw octets
 // (no escapes).
 func (n Name) Child(label string) (Name, error) {

@@ -127,6 +127,42 @@ func TestNameCompareAndSubdomain(t *testing.T) {
 	}
 }
 
+// ancestorByParent is Ancestor's definition: Parent until k labels are
+// left or there is no parent.
+func ancestorByParent(n Name, k int) Name {
+	for i := n.NumLabels(); i > k; i-- {
+		p, ok := n.Parent()
+		if !ok {
+			break
+		}
+		n = p
+	}
+	return n
+}
+
+func TestNameAncestor(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		k    int
+		want string
+	}{
+		{"www.example.com.", 0, "."},
+		{"www.example.com.", 1, "com."},
+		{"www.example.com.", 2, "example.com."},
+		{"www.example.com.", 3, "www.example.com."},
+		{"www.example.com.", 9, "www.example.com."},
+		{".", 0, "."},
+		{"www.a\\.b.c", 0, "c"},       // relative: one label is kept
+		{"www.a\\.b.c", 2, "a\\.b.c"}, // a\.b is one label
+	} {
+		n := MustName(c.name)
+		a := n.Ancestor(c.k)
+		if a.String() != c.want || a != ancestorByParent(n, c.k) {
+			t.Errorf("%s.Ancestor(%d) = %s, want %s", c.name, c.k, a, c.want)
+		}
+	}
+}
+
 func TestNameEditing(t *testing.T) {
 	n := MustName("www.example.com.")
 	p, ok := n.Parent()

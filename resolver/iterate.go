@@ -200,7 +200,7 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 		if minimise && minLabels < total && minCount < maxMinimise {
 			// RFC 9156 2: one label more than the zone cut, type A
 			// (2.1: A rather than NS, which some servers mishandle).
-			qn, qt, minimised = ancestor(qname, minLabels), dnswire.TypeA, true
+			qn, qt, minimised = qname.Ancestor(minLabels), dnswire.TypeA, true
 		}
 		srv, ok := r.infra.pick(sv.addrs, tried, sv.zoneKey, r.now(), false)
 		if !ok {
@@ -296,18 +296,6 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 func isFatal(err error) bool {
 	return errors.Is(err, ErrQueryBudget) || errors.Is(err, ErrDeadline) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// ancestor returns the ancestor of n with k labels.
-func ancestor(n dnswire.Name, k int) dnswire.Name {
-	for i := n.NumLabels(); i > k; i-- {
-		p, ok := n.Parent()
-		if !ok {
-			break
-		}
-		n = p
-	}
-	return n
 }
 
 type respKind uint8

@@ -63,23 +63,12 @@ func (z *zone) exists(n dnswire.Name) bool {
 func (z *zone) cut(qn dnswire.Name) (dnswire.Name, bool) {
 	apex := z.origin.NumLabels()
 	for k := apex + 1; k <= qn.NumLabels(); k++ {
-		a := ancestor(qn, k)
+		a := qn.Ancestor(k)
 		if len(z.at(a, dnswire.TypeNS)) > 0 {
 			return a, true
 		}
 	}
 	return dnswire.Name{}, false
-}
-
-func ancestor(n dnswire.Name, k int) dnswire.Name {
-	for i := n.NumLabels(); i > k; i-- {
-		p, ok := n.Parent()
-		if !ok {
-			break
-		}
-		n = p
-	}
-	return n
 }
 
 // answer fills m (a reply to a query for qn/qt) from the zone, as an
