@@ -53,8 +53,18 @@ type Config struct {
 	// (Postfix's way: the 250 follows one durable write to the queue, and
 	// the queue's deliverer writes the mailboxes); the queue's deliverer
 	// must then deliver the local domains itself (see LocalDeliverer).
-	// False: local mail is written to the mailboxes before the 250.
+	// False: local mail is written to the mailboxes before the 250, or
+	// through Journal.
 	QueueLocal bool
+	// Journal, when set (and QueueLocal is not), makes local mail durable
+	// in this store before the 250 and writes the maildir files right
+	// after, off the reply path: one goroutine writes them, flushes a
+	// whole batch (up to 256 files or 10 ms) at once, and then removes the
+	// stored copies. Messages left in the store by a crash are delivered
+	// when New starts, without duplicating files already delivered. Use
+	// a store of its own (a mailqueue.Spool in its own directory), not
+	// the queue's. Nil: each message's files are flushed before its 250.
+	Journal mailqueue.Store
 	// Now is the clock for Received fields and maildir names. Default
 	// time.Now.
 	Now func() time.Time
@@ -74,7 +84,7 @@ type Accepted struct {
 	Size    int          // message size as received
 	User    string       // authenticated user, "" if none
 	Client  netip.Addr   // client address
-	Files   []string     // maildir files written
+	Files   []string     // maildir files written (none yet with a Journal)
 }
 
 // Backend is an smtp.Backend. Create it with New.
@@ -83,6 +93,7 @@ type Backend struct {
 	local   map[string]bool
 	boxes   map[string]bool
 	maildir *Maildir
+	journal *journal
 	seq     atomic.Uint64
 	bufs    sync.Pool // *bytes.Buffer for message data, reused across messages
 }
@@ -103,11 +114,21 @@ func New(cfg Config) *Backend {
 		b.boxes[strings.ToLower(m)] = true
 	}
 	b.maildir = NewMaildir(cfg.MaildirRoot, cfg.Hostname, cfg.Now)
+	if cfg.Journal != nil && !cfg.QueueLocal {
+		b.journal = newJournal(cfg.Journal, b.maildir, b.logf)
+	}
 	return b
 }
 
-// Close stops the maildir writer after the deliveries in flight.
-func (b *Backend) Close() error { return b.maildir.Close() }
+// Close stops the maildir writers after the deliveries in flight (with a
+// Journal: writes, flushes and removes from the store every message
+// accepted before). It does not close the Journal store.
+func (b *Backend) Close() error {
+	if b.journal != nil {
+		b.journal.close()
+	}
+	return b.maildir.Close()
+}
 
 // Maildir returns the backend's mailbox store (to read mailboxes).
 func (b *Backend) Maildir() *Maildir { return b.maildir }
@@ -270,7 +291,13 @@ func (s *session) Data(ctx context.Context, r io.Reader) error {
 			acc.Relayed = append(acc.Relayed, r.Addr)
 		}
 	}
-	if len(s.local) > 0 {
+	if len(s.local) > 0 && s.b.journal != nil {
+		if err := s.b.journal.put(ctx, s.from, s.local, msg, now); err != nil {
+			s.b.logf("journal write failed", "err", err)
+			return smtp.NewError(451, smtp.EnhancedCode{Class: 4, Subject: 3, Detail: 0}, "Local delivery failed, try again later")
+		}
+		acc.Local = append(acc.Local, s.local...)
+	} else if len(s.local) > 0 {
 		files, err := s.b.maildir.Deliver(ctx, s.from, s.local, msg)
 		if err != nil {
 			s.b.logf("maildir delivery failed", "err", err)

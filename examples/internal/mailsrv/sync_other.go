@@ -50,3 +50,27 @@ func syncDir(dir string) error {
 	}
 	return err
 }
+
+// noFile is a tmpFile already closed.
+var noFile tmpFile
+
+// flushFiles makes the journal's batch of files durable, one at a time
+// (no syncfs(2) here).
+func flushFiles(_ string, files []journalFile) error {
+	for _, f := range files {
+		if err := f.f.datasync(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flushNames flushes each directory that got new names.
+func flushNames(_ string, dirs map[string]bool) error {
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
