@@ -126,6 +126,7 @@ func parseFlags(args []string, errOut io.Writer) (Config, bool, error) {
 	fs.DurationVar(&cfg.Retry, "retry", 30*time.Minute, "retry interval for deferred mail")
 	fs.BoolVar(&cfg.Hold, "hold", false, "store relayed mail held, never deliver it (like Postfix's hold queue)")
 	fs.BoolVar(&cfg.QueueLocal, "queue-local", false, "send local mail through the queue (250 after the queue write) instead of into the mailboxes before the 250")
+	fs.BoolVar(&cfg.Journal, "journal", false, "local mail: 250 once it is in a journal (SPOOL/journal), then written into the mailboxes in batches flushed together")
 	fs.BoolVar(&mailq, "mailq", false, "print the queue of the relay running on -spool and exit")
 	fs.BoolVar(&cfg.Verbose, "v", false, "log every message and queue event to stderr")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile to this file (for load measurements)")

@@ -34,6 +34,7 @@ type Config struct {
 	Retry              time.Duration
 	Hold               bool
 	QueueLocal         bool // local mail through the queue, as Postfix does
+	Journal            bool // local mail: 250 after a journal write, mailboxes written in batches
 	Verbose            bool
 	CPUProfile         string
 	// OnAccept, if set, is called after each accepted message (tests
@@ -46,6 +47,7 @@ type Relay struct {
 	cfg       Config
 	backend   *mailsrv.Backend
 	spool     *mailqueue.Spool
+	journal   *mailqueue.Spool // nil without Config.Journal
 	queue     *mailqueue.Queue
 	servers   []*smtp.Server
 	listeners []net.Listener
@@ -67,6 +69,16 @@ func Start(cfg Config) (*Relay, error) {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	r := &Relay{cfg: cfg, spool: spool, done: make(chan error, 4)}
+	var journal mailqueue.Store
+	if cfg.Journal && !cfg.QueueLocal {
+		// A store of its own: the queue never sees journal records.
+		r.journal, err = mailqueue.OpenSpool(filepath.Join(cfg.Spool, "journal"), mailqueue.SpoolConfig{Logger: logger})
+		if err != nil {
+			spool.Close()
+			return nil, fmt.Errorf("relay: %w", err)
+		}
+		journal = r.journal
+	}
 	// The backend and the queue need each other: the backend enqueues,
 	// the queue delivers the local domains into the backend's maildirs.
 	// enq gets its queue before any connection is served.
@@ -81,6 +93,7 @@ func Start(cfg Config) (*Relay, error) {
 		Queue:        enq,
 		// Held mail is never delivered, so local mail never waits on hold.
 		QueueLocal: cfg.QueueLocal && !cfg.Hold,
+		Journal:    journal,
 		OnAccept:   cfg.OnAccept,
 		Logger:     logger,
 	})
@@ -94,8 +107,7 @@ func Start(cfg Config) (*Relay, error) {
 		Logger:    logger,
 	})
 	if err != nil {
-		r.backend.Close()
-		spool.Close()
+		r.closeStores()
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	enq.q = r.queue
@@ -230,6 +242,9 @@ func (r *Relay) closeStores() error {
 	var errs []error
 	if r.backend != nil {
 		errs = append(errs, r.backend.Close())
+	}
+	if r.journal != nil {
+		errs = append(errs, r.journal.Close())
 	}
 	errs = append(errs, r.spool.Close())
 	return errors.Join(errs...)

@@ -154,3 +154,32 @@ func TestRelayQueueLocal(t *testing.T) {
 		t.Fatalf("mailbox: %q", msgs)
 	}
 }
+
+// TestRelayJournal: with -journal, local mail is accepted into
+// SPOOL/journal, the mailbox follows, and the journal empties.
+func TestRelayJournal(t *testing.T) {
+	r := startRelay(t, Config{Domains: []string{"local.test"}, Journal: true})
+	for i := 0; i < 3; i++ {
+		if err := netsmtp.SendMail(r.Addr(), nil, "a@outside.test", []string{"bob@local.test"}, []byte(testMsg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var msgs [][]byte
+	for deadline := time.Now().Add(30 * time.Second); len(msgs) < 3 && time.Now().Before(deadline); {
+		msgs, _ = r.Backend().Maildir().Messages("bob@local.test")
+		time.Sleep(2 * time.Millisecond)
+	}
+	if len(msgs) != 3 || !bytes.Contains(msgs[2], []byte("Subject: relay test")) {
+		t.Fatalf("mailbox: %q", msgs)
+	}
+	if r.journal == nil {
+		t.Fatal("no journal store opened")
+	}
+	// The stored copies go once the files are durable.
+	for deadline := time.Now().Add(30 * time.Second); r.journal.Len() > 0 && time.Now().Before(deadline); {
+		time.Sleep(2 * time.Millisecond)
+	}
+	if n := r.journal.Len(); n != 0 {
+		t.Errorf("%d messages left in the journal", n)
+	}
+}
