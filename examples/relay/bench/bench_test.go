@@ -11,6 +11,7 @@ func TestTableRatios(t *testing.T) {
 		{Target: "postfix", Mode: "queued", Messages: 1000, Accept: time.Second, Done: time.Second, CPU: 3 * time.Second},
 		{Target: "relay", Mode: "queued", Messages: 1000, Accept: 250 * time.Millisecond, Done: 250 * time.Millisecond, CPU: 500 * time.Millisecond},
 		{Target: "postfix", Mode: "delivered", Messages: 1000, Accept: time.Second, Done: 2 * time.Second, CPU: 4 * time.Second},
+		{Target: "relay-journal", Mode: "delivered", Messages: 1000, Accept: 250 * time.Millisecond, Done: 500 * time.Millisecond, CPU: time.Second},
 	}
 	got := Table(res)
 	for _, want := range []string{
@@ -18,6 +19,7 @@ func TestTableRatios(t *testing.T) {
 		"| relay | queued | 1000 | 4000 | 4000 | 0.500 ms |\n",
 		"| postfix | delivered | 1000 | 1000 | 500 | 4.000 ms |\n",
 		"| relay/postfix | queued | | 4.00x | 4.00x | 1/6.0 |\n",
+		"| relay-journal/postfix | delivered | | 4.00x | 4.00x | 1/4.0 |\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("table lacks %q:\n%s", want, got)

@@ -5,7 +5,7 @@
 //
 // Usage (as root, with Debian's postfix package and util-linux's unshare):
 //
-//	go run ./examples/relay/bench [-m 20000] [-s 8] [-l 4096] [-targets postfix,relay] [-modes queued,delivered] [-rounds 3]
+//	go run ./examples/relay/bench [-m 20000] [-s 8] [-l 4096] [-targets postfix,relay,relay-journal] [-modes queued,delivered] [-rounds 3]
 //
 // Modes:
 //
@@ -39,7 +39,7 @@ func main() {
 	flag.IntVar(&cfg.Messages, "m", 20000, "messages per measurement (smtp-source -m)")
 	flag.IntVar(&cfg.Sessions, "s", 8, "parallel SMTP sessions (smtp-source -s)")
 	flag.IntVar(&cfg.Length, "l", 4096, "message length in bytes (smtp-source -l)")
-	flag.StringVar(&targets, "targets", "postfix,relay", "servers to measure, comma-separated: postfix, relay")
+	flag.StringVar(&targets, "targets", "postfix,relay,relay-journal", "servers to measure, comma-separated: postfix, relay, relay-journal (delivered mode only)")
 	flag.StringVar(&modes, "modes", "queued,delivered", "what to measure, comma-separated: queued, delivered")
 	flag.StringVar(&cfg.RelayBinary, "relay-bin", "", "examples/relay binary (default: go build it)")
 	flag.IntVar(&cfg.Rounds, "rounds", 1, "repeat every measurement, alternating servers; report medians")

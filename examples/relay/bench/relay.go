@@ -15,8 +15,13 @@ import (
 	"github.com/relaykit/relaykit/internal/postfixtest"
 )
 
-// relayTarget is examples/relay run as its own process.
-type relayTarget struct{ bin string }
+// relayTarget is examples/relay run as its own process; journal adds
+// -journal (local mail: 250 after a journal write, mailboxes written in
+// batches).
+type relayTarget struct {
+	bin     string
+	journal bool
+}
 
 // buildRelay compiles examples/relay into dir.
 func buildRelay(dir string) (string, error) {
@@ -41,6 +46,9 @@ func (rt relayTarget) start(mode, dir string) (*server, error) {
 		"-listen", addr, "-hostname", "relay.test", "-domains", "relay.test",
 		"-maildir", maildir, "-spool", spool, "-trusted", "127.0.0.0/8",
 		"-max-size", "10240000",
+	}
+	if rt.journal {
+		args = append(args, "-journal")
 	}
 	rcpt := "bob@relay.test"
 	if mode == "queued" {

@@ -19,7 +19,7 @@ import (
 // fills it from flags.
 type Config struct {
 	Messages, Sessions, Length int
-	Targets                    []string // "postfix", "relay"
+	Targets                    []string // "postfix", "relay", "relay-journal"
 	Modes                      []string // "queued", "delivered"
 	// Rounds repeats every measurement, alternating the targets, so
 	// that load from other programs drifts over all of them alike; the
@@ -90,14 +90,15 @@ func Run(cfg Config) ([]Result, error) {
 		switch name {
 		case "postfix":
 			targets[ti] = postfixTarget{}
-		case "relay":
+		case "relay", "relay-journal":
 			bin := cfg.RelayBinary
 			if bin == "" {
 				if bin, err = buildRelay(dir); err != nil {
 					return nil, err
 				}
+				cfg.RelayBinary = bin
 			}
-			targets[ti] = relayTarget{bin: bin}
+			targets[ti] = relayTarget{bin: bin, journal: name == "relay-journal"}
 		default:
 			return nil, fmt.Errorf("bench: unknown target %q", name)
 		}
@@ -112,6 +113,9 @@ func Run(cfg Config) ([]Result, error) {
 	for round := 0; round < rounds; round++ {
 		for mi, mode := range cfg.Modes {
 			for ti, name := range cfg.Targets {
+				if name == "relay-journal" && mode != "delivered" {
+					continue // the journal only changes local delivery
+				}
 				cfg.logf("round %d: %s %s: starting", round+1, name, mode)
 				r, err := measure(cfg, source, targets[ti], name, mode, fmt.Sprintf("%s/%d-%d-%d", dir, round, ti, mi))
 				if err != nil {
@@ -203,8 +207,8 @@ func findSMTPSource() (string, error) {
 }
 
 // Table renders results as a markdown table: every run, then (with more
-// than one run of a target and mode) the medians, then relay/postfix
-// ratios of the medians.
+// than one run of a target and mode) the medians, then the ratios of the
+// medians, relay/postfix and relay-journal/postfix.
 func Table(results []Result) string {
 	var b strings.Builder
 	b.WriteString("| server | mode | messages | accepted msg/s | queued or delivered msg/s | CPU/msg |\n")
@@ -230,17 +234,19 @@ func Table(results []Result) string {
 		}
 	}
 	for _, mode := range []string{"queued", "delivered"} {
-		p, okp := med["postfix/"+mode]
-		r, okr := med["relay/"+mode]
-		if !okp || !okr {
-			continue
+		for _, t := range []string{"relay", "relay-journal"} {
+			p, okp := med["postfix/"+mode]
+			r, okr := med[t+"/"+mode]
+			if !okp || !okr {
+				continue
+			}
+			cpu := "n/a"
+			if r.cpu > 0 {
+				cpu = fmt.Sprintf("1/%.1f", p.cpu/r.cpu)
+			}
+			fmt.Fprintf(&b, "| %s/postfix | %s | | %.2fx | %.2fx | %s |\n",
+				t, mode, r.accept/p.accept, r.done/p.done, cpu)
 		}
-		cpu := "n/a"
-		if r.cpu > 0 {
-			cpu = fmt.Sprintf("1/%.1f", p.cpu/r.cpu)
-		}
-		fmt.Fprintf(&b, "| relay/postfix | %s | | %.2fx | %.2fx | %s |\n",
-			mode, r.accept/p.accept, r.done/p.done, cpu)
 	}
 	return b.String()
 }
