@@ -94,3 +94,20 @@ func TestCountMaildirsMissing(t *testing.T) {
 		t.Errorf("CountMaildirs(missing) = %d, %v", n, err)
 	}
 }
+
+func TestParseSystemCPU(t *testing.T) {
+	got, err := parseSystemCPU([]byte("cpu  100 5 40 9000 70 3 2 1 0 0\ncpu0 50 2 20 4500 35 1 1 0 0 0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// user+nice+system+irq+softirq+steal, not idle or iowait.
+	if want := 151 * clockTick; got != want {
+		t.Errorf("parseSystemCPU = %v, want %v", got, want)
+	}
+	if _, err := parseSystemCPU([]byte("intr 1 2 3\n")); err == nil {
+		t.Error("no error for a line that is not the cpu line")
+	}
+	if _, err := SystemCPU(); err != nil {
+		t.Errorf("SystemCPU on this machine: %v", err)
+	}
+}

@@ -15,12 +15,18 @@
 //     with outbound delivery held). Rate = messages / smtp-source's time.
 //   - delivered: every message goes to a local domain and is delivered
 //     into a maildir. Rate = messages / time until the last one is in the
-//     maildir.
+//     maildir. Target relay-journal is the relay with -journal (250 after
+//     a journal write, maildir files written and flushed in batches, as
+//     Postfix accepts into its queue and delivers afterwards); it is
+//     measured in this mode only.
 //
 // CPU is the user+system time of the server's whole process tree (the
 // master and every daemon for Postfix), read from /proc before and after;
-// smtp-source's own CPU is not counted. The machine is shared: compare
-// ratios from one run, not lone figures.
+// smtp-source's own CPU is not counted. Machine CPU is every processor's
+// busy time over the same interval (/proc/stat): smtp-source and kernel
+// threads included, so work a server leaves to the kernel (writeback by
+// flusher threads) shows there. The machine is shared: compare ratios
+// from one run, not lone figures.
 //
 // The load measurement is not part of CI; TestInteropBenchSmall runs a
 // small version of it to keep this program working.

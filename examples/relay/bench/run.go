@@ -43,6 +43,10 @@ type Result struct {
 	Done time.Duration
 	// CPU is the server's process-tree CPU time over Done.
 	CPU time.Duration
+	// SysCPU is the whole machine's busy CPU time over the same interval:
+	// every process (smtp-source too) and kernel thread, so work a server
+	// leaves to the kernel's flusher threads is counted somewhere.
+	SysCPU time.Duration
 }
 
 // AcceptRate is messages accepted per second.
@@ -53,6 +57,9 @@ func (r Result) DoneRate() float64 { return float64(r.Messages) / r.Done.Seconds
 
 // CPUPerMsg is CPU time per message.
 func (r Result) CPUPerMsg() time.Duration { return r.CPU / time.Duration(r.Messages) }
+
+// SysCPUPerMsg is the whole machine's CPU time per message.
+func (r Result) SysCPUPerMsg() time.Duration { return r.SysCPU / time.Duration(r.Messages) }
 
 // server is one running target, ready for load.
 type server struct {
@@ -151,6 +158,10 @@ func measure(cfg Config, source string, tg target, name, mode, dir string) (Resu
 	if err != nil {
 		return Result{}, err
 	}
+	sys0, err := postfixtest.SystemCPU()
+	if err != nil {
+		return Result{}, err
+	}
 	start := time.Now()
 	cmd := exec.Command(source,
 		"-s", strconv.Itoa(cfg.Sessions),
@@ -163,11 +174,14 @@ func measure(cfg Config, source string, tg target, name, mode, dir string) (Resu
 		return Result{}, fmt.Errorf("smtp-source: %v\n%s", err, out.String())
 	}
 	accept := time.Since(start)
-	var cpu1 time.Duration
+	var cpu1, sys1 time.Duration
 	if mode == "queued" {
 		// Everything the server did for these messages is done: take the
 		// CPU reading before counting, which costs the relay some work.
 		if cpu1, err = postfixtest.TreeCPU(srv.pid); err != nil {
+			return Result{}, err
+		}
+		if sys1, err = postfixtest.SystemCPU(); err != nil {
 			return Result{}, err
 		}
 	}
@@ -191,10 +205,15 @@ func measure(cfg Config, source string, tg target, name, mode, dir string) (Resu
 	done := time.Since(start)
 	if mode == "queued" {
 		done = accept
-	} else if cpu1, err = postfixtest.TreeCPU(srv.pid); err != nil {
-		return Result{}, err
+	} else {
+		if cpu1, err = postfixtest.TreeCPU(srv.pid); err != nil {
+			return Result{}, err
+		}
+		if sys1, err = postfixtest.SystemCPU(); err != nil {
+			return Result{}, err
+		}
 	}
-	return Result{Target: name, Mode: mode, Messages: cfg.Messages, Accept: accept, Done: done, CPU: cpu1 - cpu0}, nil
+	return Result{Target: name, Mode: mode, Messages: cfg.Messages, Accept: accept, Done: done, CPU: cpu1 - cpu0, SysCPU: sys1 - sys0}, nil
 }
 
 func findSMTPSource() (string, error) {
@@ -211,8 +230,8 @@ func findSMTPSource() (string, error) {
 // medians, relay/postfix and relay-journal/postfix.
 func Table(results []Result) string {
 	var b strings.Builder
-	b.WriteString("| server | mode | messages | accepted msg/s | queued or delivered msg/s | CPU/msg |\n")
-	b.WriteString("|---|---|---|---|---|---|\n")
+	b.WriteString("| server | mode | messages | accepted msg/s | queued or delivered msg/s | CPU/msg | machine CPU/msg |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
 	groups := make(map[string][]Result)
 	var order []string
 	for _, r := range results {
@@ -221,16 +240,16 @@ func Table(results []Result) string {
 			order = append(order, k)
 		}
 		groups[k] = append(groups[k], r)
-		fmt.Fprintf(&b, "| %s | %s | %d | %.0f | %.0f | %.3f ms |\n",
-			r.Target, r.Mode, r.Messages, r.AcceptRate(), r.DoneRate(), ms(r.CPUPerMsg()))
+		fmt.Fprintf(&b, "| %s | %s | %d | %.0f | %.0f | %.3f ms | %.3f ms |\n",
+			r.Target, r.Mode, r.Messages, r.AcceptRate(), r.DoneRate(), ms(r.CPUPerMsg()), ms(r.SysCPUPerMsg()))
 	}
 	med := make(map[string]summary)
 	for _, k := range order {
 		med[k] = median(groups[k])
 		if len(groups[k]) > 1 {
 			m := med[k]
-			fmt.Fprintf(&b, "| %s median of %d | %s | %d | %.0f | %.0f | %.3f ms |\n",
-				groups[k][0].Target, len(groups[k]), groups[k][0].Mode, groups[k][0].Messages, m.accept, m.done, m.cpu)
+			fmt.Fprintf(&b, "| %s median of %d | %s | %d | %.0f | %.0f | %.3f ms | %.3f ms |\n",
+				groups[k][0].Target, len(groups[k]), groups[k][0].Mode, groups[k][0].Messages, m.accept, m.done, m.cpu, m.sys)
 		}
 	}
 	for _, mode := range []string{"queued", "delivered"} {
@@ -240,19 +259,23 @@ func Table(results []Result) string {
 			if !okp || !okr {
 				continue
 			}
-			cpu := "n/a"
-			if r.cpu > 0 {
-				cpu = fmt.Sprintf("1/%.1f", p.cpu/r.cpu)
-			}
-			fmt.Fprintf(&b, "| %s/postfix | %s | | %.2fx | %.2fx | %s |\n",
-				t, mode, r.accept/p.accept, r.done/p.done, cpu)
+			fmt.Fprintf(&b, "| %s/postfix | %s | | %.2fx | %.2fx | %s | %s |\n",
+				t, mode, r.accept/p.accept, r.done/p.done, fraction(p.cpu, r.cpu), fraction(p.sys, r.sys))
 		}
 	}
 	return b.String()
 }
 
 // summary is the median of each figure over several runs.
-type summary struct{ accept, done, cpu float64 }
+type summary struct{ accept, done, cpu, sys float64 }
+
+// fraction writes ours as a fraction of theirs: "1/5.0".
+func fraction(theirs, ours float64) string {
+	if ours <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("1/%.1f", theirs/ours)
+}
 
 func median(rs []Result) summary {
 	pick := func(f func(Result) float64) float64 {
@@ -270,6 +293,7 @@ func median(rs []Result) summary {
 		accept: pick(Result.AcceptRate),
 		done:   pick(Result.DoneRate),
 		cpu:    pick(func(r Result) float64 { return ms(r.CPUPerMsg()) }),
+		sys:    pick(func(r Result) float64 { return ms(r.SysCPUPerMsg()) }),
 	}
 }
 
