@@ -9,7 +9,7 @@
 //
 //	relay -listen 127.0.0.1:2525 -domains example.test -maildir ./mail -spool ./spool \
 //	      [-submission 127.0.0.1:5870 -user alice:secret] [-trusted 127.0.0.0/8] \
-//	      [-tls] [-root 127.0.0.2:5353] [-remote-port 25] [-hold] [-v]
+//	      [-tls] [-root 127.0.0.2:5353] [-remote-port 25] [-hold] [-journal] [-v]
 //	relay -spool ./spool -mailq
 //
 // The second form prints the queue of the relay running on that spool
@@ -21,7 +21,13 @@
 // through the queue too, as in Postfix (measured slower here: the queue's
 // own bookkeeping writes compete with accepting). The queue delivers
 // whatever it holds for a local domain (bounces, for one) straight into
-// the mailboxes, not over SMTP to itself. With
+// the mailboxes, not over SMTP to itself. With -journal, local mail is
+// accepted once it is in a journal of its own (SPOOL/journal, one write
+// with group commit) and written into the mailboxes right after by one
+// goroutine that flushes whole batches of files together (mailsrv
+// Config.Journal); what a crash leaves in the journal is delivered at the
+// next start. Under load it accepts local mail faster than writing each
+// mailbox file before the 250 (see bench/results/examples.md). With
 // -hold, relayed mail is queued on hold and not delivered (Postfix's hold
 // queue; mailqueue.Queue.EnqueueHeld); the load measurement in bench/
 // uses it.

@@ -12,6 +12,17 @@
 // files, flushes each, renames them into new/ and flushes each mailbox
 // directory once, and the 250 replies are sent only after that.
 //
+// With Config.Journal, local mail is instead made durable in a
+// mailqueue.Store (one write, group commit) before the 250, as Postfix
+// accepts into its queue; one goroutine then writes the maildir files and
+// makes whole batches of them durable at once (written in tmp/, syncfs(2),
+// renamed into new/, syncfs again) before removing the stored copies. The
+// flushes leave the reply path and are shared by up to 256 files, which
+// under load is what makes this mode faster. After a crash every message
+// still in the store is delivered again when the Backend starts; file
+// names are derived from the message ID, so one already in new/ or cur/
+// is not written twice.
+//
 // LocalRoutes and LocalDeliverer let a mailqueue.Queue deliver mail for
 // the local domains (bounces, or all local mail with Config.QueueLocal)
 // straight into the maildirs instead of over SMTP to itself; DNS adapts
