@@ -207,3 +207,24 @@ func TestJournalFailureKeepsMessage(t *testing.T) {
 		t.Errorf("%d messages left in the journal, want 0", n)
 	}
 }
+
+// TestJournalLargeMessage: a message too large to wait in memory is read
+// back from the store by the writer.
+func TestJournalLargeMessage(t *testing.T) {
+	root := t.TempDir()
+	store := openJournal(t, t.TempDir())
+	defer store.Close()
+	b := New(Config{Hostname: "mx.local.test", LocalDomains: []string{"local.test"}, MaildirRoot: root, Journal: store})
+	body := []byte("Subject: big\r\n\r\n" + strings.Repeat("0123456789abcdef\r\n", journalMemLimit/16))
+	if err := b.journal.put(context.Background(), "a@remote.test", []string{"bob@local.test"}, body, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	got, err := b.Maildir().Messages("bob@local.test")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("bob: %d messages, %v", len(got), err)
+	}
+	if want := appendFile(nil, "a@remote.test", "bob@local.test", body); string(got[0]) != string(want) {
+		t.Errorf("file has %d bytes, want %d", len(got[0]), len(want))
+	}
+}
