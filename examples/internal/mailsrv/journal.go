@@ -250,7 +250,11 @@ func (j *journal) write(b *journalBatch, it journalItem, again bool) error {
 	if bp == nil {
 		bp = new([]byte)
 	}
-	defer j.md.bufs.Put(bp)
+	defer func() {
+		if cap(*bp) <= 1<<20 { // keep the pool's memory bounded, as Deliver does
+			j.md.bufs.Put(bp)
+		}
+	}()
 	for i, rcpt := range it.rcpts {
 		dir, err := j.md.ensure(rcpt)
 		if err != nil {
