@@ -43,11 +43,8 @@ type journal struct {
 	// next attempt.
 	retry time.Duration
 
-	in   chan journalItem
-	mu   sync.RWMutex // held for reading while sending to in
-	shut bool
-	quit chan struct{}
-	done chan struct{}
+	in        chan journalItem
+	lifecycle // mu held for reading while sending to in
 }
 
 // journalItem is one stored message to deliver. body is nil when the
@@ -77,9 +74,8 @@ func newJournal(store mailqueue.Store, md *Maildir, logf func(string, ...any)) *
 	j := &journal{
 		store: store, md: md, root: md.root, logf: logf,
 		batchFiles: 256, batchAge: 10 * time.Millisecond, retry: time.Minute,
-		in:   make(chan journalItem, journalQueue),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		in:        make(chan journalItem, journalQueue),
+		lifecycle: newLifecycle(),
 	}
 	retries := map[mailqueue.ID]time.Time{}
 	err := store.Scan(context.Background(), func(s mailqueue.Summary) error {
@@ -118,7 +114,7 @@ func (j *journal) put(ctx context.Context, from string, rcpts []string, body []b
 	}
 	j.mu.RLock()
 	defer j.mu.RUnlock()
-	if j.shut {
+	if j.closed {
 		// Stored but not delivered: the next start delivers it.
 		return nil
 	}
@@ -127,15 +123,7 @@ func (j *journal) put(ctx context.Context, from string, rcpts []string, body []b
 }
 
 // close delivers what was submitted, commits it, and stops the writer.
-func (j *journal) close() {
-	j.mu.Lock()
-	if !j.shut {
-		j.shut = true
-		close(j.quit)
-	}
-	j.mu.Unlock()
-	<-j.done
-}
+func (j *journal) close() { j.stop() }
 
 // journalFile is one maildir file of a batch, written in tmp/ and open
 // until the batch is flushed.

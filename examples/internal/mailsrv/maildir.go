@@ -26,11 +26,8 @@ type Maildir struct {
 	made       sync.Map  // maildir paths known to exist
 	bufs       sync.Pool // *[]byte file contents, reused
 
-	mu     sync.RWMutex // held for reading while sending to reqs
-	closed bool
-	reqs   chan *commitReq
-	quit   chan struct{}
-	done   chan struct{}
+	lifecycle // mu held for reading while sending to reqs
+	reqs      chan *commitReq
 }
 
 // commitReq is one delivery's files waiting for the committer.
@@ -56,9 +53,8 @@ func NewMaildir(root, host string, now func() time.Time) *Maildir {
 	}
 	m := &Maildir{
 		root: root, host: strings.NewReplacer("/", "_", ":", "_").Replace(host), now: now, pid: os.Getpid(),
-		reqs: make(chan *commitReq, 1024),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		reqs:      make(chan *commitReq, 1024),
+		lifecycle: newLifecycle(),
 	}
 	go m.committer()
 	return m
@@ -67,13 +63,7 @@ func NewMaildir(root, host string, now func() time.Time) *Maildir {
 // Close stops the committer once the deliveries already submitted are
 // committed. Deliver fails with ErrClosed afterwards.
 func (m *Maildir) Close() error {
-	m.mu.Lock()
-	if !m.closed {
-		m.closed = true
-		close(m.quit)
-	}
-	m.mu.Unlock()
-	<-m.done
+	m.stop()
 	return nil
 }
 
