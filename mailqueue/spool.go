@@ -115,7 +115,7 @@ type spoolOp struct {
 	payload []byte
 	pcrc    uint32
 	err     error
-	done    chan struct{}
+	done    chan bool // receives true: become the writer; false: finished
 }
 
 const (
@@ -242,15 +242,18 @@ func (s *Spool) Len() int {
 }
 
 // commit hands o to the writer and waits for it. The first caller to
-// find no writer running becomes the writer until the pending list is
-// empty (leader-based group commit). A cancelled ctx stops the wait only
-// before the operation was handed over; once handed over the write
-// completes either way, and its result is returned.
+// find no writer running becomes the writer (leader-based group commit):
+// it writes everything pending, its own record included, with one flush.
+// Then, if more records arrived meanwhile, it hands the role to the
+// oldest of their callers instead of writing on, so that no caller waits
+// for other callers' flushes once its own record is durable. A cancelled
+// ctx stops the wait only before the operation was handed over; once
+// handed over the write completes either way, and its result is returned.
 func (s *Spool) commit(ctx context.Context, o *spoolOp) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	o.done = make(chan struct{})
+	o.done = make(chan bool, 1)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -260,30 +263,30 @@ func (s *Spool) commit(ctx context.Context, o *spoolOp) error {
 	lead := !s.flushing
 	s.flushing = true
 	s.mu.Unlock()
-	if lead {
-		s.flushLoop()
+	if !lead {
+		lead = <-o.done
 	}
-	<-o.done
+	if lead {
+		s.lead(o)
+	}
 	return o.err
 }
 
-func (s *Spool) flushLoop() {
+// lead is the writer's turn of the caller that owns self, which is
+// pending: it writes batches until self's is written, then passes the
+// role on (or ends it when nothing is pending).
+func (s *Spool) lead(self *spoolOp) {
 	for {
-		// Let writers that were just woken (or are encoding their
+		// Let callers that were just woken (or are encoding their
 		// record) join this batch: a scheduling hint, not a wait.
 		runtime.Gosched()
 		s.mu.Lock()
-		batch := s.pending
-		if len(batch) == 0 || s.closed {
-			for _, o := range batch {
-				o.err = ErrClosed
-				close(o.done)
-			}
-			s.pending = nil
-			s.flushing = false
+		if s.closed {
+			s.abandonLocked(self)
 			s.mu.Unlock()
 			return
 		}
+		batch := s.pending
 		if s.cfg.NoGroupCommit {
 			batch = batch[:1:1]
 			s.pending = s.pending[1:]
@@ -293,14 +296,46 @@ func (s *Spool) flushLoop() {
 		s.mu.Unlock()
 		s.wmu.Lock()
 		rotated := s.apply(batch)
+		mine := false
 		for _, o := range batch {
-			close(o.done)
+			if o == self {
+				mine = true
+			} else {
+				o.done <- false
+			}
 		}
 		if rotated {
 			s.compact()
 		}
 		s.wmu.Unlock()
+		if !mine {
+			continue // NoGroupCommit: self is further down the list
+		}
+		s.mu.Lock()
+		switch {
+		case s.closed:
+			s.abandonLocked(self)
+		case len(s.pending) > 0:
+			s.pending[0].done <- true
+		default:
+			s.flushing = false
+		}
+		s.mu.Unlock()
+		return
 	}
+}
+
+// abandonLocked fails every pending operation with ErrClosed and ends
+// the writer's role; self's caller is running and is not woken.
+func (s *Spool) abandonLocked(self *spoolOp) {
+	for _, o := range s.pending {
+		o.err = ErrClosed
+		if o != self {
+			o.done <- false
+		}
+	}
+	s.pending = nil
+	s.flushing = false
 }
 
 // apply writes one batch. Only the current writer calls it. It reports

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -163,6 +164,71 @@ func TestSpoolConcurrentGroupCommit(t *testing.T) {
 		if err != nil || m.ID != id {
 			t.Fatalf("Get(%v) = %v", id, err)
 		}
+	}
+}
+
+// TestSpoolLeaderHandsOff checks that the caller whose record is durable
+// returns while records that arrived during its flush are still being
+// written: the writer's role passes to one of their callers.
+func TestSpoolLeaderHandsOff(t *testing.T) {
+	ctx := context.Background()
+	gate := make(chan struct{})
+	entered := make(chan struct{}, 16)
+	var armed atomic.Bool
+	s := openSpool(t, t.TempDir(), SpoolConfig{fault: func(op string) error {
+		if op == "write" && armed.Load() {
+			entered <- struct{}{}
+			<-gate
+		}
+		return nil
+	}})
+	// The first record zero-fills the segment ahead (prealloc), so the
+	// batches below make one write each.
+	if err := s.Put(ctx, testMessage(100, "b@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	armed.Store(true)
+	var once sync.Once
+	release := func() { armed.Store(false); once.Do(func() { close(gate) }) }
+	defer release() // a failing check must not leave writers blocked
+	first := make(chan error, 1)
+	go func() { first <- s.Put(ctx, testMessage(1, "b@example.com")) }()
+	<-entered // the first caller leads and is writing its record
+	later := make(chan error, 2)
+	for id := ID(2); id <= 3; id++ {
+		go func() { later <- s.Put(ctx, testMessage(id, "b@example.com")) }()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.Lock()
+		n := len(s.pending)
+		s.mu.Unlock()
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d operations pending, want 2", n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	gate <- struct{}{} // finish the first batch
+	<-entered          // the next batch is being written, by someone
+	select {
+	case err := <-first:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first caller is still writing the others' batch")
+	}
+	release()
+	for range 2 {
+		if err := <-later; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Len() != 4 {
+		t.Fatalf("Len = %d, want 4", s.Len())
 	}
 }
 
