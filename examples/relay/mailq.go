@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -56,15 +57,48 @@ func printQueue(w io.Writer, spool string) error {
 	return err
 }
 
-// Entries returns the queued messages.
+// Entries returns the queued messages, then (with Config.Journal) the
+// local deliveries the journal still holds: answered 250, their maildir
+// files not yet committed. Those are normally gone within milliseconds;
+// one that stays is waiting for a maildir write to succeed (the relay's
+// log says why), and is retried every minute.
 func (r *Relay) Entries(ctx context.Context) ([]mailqueue.Entry, error) {
 	var out []mailqueue.Entry
 	err := r.queue.List(ctx, func(e mailqueue.Entry) error {
 		out = append(out, e)
 		return nil
 	})
+	if err != nil || r.journal == nil {
+		return out, err
+	}
+	err = r.journal.Scan(ctx, func(s mailqueue.Summary) error {
+		if s.Err != nil {
+			out = append(out, mailqueue.Entry{ID: s.ID, Broken: true})
+			return nil
+		}
+		m, err := r.journal.Get(ctx, s.ID)
+		switch {
+		case errors.Is(err, mailqueue.ErrNotFound):
+			return nil // delivered since Scan saw it
+		case err != nil:
+			out = append(out, mailqueue.Entry{ID: s.ID, Broken: true})
+			return nil
+		}
+		e := mailqueue.Entry{ID: m.ID, From: m.Envelope.From, Size: len(m.Body), Created: m.State.Created}
+		for _, rc := range m.Envelope.Recipients {
+			e.Recipients = append(e.Recipients, mailqueue.EntryRecipient{
+				Recipient: rc,
+				RcptState: mailqueue.RcptState{Reply: journalReason},
+			})
+		}
+		out = append(out, e)
+		return nil
+	})
 	return out, err
 }
+
+// journalReason is what the listing says of a message in the journal.
+const journalReason = "accepted for a local mailbox; maildir write pending"
 
 // WriteQueue prints the queue as Postfix's mailq does: ID (with '!' for
 // a held message), size, arrival time, sender, then each pending

@@ -26,8 +26,10 @@
 // with group commit) and written into the mailboxes right after by one
 // goroutine that flushes whole batches of files together (mailsrv
 // Config.Journal); what a crash leaves in the journal is delivered at the
-// next start. Under load it accepts local mail faster than writing each
-// mailbox file before the 250 (see bench/results/examples.md). With
+// next start, and -mailq lists what it holds (normally nothing for more
+// than milliseconds; a message stays while its mailbox cannot be written,
+// retried every minute). Under load it accepts local mail faster than
+// writing each mailbox file before the 250 (see bench/results/examples.md). With
 // -hold, relayed mail is queued on hold and not delivered (Postfix's hold
 // queue; mailqueue.Queue.EnqueueHeld); the load measurement in bench/
 // uses it.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/netip"
+	"os"
 	netsmtp "net/smtp"
 	"path/filepath"
 	"regexp"
@@ -157,6 +158,32 @@ func TestRelayQueueLocal(t *testing.T) {
 
 // TestRelayJournal: with -journal, local mail is accepted into
 // SPOOL/journal, the mailbox follows, and the journal empties.
+// TestRelayJournalListed: a local delivery the journal holds (here
+// because its maildir cannot be written) shows in the queue listing.
+func TestRelayJournalListed(t *testing.T) {
+	r := startRelay(t, Config{Domains: []string{"local.test"}, Journal: true})
+	// A file where the domain's maildir directory should be.
+	if err := os.MkdirAll(r.cfg.Maildir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(r.cfg.Maildir, "local.test"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := netsmtp.SendMail(r.Addr(), nil, "a@outside.test", []string{"bob@local.test"}, []byte(testMsg)); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := r.WriteQueue(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	listing := out.String()
+	for _, want := range []string{"a@outside.test", "bob@local.test", "(" + journalReason + ")", "in 1 Request."} {
+		if !strings.Contains(listing, want) {
+			t.Errorf("listing lacks %q:\n%s", want, listing)
+		}
+	}
+}
+
 func TestRelayJournal(t *testing.T) {
 	r := startRelay(t, Config{Domains: []string{"local.test"}, Journal: true})
 	for i := 0; i < 3; i++ {
