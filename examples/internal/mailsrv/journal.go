@@ -153,25 +153,14 @@ func (j *journal) run(retries map[mailqueue.ID]time.Time) {
 	for {
 		now := time.Now()
 		if len(retries) > 0 && !now.Before(due) {
-			due = now.Add(j.retry)
-			for id, at := range retries {
-				if at.After(now) {
-					due = minTime(due, at)
-					continue
-				}
-				delete(retries, id)
-				if err := j.retryItem(&b, id); err != nil {
-					j.logf("journal: delivery failed; retrying later", "id", id, "err", err)
-					retries[id] = now.Add(j.retry)
-				}
-			}
+			due = j.retryDue(&b, retries, now)
 		}
 		if len(b.files) >= j.batchFiles || (len(b.ids) > 0 && now.Sub(b.first) >= j.batchAge) {
 			j.commit(&b, retries)
 		}
 		select {
 		case it := <-j.in:
-			if err := j.write(&b, it, false); err != nil {
+			if err := j.write(&b, it, nil); err != nil {
 				j.logf("journal: delivery failed; retrying later", "id", it.id, "err", err)
 				retries[it.id] = time.Now().Add(j.retry)
 			}
@@ -180,7 +169,7 @@ func (j *journal) run(retries map[mailqueue.ID]time.Time) {
 			// Nothing is sent on in after quit: write what is there.
 			for len(j.in) > 0 {
 				it := <-j.in
-				if err := j.write(&b, it, false); err != nil {
+				if err := j.write(&b, it, nil); err != nil {
 					j.logf("journal: delivery failed; left for the next start", "id", it.id, "err", err)
 				}
 			}
@@ -197,20 +186,124 @@ func minTime(a, b time.Time) time.Time {
 	return a
 }
 
-// retryItem reads a stored message back and writes its missing files.
-func (j *journal) retryItem(b *journalBatch, id mailqueue.ID) error {
+// retryDue writes the files of the messages in retries that are due
+// (recovered at start, or failed before), a batch's worth at a time,
+// committing each full batch so that open files stay bounded however
+// many wait. It returns when the next of those not due is.
+func (j *journal) retryDue(b *journalBatch, retries map[mailqueue.ID]time.Time, now time.Time) time.Time {
+	next := now.Add(j.retry)
+	var ids []mailqueue.ID
+	for id, at := range retries {
+		if at.After(now) {
+			next = minTime(next, at)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), j.batchFiles)]
+		ids = ids[len(chunk):]
+		items := make([]journalItem, 0, len(chunk))
+		for _, id := range chunk {
+			delete(retries, id)
+			it, err := j.load(id)
+			if errors.Is(err, mailqueue.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				j.logf("journal: delivery failed; retrying later", "id", id, "err", err)
+				retries[id] = now.Add(j.retry)
+				continue
+			}
+			items = append(items, it)
+		}
+		done := j.alreadyDelivered(items)
+		for _, it := range items {
+			if err := j.write(b, it, done); err != nil {
+				j.logf("journal: delivery failed; retrying later", "id", it.id, "err", err)
+				retries[it.id] = now.Add(j.retry)
+			}
+			if len(b.files) >= j.batchFiles {
+				j.commit(b, retries)
+			}
+		}
+	}
+	return next
+}
+
+// load reads a stored message back as an item; a body too large to keep
+// in memory is read again when its files are written.
+func (j *journal) load(id mailqueue.ID) (journalItem, error) {
 	m, err := j.store.Get(context.Background(), id)
-	if errors.Is(err, mailqueue.ErrNotFound) {
-		return nil
-	}
 	if err != nil {
-		return err
+		return journalItem{}, err
 	}
-	it := journalItem{id: id, from: m.Envelope.From, created: m.State.Created, body: m.Body}
+	it := journalItem{id: id, from: m.Envelope.From, created: m.State.Created}
+	if len(m.Body) <= journalMemLimit {
+		it.body = m.Body
+	}
 	for _, r := range m.Envelope.Recipients {
 		it.rcpts = append(it.rcpts, r.Addr)
 	}
-	return j.write(b, it, true)
+	return it, nil
+}
+
+// alreadyDelivered returns the new/ paths of the items' files that are
+// in new/, or in cur/ as name:2,flags once a reader has seen them. Every
+// new/ name is looked up first and each cur/ read once after that: a
+// reader only moves files from new/ to cur/, so a file missed in new/
+// was moved before the cur/ listing and is in it. One listing per
+// mailbox, not one per file, keeps recovery linear in the mailbox size.
+func (j *journal) alreadyDelivered(items []journalItem) map[string]bool {
+	done := map[string]bool{}
+	missing := map[string][]string{} // maildir -> names not in new/
+	for _, it := range items {
+		for i, rcpt := range it.rcpts {
+			dir, err := j.md.ensure(rcpt)
+			if err != nil {
+				continue // write reports it
+			}
+			name := j.journalName(it, i)
+			p := filepath.Join(dir, "new", name)
+			if _, err := os.Lstat(p); err == nil {
+				done[p] = true
+			} else {
+				missing[dir] = append(missing[dir], name)
+			}
+		}
+	}
+	for dir, names := range missing {
+		cur, err := readNames(filepath.Join(dir, "cur"))
+		if err != nil {
+			continue
+		}
+		for _, name := range names {
+			if cur[name] {
+				done[filepath.Join(dir, "new", name)] = true
+			}
+		}
+	}
+	return done
+}
+
+// readNames returns the names in a maildir's cur/, each without its
+// ":2,flags" suffix.
+func readNames(dir string) (map[string]bool, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		base, _, _ := strings.Cut(n, ":")
+		set[base] = true
+	}
+	return set, nil
 }
 
 // journalName is the maildir file name of recipient i of message id:
@@ -220,11 +313,11 @@ func (j *journal) journalName(it journalItem, i int) string {
 	return strconv.FormatInt(it.created.Unix(), 10) + ".J" + it.id.String() + "I" + strconv.Itoa(i) + "." + j.md.host
 }
 
-// write creates the item's files in tmp/ and adds them to the batch. With
-// again set (a retry or recovery), a file already in new/ or cur/ is
-// skipped and a leftover in tmp/ is replaced. On error nothing of the
-// item stays in the batch or in tmp/.
-func (j *journal) write(b *journalBatch, it journalItem, again bool) error {
+// write creates the item's files in tmp/ and adds them to the batch. For
+// a retry or recovery, done is non-nil (alreadyDelivered): a file whose
+// new/ path is in it is skipped and a leftover in tmp/ is replaced. On
+// error nothing of the item stays in the batch or in tmp/.
+func (j *journal) write(b *journalBatch, it journalItem, done map[string]bool) error {
 	body := it.body
 	if body == nil {
 		m, err := j.store.Get(context.Background(), it.id)
@@ -258,8 +351,8 @@ func (j *journal) write(b *journalBatch, it journalItem, again bool) error {
 			b.dirs = map[string]bool{}
 		}
 		b.dirs[filepath.Join(dir, "new")] = true
-		if again {
-			if delivered(dir, name) {
+		if done != nil {
+			if done[f.new] {
 				continue
 			}
 			os.Remove(f.tmp)
@@ -279,24 +372,6 @@ func (j *journal) write(b *journalBatch, it journalItem, again bool) error {
 	}
 	b.ids = append(b.ids, it.id)
 	return nil
-}
-
-// delivered reports whether a file of that name is already in new/ or, as
-// name:2,flags once a reader has seen it, in cur/.
-func delivered(dir, name string) bool {
-	if _, err := os.Lstat(filepath.Join(dir, "new", name)); err == nil {
-		return true
-	}
-	ents, err := os.ReadDir(filepath.Join(dir, "cur"))
-	if err != nil {
-		return false
-	}
-	for _, e := range ents {
-		if n := e.Name(); n == name || strings.HasPrefix(n, name+":") {
-			return true
-		}
-	}
-	return false
 }
 
 // drop removes the batch's files from index start on (one item's).

@@ -228,3 +228,42 @@ func TestJournalLargeMessage(t *testing.T) {
 		t.Errorf("file has %d bytes, want %d", len(got[0]), len(want))
 	}
 }
+
+// TestJournalRetryBatches: messages waiting for a retry (or recovered at
+// start) are written a batch at a time, each full batch committed before
+// the next is written, so the files held open stay bounded however many
+// messages wait.
+func TestJournalRetryBatches(t *testing.T) {
+	root := t.TempDir()
+	store := openJournal(t, t.TempDir())
+	defer store.Close()
+	created := time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)
+	retries := map[mailqueue.ID]time.Time{}
+	for id := mailqueue.ID(1); id <= 10; id++ {
+		putJournal(t, store, id, created, "bob@local.test")
+		retries[id] = time.Time{}
+	}
+	md := NewMaildir(root, "mx.local.test", nil)
+	defer md.Close()
+	j := &journal{store: store, md: md, root: root, logf: func(string, ...any) {},
+		batchFiles: 3, batchAge: time.Hour, retry: time.Minute}
+	var b journalBatch
+	j.retryDue(&b, retries, time.Now())
+	if len(b.files) != 1 || len(b.ids) != 1 {
+		t.Errorf("batch left uncommitted: %d files, %d messages; want 1 and 1", len(b.files), len(b.ids))
+	}
+	if n := store.Len(); n != 1 {
+		t.Errorf("%d messages left in the journal, want 1 (three batches of 3 committed)", n)
+	}
+	if len(retries) != 0 {
+		t.Errorf("retries left: %v", retries)
+	}
+	j.commit(&b, retries)
+	got, err := md.Messages("bob@local.test")
+	if err != nil || len(got) != 10 {
+		t.Fatalf("bob: %d messages, %v; want 10", len(got), err)
+	}
+	if n := store.Len(); n != 0 {
+		t.Errorf("%d messages left in the journal, want 0", n)
+	}
+}
