@@ -72,11 +72,11 @@ func (r *Relay) Entries(ctx context.Context) ([]mailqueue.Entry, error) {
 		return out, err
 	}
 	err = r.journal.Scan(ctx, func(s mailqueue.Summary) error {
-		if s.Err != nil {
-			out = append(out, mailqueue.Entry{ID: s.ID, Broken: true})
-			return nil
+		var m *mailqueue.Message
+		err := s.Err
+		if err == nil {
+			m, err = r.journal.Get(ctx, s.ID)
 		}
-		m, err := r.journal.Get(ctx, s.ID)
 		switch {
 		case errors.Is(err, mailqueue.ErrNotFound):
 			return nil // delivered since Scan saw it

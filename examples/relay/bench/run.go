@@ -154,11 +154,7 @@ func measure(cfg Config, source string, tg target, name, mode, dir string) (Resu
 		return Result{}, err
 	}
 	defer srv.stop()
-	cpu0, err := postfixtest.TreeCPU(srv.pid)
-	if err != nil {
-		return Result{}, err
-	}
-	sys0, err := postfixtest.SystemCPU()
+	before, err := readCPU(srv.pid)
 	if err != nil {
 		return Result{}, err
 	}
@@ -174,14 +170,11 @@ func measure(cfg Config, source string, tg target, name, mode, dir string) (Resu
 		return Result{}, fmt.Errorf("smtp-source: %v\n%s", err, out.String())
 	}
 	accept := time.Since(start)
-	var cpu1, sys1 time.Duration
+	var after cpuReading
 	if mode == "queued" {
 		// Everything the server did for these messages is done: take the
 		// CPU reading before counting, which costs the relay some work.
-		if cpu1, err = postfixtest.TreeCPU(srv.pid); err != nil {
-			return Result{}, err
-		}
-		if sys1, err = postfixtest.SystemCPU(); err != nil {
+		if after, err = readCPU(srv.pid); err != nil {
 			return Result{}, err
 		}
 	}
@@ -205,15 +198,24 @@ func measure(cfg Config, source string, tg target, name, mode, dir string) (Resu
 	done := time.Since(start)
 	if mode == "queued" {
 		done = accept
-	} else {
-		if cpu1, err = postfixtest.TreeCPU(srv.pid); err != nil {
-			return Result{}, err
-		}
-		if sys1, err = postfixtest.SystemCPU(); err != nil {
-			return Result{}, err
-		}
+	} else if after, err = readCPU(srv.pid); err != nil {
+		return Result{}, err
 	}
-	return Result{Target: name, Mode: mode, Messages: cfg.Messages, Accept: accept, Done: done, CPU: cpu1 - cpu0, SysCPU: sys1 - sys0}, nil
+	return Result{Target: name, Mode: mode, Messages: cfg.Messages, Accept: accept, Done: done,
+		CPU: after.tree - before.tree, SysCPU: after.machine - before.machine}, nil
+}
+
+// cpuReading is the CPU time used so far by a server's process tree and
+// by the whole machine.
+type cpuReading struct{ tree, machine time.Duration }
+
+func readCPU(pid int) (cpuReading, error) {
+	tree, err := postfixtest.TreeCPU(pid)
+	if err != nil {
+		return cpuReading{}, err
+	}
+	machine, err := postfixtest.SystemCPU()
+	return cpuReading{tree, machine}, err
 }
 
 func findSMTPSource() (string, error) {
