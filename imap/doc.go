@@ -1,0 +1,40 @@
+// Package imap implements the IMAP4rev2 (RFC 9051) and IMAP4rev1
+// (RFC 3501) protocol: a command decoder for servers that streams
+// literals and bounds everything else, the writers for strings, literals
+// and dates that responses are made of, and the grammar pieces
+// (sequence sets, FETCH items and section specs, search programs, flags)
+// a server or client needs.
+//
+// # What it implements
+//
+//   - The command grammar of RFC 9051 9 for every command of RFC 9051 6,
+//     with the extensions clients send: LITERAL+ and LITERAL- (RFC 7888,
+//     "{n+}"), SASL-IR (RFC 4959), ENABLE (RFC 5161), ID (RFC 2971),
+//     UIDPLUS and MOVE (RFC 4315, RFC 6851), CONDSTORE (RFC 7162:
+//     CHANGEDSINCE, UNCHANGEDSINCE, MODSEQ search), LIST-EXTENDED,
+//     SPECIAL-USE and LIST-STATUS (RFC 5258, RFC 6154, RFC 5819),
+//     ESEARCH RETURN options (RFC 4731), SEARCHRES "$" (RFC 5182), BINARY
+//     (RFC 3516, literal8).
+//   - Synchronizing literals are announced to the caller through
+//     Decoder.Continue before their octets are read, so a server can
+//     refuse one that is too large without the client sending it; a
+//     refused non-synchronizing literal is skipped by SkipCommand within a
+//     bound, after which the caller closes the connection.
+//   - APPEND's message literal is never held in memory: ReadCommand
+//     returns at the literal with a reader of exactly its octets.
+//
+// # Limits
+//
+// Every Decoder input is bounded by Limits: line length, literal sizes,
+// ranges in a sequence set, list and search nesting, list elements and
+// search keys. A limit reached is an ErrLineTooLong, ErrLiteralTooLarge or
+// ErrTooComplex inside a *SyntaxError that gives the octet offset.
+//
+// # Departures
+//
+//   - QRESYNC's SELECT parameter is read and ignored (a server using this
+//     package answers as for CONDSTORE); CREATE's RFC 4466 parameters are
+//     read and ignored.
+//   - Mailbox names are returned as sent; converting modified UTF-7 (RFC
+//     3501 5.1.3) for IMAP4rev1 clients is the server's choice.
+package imap
