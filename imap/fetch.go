@@ -16,13 +16,13 @@ const (
 	FetchBodyStructure // BODYSTRUCTURE
 	FetchBody          // BODY without a section: the non-extensible BODYSTRUCTURE
 	FetchUID
-	FetchModSeq        // RFC 7162 3.1.4.1
-	FetchBodySection   // BODY[...] and BODY.PEEK[...]
-	FetchBinary        // BINARY[...] and BINARY.PEEK[...] (RFC 3516)
-	FetchBinarySize    // BINARY.SIZE[...]
-	FetchRFC822        // RFC 3501 only: BODY[]
-	FetchRFC822Header  // RFC 3501 only: BODY.PEEK[HEADER]
-	FetchRFC822Text    // RFC 3501 only: BODY[TEXT]
+	FetchModSeq       // RFC 7162 3.1.4.1
+	FetchBodySection  // BODY[...] and BODY.PEEK[...]
+	FetchBinary       // BINARY[...] and BINARY.PEEK[...] (RFC 3516)
+	FetchBinarySize   // BINARY.SIZE[...]
+	FetchRFC822       // RFC 3501 only: BODY[]
+	FetchRFC822Header // RFC 3501 only: BODY.PEEK[HEADER]
+	FetchRFC822Text   // RFC 3501 only: BODY[TEXT]
 )
 
 // SectionText is the text part of a section spec (RFC 9051 6.4.5).
@@ -34,7 +34,7 @@ const (
 	SectionHeader                             // HEADER
 	SectionHeaderFields                       // HEADER.FIELDS (...)
 	SectionHeaderFieldsNot                    // HEADER.FIELDS.NOT (...)
-	SectionBodyText                             // TEXT
+	SectionBodyText                           // TEXT
 	SectionMIME                               // MIME (only after a part number)
 )
 

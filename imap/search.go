@@ -26,9 +26,9 @@ const (
 	SearchUndraft    SearchOp = "UNDRAFT"
 	SearchUnflagged  SearchOp = "UNFLAGGED"
 	SearchUnseen     SearchOp = "UNSEEN"
-	SearchNew        SearchOp = "NEW"    // RFC 3501: RECENT UNSEEN
-	SearchOld        SearchOp = "OLD"    // RFC 3501: NOT RECENT
-	SearchRecent     SearchOp = "RECENT" // RFC 3501
+	SearchNew        SearchOp = "NEW"       // RFC 3501: RECENT UNSEEN
+	SearchOld        SearchOp = "OLD"       // RFC 3501: NOT RECENT
+	SearchRecent     SearchOp = "RECENT"    // RFC 3501
 	SearchKeyword    SearchOp = "KEYWORD"   // Value
 	SearchUnkeyword  SearchOp = "UNKEYWORD" // Value
 	SearchBcc        SearchOp = "BCC"       // Value
