@@ -449,6 +449,10 @@ func (b *Builder) packData(d RData) error {
 		return r.pack(b)
 	case *Unknown:
 		return r.pack(b)
+	case wireData:
+		var err error
+		b.msg, err = r.appendWire(b.msg)
+		return err
 	}
 	return ErrWrongType
 }

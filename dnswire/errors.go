@@ -74,6 +74,20 @@ const (
 	ErrNotStarted Error = "dnswire: not started"
 )
 
+// NameError reports a name that could not be written, such as a relative
+// name given to a Builder; it names the name.
+type NameError struct {
+	Name Name
+	Err  error
+}
+
+func (e *NameError) Error() string {
+	return e.Err.Error() + ": " + e.Name.String()
+}
+
+// Unwrap returns the sentinel.
+func (e *NameError) Unwrap() error { return e.Err }
+
 // ParseError describes where decoding failed: the section, the index of the
 // entry within it (-1 for the header) and the byte offset in the message.
 // Err is one of the sentinel errors above.

@@ -5,8 +5,9 @@ import (
 )
 
 // RData is the typed data of a resource record. The concrete types are the
-// pointer types *A, *AAAA, *NS, *CNAME, *PTR, *MX, *SOA, *TXT, *SRV, *CAA
-// and *Unknown (any other type, RFC 3597).
+// pointer types *A, *AAAA, *NS, *CNAME, *PTR, *MX, *SOA, *TXT, *SRV, *CAA,
+// *DNAME (and the other types in the rr_*.go files) and *Unknown (any
+// other type, RFC 3597).
 type RData interface {
 	// Type returns the record type this data belongs to.
 	Type() Type

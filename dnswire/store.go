@@ -31,6 +31,7 @@ type store struct {
 	srv     slab[SRV]
 	caa     slab[CAA]
 	unknown slab[Unknown]
+	dname   slab[DNAME]
 	bytes   []byte
 	segs    [][]byte
 	opts    []EDNSOption
@@ -49,6 +50,7 @@ func (st *store) reset(msgLen int) {
 	st.srv.reset()
 	st.caa.reset()
 	st.unknown.reset()
+	st.dname.reset()
 	// Every copied field is a distinct part of the message, so msgLen
 	// bytes always suffice and copyBytes never reallocates mid-Unpack.
 	if cap(st.bytes) < msgLen {
@@ -100,6 +102,8 @@ func (st *store) newRData(t Type) RData {
 		return st.srv.next()
 	case TypeCAA:
 		return st.caa.next()
+	case TypeDNAME:
+		return st.dname.next()
 	}
 	u := st.unknown.next()
 	u.T = t
@@ -129,6 +133,8 @@ func newRData(t Type) RData {
 		return new(SRV)
 	case TypeCAA:
 		return new(CAA)
+	case TypeDNAME:
+		return new(DNAME)
 	}
 	return &Unknown{T: t}
 }

@@ -401,6 +401,12 @@ func (c *textCtx) parseRData(t Type, toks []token) (RData, error) {
 	case TypeOPT:
 		return nil, c.errf("OPT", ErrBadOPT)
 	}
+	if d, ok := newRData(t).(textData); ok {
+		if err := d.parseText(c, toks); err != nil {
+			return nil, err
+		}
+		return d.(RData), nil
+	}
 	return nil, c.errf(toks[0].s, errGenericOnly)
 }
 

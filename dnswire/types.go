@@ -22,6 +22,7 @@ const (
 	TypeAAAA   Type = 28
 	TypeSRV    Type = 33
 	TypeNAPTR  Type = 35
+	TypeDNAME  Type = 39
 	TypeDS     Type = 43
 	TypeRRSIG  Type = 46
 	TypeNSEC   Type = 47
@@ -59,6 +60,8 @@ func typeName(t Type) string {
 		return "SRV"
 	case TypeNAPTR:
 		return "NAPTR"
+	case TypeDNAME:
+		return "DNAME"
 	case TypeDS:
 		return "DS"
 	case TypeRRSIG:
@@ -97,7 +100,7 @@ func (t Type) String() string {
 func ParseType(s string) (Type, bool) {
 	u := strings.ToUpper(s)
 	for _, t := range [...]Type{TypeA, TypeNS, TypeCNAME, TypeSOA, TypePTR, TypeHINFO, TypeMX, TypeTXT,
-		TypeAAAA, TypeSRV, TypeNAPTR, TypeDS, TypeRRSIG, TypeNSEC, TypeDNSKEY, TypeSVCB, TypeHTTPS,
+		TypeAAAA, TypeSRV, TypeNAPTR, TypeDNAME, TypeDS, TypeRRSIG, TypeNSEC, TypeDNSKEY, TypeSVCB, TypeHTTPS,
 		TypeOPT, TypeAXFR, TypeANY, TypeCAA} {
 		if typeName(t) == u {
 			return t, true
