@@ -26,6 +26,9 @@ const (
 	// ErrBadPointer: a compression pointer does not point backwards to an
 	// earlier name (RFC 1035 4.1.4), which also rules out loops.
 	ErrBadPointer Error = "dnswire: bad compression pointer"
+	// ErrPointerIntoHeader: a compression pointer points into the 12-octet
+	// header, where no name can be (RFC 1035 4.1.1, 4.1.4).
+	ErrPointerIntoHeader Error = "dnswire: compression pointer into the header"
 	// ErrBadLabelType: a label starts with the reserved bits 01 or 10
 	// (RFC 1035 4.1.4, RFC 6891 5).
 	ErrBadLabelType Error = "dnswire: reserved label type"

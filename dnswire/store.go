@@ -52,7 +52,9 @@ func (st *store) reset(msgLen int) {
 	st.unknown.reset()
 	st.dname.reset()
 	// Every copied field is a distinct part of the message, so msgLen
-	// bytes always suffice and copyBytes never reallocates mid-Unpack.
+	// bytes nearly always suffice; only names decompressed out of RFC 3597
+	// 4 types can need more, and then append moves on to a new array
+	// while slices already handed out keep the old one.
 	if cap(st.bytes) < msgLen {
 		st.bytes = make([]byte, 0, msgLen)
 	}

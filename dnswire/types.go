@@ -21,6 +21,7 @@ const (
 	TypeTXT    Type = 16
 	TypeAAAA   Type = 28
 	TypeSRV    Type = 33
+	TypeSIG    Type = 24
 	TypeNAPTR  Type = 35
 	TypeDNAME  Type = 39
 	TypeDS     Type = 43
