@@ -49,6 +49,9 @@ type store struct {
 	uri_        slab[URI]
 	zonemd_     slab[ZONEMD]
 	types       []Type
+	params      []SVCParam
+	svcb_       slab[SVCB]
+	https_      slab[HTTPS]
 	bytes       []byte
 	segs        [][]byte
 	opts        []EDNSOption
@@ -85,6 +88,9 @@ func (st *store) reset(msgLen int) {
 	st.uri_.reset()
 	st.zonemd_.reset()
 	st.types = st.types[:0]
+	st.params = st.params[:0]
+	st.svcb_.reset()
+	st.https_.reset()
 	// Every copied field is a distinct part of the message, so msgLen
 	// bytes nearly always suffice; only names decompressed out of RFC 3597
 	// 4 types can need more, and then append moves on to a new array
@@ -140,6 +146,10 @@ func (st *store) newRData(t Type) RData {
 		return st.caa.next()
 	case TypeDNAME:
 		return st.dname.next()
+	case TypeSVCB:
+		return st.svcb_.next()
+	case TypeHTTPS:
+		return st.https_.next()
 	case TypeDS:
 		return st.ds_.next()
 	case TypeCDS:
@@ -203,6 +213,10 @@ func newRData(t Type) RData {
 		return new(CAA)
 	case TypeDNAME:
 		return new(DNAME)
+	case TypeSVCB:
+		return new(SVCB)
+	case TypeHTTPS:
+		return new(HTTPS)
 	case TypeDS:
 		return new(DS)
 	case TypeCDS:
