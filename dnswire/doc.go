@@ -20,7 +20,8 @@
 // regard to ASCII case (RFC 4343) but printed in the case it arrived in.
 //
 // Typed records: A, AAAA (RFC 3596), NS, CNAME, SOA, PTR, MX, TXT
-// (RFC 1035 3.3), SRV (RFC 2782), CAA (RFC 8659); every other type is kept
+// (RFC 1035 3.3), SRV (RFC 2782), CAA (RFC 8659), DNAME (RFC 6672, target
+// never compressed on write, 2.5); every other type is kept
 // as opaque RFC 3597 data that round-trips byte for byte. EDNS0 options are
 // kept in order, with helpers for Cookie (RFC 7873), Extended DNS Errors
 // (RFC 8914), Padding (RFC 7830) and Client Subnet (RFC 7871). Text follows
