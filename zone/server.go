@@ -1,0 +1,491 @@
+package zone
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// Server defaults.
+const (
+	DefaultUDPSize        = 1232             // RFC 6891 6.2.5, DNS flag day 2020
+	DefaultIdleTimeout    = 10 * time.Second // RFC 7766 6.2.3: seconds, not minutes
+	DefaultMaxConnections = 512
+	DefaultMaxConnsPerIP  = 16
+	DefaultTCPQueries     = 10000 // queries answered on one TCP connection
+)
+
+// ErrServerClosed is returned by Serve and ServePacket after Shutdown or
+// Close.
+var ErrServerClosed = errors.New("zone: server closed")
+
+// Server is an authoritative DNS server for any number of zones (RFC
+// 1034, 1035) over UDP and TCP (RFC 7766). The zero value serves no zones
+// and answers REFUSED; add zones with AddZone at any time. Set the other
+// fields before serving.
+type Server struct {
+	// UDPSize is the EDNS0 payload size advertised and the most a UDP
+	// response may hold (default DefaultUDPSize).
+	UDPSize uint16
+	// IdleTimeout closes a TCP connection that sends no query for this
+	// long (default DefaultIdleTimeout).
+	IdleTimeout time.Duration
+	// MaxConnections bounds open TCP connections (default
+	// DefaultMaxConnections); MaxConnsPerIP bounds them per client
+	// address (default DefaultMaxConnsPerIP). Connections over a limit
+	// are closed at once.
+	MaxConnections int
+	MaxConnsPerIP  int
+	// RateLimit, when set, limits responses per client network (RRL).
+	RateLimit *RateLimit
+	// Logger receives debug and error lines; nil is silent.
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+
+	zones atomic.Pointer[zoneSet]
+	zmu   sync.Mutex // serialises zone set changes
+
+	mu        sync.Mutex
+	closed    bool
+	listeners map[net.Listener]struct{}
+	packets   map[net.PacketConn]struct{}
+	conns     map[net.Conn]bool // value: busy answering
+	perIP     map[netip.Addr]int
+	wg        sync.WaitGroup
+	done      chan struct{}
+	bound     []net.Addr
+
+	pool sync.Pool
+}
+
+// AddZone serves z, replacing any zone with the same origin. Queries in
+// flight keep the zone set they started with.
+func (s *Server) AddZone(z *Zone) {
+	s.zmu.Lock()
+	defer s.zmu.Unlock()
+	old := s.zones.Load()
+	n := &zoneSet{m: make(map[dnswire.Name]*Zone)}
+	if old != nil {
+		for k, v := range old.m {
+			n.m[k] = v
+		}
+	}
+	n.m[z.origin.Lower()] = z
+	s.zones.Store(n)
+}
+
+// RemoveZone stops serving the zone at origin.
+func (s *Server) RemoveZone(origin dnswire.Name) {
+	s.zmu.Lock()
+	defer s.zmu.Unlock()
+	old := s.zones.Load()
+	if old == nil {
+		return
+	}
+	n := &zoneSet{m: make(map[dnswire.Name]*Zone)}
+	for k, v := range old.m {
+		if !k.Equal(origin) {
+			n.m[k] = v
+		}
+	}
+	s.zones.Store(n)
+}
+
+// Zone returns the zone served at origin, or nil.
+func (s *Server) Zone(origin dnswire.Name) *Zone {
+	zs := s.zones.Load()
+	if zs == nil {
+		return nil
+	}
+	return zs.m[origin.Lower()]
+}
+
+// Handle answers one query message and returns the response appended to
+// out, or nil when no response is due (the message was a response, or
+// shorter than a header). tcp selects the TCP size limit; the result
+// carries no length prefix. It is the whole query path the listeners use,
+// exposed for tests and for callers with their own transport.
+func (s *Server) Handle(msg []byte, tcp bool, out []byte) []byte {
+	r := s.getResponder()
+	defer s.pool.Put(r)
+	return r.respond(s.zones.Load(), s.limits(), msg, tcp, out)
+}
+
+func (s *Server) getResponder() *responder {
+	if r, ok := s.pool.Get().(*responder); ok {
+		return r
+	}
+	return newResponder()
+}
+
+func (s *Server) limits() limits {
+	return limits{udpSize: s.udpSize()}
+}
+
+func (s *Server) udpSize() uint16 {
+	if s.UDPSize < 512 {
+		return DefaultUDPSize
+	}
+	return s.UDPSize
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Server) idle() time.Duration {
+	if s.IdleTimeout > 0 {
+		return s.IdleTimeout
+	}
+	return DefaultIdleTimeout
+}
+
+func (s *Server) logDebug(msg string, args ...any) {
+	if s.Logger != nil {
+		s.Logger.Debug(msg, args...)
+	}
+}
+
+func (s *Server) init() {
+	if s.listeners == nil {
+		s.listeners = make(map[net.Listener]struct{})
+		s.packets = make(map[net.PacketConn]struct{})
+		s.conns = make(map[net.Conn]bool)
+		s.perIP = make(map[netip.Addr]int)
+		s.done = make(chan struct{})
+	}
+}
+
+// ListenAndServe listens on addr ("127.0.0.1:0" for any free port) over
+// both UDP and TCP on the same port, serves in the background and returns
+// once both sockets are bound; Addr then tells where. Stop it with
+// Shutdown or Close.
+func (s *Server) ListenAndServe(addr string) error {
+	for try := 0; ; try++ {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return err
+		}
+		pc, err := net.ListenPacket("udp", l.Addr().String())
+		if err != nil {
+			l.Close()
+			if _, port, _ := net.SplitHostPort(addr); port == "0" && try < 10 {
+				continue // the TCP port was taken for UDP: pick another
+			}
+			return err
+		}
+		s.mu.Lock()
+		s.init()
+		s.bound = append(s.bound, l.Addr())
+		s.mu.Unlock()
+		go s.Serve(l)
+		go s.ServePacket(pc)
+		return nil
+	}
+}
+
+// Addr returns the address bound by the first ListenAndServe (UDP and TCP
+// share it), or the zero AddrPort.
+func (s *Server) Addr() netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.bound) == 0 {
+		return netip.AddrPort{}
+	}
+	if a, ok := s.bound[0].(*net.TCPAddr); ok {
+		return a.AddrPort()
+	}
+	return netip.AddrPort{}
+}
+
+// ServePacket answers queries arriving on pc until Shutdown or Close.
+// Each datagram gets at most one response (RFC 1035 4.2.1).
+func (s *Server) ServePacket(pc net.PacketConn) error {
+	s.mu.Lock()
+	s.init()
+	if s.closed {
+		s.mu.Unlock()
+		pc.Close()
+		return ErrServerClosed
+	}
+	s.packets[pc] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+	r := newResponder()
+	in := make([]byte, 65535)
+	out := make([]byte, 0, 65535)
+	for {
+		n, from, err := pc.ReadFrom(in)
+		if err != nil {
+			if s.isClosed() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		resp := r.respond(s.zones.Load(), s.limits(), in[:n], false, out[:0])
+		if resp == nil {
+			continue
+		}
+		if s.RateLimit != nil {
+			if ap, ok := addrOf(from); ok {
+				switch s.RateLimit.decide(ap.Addr(), s.now()) {
+				case rrlDrop:
+					continue
+				case rrlSlip:
+					resp = slip(resp)
+				}
+			}
+		}
+		if _, err := pc.WriteTo(resp, from); err != nil {
+			s.logDebug("zone: udp write", "to", from, "err", err)
+		}
+	}
+}
+
+// slip turns a response into an empty truncated one (RRL "slip"): the
+// client retries over TCP, which a spoofed source cannot.
+func slip(resp []byte) []byte {
+	var p dnswire.Parser
+	if _, err := p.Start(resp); err != nil {
+		return resp
+	}
+	if _, err := p.Question(); err != nil {
+		return resp
+	}
+	end := p.Offset()
+	resp = resp[:end]
+	resp[2] |= 0x02 // TC
+	for i := 6; i < 12; i++ {
+		resp[i] = 0
+	}
+	return resp
+}
+
+func addrOf(a net.Addr) (netip.AddrPort, bool) {
+	switch v := a.(type) {
+	case *net.UDPAddr:
+		return v.AddrPort(), true
+	case *net.TCPAddr:
+		return v.AddrPort(), true
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	return ap, err == nil
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// Serve accepts TCP connections on l until Shutdown or Close. Each
+// connection may carry many pipelined queries (RFC 7766 6.2.1); answers
+// go back in order.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	s.init()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+	var delay time.Duration
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if s.isClosed() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		if !s.admit(c) {
+			c.Close()
+			continue
+		}
+		go s.serveConn(c)
+	}
+}
+
+// admit counts c against the connection limits.
+func (s *Server) admit(c net.Conn) bool {
+	ap, _ := addrOf(c.RemoteAddr())
+	maxAll := s.MaxConnections
+	if maxAll <= 0 {
+		maxAll = DefaultMaxConnections
+	}
+	maxIP := s.MaxConnsPerIP
+	if maxIP <= 0 {
+		maxIP = DefaultMaxConnsPerIP
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || len(s.conns) >= maxAll || s.perIP[ap.Addr()] >= maxIP {
+		return false
+	}
+	s.conns[c] = false
+	s.perIP[ap.Addr()]++
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) release(c net.Conn) {
+	ap, _ := addrOf(c.RemoteAddr())
+	s.mu.Lock()
+	delete(s.conns, c)
+	if s.perIP[ap.Addr()]--; s.perIP[ap.Addr()] <= 0 {
+		delete(s.perIP, ap.Addr())
+	}
+	s.mu.Unlock()
+	c.Close()
+	s.wg.Done()
+}
+
+// setBusy marks c busy or idle; it reports false when the server is
+// shutting down and c should close instead of reading more.
+func (s *Server) setBusy(c net.Conn, busy bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed && !busy {
+		return false
+	}
+	s.conns[c] = busy
+	return true
+}
+
+func (s *Server) serveConn(c net.Conn) {
+	defer s.release(c)
+	r := newResponder()
+	in := make([]byte, 0, 4096)
+	out := make([]byte, 2, 4096)
+	for n := 0; n < DefaultTCPQueries; n++ {
+		if !s.setBusy(c, false) {
+			return
+		}
+		// RFC 7766 6.2.3: close idle connections after a while.
+		_ = c.SetReadDeadline(s.now().Add(s.idle()))
+		msg, err := dnswire.ReadTCP(c, in[:0])
+		if err != nil {
+			if err != io.EOF {
+				s.logDebug("zone: tcp read", "from", c.RemoteAddr(), "err", err)
+			}
+			return
+		}
+		if !s.setBusy(c, true) {
+			return
+		}
+		if cap(msg) > cap(in) && cap(msg) <= 65537 {
+			in = msg[:0]
+		}
+		resp := s.respondTCP(r, c, msg, out[:2])
+		if resp == nil {
+			continue
+		}
+		_ = c.SetWriteDeadline(s.now().Add(s.idle()))
+		if _, err := c.Write(resp); err != nil {
+			return
+		}
+		if cap(resp) > cap(out) {
+			out = resp[:2]
+		}
+	}
+}
+
+// respondTCP answers one TCP query into out (which holds 2 bytes for the
+// length prefix) and fills in the prefix.
+func (s *Server) respondTCP(r *responder, c net.Conn, msg, out []byte) []byte {
+	resp := r.respond(s.zones.Load(), s.limits(), msg, true, out)
+	if len(resp) <= 2 {
+		return nil
+	}
+	n := len(resp) - 2
+	resp[0], resp[1] = byte(n>>8), byte(n)
+	return resp
+}
+
+// Close stops the server at once: listeners and connections are closed.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.init()
+	s.closeLocked()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Server) closeLocked() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	close(s.done)
+	for l := range s.listeners {
+		l.Close()
+	}
+	for pc := range s.packets {
+		pc.Close()
+	}
+}
+
+// Shutdown stops accepting queries, closes idle TCP connections, lets
+// connections finish the query they are answering, and waits for all of
+// that until ctx ends (then it closes what is left and returns ctx's
+// error).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.init()
+	s.closeLocked()
+	for c, busy := range s.conns {
+		if !busy {
+			c.Close()
+		} else {
+			// Unblock the next read once the answer is written.
+			_ = c.SetReadDeadline(time.Now())
+		}
+	}
+	s.mu.Unlock()
+	waited := make(chan struct{})
+	go func() { s.wg.Wait(); close(waited) }()
+	select {
+	case <-waited:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+		<-waited
+		return ctx.Err()
+	}
+}
