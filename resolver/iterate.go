@@ -142,7 +142,7 @@ func (r *Resolver) fromCache(name dnswire.Name, t dnswire.Type, now int64, stale
 			return outcome{kind: kindNoData, soa: soaWithTTL(e.soa, ttl(e)), fromCache: true, stale: stale}, true
 		}
 	}
-	if t != dnswire.TypeCNAME {
+	if !matchesCNAME(t) {
 		if e := r.cache.get(appendKey(kb[:0], name, dnswire.TypeCNAME)); usable(e) && e.kind == kindPositive && len(e.data) > 0 {
 			if c, ok := e.data[0].(*dnswire.CNAME); ok {
 				rrs := e.appendRecords(make([]RR, 0, 1), name, dnswire.TypeCNAME, ttl(e))
@@ -154,6 +154,13 @@ func (r *Resolver) fromCache(name dnswire.Name, t dnswire.Type, now int64, stale
 		return outcome{kind: kindNXDomain, soa: soaWithTTL(e.soa, ttl(e)), fromCache: true, stale: stale}, true
 	}
 	return outcome{}, false
+}
+
+// matchesCNAME reports whether a question of type t is answered by a
+// CNAME record itself rather than by following it (RFC 1034 4.3.2 3a:
+// CNAME, and ANY, which matches every type).
+func matchesCNAME(t dnswire.Type) bool {
+	return t == dnswire.TypeCNAME || t == dnswire.TypeANY
 }
 
 func soaWithTTL(soa *RR, ttl uint32) *RR {
@@ -355,7 +362,7 @@ func (r *Resolver) outcomeFrom(m *dnswire.Msg, s *scrubbed, kind respKind, qname
 	case respAnswer:
 		var rrs []RR
 		for _, rr := range s.answer {
-			if rr.Name.Equal(qname) && rr.Type != dnswire.TypeCNAME {
+			if rr.Name.Equal(qname) && (rr.Type != dnswire.TypeCNAME || matchesCNAME(qtype)) {
 				rr.TTL = r.clampTTL(minTTL(s.answer, qname, rr.Type))
 				rrs = append(rrs, rr)
 			}

@@ -189,7 +189,7 @@ func (r *Resolver) cachedStep(name dnswire.Name, t dnswire.Type, now int64) (e *
 			return nil, false, x
 		}
 	}
-	if t != dnswire.TypeCNAME {
+	if !matchesCNAME(t) {
 		if x := r.cache.get(appendKey(kb[:0], name, dnswire.TypeCNAME)); fresh(x) && x.kind == kindPositive && x.isCNAME() {
 			return x, true, nil
 		}

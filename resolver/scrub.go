@@ -61,7 +61,10 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 				continue
 			}
 			switch {
-			case rr.Type == qt || (qt == dnswire.TypeANY && rr.Type != dnswire.TypeCNAME):
+			// RFC 1034 4.3.2 3a: a CNAME is followed only when the
+			// type asked does not match it; for CNAME and ANY it is
+			// the data.
+			case rr.Type == qt || qt == dnswire.TypeANY:
 				if rr.Data != nil {
 					s.answer = append(s.answer, *rr)
 					found = true

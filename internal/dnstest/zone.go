@@ -88,7 +88,11 @@ func (z *zone) answer(m *dnswire.Msg, qn dnswire.Name, qt dnswire.Type) {
 			// Give the rest of a long chain to the resolver to chase.
 			return
 		}
-		if rrs := z.at(cur, qt); len(rrs) > 0 {
+		at := qt
+		if qt == dnswire.TypeANY {
+			at = 0 // RFC 1035 3.2.3: ANY asks for every type
+		}
+		if rrs := z.at(cur, at); len(rrs) > 0 {
 			m.Answer = append(m.Answer, rrs...)
 			if qt == dnswire.TypeNS && cur.Equal(z.origin) {
 				z.glueFor(m, rrs)
@@ -96,7 +100,7 @@ func (z *zone) answer(m *dnswire.Msg, qn dnswire.Name, qt dnswire.Type) {
 			return
 		}
 		cn := z.at(cur, dnswire.TypeCNAME)
-		if len(cn) == 0 || qt == dnswire.TypeCNAME {
+		if len(cn) == 0 || qt == dnswire.TypeCNAME || qt == dnswire.TypeANY {
 			break
 		}
 		// RFC 1034 4.3.2 3a: the CNAME, then restart at its target if

@@ -1,0 +1,56 @@
+package resolver
+
+import (
+	"context"
+	"testing"
+
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// cnameTargets returns the targets of the CNAME records in rrs, with
+// their owners: "owner>target".
+func cnameTargets(rrs []RR) []string {
+	var out []string
+	for _, rr := range rrs {
+		if c, ok := rr.Data.(*dnswire.CNAME); ok && rr.Type == dnswire.TypeCNAME {
+			out = append(out, rr.Name.String()+">"+c.Target.String())
+		}
+	}
+	return out
+}
+
+// TestQtypeCNAME: RFC 1034 4.3.2 3a: a CNAME is followed only when the
+// type asked does not match it; for type CNAME (and ANY, which matches
+// every type) the CNAME record itself is the answer.
+func TestQtypeCNAME(t *testing.T) {
+	for _, qt := range []dnswire.Type{dnswire.TypeCNAME, dnswire.TypeANY} {
+		t.Run(qt.String(), func(t *testing.T) {
+			_, r := newTest(t, Config{})
+			for round := range 2 {
+				res, err := r.Resolve(context.Background(), dnswire.MustName("alias2.example.com."), qt)
+				if err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+				got := cnameTargets(res.Answer)
+				if len(res.Answer) != 1 || len(got) != 1 || got[0] != "alias2.example.com.>alias.example.com." {
+					t.Fatalf("round %d: answer %v", round, res.Answer)
+				}
+				if round == 1 && qt == dnswire.TypeCNAME && !res.FromCache {
+					t.Errorf("second CNAME question not from cache")
+				}
+			}
+		})
+	}
+}
+
+func TestServerQtypeCNAME(t *testing.T) {
+	_, r := newTest(t, Config{})
+	_, udp, _ := startServer(t, ServerConfig{Resolver: r})
+	for _, qt := range []dnswire.Type{dnswire.TypeCNAME, dnswire.TypeANY, dnswire.TypeCNAME} {
+		m := exchangeUDP(t, udp, query(t, "alias.example.com.", qt, 1232))
+		got := cnameTargets(m.Answer)
+		if m.RCode != dnswire.RCodeSuccess || len(m.Answer) != 1 || len(got) != 1 || got[0] != "alias.example.com.>www.example.com." {
+			t.Fatalf("%v: %v answer %v", qt, m.RCode, m.Answer)
+		}
+	}
+}
