@@ -1,6 +1,7 @@
 package rfc5322
 
 import (
+	"errors"
 	"strings"
 	"unicode/utf8"
 )
@@ -140,7 +141,11 @@ func (h *Header) AddressList(name string) ([]Address, error) {
 		buf = append(buf, ',')
 		buf = appendUnfolded(buf, h.fields[i].RawValue())
 	}
-	return ParseAddressList(string(buf))
+	l, err := ParseAddressList(string(buf))
+	if err != nil && !errors.Is(err, ErrUnknownCharset) {
+		err = &FieldError{Field: h.fields[first].Name(), Index: first, Err: err}
+	}
+	return l, err
 }
 
 // estimateAddrs bounds the number of mailboxes in s for the result's
@@ -403,8 +408,15 @@ func scanQuoted(s string, i int) (int, bool, bool) {
 		case '"':
 			return i + 1, bs, true
 		case '\\':
+			// RFC 5322 3.2.1, 4.1: obs-qp allows %d0 and LF and CR
+			// after the backslash; they are rejected, as a CR or LF
+			// taken from an address into an SMTP envelope or a
+			// header would inject a line.
 			bs = true
 			i++
+			if i >= len(s) || isQPControl(s[i]) {
+				return i, bs, false
+			}
 		case 0:
 			return i, bs, false
 		case '\r', '\n':
@@ -417,6 +429,9 @@ func scanQuoted(s string, i int) (int, bool, bool) {
 	}
 	return i, bs, false
 }
+
+// isQPControl reports the octets a quoted-pair may not carry here.
+func isQPControl(c byte) bool { return c == 0 || c == '\r' || c == '\n' }
 
 // foldEnd returns the index after the line end at s[i] if it is folding
 // (CRLF, or LF alone, followed by WSP), else -1.
@@ -685,6 +700,9 @@ func (p *addrParser) domainLiteral() (string, bool, bool) {
 			}
 			return lit, simple, true
 		case c == '\\' && p.i+1 < len(p.s):
+			if isQPControl(p.s[p.i+1]) { // RFC 5322 4.4: see scanQuoted
+				return "", false, p.fail("NUL, CR or LF in a quoted-pair")
+			}
 			simple = false
 			p.i += 2
 		case c == ' ' || c == '\t':

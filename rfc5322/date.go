@@ -341,6 +341,9 @@ func skipComment(s string, i int) (int, bool) {
 			}
 		case '\\':
 			i++
+			if i >= len(s) || isQPControl(s[i]) { // see scanQuoted
+				return i, false
+			}
 		}
 		i++
 	}

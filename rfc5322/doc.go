@@ -49,7 +49,10 @@
 //     date.
 //   - The control characters that obs-dtext allows in a domain literal
 //     (RFC 5322 4.4) are rejected; those obs-qtext and obs-ctext allow in
-//     quoted strings and comments are accepted. NUL is rejected everywhere.
+//     quoted strings and comments are accepted. NUL is rejected everywhere,
+//     and so are the NUL, CR and LF that obs-qp allows after a backslash
+//     (they would carry a line end from an address into an SMTP envelope
+//     or a header); Header.AddressList names the field in a *FieldError.
 //   - Commas between msg-ids in In-Reply-To and References are skipped.
 //   - A local part is returned in canonical form: dot-atom if it is one,
 //     otherwise a minimal quoted-string, so `"john"."doe"@example.org`
