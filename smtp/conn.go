@@ -33,6 +33,7 @@ type Conn struct {
 	authed    bool
 	quit      bool
 	errs      int // unrecognised or malformed commands so far
+	authFails int // failed AUTH exchanges so far
 	ehloCache string
 
 	// transaction state

@@ -79,6 +79,8 @@ type Server struct {
 	// MaxErrors closes a connection with 421 after this many unrecognised
 	// or malformed command lines (default 100; negative: no limit).
 	MaxErrors int
+	// AuthLimits slow and limit failed AUTH exchanges.
+	AuthLimits AuthLimits
 	// PathLimits raises the RFC 5321 4.5.3.1 path limits.
 	PathLimits PathLimits
 	// Timeouts are the RFC 5321 4.5.3.2 timeouts.
@@ -91,6 +93,7 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	conns     map[*Conn]struct{}
 	perIP     map[netip.Addr]int
+	authFails map[netip.Addr]authPenalty
 	connWG    sync.WaitGroup
 	closing   atomic.Bool // Close or Shutdown called
 	shutdown  atomic.Bool // Shutdown called: answer 421 to new commands
