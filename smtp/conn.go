@@ -33,6 +33,7 @@ type Conn struct {
 	authed    bool
 	quit      bool
 	errs      int // unrecognised or malformed commands so far
+	authFails int // failed AUTH exchanges so far
 	ehloCache string
 
 	// transaction state
@@ -53,9 +54,10 @@ type Conn struct {
 	scratch   []byte
 	pending   []byte // a command that arrived in place of a BDAT chunk
 
-	mu     sync.Mutex // guards inData and woken against Shutdown
-	inData bool
-	woken  bool
+	mu       sync.Mutex // guards inData, woken and stressBy against Shutdown and stress
+	inData   bool
+	woken    bool
+	stressBy time.Time // when set: the current command wait ends by then (stress)
 }
 
 // RemoteAddr returns the client's address.
@@ -126,14 +128,18 @@ func (r *connReader) Read(p []byte) (int, error) {
 		return 0, errShutdown
 	}
 	var err error
+	deadline := r.deadline
+	if !c.stressBy.IsZero() && c.stressBy.Before(deadline) {
+		deadline = c.stressBy
+	}
 	if r.rolling > 0 {
 		err = c.raw.SetReadDeadline(time.Now().Add(r.rolling))
 		r.set = time.Time{}
-	} else if d := r.deadline.Sub(r.set); d > c.srv.commandTimeout()/16 || d < 0 {
+	} else if d := deadline.Sub(r.set); d > c.srv.commandTimeout()/16 || d < 0 {
 		// Moving the deadline costs a syscall-ish lock; skip moves that
 		// change it by less than 1/16 of the timeout.
-		err = c.raw.SetReadDeadline(r.deadline)
-		r.set = r.deadline
+		err = c.raw.SetReadDeadline(deadline)
+		r.set = deadline
 	}
 	c.mu.Unlock()
 	if err != nil {
@@ -169,6 +175,17 @@ func (c *Conn) wake() {
 	c.woken = true
 	if !c.inData {
 		c.raw.SetReadDeadline(time.Unix(1, 0))
+	}
+	c.mu.Unlock()
+}
+
+// shorten makes the connection's current wait for a command end by at
+// (stress mode); message data being received is left alone.
+func (c *Conn) shorten(at time.Time) {
+	c.mu.Lock()
+	c.stressBy = at
+	if !c.inData {
+		c.raw.SetReadDeadline(at)
 	}
 	c.mu.Unlock()
 }
@@ -236,6 +253,9 @@ func (c *Conn) serve() {
 			return
 		}
 		c.rd.deadline = time.Now().Add(s.commandTimeout())
+		c.mu.Lock()
+		c.stressBy = time.Time{} // the wait it cut short is over
+		c.mu.Unlock()
 		var line []byte
 		if c.pending != nil {
 			line, c.pending, err = c.pending, nil, nil

@@ -40,7 +40,9 @@
 // 1 MiB); past that the server answers 552 and closes the connection.
 // After Server.MaxErrors unrecognised or malformed commands (default 100)
 // the server answers 421 and closes, so a peer that does not speak SMTP
-// cannot keep a connection busy.
+// cannot keep a connection busy. Failed AUTH exchanges are slowed (the
+// delay doubles per recent failure from the client's address, up to 15 s)
+// and logged, and the third on a connection closes it (Server.AuthLimits).
 //
 // # Departures from the RFCs
 //

@@ -19,6 +19,8 @@ const (
 	DefaultMaxCommandLine       = 512      // RFC 5321 4.5.3.1.4, CRLF included
 	DefaultMaxConnections       = 1000
 	DefaultMaxConnectionsPerIP  = 50
+	DefaultMaxConnectionsPerNet = 100
+	DefaultStressTimeout        = 10 * time.Second // Postfix's smtpd_timeout under stress
 	DefaultMaxErrors            = 100
 	DefaultCommandTimeout       = 5 * time.Minute // RFC 5321 4.5.3.2.7
 	DefaultDataBlockTimeout     = 3 * time.Minute // RFC 5321 4.5.3.2.5, server and client
@@ -38,6 +40,11 @@ type ServerTimeouts struct {
 	// DataBlock bounds each read of message data: the client must keep
 	// sending (default 3 minutes, RFC 5321 4.5.3.2.5).
 	DataBlock time.Duration
+	// Stress replaces Command while the server holds at least 80% of
+	// MaxConnections (default 10 s, as Postfix's stress mode), and cuts
+	// short the wait of connections already idle then, so idle clients
+	// cannot hold every slot.
+	Stress time.Duration
 }
 
 // Server is an SMTP (RFC 5321) or LMTP (RFC 2033) server. Set the fields
@@ -76,9 +83,16 @@ type Server struct {
 	// MaxConnectionsPerIP bounds concurrent connections from one IP
 	// address (default 50; negative: no limit).
 	MaxConnectionsPerIP int
+	// MaxConnectionsPerNetwork bounds concurrent connections from one
+	// network: the client's IPv4 /24 or IPv6 /64 (default 100; negative:
+	// no limit). With the per-address limit it keeps a few clients from
+	// taking every connection, as Postfix's anvil does per address.
+	MaxConnectionsPerNetwork int
 	// MaxErrors closes a connection with 421 after this many unrecognised
 	// or malformed command lines (default 100; negative: no limit).
 	MaxErrors int
+	// AuthLimits slow and limit failed AUTH exchanges.
+	AuthLimits AuthLimits
 	// PathLimits raises the RFC 5321 4.5.3.1 path limits.
 	PathLimits PathLimits
 	// Timeouts are the RFC 5321 4.5.3.2 timeouts.
@@ -91,6 +105,9 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	conns     map[*Conn]struct{}
 	perIP     map[netip.Addr]int
+	perNet    map[netip.Prefix]int
+	stressed  atomic.Bool // at least 80% of MaxConnections in use
+	authFails map[netip.Addr]authPenalty
 	connWG    sync.WaitGroup
 	closing   atomic.Bool // Close or Shutdown called
 	shutdown  atomic.Bool // Shutdown called: answer 421 to new commands
@@ -139,10 +156,53 @@ func (s *Server) maxRecipients() int {
 func (s *Server) maxCommandLine() int { return max(s.MaxCommandLine, DefaultMaxCommandLine) }
 
 func (s *Server) commandTimeout() time.Duration {
+	t := DefaultCommandTimeout
 	if s.Timeouts.Command > 0 {
-		return s.Timeouts.Command
+		t = s.Timeouts.Command
 	}
-	return DefaultCommandTimeout
+	if s.stressed.Load() {
+		t = min(t, s.stressTimeout())
+	}
+	return t
+}
+
+func (s *Server) stressTimeout() time.Duration {
+	if s.Timeouts.Stress > 0 {
+		return s.Timeouts.Stress
+	}
+	return DefaultStressTimeout
+}
+
+// clientNet is the network a client address counts against: its IPv4 /24
+// or IPv6 /64.
+func clientNet(ip netip.Addr) netip.Prefix {
+	bits := 64
+	if ip.Is4() {
+		bits = 24
+	}
+	p, _ := ip.Prefix(bits)
+	return p
+}
+
+// updateStress enters or leaves stress mode after the connection count
+// changed (s.mu held). Entering it cuts short the wait of the connections
+// idle at that moment.
+func (s *Server) updateStress() {
+	max := s.MaxConnections
+	if max == 0 {
+		max = DefaultMaxConnections
+	}
+	on := max > 0 && len(s.conns)*10 >= max*8
+	if on == s.stressed.Load() {
+		return
+	}
+	s.stressed.Store(on)
+	if on {
+		at := time.Now().Add(s.stressTimeout())
+		for c := range s.conns {
+			c.shorten(at)
+		}
+	}
 }
 
 func (s *Server) dataTimeout() time.Duration {
@@ -240,6 +300,7 @@ func (s *Server) track(nc net.Conn) *Conn {
 	if s.conns == nil {
 		s.conns = make(map[*Conn]struct{})
 		s.perIP = make(map[netip.Addr]int)
+		s.perNet = make(map[netip.Prefix]int)
 	}
 	refuse := ""
 	switch {
@@ -249,6 +310,8 @@ func (s *Server) track(nc net.Conn) *Conn {
 		refuse = "421 4.7.0 " + s.hostname() + " Too many connections, try again later\r\n"
 	case ip.IsValid() && s.perIP[ip] >= limitOrDefault(s.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP):
 		refuse = "421 4.7.0 " + s.hostname() + " Too many connections from your address\r\n"
+	case ip.IsValid() && s.perNet[clientNet(ip)] >= limitOrDefault(s.MaxConnectionsPerNetwork, DefaultMaxConnectionsPerNet):
+		refuse = "421 4.7.0 " + s.hostname() + " Too many connections from your network\r\n"
 	}
 	if refuse != "" {
 		s.mu.Unlock()
@@ -263,7 +326,9 @@ func (s *Server) track(nc net.Conn) *Conn {
 	s.conns[c] = struct{}{}
 	if ip.IsValid() {
 		s.perIP[ip]++
+		s.perNet[clientNet(ip)]++
 	}
+	s.updateStress()
 	s.connWG.Add(1)
 	s.mu.Unlock()
 	return c
@@ -278,7 +343,12 @@ func (s *Server) release(c *Conn) {
 		if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
 			delete(s.perIP, c.ip)
 		}
+		n := clientNet(c.ip)
+		if s.perNet[n]--; s.perNet[n] <= 0 {
+			delete(s.perNet, n)
+		}
 	}
+	s.updateStress()
 	s.mu.Unlock()
 }
 

@@ -127,7 +127,7 @@ func (c *Conn) handleAuth(arg []byte) {
 		password = string(p)
 	}
 	if err := a.Auth(c.ctx, mechanism, identity, username, password); err != nil {
-		c.replyError(err, 535, EnhancedCode{5, 7, 8}, "Authentication credentials invalid")
+		c.authFailed(err, mechanism)
 		return
 	}
 	c.authed = true

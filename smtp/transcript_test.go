@@ -57,7 +57,8 @@ func runTranscript(t *testing.T, file string) {
 		t.Fatal(err)
 	}
 	be := &testBackend{}
-	s := &Server{Backend: be, Hostname: "mx.test"}
+	// Failed AUTH delays are tested in server_authlimit_test.go.
+	s := &Server{Backend: be, Hostname: "mx.test", AuthLimits: AuthLimits{Delay: -1}}
 	var lc *lineClient
 	var pending strings.Builder
 	flush := func() {
