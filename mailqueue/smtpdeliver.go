@@ -26,10 +26,13 @@ type SMTPDeliverer struct {
 	Hostname string
 	// Client is the template for each connection's smtp.ClientConfig.
 	Client smtp.ClientConfig
-	// TLS, when set, upgrades every connection whose server offers
-	// STARTTLS (RFC 3207); a failed upgrade fails the connection. Nil
-	// means plaintext.
+	// TLS is the base configuration for STARTTLS (RootCAs, client
+	// certificates, Time); nil means the defaults. Which connections use
+	// TLS and how the certificate is checked is OutboundTLS's job.
 	TLS *tls.Config
+	// OutboundTLS is the per-destination TLS policy (tlspolicy.go). The
+	// zero value is opportunistic STARTTLS (TLSMay).
+	OutboundTLS OutboundTLS
 	// MaxMessagesPerConn retires a connection after this many
 	// transactions. Default 100; 1 disables reuse.
 	MaxMessagesPerConn int
@@ -61,6 +64,7 @@ type pooledConn struct {
 	created time.Time
 	used    int
 	timer   *time.Timer
+	tls     TLSResult // what the connection negotiated
 }
 
 func (d *SMTPDeliverer) maxMsgs() int {
@@ -157,35 +161,33 @@ func quit(c *smtp.Client) {
 	c.Quit(ctx)
 }
 
-func (d *SMTPDeliverer) dial(ctx context.Context, t Target) (*pooledConn, error) {
+func (d *SMTPDeliverer) dial(ctx context.Context, t Target, p tlsPlan) (*pooledConn, error) {
 	cfg := d.Client
 	if cfg.LocalName == "" {
 		cfg.LocalName = d.Hostname
 	}
-	c, err := smtp.Dial(ctx, t.Addr.String(), &cfg)
-	if err != nil {
-		return nil, connectError(err)
-	}
-	if err := c.Hello(ctx); err != nil {
-		c.Close()
-		return nil, connectError(err)
-	}
-	if d.TLS != nil {
-		if ok, _, _ := c.Extension(ctx, "STARTTLS"); ok {
-			tc := d.TLS.Clone()
-			if tc.ServerName == "" {
-				tc.ServerName = t.Host
-			}
-			if err := c.StartTLS(ctx, tc); err != nil {
-				c.Close()
-				return nil, connectError(err)
-			}
+	var res TLSResult
+	for plain := false; ; plain = true {
+		c, err := smtp.Dial(ctx, t.Addr.String(), &cfg)
+		if err != nil {
+			return nil, connectError(err)
 		}
+		if err := c.Hello(ctx); err != nil {
+			c.Close()
+			return nil, connectError(err)
+		}
+		res, err = d.negotiate(ctx, c, t, p, plain)
+		if err == errPlainRetry && !plain {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		d.mu.Lock()
+		d.dials++
+		d.mu.Unlock()
+		return &pooledConn{c: c, created: time.Now(), tls: res}, nil
 	}
-	d.mu.Lock()
-	d.dials++
-	d.mu.Unlock()
-	return &pooledConn{c: c, created: time.Now()}, nil
 }
 
 func connectError(err error) *DeliveryError {
@@ -203,7 +205,15 @@ func smtpReply(e *smtp.Error) Reply {
 
 // Deliver implements Deliverer.
 func (d *SMTPDeliverer) Deliver(ctx context.Context, t Target, txn *Transaction) ([]Reply, error) {
+	p, err := d.plan(ctx, t)
+	if err != nil {
+		return nil, err
+	}
 	pc := d.take(t.Addr)
+	if pc != nil && !p.satisfies(pc.tls) {
+		go quit(pc.c) // negotiated for a weaker policy or another name
+		pc = nil
+	}
 	if pc != nil {
 		// RFC 5321 4.1.1.5: RSET on a cached session both clears any
 		// state and proves that the server is still there.
@@ -217,11 +227,13 @@ func (d *SMTPDeliverer) Deliver(ctx context.Context, t Target, txn *Transaction)
 		}
 	}
 	if pc == nil {
-		var err error
-		if pc, err = d.dial(ctx, t); err != nil {
+		if pc, err = d.dial(ctx, t, p); err != nil {
 			return nil, err
 		}
+	} else {
+		pc.tls.Reused = true
 	}
+	d.reportTLS(t, pc.tls)
 	to := make([]string, len(txn.Recipients))
 	opts := &smtp.SendOptions{
 		Mail: smtp.MailOptions{Size: normalizedSize(txn.Body), UTF8: txn.SMTPUTF8, EnvelopeID: txn.EnvID},
