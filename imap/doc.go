@@ -23,6 +23,26 @@
 //   - APPEND's message literal is never held in memory: ReadCommand
 //     returns at the literal with a reader of exactly its octets.
 //
+//   - Server: a session per connection over a Backend (authentication)
+//     and the User and Mailbox interfaces a store implements; IMAP4rev1
+//     by default and IMAP4rev2 after ENABLE (RFC 9051 6.3.1); STARTTLS
+//     and implicit TLS, LOGIN and AUTHENTICATE PLAIN with SASL-IR,
+//     LOGINDISABLED and [PRIVACYREQUIRED] without TLS unless allowed;
+//     failed logins delayed per client address (doubling up to 15 s) and
+//     the connection closed after three; SELECT, EXAMINE, CREATE,
+//     DELETE, RENAME, SUBSCRIBE, LIST (SUBSCRIBED, RETURN SPECIAL-USE,
+//     STATUS), LSUB, NAMESPACE, STATUS, APPEND (APPENDUID), IDLE (by
+//     polling the store every Server.IdlePoll), CLOSE, UNSELECT,
+//     EXPUNGE, UID EXPUNGE, SEARCH with ESEARCH and SAVE, FETCH (FLAGS,
+//     UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY[HEADER],
+//     BODY[HEADER.FIELDS], BODY[TEXT], BODY[], partial ranges, \Seen set
+//     unless PEEK), STORE (.SILENT, UNCHANGEDSINCE with MODIFIED), COPY
+//     and MOVE (COPYUID), CONDSTORE MODSEQ and HIGHESTMODSEQ; changes
+//     made by other sessions reported as EXISTS, EXPUNGE and FETCH FLAGS,
+//     EXPUNGE never during FETCH, STORE or SEARCH by sequence number
+//     (RFC 9051 7.5.1); connection limits in total and per address;
+//     Shutdown says BYE.
+//
 // # Limits
 //
 // Every Decoder input is bounded by Limits: line length, literal sizes,
@@ -32,6 +52,13 @@
 //
 // # Departures
 //
+//   - The MIME structure of a message is not served yet: BODYSTRUCTURE,
+//     BODY, BINARY and part sections of multipart messages are answered
+//     with NO [CANNOT] (the mime package will supply them). The server
+//     does not advertise BINARY.
+//   - FETCH and SEARCH read a message into memory (at most 256 MiB).
+//   - No \Recent flag (RFC 9051 removed it): RECENT is 0, NEW matches
+//     nothing.
 //   - QRESYNC's SELECT parameter is read and ignored (a server using this
 //     package answers as for CONDSTORE); CREATE's RFC 4466 parameters are
 //     read and ignored.
