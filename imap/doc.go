@@ -15,11 +15,13 @@
 //     SPECIAL-USE and LIST-STATUS (RFC 5258, RFC 6154, RFC 5819),
 //     ESEARCH RETURN options (RFC 4731), SEARCHRES "$" (RFC 5182), BINARY
 //     (RFC 3516, literal8).
+//
 //   - Synchronizing literals are announced to the caller through
 //     Decoder.Continue before their octets are read, so a server can
 //     refuse one that is too large without the client sending it; a
 //     refused non-synchronizing literal is skipped by SkipCommand within a
 //     bound, after which the caller closes the connection.
+//
 //   - APPEND's message literal is never held in memory: ReadCommand
 //     returns at the literal with a reader of exactly its octets.
 //
