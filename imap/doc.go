@@ -15,13 +15,35 @@
 //     SPECIAL-USE and LIST-STATUS (RFC 5258, RFC 6154, RFC 5819),
 //     ESEARCH RETURN options (RFC 4731), SEARCHRES "$" (RFC 5182), BINARY
 //     (RFC 3516, literal8).
+//
 //   - Synchronizing literals are announced to the caller through
 //     Decoder.Continue before their octets are read, so a server can
 //     refuse one that is too large without the client sending it; a
 //     refused non-synchronizing literal is skipped by SkipCommand within a
 //     bound, after which the caller closes the connection.
+//
 //   - APPEND's message literal is never held in memory: ReadCommand
 //     returns at the literal with a reader of exactly its octets.
+//
+//   - Server: a session per connection over a Backend (authentication)
+//     and the User and Mailbox interfaces a store implements; IMAP4rev1
+//     by default and IMAP4rev2 after ENABLE (RFC 9051 6.3.1); STARTTLS
+//     and implicit TLS, LOGIN and AUTHENTICATE PLAIN with SASL-IR,
+//     LOGINDISABLED and [PRIVACYREQUIRED] without TLS unless allowed;
+//     failed logins delayed per client address (doubling up to 15 s) and
+//     the connection closed after three; SELECT, EXAMINE, CREATE,
+//     DELETE, RENAME, SUBSCRIBE, LIST (SUBSCRIBED, RETURN SPECIAL-USE,
+//     STATUS), LSUB, NAMESPACE, STATUS, APPEND (APPENDUID), IDLE (by
+//     polling the store every Server.IdlePoll), CLOSE, UNSELECT,
+//     EXPUNGE, UID EXPUNGE, SEARCH with ESEARCH and SAVE, FETCH (FLAGS,
+//     UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY[HEADER],
+//     BODY[HEADER.FIELDS], BODY[TEXT], BODY[], partial ranges, \Seen set
+//     unless PEEK), STORE (.SILENT, UNCHANGEDSINCE with MODIFIED), COPY
+//     and MOVE (COPYUID), CONDSTORE MODSEQ and HIGHESTMODSEQ; changes
+//     made by other sessions reported as EXISTS, EXPUNGE and FETCH FLAGS,
+//     EXPUNGE never during FETCH, STORE or SEARCH by sequence number
+//     (RFC 9051 7.5.1); connection limits in total and per address;
+//     Shutdown says BYE.
 //
 // # Limits
 //
@@ -32,6 +54,13 @@
 //
 // # Departures
 //
+//   - The MIME structure of a message is not served yet: BODYSTRUCTURE,
+//     BODY, BINARY and part sections of multipart messages are answered
+//     with NO [CANNOT] (the mime package will supply them). The server
+//     does not advertise BINARY.
+//   - FETCH and SEARCH read a message into memory (at most 256 MiB).
+//   - No \Recent flag (RFC 9051 removed it): RECENT is 0, NEW matches
+//     nothing.
 //   - QRESYNC's SELECT parameter is read and ignored (a server using this
 //     package answers as for CONDSTORE); CREATE's RFC 4466 parameters are
 //     read and ignored.

@@ -1,0 +1,101 @@
+package imap
+
+import (
+	"context"
+	"io"
+	"net/netip"
+	"time"
+)
+
+// Backend errors a store returns so the server can answer with the right
+// response code (RFC 5530).
+const (
+	// ErrAuthFailed: wrong user name or password ([AUTHENTICATIONFAILED]).
+	ErrAuthFailed = sentinel("imap: authentication failed")
+	// ErrNoMailbox: the mailbox does not exist ([NONEXISTENT]).
+	ErrNoMailbox = sentinel("imap: no such mailbox")
+	// ErrMailboxExists: CREATE or RENAME onto an existing name
+	// ([ALREADYEXISTS]).
+	ErrMailboxExists = sentinel("imap: mailbox already exists")
+	// ErrOverQuota: the store refused for quota ([OVERQUOTA]).
+	ErrOverQuota = sentinel("imap: over quota")
+)
+
+// ConnInfo describes the client for Backend.Login.
+type ConnInfo struct {
+	Remote netip.AddrPort
+	TLS    bool
+}
+
+// Backend authenticates users and hands out their stores. The server
+// calls it from one goroutine per connection.
+type Backend interface {
+	// Login checks a user name and password; it returns ErrAuthFailed
+	// (possibly wrapped) for wrong credentials.
+	Login(ctx context.Context, c ConnInfo, user, password string) (User, error)
+}
+
+// MailboxInfo is one mailbox in a LIST answer. Attributes are sent as
+// given (e.g. \Sent, \Trash, \Noselect, \HasNoChildren).
+type MailboxInfo struct {
+	Name       string
+	Attributes []string
+	Subscribed bool
+}
+
+// User is one logged-in user's view of the store.
+type User interface {
+	// Mailboxes lists every mailbox, INBOX included, with "/" as the
+	// hierarchy delimiter.
+	Mailboxes(ctx context.Context) ([]MailboxInfo, error)
+	// Select opens a mailbox for SELECT (readOnly false) or EXAMINE.
+	Select(ctx context.Context, name string, readOnly bool) (Mailbox, error)
+	Create(ctx context.Context, name string) error
+	Delete(ctx context.Context, name string) error
+	Rename(ctx context.Context, from, to string) error
+	SetSubscribed(ctx context.Context, name string, on bool) error
+	// Append stores a message read from r (exactly size octets) and
+	// returns the destination's UIDVALIDITY and the new UID (RFC 4315
+	// APPENDUID).
+	Append(ctx context.Context, name string, flags []string, date time.Time, r io.Reader, size int64) (uidValidity, uid uint32, err error)
+	// Logout ends the user's session.
+	Logout(ctx context.Context) error
+}
+
+// Message is what the server knows of one message without reading it.
+type Message struct {
+	UID          uint32
+	Flags        []string
+	Size         int64
+	InternalDate time.Time
+	ModSeq       uint64 // RFC 7162; 0 when the store keeps none
+}
+
+// Snapshot is the state of a selected mailbox at one moment: its
+// messages in ascending UID order (message sequence number i+1 is
+// Messages[i]).
+type Snapshot struct {
+	UIDValidity   uint32
+	UIDNext       uint32
+	HighestModSeq uint64
+	Messages      []Message
+}
+
+// Mailbox is a selected mailbox.
+type Mailbox interface {
+	// Snapshot returns the mailbox as it is now. The server diffs
+	// successive snapshots to tell the client about new, expunged and
+	// changed messages (RFC 9051 7.4.1, 7.5.1).
+	Snapshot(ctx context.Context) (Snapshot, error)
+	// Open returns the message's octets.
+	Open(ctx context.Context, uid uint32) (io.ReadCloser, error)
+	// Store changes the flags of the messages.
+	Store(ctx context.Context, uids []uint32, op StoreOp, flags []string) error
+	// Expunge removes the messages.
+	Expunge(ctx context.Context, uids []uint32) error
+	// Copy copies the messages into the named mailbox and returns its
+	// UIDVALIDITY and the new UIDs in the order given (RFC 4315 COPYUID).
+	Copy(ctx context.Context, uids []uint32, dest string) (uidValidity uint32, newUIDs []uint32, err error)
+	// Close releases the mailbox.
+	Close(ctx context.Context) error
+}

@@ -1,0 +1,341 @@
+package imap
+
+import (
+	"bytes"
+	"io"
+	"strings"
+
+	"github.com/relaykit/relaykit/rfc5322"
+)
+
+// maxFetchMessage bounds the octets of one message read into memory to
+// answer FETCH and SEARCH.
+const maxFetchMessage = 256 << 20
+
+// fetchSupported reports whether the server can answer the item; MIME
+// structure (BODYSTRUCTURE, part sections of multipart messages, BINARY)
+// needs the mime package and is not answered yet.
+func fetchSupported(it FetchItem) bool {
+	switch it.Kind {
+	case FetchBodyStructure, FetchBody, FetchBinary, FetchBinarySize:
+		return false
+	case FetchBodySection:
+		if len(it.Section.Part) > 1 || (len(it.Section.Part) == 1 && (it.Section.Part[0] != 1 || it.Section.Text != SectionAll)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (ss *session) fetch(cmd *Command) {
+	t := cmd.Tag
+	idx, ok := ss.resolve(cmd.Seq, cmd.UID)
+	if !ok {
+		ss.tagged(t, "BAD Invalid sequence set")
+		return
+	}
+	items := cmd.Fetch
+	needBody, setSeen, hasUID, hasFlags, hasModSeq := false, false, false, false, false
+	for _, it := range items {
+		if !fetchSupported(it) {
+			ss.tagged(t, "NO [CANNOT] MIME structure and BINARY are not supported by this server yet")
+			return
+		}
+		switch it.Kind {
+		case FetchUID:
+			hasUID = true
+		case FetchFlags:
+			hasFlags = true
+		case FetchModSeq:
+			hasModSeq = true
+		case FetchEnvelope, FetchRFC822Header:
+			needBody = true
+		case FetchBodySection, FetchRFC822, FetchRFC822Text:
+			needBody = true
+			setSeen = setSeen || !it.Peek
+		}
+	}
+	if cmd.UID && !hasUID {
+		items = append(items, FetchItem{Kind: FetchUID}) // RFC 9051 6.4.9
+	}
+	if cmd.ChangedSince > 0 || hasModSeq {
+		ss.condstore = true
+		if !hasModSeq {
+			items = append(items, FetchItem{Kind: FetchModSeq}) // RFC 7162 3.1.4.1
+		}
+	}
+	if setSeen && !ss.readOnly {
+		var unseen []uint32
+		for _, i := range idx {
+			if m := ss.snap.Messages[i]; !hasFlag(m.Flags, `\Seen`) {
+				unseen = append(unseen, m.UID)
+			}
+		}
+		if len(unseen) > 0 {
+			if err := ss.mbox.Store(ss.ctx, unseen, StoreAdd, []string{`\Seen`}); err != nil {
+				ss.result(t, "FETCH", err)
+				return
+			}
+			ss.refreshExcept(false, unseen)
+			if !hasFlags {
+				items = append(items, FetchItem{Kind: FetchFlags}) // RFC 9051 6.4.5
+			}
+		}
+	}
+	for _, i := range idx {
+		if i >= len(ss.snap.Messages) {
+			continue
+		}
+		m := ss.snap.Messages[i]
+		if cmd.ChangedSince > 0 && m.ModSeq <= cmd.ChangedSince {
+			continue
+		}
+		var msg []byte
+		if needBody {
+			var err error
+			if msg, err = ss.load(m.UID); err != nil {
+				continue // expunged meanwhile: RFC 9051 7.5.1 lets it be left out
+			}
+		}
+		if needPart(items) && isMultipart(msg) {
+			ss.tagged(t, "NO [CANNOT] Sections of multipart messages are not supported by this server yet")
+			return
+		}
+		ss.fetchOne(i+1, m, msg, items)
+		if len(ss.out) > 64<<10 && !ss.flush() {
+			ss.state = stateLogout
+			return
+		}
+	}
+	ss.tagged(t, "OK FETCH completed")
+}
+
+func (ss *session) load(uid uint32) ([]byte, error) {
+	rc, err := ss.mbox.Open(ss.ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, maxFetchMessage))
+}
+
+func (ss *session) fetchOne(seq int, m Message, msg []byte, items []FetchItem) {
+	o := append(ss.out, "* "...)
+	o = AppendNumber(o, uint64(seq))
+	o = append(o, " FETCH ("...)
+	for n, it := range items {
+		if n > 0 {
+			o = append(o, ' ')
+		}
+		switch it.Kind {
+		case FetchUID:
+			o = append(o, "UID "...)
+			o = AppendNumber(o, uint64(m.UID))
+		case FetchFlags:
+			o = append(o, "FLAGS "...)
+			o = appendFlags(o, m.Flags)
+		case FetchInternalDate:
+			o = append(o, "INTERNALDATE "...)
+			o = AppendDateTime(o, m.InternalDate)
+		case FetchRFC822Size:
+			o = append(o, "RFC822.SIZE "...)
+			o = AppendNumber(o, uint64(m.Size))
+		case FetchModSeq:
+			o = append(o, "MODSEQ ("...)
+			o = AppendNumber(o, m.ModSeq)
+			o = append(o, ')')
+		case FetchEnvelope:
+			o = append(o, "ENVELOPE "...)
+			o = appendEnvelope(o, msg, ss.utf8)
+		case FetchRFC822:
+			o = append(o, "RFC822 "...)
+			o = appendLiteral(o, msg)
+		case FetchRFC822Header:
+			h, _ := splitMessage(msg)
+			o = append(o, "RFC822.HEADER "...)
+			o = appendLiteral(o, h)
+		case FetchRFC822Text:
+			_, b := splitMessage(msg)
+			o = append(o, "RFC822.TEXT "...)
+			o = appendLiteral(o, b)
+		case FetchBodySection:
+			data := sectionData(msg, it.Section)
+			o = append(o, "BODY["...)
+			o = it.Section.AppendText(o)
+			o = append(o, ']')
+			if it.HasPartial {
+				o = append(o, '<')
+				o = AppendNumber(o, uint64(it.Offset))
+				o = append(o, '>')
+				data = partial(data, it.Offset, it.Count)
+			}
+			o = append(o, ' ')
+			o = appendLiteral(o, data)
+		}
+	}
+	ss.out = append(o, ")\r\n"...)
+}
+
+func appendLiteral(dst, data []byte) []byte {
+	dst = append(dst, '{')
+	dst = AppendNumber(dst, uint64(len(data)))
+	dst = append(dst, "}\r\n"...)
+	return append(dst, data...)
+}
+
+func partial(b []byte, off, n uint32) []byte {
+	if int64(off) >= int64(len(b)) {
+		return nil
+	}
+	b = b[off:]
+	if int64(n) < int64(len(b)) {
+		b = b[:n]
+	}
+	return b
+}
+
+// splitMessage splits a message into its header (with the empty line
+// that ends it) and body (RFC 9051 6.4.5 HEADER and TEXT).
+func splitMessage(msg []byte) (header, body []byte) {
+	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
+		return msg[:i+4], msg[i+4:]
+	}
+	if i := bytes.Index(msg, []byte("\n\n")); i >= 0 {
+		return msg[:i+2], msg[i+2:]
+	}
+	return msg, nil
+}
+
+// sectionData returns the octets of a section of a message that is not
+// multipart (part 1 of such a message is its body, RFC 9051 6.4.5).
+func sectionData(msg []byte, s Section) []byte {
+	h, b := splitMessage(msg)
+	if len(s.Part) == 1 {
+		return b
+	}
+	switch s.Text {
+	case SectionHeader:
+		return h
+	case SectionBodyText:
+		return b
+	case SectionHeaderFields, SectionHeaderFieldsNot:
+		return headerFields(h, s.Fields, s.Text == SectionHeaderFieldsNot)
+	}
+	return msg
+}
+
+// headerFields returns the fields of a header whose names are (or, with
+// not, are not) in names, followed by the empty line.
+func headerFields(h []byte, names []string, not bool) []byte {
+	var out []byte
+	keep := false
+	for len(h) > 0 {
+		i := bytes.IndexByte(h, '\n')
+		line := h
+		if i >= 0 {
+			line = h[:i+1]
+		}
+		h = h[len(line):]
+		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			break
+		}
+		if line[0] != ' ' && line[0] != '\t' {
+			name := line
+			if c := bytes.IndexByte(line, ':'); c >= 0 {
+				name = bytes.TrimRight(line[:c], " \t")
+			}
+			in := false
+			for _, n := range names {
+				if strings.EqualFold(string(name), n) {
+					in = true
+					break
+				}
+			}
+			keep = in != not
+		}
+		if keep {
+			out = append(out, line...)
+		}
+	}
+	return append(out, "\r\n"...)
+}
+
+// appendEnvelope writes the ENVELOPE structure (RFC 9051 7.5.2).
+func appendEnvelope(dst, msg []byte, utf8 bool) []byte {
+	h, _ := splitMessage(msg)
+	hdr, _, err := rfc5322.ParseHeader(h)
+	if err != nil {
+		hdr = &rfc5322.Header{}
+	}
+	nstr := func(dst []byte, name string) []byte {
+		f, ok := hdr.Lookup(name)
+		if !ok {
+			return append(dst, "NIL"...)
+		}
+		return AppendString(dst, f.Value(), utf8)
+	}
+	addrs := func(dst []byte, name string) []byte {
+		list, _ := hdr.AddressList(name)
+		if len(list) == 0 {
+			return append(dst, "NIL"...)
+		}
+		dst = append(dst, '(')
+		for _, a := range list {
+			dst = append(dst, '(')
+			dst = AppendNString(dst, a.Name, a.Name != "", utf8)
+			dst = append(dst, " NIL "...)
+			local, host := a.Addr, ""
+			if at := strings.LastIndexByte(a.Addr, '@'); at >= 0 {
+				local, host = a.Addr[:at], a.Addr[at+1:]
+			}
+			dst = AppendString(dst, local, utf8)
+			dst = append(dst, ' ')
+			dst = AppendString(dst, host, utf8)
+			dst = append(dst, ')')
+		}
+		return append(dst, ')')
+	}
+	dst = append(dst, '(')
+	dst = nstr(dst, "Date")
+	dst = append(dst, ' ')
+	dst = nstr(dst, "Subject")
+	dst = append(dst, ' ')
+	dst = addrs(dst, "From")
+	for _, name := range []string{"Sender", "Reply-To"} {
+		dst = append(dst, ' ')
+		// RFC 9051 7.5.2: Sender and Reply-To default to From.
+		if hdr.Has(name) {
+			dst = addrs(dst, name)
+		} else {
+			dst = addrs(dst, "From")
+		}
+	}
+	for _, name := range []string{"To", "Cc", "Bcc"} {
+		dst = append(dst, ' ')
+		dst = addrs(dst, name)
+	}
+	dst = append(dst, ' ')
+	dst = nstr(dst, "In-Reply-To")
+	dst = append(dst, ' ')
+	dst = nstr(dst, "Message-ID")
+	return append(dst, ')')
+}
+
+func needPart(items []FetchItem) bool {
+	for _, it := range items {
+		if len(it.Section.Part) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// isMultipart reports whether the message's Content-Type is multipart/*.
+func isMultipart(msg []byte) bool {
+	h, _ := splitMessage(msg)
+	hdr, _, err := rfc5322.ParseHeader(h)
+	if err != nil {
+		return false
+	}
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(hdr.Get("Content-Type"))), "multipart/")
+}

@@ -1,0 +1,369 @@
+package imap
+
+import (
+	"errors"
+	"slices"
+)
+
+// refresh takes a new snapshot of the selected mailbox and tells the
+// client what changed: EXPUNGE (only when expunges is true: never while
+// a command that uses sequence numbers runs, RFC 9051 7.5.1), EXISTS,
+// and FETCH FLAGS for changed flags.
+func (ss *session) refresh(expunges bool) { ss.refreshExcept(expunges, nil) }
+
+// refreshExcept is refresh without FETCH FLAGS for the UIDs in quiet
+// (the command under way reports their flags itself).
+func (ss *session) refreshExcept(expunges bool, quiet []uint32) {
+	if ss.state != stateSelected {
+		return
+	}
+	snap, err := ss.mbox.Snapshot(ss.ctx)
+	if err != nil {
+		return
+	}
+	old := ss.snap.Messages
+	present := make(map[uint32]int, len(snap.Messages))
+	for i, m := range snap.Messages {
+		present[m.UID] = i
+	}
+	if !expunges {
+		// Keep expunged messages in the client's view until it may be told.
+		for _, m := range old {
+			if _, ok := present[m.UID]; !ok {
+				return // a later refresh that may expunge will catch up
+			}
+		}
+	}
+	o := ss.out
+	for i := len(old) - 1; i >= 0; i-- {
+		if _, ok := present[old[i].UID]; !ok {
+			o = append(o, "* "...)
+			o = AppendNumber(o, uint64(i+1))
+			o = append(o, " EXPUNGE\r\n"...)
+		}
+	}
+	kept := make(map[uint32]Message, len(old))
+	for _, m := range old {
+		kept[m.UID] = m
+	}
+	if n := len(snap.Messages); n != len(old) || len(kept) != n {
+		o = append(o, "* "...)
+		o = AppendNumber(o, uint64(n))
+		o = append(o, " EXISTS\r\n"...)
+	}
+	for i, m := range snap.Messages {
+		prev, ok := kept[m.UID]
+		if !ok || slices.Equal(prev.Flags, m.Flags) || slices.Contains(quiet, m.UID) {
+			continue
+		}
+		o = append(o, "* "...)
+		o = AppendNumber(o, uint64(i+1))
+		o = append(o, " FETCH (FLAGS "...)
+		o = appendFlags(o, m.Flags)
+		o = append(o, " UID "...)
+		o = AppendNumber(o, uint64(m.UID))
+		if ss.condstore {
+			o = append(o, " MODSEQ ("...)
+			o = AppendNumber(o, m.ModSeq)
+			o = append(o, ')')
+		}
+		o = append(o, ")\r\n"...)
+	}
+	ss.out = o
+	ss.snap = snap
+}
+
+func appendFlags(dst []byte, flags []string) []byte {
+	dst = append(dst, '(')
+	for i, f := range flags {
+		if i > 0 {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, f...)
+	}
+	return append(dst, ')')
+}
+
+// resolve turns a sequence set into indexes of ss.snap.Messages, in
+// ascending order. For UID sets, UIDs not present are skipped (RFC 9051
+// 6.4.8); for sequence numbers, a number past the end is an error.
+func (ss *session) resolve(set SeqSet, uid bool) ([]int, bool) {
+	msgs := ss.snap.Messages
+	if set.Saved {
+		var idx []int
+		for i, m := range msgs {
+			if slices.Contains(ss.saved, m.UID) {
+				idx = append(idx, i)
+			}
+		}
+		return idx, true
+	}
+	var idx []int
+	if uid {
+		var star uint32
+		if len(msgs) > 0 {
+			star = msgs[len(msgs)-1].UID
+		}
+		for i, m := range msgs {
+			if set.Contains(m.UID, star) {
+				idx = append(idx, i)
+			}
+		}
+		return idx, true
+	}
+	n := uint32(len(msgs))
+	for _, r := range set.Ranges {
+		if (r.Start != Star && r.Start > n) || (r.Stop != Star && r.Stop > n) || n == 0 {
+			return nil, false
+		}
+	}
+	for i := range msgs {
+		if set.Contains(uint32(i+1), n) {
+			idx = append(idx, i)
+		}
+	}
+	return idx, true
+}
+
+// selectedCommand runs the commands of the selected state (RFC 9051
+// 6.4); false if cmd is not one of them.
+func (ss *session) selectedCommand(cmd *Command) bool {
+	t := cmd.Tag
+	switch cmd.Name {
+	case "CHECK":
+		ss.refresh(true)
+		ss.tagged(t, "OK CHECK completed")
+	case "CLOSE":
+		if !ss.readOnly {
+			ss.expungeDeleted(nil, false) // RFC 9051 6.4.1: silently
+		}
+		ss.closeMailbox()
+		ss.tagged(t, "OK CLOSE completed")
+	case "UNSELECT":
+		ss.closeMailbox()
+		ss.tagged(t, "OK UNSELECT completed")
+	case "EXPUNGE":
+		if ss.readOnly {
+			ss.tagged(t, "NO [READ-ONLY] Mailbox is read-only")
+			return true
+		}
+		var only []int
+		if cmd.UID {
+			var ok bool
+			if only, ok = ss.resolve(cmd.Seq, true); !ok {
+				ss.tagged(t, "BAD Invalid sequence set")
+				return true
+			}
+		}
+		if err := ss.expungeDeleted(only, true); err != nil {
+			ss.result(t, "EXPUNGE", err)
+			return true
+		}
+		ss.refresh(true)
+		ss.tagged(t, "OK EXPUNGE completed")
+	case "FETCH":
+		ss.fetch(cmd)
+	case "STORE":
+		ss.store(cmd)
+	case "SEARCH":
+		ss.search(cmd)
+	case "COPY", "MOVE":
+		ss.copyMove(cmd)
+	default:
+		return false
+	}
+	return true
+}
+
+// expungeDeleted removes the \Deleted messages (only those at the given
+// indexes when only is not nil), telling the client when tell is true.
+func (ss *session) expungeDeleted(only []int, tell bool) error {
+	var uids []uint32
+	var idx []int
+	for i, m := range ss.snap.Messages {
+		if only != nil && !slices.Contains(only, i) {
+			continue
+		}
+		if hasFlag(m.Flags, `\Deleted`) {
+			uids = append(uids, m.UID)
+			idx = append(idx, i)
+		}
+	}
+	if len(uids) == 0 {
+		return nil
+	}
+	if err := ss.mbox.Expunge(ss.ctx, uids); err != nil {
+		return err
+	}
+	if tell {
+		o := ss.out
+		for j := len(idx) - 1; j >= 0; j-- {
+			o = append(o, "* "...)
+			o = AppendNumber(o, uint64(idx[j]+1))
+			o = append(o, " EXPUNGE\r\n"...)
+		}
+		ss.out = o
+	}
+	ss.snap.Messages = slices.DeleteFunc(slices.Clone(ss.snap.Messages), func(m Message) bool { return slices.Contains(uids, m.UID) })
+	return nil
+}
+
+func (ss *session) uidsAt(idx []int) []uint32 {
+	uids := make([]uint32, len(idx))
+	for i, j := range idx {
+		uids[i] = ss.snap.Messages[j].UID
+	}
+	return uids
+}
+
+func (ss *session) store(cmd *Command) {
+	t := cmd.Tag
+	if ss.readOnly {
+		ss.tagged(t, "NO [READ-ONLY] Mailbox is read-only")
+		return
+	}
+	idx, ok := ss.resolve(cmd.Seq, cmd.UID)
+	if !ok {
+		ss.tagged(t, "BAD Invalid sequence set")
+		return
+	}
+	// RFC 7162 3.1.3: messages changed since UNCHANGEDSINCE are left
+	// alone and reported in MODIFIED.
+	var modified []uint32
+	if cmd.HasUnchanged {
+		ss.condstore = true
+		kept := idx[:0:0]
+		for _, i := range idx {
+			m := ss.snap.Messages[i]
+			if m.ModSeq > cmd.UnchangedSince {
+				if cmd.UID {
+					modified = append(modified, m.UID)
+				} else {
+					modified = append(modified, uint32(i+1))
+				}
+				continue
+			}
+			kept = append(kept, i)
+		}
+		idx = kept
+	}
+	if len(idx) > 0 {
+		if err := ss.mbox.Store(ss.ctx, ss.uidsAt(idx), cmd.StoreOp, cmd.Flags); err != nil {
+			ss.result(t, "STORE", err)
+			return
+		}
+	}
+	before := ss.snap
+	ss.refresh(cmd.UID)
+	if !cmd.Silent {
+		// Messages whose flags did not change still get a FETCH (RFC 9051
+		// 6.4.6), once: refresh reported the changed ones.
+		changed := map[uint32]bool{}
+		for _, m := range ss.snap.Messages {
+			for _, p := range before.Messages {
+				if p.UID == m.UID && !slices.Equal(p.Flags, m.Flags) {
+					changed[m.UID] = true
+				}
+			}
+		}
+		for _, i := range idx {
+			if i >= len(before.Messages) {
+				continue
+			}
+			uid := before.Messages[i].UID
+			if changed[uid] {
+				continue
+			}
+			for j, m := range ss.snap.Messages {
+				if m.UID == uid {
+					o := append(ss.out, "* "...)
+					o = AppendNumber(o, uint64(j+1))
+					o = append(o, " FETCH (FLAGS "...)
+					o = appendFlags(o, m.Flags)
+					if cmd.UID {
+						o = append(o, " UID "...)
+						o = AppendNumber(o, uint64(m.UID))
+					}
+					ss.out = append(o, ")\r\n"...)
+				}
+			}
+		}
+	}
+	if modified != nil {
+		o := append(ss.out, t...)
+		o = append(o, " OK [MODIFIED "...)
+		o = SeqSet{Ranges: compressList(modified)}.AppendText(o)
+		ss.out = append(o, "] Conditional STORE failed for some\r\n"...)
+		return
+	}
+	ss.tagged(t, "OK STORE completed")
+}
+
+func (ss *session) copyMove(cmd *Command) {
+	t := cmd.Tag
+	if cmd.Name == "MOVE" && ss.readOnly {
+		ss.tagged(t, "NO [READ-ONLY] Mailbox is read-only")
+		return
+	}
+	idx, ok := ss.resolve(cmd.Seq, cmd.UID)
+	if !ok {
+		ss.tagged(t, "BAD Invalid sequence set")
+		return
+	}
+	if len(idx) == 0 {
+		ss.tagged(t, "OK "+cmd.Name+" completed (no messages)")
+		return
+	}
+	src := ss.uidsAt(idx)
+	v, dst, err := ss.mbox.Copy(ss.ctx, src, canonMailbox(cmd.Mailbox))
+	if err != nil {
+		if isNoMailbox(err) {
+			ss.tagged(t, "NO [TRYCREATE] No such mailbox")
+			return
+		}
+		ss.result(t, cmd.Name, err)
+		return
+	}
+	code := []byte("[COPYUID ")
+	code = AppendNumber(code, uint64(v))
+	code = append(code, ' ')
+	code = SeqSet{Ranges: compressList(src)}.AppendText(code)
+	code = append(code, ' ')
+	code = SeqSet{Ranges: compressList(dst)}.AppendText(code)
+	code = append(code, ']')
+	if cmd.Name == "COPY" {
+		ss.tagged(t, "OK "+string(code)+" COPY completed")
+		return
+	}
+	// RFC 6851 4.3: COPYUID in an untagged OK before the EXPUNGEs.
+	ss.untagged("OK " + string(code) + " Moved")
+	if err := ss.mbox.Expunge(ss.ctx, src); err != nil {
+		ss.result(t, "MOVE", err)
+		return
+	}
+	o := ss.out
+	for j := len(idx) - 1; j >= 0; j-- {
+		o = append(o, "* "...)
+		o = AppendNumber(o, uint64(idx[j]+1))
+		o = append(o, " EXPUNGE\r\n"...)
+	}
+	ss.out = o
+	ss.snap.Messages = slices.DeleteFunc(slices.Clone(ss.snap.Messages), func(m Message) bool { return slices.Contains(src, m.UID) })
+	ss.tagged(t, "OK MOVE completed")
+}
+
+// compressList turns numbers in any order into ranges, keeping order
+// (COPYUID's two sets must correspond element by element).
+func compressList(ns []uint32) []Range {
+	var rs []Range
+	for _, n := range ns {
+		if l := len(rs); l > 0 && rs[l-1].Stop+1 == n {
+			rs[l-1].Stop = n
+			continue
+		}
+		rs = append(rs, Range{n, n})
+	}
+	return rs
+}
+
+func isNoMailbox(err error) bool { return errors.Is(err, ErrNoMailbox) }
