@@ -48,6 +48,10 @@ type Fault struct {
 	Poison     bool
 	PoisonName dnswire.Name
 	PoisonAddr netip.Addr
+	// Answer, Authority and Additional are forged records appended to
+	// those sections of every answer that is not a referral (for
+	// probes of what a resolver caches).
+	Answer, Authority, Additional []dnswire.RR
 }
 
 // Query is one query a Server received.
@@ -151,6 +155,11 @@ func (s *Server) handle(query []byte, tcp bool, from netip.AddrPort) reply {
 	}
 	if f.Poison {
 		poison(&m, f)
+	}
+	if m.Authoritative || m.RCode != dnswire.RCodeSuccess {
+		m.Answer = append(m.Answer, f.Answer...)
+		m.Ns = append(m.Ns, f.Authority...)
+		m.Extra = append(m.Extra, f.Additional...)
 	}
 	if f.No0x20 {
 		m.Question[0].Name = m.Question[0].Name.Lower()
