@@ -205,8 +205,13 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 	for {
 		qn, qt, minimised := qname, qtype, false
 		if minimise && minLabels < total && minCount < maxMinimise {
-			// RFC 9156 2: one label more than the zone cut, type A
-			// (2.1: A rather than NS, which some servers mishandle).
+			// RFC 9156 2: one label more than the zone cut, type A.
+			// A rather than NS (RFC 9156 2.1 allows either; Unbound
+			// uses A): some authoritative servers answer NS queries
+			// for names below a cut wrongly or with large referral
+			// glue, and an A query hides the final type as well. A
+			// referral answers an A query as it answers an NS one, so
+			// nothing is lost.
 			qn, qt, minimised = qname.Ancestor(minLabels), dnswire.TypeA, true
 		}
 		srv, ok := r.infra.pick(sv.addrs, tried, sv.zoneKey, r.now(), false)
@@ -251,6 +256,17 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 		kind := classify(m, s, sv.zone)
 		switch kind {
 		case respFail:
+			if minimised {
+				// RFC 9156 3: "a resolver ... may get an error
+				// (REFUSED, SERVFAIL, FORMERR, ...) for a minimised
+				// query that it would not get for the full name":
+				// relaxed mode (as Unbound's default) asks the full
+				// name of the same servers, which are not marked
+				// lame for it.
+				minimise = false
+				tried = make(map[netip.AddrPort]bool)
+				continue
+			}
 			if m.Header.RCode == dnswire.RCodeRefused {
 				// A server that refuses a zone it is listed for is lame.
 				r.infra.setLame(srv, sv.zoneKey, r.now())

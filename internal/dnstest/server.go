@@ -48,6 +48,11 @@ type Fault struct {
 	Poison     bool
 	PoisonName dnswire.Name
 	PoisonAddr netip.Addr
+	// ENTRCode, when not zero, answers every question for an empty
+	// non-terminal (a name owning no records but with names below it,
+	// RFC 8020) with this RCODE and no records, as servers that
+	// mishandle QNAME minimisation do (RFC 9156 3).
+	ENTRCode dnswire.RCode
 	// Answer, Authority and Additional are forged records appended to
 	// those sections of every answer that is not a referral (for
 	// probes of what a resolver caches).
@@ -147,7 +152,9 @@ func (s *Server) handle(query []byte, tcp bool, from netip.AddrPort) reply {
 	case f.ServFail:
 		m.RCode = dnswire.RCodeServerFailure
 	default:
-		if z := s.zoneFor(qq.Name); z != nil {
+		if z := s.zoneFor(qq.Name); z != nil && f.ENTRCode != 0 && z.emptyNonTerminal(qq.Name) {
+			m.RCode = f.ENTRCode
+		} else if z != nil {
 			z.answer(&m, qq.Name, qq.Type)
 		} else {
 			m.RCode = dnswire.RCodeRefused
