@@ -123,6 +123,7 @@ func (r *Resolver) storeResponse(s *scrubbed, aa bool) {
 	// only from the parent's referral, so an answer cannot replace it
 	// (RFC 2181 5.4.1; the ghost domain attack), and extra records are
 	// not trusted (Unbound's scrubber drops them the same way).
+	r.capDelegationTTL(s.answer[:s.own])
 	r.storeSection(s.answer[:s.own], ans)
 	if s.data || s.soa == nil || s.loop || s.cname {
 		// RFC 2308 5: a negative answer without SOA is not cached.
@@ -146,6 +147,29 @@ func (r *Resolver) storeResponse(s *scrubbed, aa bool) {
 		key: string(appendKey(kb[:0], s.last, t)), kind: kind, rank: ans, soa: &soa,
 		ttl: ttl, stored: now, expire: exp, staleUntil: r.staleUntil(exp),
 	}, now)
+}
+
+// capDelegationTTL lowers the TTL of an NS RRset in rrs (a child's
+// answer about its own apex) to what is left of the delegation the
+// resolver holds for that name: the child must not extend the life of
+// a delegation its parent may have removed (the "ghost domain names"
+// attack, CVE-2012-1191; Unbound does the same). When the delegation
+// runs out, closestServers passes over it and the parent is asked again.
+func (r *Resolver) capDelegationTTL(rrs []RR) {
+	now := r.now()
+	var kb [dnswire.MaxNameLen + 2]byte
+	for i := range rrs {
+		if rrs[i].Type != dnswire.TypeNS {
+			continue
+		}
+		e := r.cache.get(appendKey(kb[:0], rrs[i].Name, dnswire.TypeNS))
+		if e == nil || e.kind != kindPositive || e.expire <= now {
+			continue
+		}
+		if left := e.remaining(now); rrs[i].TTL > left {
+			rrs[i].TTL = left
+		}
+	}
 }
 
 // glueFrom returns the addresses in additional for hosts, at GluePort.
