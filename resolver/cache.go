@@ -249,3 +249,13 @@ func dataSize(d []dnswire.RData) int {
 	}
 	return n
 }
+
+// drop removes the entry for key, if any.
+func (c *cache) drop(key []byte) {
+	s := c.shard(key)
+	s.mu.Lock()
+	if e := s.m[string(key)]; e != nil {
+		s.remove(e)
+	}
+	s.mu.Unlock()
+}

@@ -48,6 +48,9 @@ type Fault struct {
 	Poison     bool
 	PoisonName dnswire.Name
 	PoisonAddr netip.Addr
+	// Recursive: answers carry RA set and AA clear, as a recursive
+	// server listed in an NS RRset answers (lame, RFC 1034 4.3.1).
+	Recursive bool
 	// ENTRCode, when not zero, answers every question for an empty
 	// non-terminal (a name owning no records but with names below it,
 	// RFC 8020) with this RCODE and no records, as servers that
@@ -167,6 +170,9 @@ func (s *Server) handle(query []byte, tcp bool, from netip.AddrPort) reply {
 		m.Answer = append(m.Answer, f.Answer...)
 		m.Ns = append(m.Ns, f.Authority...)
 		m.Extra = append(m.Extra, f.Additional...)
+	}
+	if f.Recursive {
+		m.RecursionAvailable, m.Authoritative = true, false
 	}
 	if f.No0x20 {
 		m.Question[0].Name = m.Question[0].Name.Lower()
