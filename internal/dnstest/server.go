@@ -48,6 +48,9 @@ type Fault struct {
 	Poison     bool
 	PoisonName dnswire.Name
 	PoisonAddr netip.Addr
+	// Edit, if set, rewrites every response last (for shapes of
+	// response the zone data cannot produce).
+	Edit func(m *dnswire.Msg)
 	// Recursive: answers carry RA set and AA clear, as a recursive
 	// server listed in an NS RRset answers (lame, RFC 1034 4.3.1).
 	Recursive bool
@@ -173,6 +176,9 @@ func (s *Server) handle(query []byte, tcp bool, from netip.AddrPort) reply {
 	}
 	if f.Recursive {
 		m.RecursionAvailable, m.Authoritative = true, false
+	}
+	if f.Edit != nil {
+		f.Edit(&m)
 	}
 	if f.No0x20 {
 		m.Question[0].Name = m.Question[0].Name.Lower()
