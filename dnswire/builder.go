@@ -19,7 +19,10 @@ type BuildOptions struct {
 	// plain UDP (RFC 1035 4.2.1) or the requestor's EDNS0 payload size.
 	// A record that does not fit is dropped whole; a dropped answer or
 	// authority record sets TC (RFC 2181 9), a dropped additional record
-	// does not. 0 means 65535.
+	// does not. 0 (or 65535 and above) means the protocol's own limit of
+	// 65535 octets, which is not a budget but a hard wall: a record that
+	// does not fit is an error (ErrMessageTooLarge), never a silent TC,
+	// so a TCP sender cannot send a truncated message by accident.
 	MaxSize int
 }
 
@@ -41,6 +44,7 @@ type Builder struct {
 	base    int // offset of the header in msg
 	opt     BuildOptions
 	limit   int
+	hard    bool // limit is 65535: overflow is an error, not TC
 	h       Header
 	sec     Section
 	counts  [4]uint16
@@ -69,6 +73,7 @@ func (b *Builder) Start(buf []byte, h Header, o BuildOptions) {
 	if b.limit <= 0 || b.limit > 0xFFFF {
 		b.limit = 0xFFFF
 	}
+	b.hard = b.limit == 0xFFFF
 	if b.limit < HeaderLen {
 		b.limit = HeaderLen
 	}
@@ -184,6 +189,9 @@ func (b *Builder) add(s Section, rr *RR) error {
 		return b.fail(start, ncomp, err)
 	}
 	t, c, ttl := rr.Type, rr.Class, rr.TTL
+	if t != TypeOPT {
+		ttl = ttl31(ttl)
+	}
 	b.msg = append(b.msg, byte(t>>8), byte(t), byte(c>>8), byte(c),
 		byte(ttl>>24), byte(ttl>>16), byte(ttl>>8), byte(ttl), 0, 0)
 	rdStart := len(b.msg)
@@ -206,6 +214,9 @@ func (b *Builder) finishRR(s Section, start, ncomp, rdStart int) error {
 	}
 	put16(b.msg[rdStart-2:], uint16(rdLen))
 	if len(b.msg)-b.base > b.limit {
+		if b.hard {
+			return b.fail(start, ncomp, ErrMessageTooLarge)
+		}
 		b.msg = b.msg[:start]
 		b.popComp(start)
 		b.dropped++
@@ -355,7 +366,7 @@ func labelHash(h uint32, label []byte) uint32 {
 // bytes, so the table needs no map and no allocation.
 func (b *Builder) appendName(n *Name, compress bool) error {
 	if !n.abs {
-		return ErrRelativeName
+		return &NameError{Name: *n, Err: ErrRelativeName}
 	}
 	if !b.opt.Compress || !compress || n.n == 1 {
 		b.msg = append(b.msg, n.b[:n.n]...)
@@ -449,6 +460,10 @@ func (b *Builder) packData(d RData) error {
 		return r.pack(b)
 	case *Unknown:
 		return r.pack(b)
+	case wireData:
+		var err error
+		b.msg, err = r.appendWire(b.msg)
+		return err
 	}
 	return ErrWrongType
 }

@@ -41,6 +41,8 @@ func CloneRData(d RData) RData {
 		return &CAA{Flags: v.Flags, Tag: cloneBytes(v.Tag), Value: cloneBytes(v.Value)}
 	case *Unknown:
 		return &Unknown{T: v.T, Data: cloneBytes(v.Data)}
+	case cloneData:
+		return v.cloneRData()
 	}
 	return d
 }

@@ -26,6 +26,9 @@ const (
 	// ErrBadPointer: a compression pointer does not point backwards to an
 	// earlier name (RFC 1035 4.1.4), which also rules out loops.
 	ErrBadPointer Error = "dnswire: bad compression pointer"
+	// ErrPointerIntoHeader: a compression pointer points into the 12-octet
+	// header, where no name can be (RFC 1035 4.1.1, 4.1.4).
+	ErrPointerIntoHeader Error = "dnswire: compression pointer into the header"
 	// ErrBadLabelType: a label starts with the reserved bits 01 or 10
 	// (RFC 1035 4.1.4, RFC 6891 5).
 	ErrBadLabelType Error = "dnswire: reserved label type"
@@ -73,6 +76,20 @@ const (
 	// ErrNotStarted: a Builder or Parser method was called before Start.
 	ErrNotStarted Error = "dnswire: not started"
 )
+
+// NameError reports a name that could not be written, such as a relative
+// name given to a Builder; it names the name.
+type NameError struct {
+	Name Name
+	Err  error
+}
+
+func (e *NameError) Error() string {
+	return e.Err.Error() + ": " + e.Name.String()
+}
+
+// Unwrap returns the sentinel.
+func (e *NameError) Unwrap() error { return e.Err }
 
 // ParseError describes where decoding failed: the section, the index of the
 // entry within it (-1 for the header) and the byte offset in the message.

@@ -92,6 +92,16 @@ func app32(b []byte, v uint32) []byte {
 // moves strictly backwards, which ends every loop without a hop counter and
 // accepts legal chains of any length. Labels starting 01 or 10 are
 // reserved (RFC 6891 5 retired the extended label types).
+// ttl31 applies RFC 2181 8: a TTL (or an SOA timer) with the most
+// significant bit set is treated as zero, on read and on write alike, so
+// wire and text round trips agree.
+func ttl31(v uint32) uint32 {
+	if v>>31 != 0 {
+		return 0
+	}
+	return v
+}
+
 func readName(msg []byte, off int, dst *Name) (int, error) {
 	n := 0
 	runStart := off
@@ -134,6 +144,11 @@ func readName(msg []byte, off int, dst *Name) (int, error) {
 			return off, ErrTruncated
 		}
 		ptr := (c&0x3F)<<8 | int(msg[off+1])
+		// Nothing in the 12-octet header is a name (RFC 1035 4.1.1),
+		// so a pointer into it is never legitimate.
+		if ptr < HeaderLen {
+			return off, ErrPointerIntoHeader
+		}
 		if ptr >= runStart {
 			return off, ErrBadPointer
 		}

@@ -1,5 +1,7 @@
 package dnswire
 
+import "math/rand/v2"
+
 // Msg is a whole message decoded eagerly: the header, the question, and
 // the answer, authority (Ns) and additional (Extra) sections with typed
 // record data. EDNS0 lives in EDNS, not in Extra (see EDNS).
@@ -184,10 +186,20 @@ func (m *Msg) AppendPackOptions(dst []byte, o BuildOptions) ([]byte, error) {
 	return b.Finish()
 }
 
-// SetQuestion makes m's question section the single question name, type t,
-// class IN.
+// SetQuestion makes m a standard query for name, type t, class IN, as
+// miekg/dns and most stub resolvers do: the question section becomes that
+// one question, the opcode QUERY, RD is set, and a zero ID is replaced by
+// a random one (RFC 5452 4.3: an unpredictable ID is the first defence
+// against forged answers). An ID set before the call is kept, so a caller
+// that chooses its own IDs still can; an iterative resolver asking
+// authoritative servers clears RecursionDesired afterwards.
 func (m *Msg) SetQuestion(name Name, t Type) {
 	m.Question = append(m.Question[:0], Question{Name: name, Type: t, Class: ClassINET})
+	for m.ID == 0 {
+		m.ID = uint16(rand.Uint32())
+	}
+	m.Opcode = OpcodeQuery
+	m.RecursionDesired = true
 }
 
 // SetEDNS gives m an OPT record advertising udpSize (RFC 6891 6.2.5

@@ -210,13 +210,17 @@ func (p *Parser) readRRHeader(s Section, h *RRHeader) error {
 	h.Type = Type(be16(b))
 	h.Class = Class(be16(b[2:]))
 	h.TTL = be32(b[4:])
+	if h.Type != TypeOPT {
+		// The OPT record's TTL field holds flags (RFC 6891 6.1.3).
+		h.TTL = ttl31(h.TTL)
+	}
 	h.Length = be16(b[8:])
 	off += 10
 	end := off + int(h.Length)
 	if end > len(p.msg) {
 		return p.errAt(off-2, ErrBadRDLength)
 	}
-	p.rrType, p.rrCls, p.rrTTL = h.Type, h.Class, h.TTL
+	p.rrType, p.rrCls, p.rrTTL = h.Type, h.Class, be32(b[4:])
 	p.rdOff, p.rdEnd = off, end
 	p.off = end
 	p.idx++

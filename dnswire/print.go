@@ -138,7 +138,7 @@ func appendAligned(dst []byte, rr *RR) []byte {
 	start := len(dst)
 	dst = rr.Name.AppendText(dst)
 	dst = padTo(dst, start, colTTL)
-	dst = strconv.AppendUint(dst, uint64(rr.TTL), 10)
+	dst = strconv.AppendUint(dst, uint64(ttl31(rr.TTL)), 10)
 	dst = padTo(dst, start, colClass)
 	dst = append(dst, rr.Class.String()...)
 	dst = padTo(dst, start, colType)

@@ -5,8 +5,9 @@ import (
 )
 
 // RData is the typed data of a resource record. The concrete types are the
-// pointer types *A, *AAAA, *NS, *CNAME, *PTR, *MX, *SOA, *TXT, *SRV, *CAA
-// and *Unknown (any other type, RFC 3597).
+// pointer types *A, *AAAA, *NS, *CNAME, *PTR, *MX, *SOA, *TXT, *SRV, *CAA,
+// *DNAME (and the other types in the rr_*.go files) and *Unknown (any
+// other type, RFC 3597).
 type RData interface {
 	// Type returns the record type this data belongs to.
 	Type() Type
@@ -173,10 +174,11 @@ func (r *SOA) pack(b *Builder) error {
 		return err
 	}
 	b.msg = app32(b.msg, r.Serial)
-	b.msg = app32(b.msg, r.Refresh)
-	b.msg = app32(b.msg, r.Retry)
-	b.msg = app32(b.msg, r.Expire)
-	b.msg = app32(b.msg, r.Minimum)
+	// RFC 2181 8 (and RFC 2308 4 for MINIMUM): timers are 31 bits.
+	b.msg = app32(b.msg, ttl31(r.Refresh))
+	b.msg = app32(b.msg, ttl31(r.Retry))
+	b.msg = app32(b.msg, ttl31(r.Expire))
+	b.msg = app32(b.msg, ttl31(r.Minimum))
 	return nil
 }
 
@@ -297,10 +299,10 @@ func (r *SOA) unpack(msg []byte, off int, _ *store) error {
 		return ErrBadRDLength
 	}
 	r.Serial = be32(msg[off:])
-	r.Refresh = be32(msg[off+4:])
-	r.Retry = be32(msg[off+8:])
-	r.Expire = be32(msg[off+12:])
-	r.Minimum = be32(msg[off+16:])
+	r.Refresh = ttl31(be32(msg[off+4:]))
+	r.Retry = ttl31(be32(msg[off+8:]))
+	r.Expire = ttl31(be32(msg[off+12:]))
+	r.Minimum = ttl31(be32(msg[off+16:]))
 	return nil
 }
 
@@ -363,6 +365,9 @@ func (r *CAA) unpack(msg []byte, off int, st *store) error {
 }
 
 func (r *Unknown) unpack(msg []byte, off int, st *store) error {
+	if l := nameLayout(r.T); l != "" {
+		return r.unpackCanonical(msg, off, st, l)
+	}
 	r.Data = st.copyBytes(msg[off:])
 	return nil
 }

@@ -48,7 +48,7 @@ func (r *SOA) AppendText(dst []byte) []byte {
 	dst = r.MName.AppendText(dst)
 	dst = append(dst, ' ')
 	dst = r.RName.AppendText(dst)
-	for _, v := range [...]uint32{r.Serial, r.Refresh, r.Retry, r.Expire, r.Minimum} {
+	for _, v := range [...]uint32{r.Serial, ttl31(r.Refresh), ttl31(r.Retry), ttl31(r.Expire), ttl31(r.Minimum)} {
 		dst = append(dst, ' ')
 		dst = strconv.AppendUint(dst, uint64(v), 10)
 	}

@@ -20,21 +20,42 @@ func (a *slab[T]) reset() { a.s = a.s[:0] }
 // and the bytes of variable-length fields, so that Unpack into a warm Msg
 // allocates nothing.
 type store struct {
-	a       slab[A]
-	aaaa    slab[AAAA]
-	ns      slab[NS]
-	cname   slab[CNAME]
-	ptr     slab[PTR]
-	mx      slab[MX]
-	soa     slab[SOA]
-	txt     slab[TXT]
-	srv     slab[SRV]
-	caa     slab[CAA]
-	unknown slab[Unknown]
-	bytes   []byte
-	segs    [][]byte
-	opts    []EDNSOption
-	edns    EDNS
+	a           slab[A]
+	aaaa        slab[AAAA]
+	ns          slab[NS]
+	cname       slab[CNAME]
+	ptr         slab[PTR]
+	mx          slab[MX]
+	soa         slab[SOA]
+	txt         slab[TXT]
+	srv         slab[SRV]
+	caa         slab[CAA]
+	unknown     slab[Unknown]
+	dname       slab[DNAME]
+	ds_         slab[DS]
+	cds_        slab[CDS]
+	dnskey_     slab[DNSKEY]
+	cdnskey_    slab[CDNSKEY]
+	rrsig_      slab[RRSIG]
+	sig_        slab[SIG]
+	nsec_       slab[NSEC]
+	nsec3_      slab[NSEC3]
+	nsec3param_ slab[NSEC3PARAM]
+	hinfo_      slab[HINFO]
+	naptr_      slab[NAPTR]
+	sshfp_      slab[SSHFP]
+	tlsa_       slab[TLSA]
+	smimea_     slab[SMIMEA]
+	uri_        slab[URI]
+	zonemd_     slab[ZONEMD]
+	types       []Type
+	params      []SVCParam
+	svcb_       slab[SVCB]
+	https_      slab[HTTPS]
+	bytes       []byte
+	segs        [][]byte
+	opts        []EDNSOption
+	edns        EDNS
 }
 
 func (st *store) reset(msgLen int) {
@@ -49,8 +70,31 @@ func (st *store) reset(msgLen int) {
 	st.srv.reset()
 	st.caa.reset()
 	st.unknown.reset()
+	st.dname.reset()
+	st.ds_.reset()
+	st.cds_.reset()
+	st.dnskey_.reset()
+	st.cdnskey_.reset()
+	st.rrsig_.reset()
+	st.sig_.reset()
+	st.nsec_.reset()
+	st.nsec3_.reset()
+	st.nsec3param_.reset()
+	st.hinfo_.reset()
+	st.naptr_.reset()
+	st.sshfp_.reset()
+	st.tlsa_.reset()
+	st.smimea_.reset()
+	st.uri_.reset()
+	st.zonemd_.reset()
+	st.types = st.types[:0]
+	st.params = st.params[:0]
+	st.svcb_.reset()
+	st.https_.reset()
 	// Every copied field is a distinct part of the message, so msgLen
-	// bytes always suffice and copyBytes never reallocates mid-Unpack.
+	// bytes nearly always suffice; only names decompressed out of RFC 3597
+	// 4 types can need more, and then append moves on to a new array
+	// while slices already handed out keep the old one.
 	if cap(st.bytes) < msgLen {
 		st.bytes = make([]byte, 0, msgLen)
 	}
@@ -100,6 +144,44 @@ func (st *store) newRData(t Type) RData {
 		return st.srv.next()
 	case TypeCAA:
 		return st.caa.next()
+	case TypeDNAME:
+		return st.dname.next()
+	case TypeSVCB:
+		return st.svcb_.next()
+	case TypeHTTPS:
+		return st.https_.next()
+	case TypeDS:
+		return st.ds_.next()
+	case TypeCDS:
+		return st.cds_.next()
+	case TypeDNSKEY:
+		return st.dnskey_.next()
+	case TypeCDNSKEY:
+		return st.cdnskey_.next()
+	case TypeRRSIG:
+		return st.rrsig_.next()
+	case TypeSIG:
+		return st.sig_.next()
+	case TypeNSEC:
+		return st.nsec_.next()
+	case TypeNSEC3:
+		return st.nsec3_.next()
+	case TypeNSEC3PARAM:
+		return st.nsec3param_.next()
+	case TypeHINFO:
+		return st.hinfo_.next()
+	case TypeNAPTR:
+		return st.naptr_.next()
+	case TypeSSHFP:
+		return st.sshfp_.next()
+	case TypeTLSA:
+		return st.tlsa_.next()
+	case TypeSMIMEA:
+		return st.smimea_.next()
+	case TypeURI:
+		return st.uri_.next()
+	case TypeZONEMD:
+		return st.zonemd_.next()
 	}
 	u := st.unknown.next()
 	u.T = t
@@ -129,6 +211,44 @@ func newRData(t Type) RData {
 		return new(SRV)
 	case TypeCAA:
 		return new(CAA)
+	case TypeDNAME:
+		return new(DNAME)
+	case TypeSVCB:
+		return new(SVCB)
+	case TypeHTTPS:
+		return new(HTTPS)
+	case TypeDS:
+		return new(DS)
+	case TypeCDS:
+		return new(CDS)
+	case TypeDNSKEY:
+		return new(DNSKEY)
+	case TypeCDNSKEY:
+		return new(CDNSKEY)
+	case TypeRRSIG:
+		return new(RRSIG)
+	case TypeSIG:
+		return new(SIG)
+	case TypeNSEC:
+		return new(NSEC)
+	case TypeNSEC3:
+		return new(NSEC3)
+	case TypeNSEC3PARAM:
+		return new(NSEC3PARAM)
+	case TypeHINFO:
+		return new(HINFO)
+	case TypeNAPTR:
+		return new(NAPTR)
+	case TypeSSHFP:
+		return new(SSHFP)
+	case TypeTLSA:
+		return new(TLSA)
+	case TypeSMIMEA:
+		return new(SMIMEA)
+	case TypeURI:
+		return new(URI)
+	case TypeZONEMD:
+		return new(ZONEMD)
 	}
 	return &Unknown{T: t}
 }

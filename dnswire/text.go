@@ -16,7 +16,11 @@ func (rr RR) String() string { return string(rr.AppendText(nil)) }
 func (rr *RR) AppendText(dst []byte) []byte {
 	dst = rr.Name.AppendText(dst)
 	dst = append(dst, '\t')
-	dst = strconv.AppendUint(dst, uint64(rr.TTL), 10)
+	ttl := rr.TTL
+	if rr.Type != TypeOPT {
+		ttl = ttl31(ttl)
+	}
+	dst = strconv.AppendUint(dst, uint64(ttl), 10)
 	dst = append(dst, '\t')
 	dst = append(dst, rr.Class.String()...)
 	dst = append(dst, '\t')
@@ -112,13 +116,14 @@ func (c *textCtx) name(t token) (Name, error) {
 }
 
 // parseTTL reads a TTL: decimal seconds, or BIND-style units (1h30m, 2d,
-// 1w) which many zone files use. RFC 2181 8 caps TTLs at 2^31-1.
+// 1w) which many zone files use. RFC 2181 8: a value with the top bit set
+// (2^31 to 2^32-1) is read as zero, as on the wire.
 func parseTTL(s string) (uint32, bool) {
 	if s == "" {
 		return 0, false
 	}
 	if n, err := strconv.ParseUint(s, 10, 32); err == nil {
-		return uint32(n), n <= 1<<31-1
+		return ttl31(uint32(n)), true
 	}
 	var total, cur uint64
 	digits := false
@@ -401,6 +406,12 @@ func (c *textCtx) parseRData(t Type, toks []token) (RData, error) {
 	case TypeOPT:
 		return nil, c.errf("OPT", ErrBadOPT)
 	}
+	if d, ok := newRData(t).(textData); ok {
+		if err := d.parseText(c, toks); err != nil {
+			return nil, err
+		}
+		return d.(RData), nil
+	}
 	return nil, c.errf(toks[0].s, errGenericOnly)
 }
 
@@ -430,6 +441,12 @@ func (c *textCtx) parseGeneric(t Type, toks []token) (RData, error) {
 	}
 	d := newRData(t)
 	if u, ok := d.(*Unknown); ok {
+		if l := nameLayout(t); l != "" {
+			// The names must be whole: text has no message to point into.
+			if _, err := decompressData(nil, data, 0, l); err != nil {
+				return nil, c.errf(sb.String(), err)
+			}
+		}
 		u.Data = data
 		return u, nil
 	}

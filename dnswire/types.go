@@ -21,7 +21,9 @@ const (
 	TypeTXT    Type = 16
 	TypeAAAA   Type = 28
 	TypeSRV    Type = 33
+	TypeSIG    Type = 24
 	TypeNAPTR  Type = 35
+	TypeDNAME  Type = 39
 	TypeDS     Type = 43
 	TypeRRSIG  Type = 46
 	TypeNSEC   Type = 47
@@ -59,6 +61,8 @@ func typeName(t Type) string {
 		return "SRV"
 	case TypeNAPTR:
 		return "NAPTR"
+	case TypeDNAME:
+		return "DNAME"
 	case TypeDS:
 		return "DS"
 	case TypeRRSIG:
@@ -79,6 +83,48 @@ func typeName(t Type) string {
 		return "ANY"
 	case TypeCAA:
 		return "CAA"
+	case TypeMD:
+		return "MD"
+	case TypeMF:
+		return "MF"
+	case TypeMB:
+		return "MB"
+	case TypeMG:
+		return "MG"
+	case TypeMR:
+		return "MR"
+	case TypeMINFO:
+		return "MINFO"
+	case TypeRP:
+		return "RP"
+	case TypeAFSDB:
+		return "AFSDB"
+	case TypeRT:
+		return "RT"
+	case TypeSIG:
+		return "SIG"
+	case TypePX:
+		return "PX"
+	case TypeNXT:
+		return "NXT"
+	case TypeCDS:
+		return "CDS"
+	case TypeCDNSKEY:
+		return "CDNSKEY"
+	case TypeNSEC3:
+		return "NSEC3"
+	case TypeNSEC3PARAM:
+		return "NSEC3PARAM"
+	case TypeSSHFP:
+		return "SSHFP"
+	case TypeTLSA:
+		return "TLSA"
+	case TypeSMIMEA:
+		return "SMIMEA"
+	case TypeURI:
+		return "URI"
+	case TypeZONEMD:
+		return "ZONEMD"
 	}
 	return ""
 }
@@ -96,9 +142,7 @@ func (t Type) String() string {
 // TYPEn.
 func ParseType(s string) (Type, bool) {
 	u := strings.ToUpper(s)
-	for _, t := range [...]Type{TypeA, TypeNS, TypeCNAME, TypeSOA, TypePTR, TypeHINFO, TypeMX, TypeTXT,
-		TypeAAAA, TypeSRV, TypeNAPTR, TypeDS, TypeRRSIG, TypeNSEC, TypeDNSKEY, TypeSVCB, TypeHTTPS,
-		TypeOPT, TypeAXFR, TypeANY, TypeCAA} {
+	for _, t := range knownTypes() {
 		if typeName(t) == u {
 			return t, true
 		}
@@ -107,6 +151,13 @@ func ParseType(s string) (Type, bool) {
 		return Type(n), true
 	}
 	return 0, false
+}
+
+// knownTypes lists every type with a mnemonic.
+func knownTypes() *[43]Type {
+	return &[...]Type{TypeA, TypeNS, TypeCNAME, TypeSOA, TypePTR, TypeHINFO, TypeMX, TypeTXT,
+		TypeAAAA, TypeSRV, TypeNAPTR, TypeDNAME, TypeDS, TypeRRSIG, TypeNSEC, TypeDNSKEY, TypeSVCB, TypeHTTPS,
+		TypeOPT, TypeAXFR, TypeANY, TypeCAA, TypeMD, TypeMF, TypeMB, TypeMG, TypeMR, TypeMINFO, TypeRP, TypeAFSDB, TypeRT, TypeSIG, TypePX, TypeNXT, TypeCDS, TypeCDNSKEY, TypeNSEC3, TypeNSEC3PARAM, TypeSSHFP, TypeTLSA, TypeSMIMEA, TypeURI, TypeZONEMD}
 }
 
 func numSuffix(s, prefix string) (uint16, bool) {

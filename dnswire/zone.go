@@ -23,20 +23,26 @@ type ZoneConfig struct {
 	File string
 	// IncludeFS enables $INCLUDE: included paths are opened in it. Nil
 	// (the default) makes $INCLUDE an error, since a zone file from
-	// elsewhere should not read local files.
+	// elsewhere should not read local files. Paths with ".." or a leading
+	// "/" are refused whatever the fs.FS would do; to keep symbolic links
+	// from leading out of a directory too, pass (*os.Root).FS().
 	IncludeFS fs.FS
 	// MaxIncludeDepth bounds nested $INCLUDEs; 0 means 8.
 	MaxIncludeDepth int
+	// MaxGenerate bounds the records one $GENERATE may make; 0 means
+	// 65536.
+	MaxGenerate int
 }
 
 // ZoneReader reads records from a master file (RFC 1035 5): $ORIGIN,
 // $TTL (RFC 2308 4), $INCLUDE (only with ZoneConfig.IncludeFS), "@",
 // relative names, omitted owners, TTLs and classes, parentheses across
-// lines, comments, quoted strings and escapes. $GENERATE (a BIND
-// extension) is not supported. Errors are *SyntaxError with file and line.
+// lines, comments, quoted strings and escapes, and BIND's $GENERATE (see
+// zone_generate.go). Errors are *SyntaxError with file and line.
 type ZoneReader struct {
 	cfg   ZoneConfig
 	stack []*zoneInput
+	gen   *generator
 }
 
 type zoneInput struct {
@@ -74,11 +80,20 @@ const (
 	errInclude   = Error("dnswire: syntax error: $INCLUDE not enabled")
 	errDirective = Error("dnswire: syntax error: unknown directive")
 	errDepth     = Error("dnswire: syntax error: $INCLUDE nested too deep")
+	// errIncludePath: an $INCLUDE path leaves the configured file system.
+	errIncludePath = Error("dnswire: syntax error: $INCLUDE path outside the file system")
 )
 
 // Next returns the next record, or io.EOF after the last.
 func (z *ZoneReader) Next() (RR, error) {
 	for len(z.stack) > 0 {
+		if z.gen != nil {
+			rr, ok, err := z.nextGenerated()
+			if err != nil || ok {
+				return rr, err
+			}
+			continue
+		}
 		in := z.stack[len(z.stack)-1]
 		toks, blank, line, err := in.lx.next()
 		if err == io.EOF {
@@ -141,6 +156,8 @@ func (z *ZoneReader) directive(in *zoneInput, toks []token) error {
 		}
 		c.dollarTTL, c.haveDTTL = v, true
 		return nil
+	case "$GENERATE":
+		return z.startGenerate(in, toks)
 	case "$INCLUDE":
 		if z.cfg.IncludeFS == nil {
 			return c.errf(toks[0].s, errInclude)
@@ -163,7 +180,12 @@ func (z *ZoneReader) directive(in *zoneInput, toks []token) error {
 			}
 			origin = n
 		}
-		p := path.Clean(toks[1].s)
+		// Only paths inside IncludeFS: never "..", never absolute, even
+		// when the fs.FS given would take them.
+		p, ok := includePath(path.Clean(toks[1].s))
+		if !ok {
+			return c.errf(toks[1].s, errIncludePath)
+		}
 		f, err := z.cfg.IncludeFS.Open(p)
 		if err != nil {
 			return c.errf(toks[1].s, err)
