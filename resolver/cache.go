@@ -24,8 +24,9 @@ const (
 	rankAuthorityNonAuth
 	// "Data from the answer section of a non-authoritative answer".
 	rankAnswerNonAuth
-	// "Data from the authority section of an authoritative answer".
-	rankAuthorityAuth
+	// RFC 2181's "data from the authority section of an authoritative
+	// answer" has no rank of its own: the resolver never caches it
+	// (see storeResponse), so it cannot replace a delegation.
 	// "The authoritative data included in the answer section of an
 	// authoritative reply", the most trusted (after zone data, which a
 	// resolver has none of).
@@ -247,4 +248,14 @@ func dataSize(d []dnswire.RData) int {
 		}
 	}
 	return n
+}
+
+// drop removes the entry for key, if any.
+func (c *cache) drop(key []byte) {
+	s := c.shard(key)
+	s.mu.Lock()
+	if e := s.m[string(key)]; e != nil {
+		s.remove(e)
+	}
+	s.mu.Unlock()
 }

@@ -77,7 +77,7 @@ func ExampleResolver_Resolve() {
 	// www.example.com. 3600 CNAME mail.example.com.
 	// mail.example.com. 3600 A 192.0.2.25
 	// from cache: false
-	// www.example.com. 3600 CNAME mail.example.com.
+	// www.example.com. 3599 CNAME mail.example.com.
 	// mail.example.com. 3600 A 192.0.2.25
 	// from cache: true
 	// true
@@ -163,5 +163,6 @@ func ExampleResolver_ResolveTrace() {
 	// 127.0.0.2:53   asked com.              A     as a server of .             -> NOERROR, 0 answers, 1 authority
 	// 127.0.0.3:53   asked example.com.      A     as a server of com.          -> NOERROR, 0 answers, 1 authority
 	// 127.0.0.4:53   asked www.example.com.  A     as a server of example.com.  -> NOERROR, 2 answers, 0 authority
+	// 127.0.0.4:53   asked mail.example.com. A     as a server of example.com.  -> NOERROR, 1 answers, 0 authority
 	// <nil>
 }

@@ -200,3 +200,10 @@ func (in *infra) pick(cands []netip.AddrPort, tried map[netip.AddrPort]bool, zon
 	}
 	return good[rand.IntN(n)], true
 }
+
+// lameCount returns how many (server, zone) pairs are marked lame.
+func (in *infra) lameCount() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return len(in.lame)
+}

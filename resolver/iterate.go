@@ -202,18 +202,34 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 	tried := make(map[netip.AddrPort]bool)
 	rounds := 0
 	var lastErr error
+	// cached: sv came from the cache, not from a referral just now;
+	// fellBack: the parent-side fallback was used.
+	cached, fellBack := true, false
+	// failed holds the servers that failed before the fallback, which
+	// are not asked again after it; prevErr is why they failed.
+	var failed map[netip.AddrPort]bool
+	var prevErr error
+	// resort is a lame server's answer, the last resort.
+	var resort *dnswire.Msg
+	var resortScrub *scrubbed
+	var resortKind respKind
 	for {
 		qn, qt, minimised := qname, qtype, false
 		if minimise && minLabels < total && minCount < maxMinimise {
-			// RFC 9156 2: one label more than the zone cut, type A
-			// (2.1: A rather than NS, which some servers mishandle).
+			// RFC 9156 2: one label more than the zone cut, type A.
+			// A rather than NS (RFC 9156 2.1 allows either; Unbound
+			// uses A): some authoritative servers answer NS queries
+			// for names below a cut wrongly or with large referral
+			// glue, and an A query hides the final type as well. A
+			// referral answers an A query as it answers an NS one, so
+			// nothing is lost.
 			qn, qt, minimised = qname.Ancestor(minLabels), dnswire.TypeA, true
 		}
 		srv, ok := r.infra.pick(sv.addrs, tried, sv.zoneKey, r.now(), false)
 		if !ok {
 			more, gerr := r.gluelessAddrs(rc, sv)
 			if gerr != nil {
-				if isFatal(gerr) || lastErr == nil || len(sv.addrs) == 0 {
+				if isFatal(gerr) {
 					return outcome{}, gerr
 				}
 				if lastErr == ErrNoReachable && rounds < 2 {
@@ -223,6 +239,34 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 					rounds++
 					tried = make(map[netip.AddrPort]bool)
 					continue
+				}
+				if cached && !fellBack && !sv.zone.IsRoot() {
+					// Every server of a cached NS set failed (or
+					// its addresses are gone): ask the parent again
+					// for the delegation and its glue, and use the
+					// parent-side NS set (Unbound's parent-side
+					// fallback) before giving up.
+					fellBack, failed, prevErr = true, tried, lastErr
+					var kb [dnswire.MaxNameLen + 2]byte
+					r.cache.drop(appendKey(kb[:0], sv.zone, dnswire.TypeNS))
+					if sv, err = r.closestServers(rc, qname); err != nil {
+						return outcome{}, err
+					}
+					tried = make(map[netip.AddrPort]bool)
+					minLabels = sv.zone.NumLabels() + 1
+					lastErr, rounds = nil, 0
+					continue
+				}
+				if resort != nil {
+					// Nothing else answered: use a lame server's
+					// answer as the last resort (not cached).
+					return r.outcomeFrom(resort, resortScrub, resortKind, qname, qtype), nil
+				}
+				if lastErr == nil && prevErr != nil {
+					return outcome{}, prevErr
+				}
+				if lastErr == nil || len(sv.addrs) == 0 {
+					return outcome{}, gerr
 				}
 				return outcome{}, lastErr
 			}
@@ -251,6 +295,17 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 		kind := classify(m, s, sv.zone)
 		switch kind {
 		case respFail:
+			if minimised {
+				// RFC 9156 3: "a resolver ... may get an error
+				// (REFUSED, SERVFAIL, FORMERR, ...) for a minimised
+				// query that it would not get for the full name":
+				// relaxed mode (as Unbound's default) asks the full
+				// name of the same servers, which are not marked
+				// lame for it.
+				minimise = false
+				tried = make(map[netip.AddrPort]bool)
+				continue
+			}
 			if m.Header.RCode == dnswire.RCodeRefused {
 				// A server that refuses a zone it is listed for is lame.
 				r.infra.setLame(srv, sv.zoneKey, r.now())
@@ -259,6 +314,19 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			continue
 		case respLame:
 			r.infra.setLame(srv, sv.zoneKey, r.now())
+			if minimised {
+				minimise = false
+				tried = make(map[netip.AddrPort]bool)
+				continue
+			}
+			if len(s.answer) > 0 && resort == nil {
+				// RA set, AA clear, with an answer: keep it in case
+				// no server answers properly.
+				resort, resortScrub, resortKind = m, s, respAnswer
+				if s.cname {
+					resortKind = respCNAME
+				}
+			}
 			lastErr = ErrReferralLoop
 			continue
 		case respReferral:
@@ -272,7 +340,11 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			addrs := r.glueFrom(s.additional, hosts)
 			addrs = append(addrs, r.cachedAddrs(hosts, addrs)...)
 			sv = newServers(s.nsOwner, hosts, addrs)
+			cached = false
 			tried = make(map[netip.AddrPort]bool)
+			for a := range failed {
+				tried[a] = true
+			}
 			minLabels = sv.zone.NumLabels() + 1
 			lastErr, rounds = nil, 0
 			continue

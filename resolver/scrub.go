@@ -32,8 +32,11 @@ type scrubbed struct {
 	hasNS   bool
 	soa     *RR
 	loop    bool // the chain loops back on itself
-	qtype   dnswire.Type
-	rcode   dnswire.RCode
+	// own counts the leading answer records owned by the name asked
+	// (the data or the first CNAME); the rest is the chain beyond it.
+	own   int
+	qtype dnswire.Type
+	rcode dnswire.RCode
 }
 
 // maxSectionRRs bounds the records of each section the resolver looks
@@ -85,6 +88,9 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 			if alias {
 				s.answer = dropType(s.answer, cur, dnswire.TypeCNAME)
 			}
+			if hop == 0 {
+				s.own = len(s.answer)
+			}
 			break
 		}
 		if !alias {
@@ -92,6 +98,7 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 		}
 		if hop == 0 {
 			s.cname = true
+			s.own = len(s.answer)
 		}
 		if looped(s.answer, next) {
 			s.loop = true

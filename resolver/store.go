@@ -110,21 +110,25 @@ func (r *Resolver) staleUntil(exp int64) int64 {
 // storeResponse caches an answer, authoritative or not, with its ranks
 // (RFC 2181 5.4.1), and negative answers (RFC 2308 5).
 func (r *Resolver) storeResponse(s *scrubbed, aa bool) {
-	ans, auth := rankAnswerNonAuth, rankAuthorityNonAuth
+	ans := rankAnswerNonAuth
 	if aa {
-		ans, auth = rankAnswerAuth, rankAuthorityAuth
+		ans = rankAnswerAuth
 	}
-	r.storeSection(s.answer, ans)
-	var ns []RR
-	for _, rr := range s.authority {
-		if rr.Type == dnswire.TypeNS {
-			ns = append(ns, rr)
-		}
-	}
-	r.storeSection(ns, auth)
-	r.storeSection(s.additional, rankAdditional)
-	if s.data || s.soa == nil || s.loop {
+	// Only the records owned by the name asked are cached: records
+	// further down a CNAME chain may lie beyond a zone cut the server
+	// has delegated away (RFC 2181 5.4.1: such data is not
+	// authoritative), so the chain's targets are asked of their own
+	// servers. The authority section's NS RRset and the additional
+	// section of an answer are never cached: a delegation is learnt
+	// only from the parent's referral, so an answer cannot replace it
+	// (RFC 2181 5.4.1; the ghost domain attack), and extra records are
+	// not trusted (Unbound's scrubber drops them the same way).
+	r.capDelegationTTL(s.answer[:s.own])
+	r.storeSection(s.answer[:s.own], ans)
+	if s.data || s.soa == nil || s.loop || s.cname {
 		// RFC 2308 5: a negative answer without SOA is not cached.
+		// One at the end of a CNAME chain is not either: the chain's
+		// target is asked of its own servers.
 		return
 	}
 	now := r.now()
@@ -143,6 +147,29 @@ func (r *Resolver) storeResponse(s *scrubbed, aa bool) {
 		key: string(appendKey(kb[:0], s.last, t)), kind: kind, rank: ans, soa: &soa,
 		ttl: ttl, stored: now, expire: exp, staleUntil: r.staleUntil(exp),
 	}, now)
+}
+
+// capDelegationTTL lowers the TTL of an NS RRset in rrs (a child's
+// answer about its own apex) to what is left of the delegation the
+// resolver holds for that name: the child must not extend the life of
+// a delegation its parent may have removed (the "ghost domain names"
+// attack, CVE-2012-1191; Unbound does the same). When the delegation
+// runs out, closestServers passes over it and the parent is asked again.
+func (r *Resolver) capDelegationTTL(rrs []RR) {
+	now := r.now()
+	var kb [dnswire.MaxNameLen + 2]byte
+	for i := range rrs {
+		if rrs[i].Type != dnswire.TypeNS {
+			continue
+		}
+		e := r.cache.get(appendKey(kb[:0], rrs[i].Name, dnswire.TypeNS))
+		if e == nil || e.kind != kindPositive || e.expire <= now {
+			continue
+		}
+		if left := e.remaining(now); rrs[i].TTL > left {
+			rrs[i].TTL = left
+		}
+	}
 }
 
 // glueFrom returns the addresses in additional for hosts, at GluePort.

@@ -147,6 +147,29 @@ func (h *Hierarchy) Close() error {
 	return nil
 }
 
+// SetZone replaces the data of the zone at origin (as served by every
+// server listed for it) with text, as an operator's edit would, e.g. a
+// parent removing a delegation. Call it only between in-process
+// exchanges, not while the hierarchy listens.
+func (h *Hierarchy) SetZone(origin, text string) error {
+	nz, err := newZone(origin, text)
+	if err != nil {
+		return fmt.Errorf("dnstest: zone %s: %w", origin, err)
+	}
+	found := false
+	for _, s := range h.servers {
+		for _, z := range s.zones {
+			if z.origin.Equal(nz.origin) {
+				z.rrs, z.soa, found = nz.rrs, nz.soa, true
+			}
+		}
+	}
+	if !found {
+		return fmt.Errorf("dnstest: no server serves %s", origin)
+	}
+	return nil
+}
+
 // Port is the port every server listens on (53 until Listen).
 func (h *Hierarchy) Port() uint16 { return h.port }
 

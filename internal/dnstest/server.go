@@ -48,6 +48,21 @@ type Fault struct {
 	Poison     bool
 	PoisonName dnswire.Name
 	PoisonAddr netip.Addr
+	// Edit, if set, rewrites every response last (for shapes of
+	// response the zone data cannot produce).
+	Edit func(m *dnswire.Msg)
+	// Recursive: answers carry RA set and AA clear, as a recursive
+	// server listed in an NS RRset answers (lame, RFC 1034 4.3.1).
+	Recursive bool
+	// ENTRCode, when not zero, answers every question for an empty
+	// non-terminal (a name owning no records but with names below it,
+	// RFC 8020) with this RCODE and no records, as servers that
+	// mishandle QNAME minimisation do (RFC 9156 3).
+	ENTRCode dnswire.RCode
+	// Answer, Authority and Additional are forged records appended to
+	// those sections of every answer that is not a referral (for
+	// probes of what a resolver caches).
+	Answer, Authority, Additional []dnswire.RR
 }
 
 // Query is one query a Server received.
@@ -143,7 +158,9 @@ func (s *Server) handle(query []byte, tcp bool, from netip.AddrPort) reply {
 	case f.ServFail:
 		m.RCode = dnswire.RCodeServerFailure
 	default:
-		if z := s.zoneFor(qq.Name); z != nil {
+		if z := s.zoneFor(qq.Name); z != nil && f.ENTRCode != 0 && z.emptyNonTerminal(qq.Name) {
+			m.RCode = f.ENTRCode
+		} else if z != nil {
 			z.answer(&m, qq.Name, qq.Type)
 		} else {
 			m.RCode = dnswire.RCodeRefused
@@ -151,6 +168,17 @@ func (s *Server) handle(query []byte, tcp bool, from netip.AddrPort) reply {
 	}
 	if f.Poison {
 		poison(&m, f)
+	}
+	if m.Authoritative || m.RCode != dnswire.RCodeSuccess {
+		m.Answer = append(m.Answer, f.Answer...)
+		m.Ns = append(m.Ns, f.Authority...)
+		m.Extra = append(m.Extra, f.Additional...)
+	}
+	if f.Recursive {
+		m.RecursionAvailable, m.Authoritative = true, false
+	}
+	if f.Edit != nil {
+		f.Edit(&m)
 	}
 	if f.No0x20 {
 		m.Question[0].Name = m.Question[0].Name.Lower()

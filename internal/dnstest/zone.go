@@ -58,6 +58,15 @@ func (z *zone) exists(n dnswire.Name) bool {
 	return false
 }
 
+// emptyNonTerminal reports whether n owns no records of the zone but
+// has names below it, with no zone cut at or above it.
+func (z *zone) emptyNonTerminal(n dnswire.Name) bool {
+	if _, ok := z.cut(n); ok {
+		return false
+	}
+	return len(z.at(n, 0)) == 0 && z.exists(n)
+}
+
 // cut returns the highest delegation point at or above qn (below the
 // apex), if any.
 func (z *zone) cut(qn dnswire.Name) (dnswire.Name, bool) {

@@ -1,0 +1,58 @@
+package resolver
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/relaykit/relaykit/dnswire"
+	"github.com/relaykit/relaykit/internal/dnstest"
+)
+
+// TestParentSideFallback: the child's own NS RRset (learnt from an
+// answer) names only a server that does not answer; when it fails, the
+// resolver asks the parent again and uses the parent-side NS set.
+func TestParentSideFallback(t *testing.T) {
+	zones := maps.Clone(testZones)
+	zones["com."] += `
+split.com.     3600 NS ns.split.com.
+ns.split.com.  3600 A  127.0.0.9
+`
+	zones["split.com."] = `
+@    3600 SOA ns hostmaster 1 3600 600 86400 300
+@    3600 NS  dead
+ns   3600 A   127.0.0.9
+dead 3600 A   127.0.0.10
+www  3600 A   192.0.2.80
+www2 3600 A   192.0.2.81
+`
+	srvs := maps.Clone(testServers)
+	srvs["127.0.0.9"] = []string{"split.com."}
+	_, r := newTestZones(t, zones, srvs, Config{})
+	mustResolve(t, r, "www.split.com.", dnswire.TypeA)
+	mustResolve(t, r, "split.com.", dnswire.TypeNS)
+	mustResolve(t, r, "dead.split.com.", dnswire.TypeA)
+	if got := nsHostsCached(r, "split.com."); len(got) != 1 || got[0] != "dead.split.com." {
+		t.Fatalf("child NS set not cached: %v", got)
+	}
+	res := mustResolve(t, r, "www2.split.com.", dnswire.TypeA)
+	if got := addrs(res.Answer); len(got) != 1 || got[0] != "192.0.2.81" {
+		t.Fatalf("answer %v", res.Answer)
+	}
+}
+
+// TestLameLastResort: servers that answer lame (a recursive server's
+// RA set and AA clear) are marked lame, and their answer is still used
+// when nothing else answers.
+func TestLameLastResort(t *testing.T) {
+	h, r := newTest(t, Config{})
+	for _, a := range []string{"127.0.0.5", "127.0.0.6"} {
+		h.Server(a).SetFault(dnstest.Fault{Recursive: true})
+	}
+	res := mustResolve(t, r, "www.example.com.", dnswire.TypeA)
+	if got := addrs(res.Answer); len(got) != 1 || got[0] != "192.0.2.1" {
+		t.Fatalf("answer %v", res.Answer)
+	}
+	if n := r.infra.lameCount(); n != 2 {
+		t.Fatalf("%d servers marked lame, want 2", n)
+	}
+}

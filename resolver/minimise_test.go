@@ -1,0 +1,32 @@
+package resolver
+
+import (
+	"testing"
+
+	"github.com/relaykit/relaykit/dnswire"
+	"github.com/relaykit/relaykit/internal/dnstest"
+)
+
+// TestMinimisationFallback: RFC 9156 3: a server that answers a
+// minimised query (here: an empty non-terminal) with REFUSED, SERVFAIL,
+// FORMERR or NXDOMAIN is asked the full name instead, and it is not
+// marked lame for it.
+func TestMinimisationFallback(t *testing.T) {
+	for _, rc := range []dnswire.RCode{dnswire.RCodeRefused, dnswire.RCodeServerFailure, dnswire.RCodeFormatError, dnswire.RCodeNameError} {
+		t.Run(rc.String(), func(t *testing.T) {
+			h, r := newTest(t, Config{})
+			for _, a := range []string{"127.0.0.5", "127.0.0.6"} {
+				h.Server(a).SetFault(dnstest.Fault{ENTRCode: rc})
+			}
+			res := mustResolve(t, r, "a.b.c.deep.example.com.", dnswire.TypeA)
+			if got := addrs(res.Answer); len(got) != 1 || got[0] != "192.0.2.9" {
+				t.Fatalf("answer %v", res.Answer)
+			}
+			// The servers still answer for the zone: not marked lame.
+			mustResolve(t, r, "www.example.com.", dnswire.TypeA)
+			if n := r.infra.lameCount(); n != 0 {
+				t.Fatalf("%d servers marked lame", n)
+			}
+		})
+	}
+}
