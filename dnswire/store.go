@@ -104,6 +104,8 @@ func (st *store) newRData(t Type) RData {
 		return st.caa.next()
 	case TypeDNAME:
 		return st.dname.next()
+	case TypeTSIG:
+		return new(TSIG)
 	}
 	u := st.unknown.next()
 	u.T = t
@@ -135,6 +137,8 @@ func newRData(t Type) RData {
 		return new(CAA)
 	case TypeDNAME:
 		return new(DNAME)
+	case TypeTSIG:
+		return new(TSIG)
 	}
 	return &Unknown{T: t}
 }

@@ -62,6 +62,8 @@ func typeName(t Type) string {
 		return "NAPTR"
 	case TypeDNAME:
 		return "DNAME"
+	case TypeTSIG:
+		return "TSIG"
 	case TypeDS:
 		return "DS"
 	case TypeRRSIG:
@@ -101,7 +103,7 @@ func ParseType(s string) (Type, bool) {
 	u := strings.ToUpper(s)
 	for _, t := range [...]Type{TypeA, TypeNS, TypeCNAME, TypeSOA, TypePTR, TypeHINFO, TypeMX, TypeTXT,
 		TypeAAAA, TypeSRV, TypeNAPTR, TypeDNAME, TypeDS, TypeRRSIG, TypeNSEC, TypeDNSKEY, TypeSVCB, TypeHTTPS,
-		TypeOPT, TypeAXFR, TypeANY, TypeCAA} {
+		TypeOPT, TypeAXFR, TypeANY, TypeCAA, TypeTSIG} {
 		if typeName(t) == u {
 			return t, true
 		}
