@@ -258,7 +258,11 @@ func SignTSIG(msg []byte, s TSIGSign) (signed, mac []byte, err error) {
 	}
 	alg := s.Key.alg()
 	h := tsigHash(alg, s.AllowLegacy)
-	if h == nil {
+	// BADKEY, BADSIG and BADTRUNC answers carry an empty MAC (RFC 8945
+	// 5.3.2), so they need no usable key: the request's key name and
+	// algorithm are echoed.
+	unsignedErr := s.Error == RCodeBadKey || s.Error == RCodeBadSig || s.Error == RCodeBadTrunc
+	if h == nil && !unsignedErr {
 		return nil, nil, ErrTSIGBadKey
 	}
 	t := s.TimeSigned
@@ -274,12 +278,10 @@ func SignTSIG(msg []byte, s TSIGSign) (signed, mac []byte, err error) {
 		fudge = 300
 	}
 	rec := TSIG{Algorithm: alg, TimeSigned: t, Fudge: fudge, OriginalID: binary.BigEndian.Uint16(msg), Error: s.Error, OtherData: s.OtherData}
-	m := hmac.New(h, s.Key.Secret)
-	writeDigest(m, msg, &rec, s.Key.Name, s.RequestMAC, s.PriorMAC)
-	rec.MAC = m.Sum(nil)
-	// BADKEY and BADSIG answers carry an empty MAC (RFC 8945 5.3.2).
-	if s.Error == RCodeBadKey || s.Error == RCodeBadSig {
-		rec.MAC = nil
+	if !unsignedErr {
+		m := hmac.New(h, s.Key.Secret)
+		writeDigest(m, msg, &rec, s.Key.Name, s.RequestMAC, s.PriorMAC)
+		rec.MAC = m.Sum(nil)
 	}
 	out := append([]byte(nil), msg...)
 	out = s.Key.Name.AppendWire(out)
