@@ -164,11 +164,13 @@ func (j *journal) append(ch *change) error {
 	binary.BigEndian.PutUint32(buf, uint32(len(payload)))
 	binary.BigEndian.PutUint32(buf[4:], crc32.Checksum(payload, crcTable))
 	buf = append(buf, payload...)
-	if _, err := j.f.Write(buf); err != nil {
-		return err
-	}
-	if err := j.f.Sync(); err != nil {
-		return err
+	if j.f != nil {
+		if _, err := j.f.Write(buf); err != nil {
+			return err
+		}
+		if err := j.f.Sync(); err != nil {
+			return err
+		}
 	}
 	j.entries++
 	j.history = append(j.history, ch)
@@ -197,7 +199,12 @@ func (j *journal) compact(z *Zone) error {
 	return nil
 }
 
-func (j *journal) close() error { return j.f.Close() }
+func (j *journal) close() error {
+	if j.f == nil {
+		return nil
+	}
+	return j.f.Close()
+}
 
 // writeFileDurable writes z to path: temp file, fsync, rename, fsync of
 // the directory, so a crash leaves the old file or the new, whole.

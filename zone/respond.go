@@ -56,7 +56,7 @@ func parseRequest(msg []byte, req *request) (dnswire.RCode, error) {
 		return dnswire.RCodeFormatError, err
 	}
 	req.q, req.hasQ = q, true
-	if h.Opcode == dnswire.OpcodeQuery && (p.Count(dnswire.SectionAnswer) != 0 || p.Count(dnswire.SectionAuthority) != 0) {
+	if h.Opcode == dnswire.OpcodeQuery && (p.Count(dnswire.SectionAnswer) != 0 || p.Count(dnswire.SectionAuthority) != 0 && q.Type != typeIXFR) {
 		return dnswire.RCodeFormatError, dnswire.ErrBadRData
 	}
 	for {

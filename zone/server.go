@@ -62,6 +62,14 @@ type Server struct {
 	// zone is written as a snapshot and the journal emptied (default
 	// 1000).
 	CompactEvery int
+	// TransferFrom and TransferKeys allow zone transfers (AXFR, IXFR
+	// over TCP) to clients in these networks or signing with these keys
+	// (RFC 5936 6). Both empty: no transfers.
+	TransferFrom []netip.Prefix
+	TransferKeys []dnswire.Name
+	// Notify lists the secondaries told of every change by NOTIFY (RFC
+	// 1996), for every zone.
+	Notify []netip.AddrPort
 	// Logger receives debug and error lines; nil is silent.
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
@@ -446,6 +454,9 @@ func (s *Server) serveConn(c net.Conn) {
 		}
 		if cap(msg) > cap(in) && cap(msg) <= 65537 {
 			in = msg[:0]
+		}
+		if isTransfer(msg) && s.transfer(c, msg) {
+			continue
 		}
 		resp := s.respondTCP(r, c, msg, out[:2])
 		if resp == nil {

@@ -130,20 +130,30 @@ func (s *Server) update(req *request, auth *dnswire.TSIGResult) dnswire.RCode {
 	if rc != dnswire.RCodeSuccess || nz == nil {
 		return rc
 	}
-	if j := s.journals[z.origin.Lower()]; j != nil {
+	j := s.journals[z.origin.Lower()]
+	if j == nil {
+		// No JournalDir: keep the history in memory, for IXFR.
+		j = &journal{}
+		if s.journals == nil {
+			s.journals = make(map[dnswire.Name]*journal)
+		}
+		s.journals[z.origin.Lower()] = j
+	}
+	{
 		if err := j.append(ch); err != nil {
 			if s.Logger != nil {
 				s.Logger.Error("zone: journal append", "zone", z.origin, "err", err)
 			}
 			return dnswire.RCodeServerFailure
 		}
-		if j.entries >= s.compactEvery() {
+		if j.f != nil && j.entries >= s.compactEvery() {
 			if err := j.compact(nz); err != nil && s.Logger != nil {
 				s.Logger.Error("zone: journal compaction", "zone", z.origin, "err", err)
 			}
 		}
 	}
 	s.swapZone(nz)
+	s.notifyAll(nz)
 	return dnswire.RCodeSuccess
 }
 
