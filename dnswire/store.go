@@ -182,6 +182,8 @@ func (st *store) newRData(t Type) RData {
 		return st.uri_.next()
 	case TypeZONEMD:
 		return st.zonemd_.next()
+	case TypeTSIG:
+		return new(TSIG)
 	}
 	u := st.unknown.next()
 	u.T = t
@@ -249,6 +251,8 @@ func newRData(t Type) RData {
 		return new(URI)
 	case TypeZONEMD:
 		return new(ZONEMD)
+	case TypeTSIG:
+		return new(TSIG)
 	}
 	return &Unknown{T: t}
 }

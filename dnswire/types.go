@@ -63,6 +63,8 @@ func typeName(t Type) string {
 		return "NAPTR"
 	case TypeDNAME:
 		return "DNAME"
+	case TypeTSIG:
+		return "TSIG"
 	case TypeDS:
 		return "DS"
 	case TypeRRSIG:
@@ -154,10 +156,10 @@ func ParseType(s string) (Type, bool) {
 }
 
 // knownTypes lists every type with a mnemonic.
-func knownTypes() *[43]Type {
+func knownTypes() *[44]Type {
 	return &[...]Type{TypeA, TypeNS, TypeCNAME, TypeSOA, TypePTR, TypeHINFO, TypeMX, TypeTXT,
 		TypeAAAA, TypeSRV, TypeNAPTR, TypeDNAME, TypeDS, TypeRRSIG, TypeNSEC, TypeDNSKEY, TypeSVCB, TypeHTTPS,
-		TypeOPT, TypeAXFR, TypeANY, TypeCAA, TypeMD, TypeMF, TypeMB, TypeMG, TypeMR, TypeMINFO, TypeRP, TypeAFSDB, TypeRT, TypeSIG, TypePX, TypeNXT, TypeCDS, TypeCDNSKEY, TypeNSEC3, TypeNSEC3PARAM, TypeSSHFP, TypeTLSA, TypeSMIMEA, TypeURI, TypeZONEMD}
+		TypeOPT, TypeAXFR, TypeANY, TypeCAA, TypeMD, TypeMF, TypeMB, TypeMG, TypeMR, TypeMINFO, TypeRP, TypeAFSDB, TypeRT, TypeSIG, TypePX, TypeNXT, TypeCDS, TypeCDNSKEY, TypeNSEC3, TypeNSEC3PARAM, TypeSSHFP, TypeTLSA, TypeSMIMEA, TypeURI, TypeZONEMD, TypeTSIG}
 }
 
 func numSuffix(s, prefix string) (uint16, bool) {

@@ -34,8 +34,33 @@
 // and per client. An optional RateLimit applies response rate limiting
 // to UDP.
 //
+// Signed requests (TSIG, RFC 8945, through dnswire.VerifyTSIG) are
+// verified against Server.Keys and their answers signed; a bad key,
+// MAC or time gets NOTAUTH with BADKEY, BADSIG or BADTIME as RFC 8945 5.2
+// says, and changes nothing.
+//
+// Dynamic update (RFC 2136) is accepted only when signed with a key that
+// Server.UpdatePolicy allows for every record changed (RFC 3007):
+// prerequisites, then permission, then the prescan, then the change,
+// applied to a copy of the zone and validated as a loaded zone is, so
+// an update applies whole or not at all. The SOA serial goes up with
+// every change (RFC 1982 arithmetic). With Server.JournalDir, the change
+// is appended to the zone's journal and fsynced before NOERROR is sent;
+// snapshots compact the journal, and a half-written tail is cut at start.
+//
+// Zone transfers go over TCP to allowed networks or keys: AXFR (RFC 5936)
+// and IXFR (RFC 1995) from the update history, or the whole zone when
+// the history does not reach the client's serial. Each change is
+// announced by NOTIFY (RFC 1996) to Server.Notify.
+//
 // Departures: class ANY questions are answered from class IN data; the
 // TTLs of an RRset are set to the lowest of them at load (RFC 2181 5.2);
 // address records are accepted anywhere below a zone cut (NSD accepts
-// them; Knot warns); AXFR and IXFR are not served yet (REFUSED).
+// them; Knot warns); an UPDATE that leaves an in-zone name server without
+// an address is refused (send NS and glue in one UPDATE); UPDATE rebuilds
+// and revalidates the zone copy, which costs time in proportion to the
+// zone's size; there is no secondary mode and no catalog zones yet;
+// incoming NOTIFY gets NOTIMP; IXFR over UDP is refused (clients use
+// TCP); the update history for IXFR is kept in memory (the last 1000
+// changes) and is rebuilt from the journal at start.
 package zone

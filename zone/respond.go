@@ -25,6 +25,7 @@ type request struct {
 	udpSize uint16
 	do      bool
 	tcp     bool
+	tsig    bool // a TSIG record ends the additional section
 }
 
 // errDrop means no reply should be sent at all.
@@ -55,7 +56,7 @@ func parseRequest(msg []byte, req *request) (dnswire.RCode, error) {
 		return dnswire.RCodeFormatError, err
 	}
 	req.q, req.hasQ = q, true
-	if h.Opcode == dnswire.OpcodeQuery && (p.Count(dnswire.SectionAnswer) != 0 || p.Count(dnswire.SectionAuthority) != 0) {
+	if h.Opcode == dnswire.OpcodeQuery && (p.Count(dnswire.SectionAnswer) != 0 || p.Count(dnswire.SectionAuthority) != 0 && q.Type != typeIXFR) {
 		return dnswire.RCodeFormatError, dnswire.ErrBadRData
 	}
 	for {
@@ -103,6 +104,9 @@ func parseRequest(msg []byte, req *request) (dnswire.RCode, error) {
 			req.edns, req.ednsVer, req.udpSize, req.do = true, e.Version, e.UDPSize, e.DO
 			continue
 		}
+		if rh.Type == typeTSIG {
+			req.tsig = true
+		}
 		if err := p.SkipRData(); err != nil {
 			return dnswire.RCodeFormatError, err
 		}
@@ -112,7 +116,8 @@ func parseRequest(msg []byte, req *request) (dnswire.RCode, error) {
 
 // limits is the response-size policy of a server.
 type limits struct {
-	udpSize uint16 // our EDNS payload size
+	udpSize uint16  // our EDNS payload size
+	srv     *Server // for TSIG keys and UPDATE; nil: neither
 }
 
 // respond answers one query message into out (appended after len(out))
@@ -129,35 +134,46 @@ func (r *responder) respond(zs *zoneSet, lim limits, msg []byte, tcp bool, out [
 	if err != nil {
 		return r.errorReply(&req, lim, rc, out)
 	}
-	switch req.hdr.Opcode {
-	case dnswire.OpcodeQuery:
-	default:
-		// RFC 1035 4.1.1: NOTIMP for kinds of query not supported.
-		return r.errorReply(&req, lim, dnswire.RCodeNotImplemented, out)
-	}
 	if req.edns && req.ednsVer != 0 {
 		// RFC 6891 6.1.3: BADVERS for a version we do not speak.
 		return r.errorReply(&req, lim, dnswire.RCodeBadVers, out)
 	}
+	if req.tsig {
+		return r.respondSigned(zs, lim, &req, msg, out)
+	}
+	switch req.hdr.Opcode {
+	case dnswire.OpcodeQuery:
+	case dnswire.OpcodeUpdate:
+		// RFC 3007 4: only signed updates are accepted.
+		return r.errorReply(&req, lim, dnswire.RCodeRefused, out)
+	default:
+		// RFC 1035 4.1.1: NOTIMP for kinds of query not supported.
+		return r.errorReply(&req, lim, dnswire.RCodeNotImplemented, out)
+	}
+	return r.answerQuery(zs, lim, &req, out)
+}
+
+// answerQuery answers a QUERY whose header and question are in req.
+func (r *responder) answerQuery(zs *zoneSet, lim limits, req *request, out []byte) []byte {
 	switch req.q.Type {
 	case dnswire.TypeOPT, typeTSIG:
-		return r.errorReply(&req, lim, dnswire.RCodeFormatError, out)
+		return r.errorReply(req, lim, dnswire.RCodeFormatError, out)
 	case typeMAILA, typeMAILB:
-		return r.errorReply(&req, lim, dnswire.RCodeNotImplemented, out)
+		return r.errorReply(req, lim, dnswire.RCodeNotImplemented, out)
 	case dnswire.TypeAXFR, typeIXFR:
 		// Transfers are served only over TCP by the Server's transfer
 		// path; here (UDP, or transfers not allowed) they are refused.
-		return r.errorReply(&req, lim, dnswire.RCodeRefused, out)
+		return r.errorReply(req, lim, dnswire.RCodeRefused, out)
 	}
 	if req.q.Class != dnswire.ClassINET && req.q.Class != dnswire.ClassANY {
-		return r.errorReply(&req, lim, dnswire.RCodeRefused, out)
+		return r.errorReply(req, lim, dnswire.RCodeRefused, out)
 	}
 	rc, aa := r.resolve(zs, req.q.Name, req.q.Type)
 	if rc == dnswire.RCodeRefused {
-		return r.errorReply(&req, lim, rc, out)
+		return r.errorReply(req, lim, rc, out)
 	}
 	r.additional()
-	return r.write(&req, lim, rc, aa, out)
+	return r.write(req, lim, rc, aa, out)
 }
 
 // maxSize is the response size limit for req (RFC 1035 4.2.1 for plain
@@ -234,6 +250,9 @@ func (r *responder) write(req *request, lim limits, rc dnswire.RCode, aa bool, o
 	limit := maxSize(req, lim)
 	if req.edns {
 		limit -= optLen
+	}
+	if req.tsig {
+		limit -= tsigRoom
 	}
 	r.b.Start(out, replyHeader(req, rc, aa), dnswire.BuildOptions{Compress: true, MaxSize: limit})
 	_ = r.b.Question(&req.q)

@@ -46,13 +46,39 @@ type Server struct {
 	MaxConnsPerIP  int
 	// RateLimit, when set, limits responses per client network (RRL).
 	RateLimit *RateLimit
+	// Keys are the TSIG keys (RFC 8945) the server accepts. Queries may
+	// be signed with any of them; UPDATE must be.
+	Keys []*dnswire.TSIGKey
+	// UpdatePolicy says which key may change what (RFC 3007). UPDATE
+	// (RFC 2136) is refused unless signed with a key and allowed here;
+	// nil refuses every UPDATE.
+	UpdatePolicy []UpdateRule
+	// JournalDir, when set, makes updates durable: each zone added has a
+	// journal and snapshot there (see AddZone), and an UPDATE is
+	// answered NOERROR only after its journal entry is fsynced. Empty
+	// keeps changes in memory only.
+	JournalDir string
+	// CompactEvery is the number of journal entries after which the
+	// zone is written as a snapshot and the journal emptied (default
+	// 1000).
+	CompactEvery int
+	// TransferFrom and TransferKeys allow zone transfers (AXFR, IXFR
+	// over TCP) to clients in these networks or signing with these keys
+	// (RFC 5936 6). Both empty: no transfers.
+	TransferFrom []netip.Prefix
+	TransferKeys []dnswire.Name
+	// Notify lists the secondaries told of every change by NOTIFY (RFC
+	// 1996), for every zone.
+	Notify []netip.AddrPort
 	// Logger receives debug and error lines; nil is silent.
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
-	zones atomic.Pointer[zoneSet]
-	zmu   sync.Mutex // serialises zone set changes
+	zones    atomic.Pointer[zoneSet]
+	zmu      sync.Mutex // serialises zone set changes
+	umu      sync.Mutex // serialises updates
+	journals map[dnswire.Name]*journal
 
 	mu        sync.Mutex
 	closed    bool
@@ -68,8 +94,33 @@ type Server struct {
 }
 
 // AddZone serves z, replacing any zone with the same origin. Queries in
-// flight keep the zone set they started with.
-func (s *Server) AddZone(z *Zone) {
+// flight keep the zone set they started with. With JournalDir set, the
+// zone's snapshot there (when its serial is newer than z's) and then its
+// journal are applied first, so changes acknowledged before a crash or
+// restart are served again; a half-written journal tail is cut off.
+func (s *Server) AddZone(z *Zone) error {
+	if s.JournalDir != "" {
+		nz, j, err := openJournal(s.JournalDir, z)
+		if err != nil {
+			return err
+		}
+		s.umu.Lock()
+		if s.journals == nil {
+			s.journals = make(map[dnswire.Name]*journal)
+		}
+		if old := s.journals[z.origin.Lower()]; old != nil {
+			old.close()
+		}
+		s.journals[z.origin.Lower()] = j
+		s.umu.Unlock()
+		z = nz
+	}
+	s.swapZone(z)
+	return nil
+}
+
+// swapZone puts z in the zone set.
+func (s *Server) swapZone(z *Zone) {
 	s.zmu.Lock()
 	defer s.zmu.Unlock()
 	old := s.zones.Load()
@@ -128,7 +179,7 @@ func (s *Server) getResponder() *responder {
 }
 
 func (s *Server) limits() limits {
-	return limits{udpSize: s.udpSize()}
+	return limits{udpSize: s.udpSize(), srv: s}
 }
 
 func (s *Server) udpSize() uint16 {
@@ -404,6 +455,9 @@ func (s *Server) serveConn(c net.Conn) {
 		if cap(msg) > cap(in) && cap(msg) <= 65537 {
 			in = msg[:0]
 		}
+		if isTransfer(msg) && s.transfer(c, msg) {
+			continue
+		}
 		resp := s.respondTCP(r, c, msg, out[:2])
 		if resp == nil {
 			continue
@@ -440,7 +494,17 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+	s.closeJournals()
 	return nil
+}
+
+func (s *Server) closeJournals() {
+	s.umu.Lock()
+	defer s.umu.Unlock()
+	for k, j := range s.journals {
+		j.close()
+		delete(s.journals, k)
+	}
 }
 
 func (s *Server) closeLocked() {
@@ -478,6 +542,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { s.wg.Wait(); close(waited) }()
 	select {
 	case <-waited:
+		s.closeJournals()
 		return nil
 	case <-ctx.Done():
 		s.mu.Lock()
@@ -486,6 +551,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		s.mu.Unlock()
 		<-waited
+		s.closeJournals()
 		return ctx.Err()
 	}
 }

@@ -1,0 +1,226 @@
+// Package dnstest starts a whole DNS hierarchy on loopback for tests, the
+// way net/http/httptest starts an HTTP server: root, TLD and leaf zones
+// given as master-file text, each served by a zone.Server on its own
+// 127.x address, all on one port, ready for a resolver pointed at the
+// root.
+//
+// Which address serves which zone comes from the zones themselves: the
+// name servers of each zone (its apex NS records) are looked up among the
+// address records of all the zones (glue included), and every such
+// address must be in 127.0.0.0/8. One server runs per address and serves
+// every zone whose name servers have that address.
+//
+// Since real glue carries no port, all servers listen on the same port
+// (chosen free at start): give a resolver RootHints() and Port() as its
+// glue port.
+package dnstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/relaykit/relaykit/dnswire"
+	"github.com/relaykit/relaykit/zone"
+)
+
+// Config describes a hierarchy.
+type Config struct {
+	// Zones maps each zone's origin (".", "edu.", "hamburger.edu.") to
+	// its text in master-file form; relative names are completed from
+	// the origin, and a record without a TTL gets TTL (or 3600).
+	Zones map[string]string
+	// TTL is the default TTL (default 3600).
+	TTL uint32
+	// Port, when non-zero, is the port every server listens on (53 for
+	// tools that cannot be told a port; needs privileges). Zero picks a
+	// free one.
+	Port uint16
+	// Setup, when set, is called for each server before it starts, to
+	// set fields such as Keys, UpdatePolicy or JournalDir.
+	Setup func(addr netip.Addr, s *zone.Server)
+}
+
+// Server is one server of the hierarchy.
+type Server struct {
+	// Addr is where it listens (UDP and TCP).
+	Addr netip.AddrPort
+	// Origins are the zones it serves.
+	Origins []dnswire.Name
+	*zone.Server
+}
+
+// Hierarchy is a running set of servers; Close stops them.
+type Hierarchy struct {
+	servers []*Server
+	port    uint16
+	root    []netip.AddrPort
+}
+
+// New starts the hierarchy for a test and stops it when the test ends;
+// an error fails the test.
+func New(tb testing.TB, cfg Config) *Hierarchy {
+	tb.Helper()
+	h, err := Start(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { h.Close() })
+	return h
+}
+
+// Start starts the hierarchy; the caller must Close it.
+func Start(cfg Config) (*Hierarchy, error) {
+	ttl := cfg.TTL
+	if ttl == 0 {
+		ttl = 3600
+	}
+	zones := make(map[string]*zone.Zone)
+	var all []*zone.Zone
+	for origin, text := range cfg.Zones {
+		o, err := dnswire.ParseName(origin)
+		if err != nil || !o.IsAbsolute() {
+			return nil, fmt.Errorf("dnstest: zone origin %q must be an absolute name", origin)
+		}
+		z, err := zone.Parse(strings.NewReader(text), o, zone.LoadConfig{TTL: ttl, File: origin})
+		if err != nil {
+			return nil, fmt.Errorf("dnstest: %w", err)
+		}
+		zones[o.Lower().String()] = z
+		all = append(all, z)
+	}
+	if len(all) == 0 {
+		return nil, errors.New("dnstest: no zones")
+	}
+	slices.SortFunc(all, func(a, b *zone.Zone) int { return a.Origin().Compare(b.Origin()) })
+	// Every address record of every zone, by lower-cased owner.
+	addrs := make(map[dnswire.Name][]netip.Addr)
+	for _, z := range all {
+		for _, rr := range z.Records() {
+			if a, ok := rr.Data.(*dnswire.A); ok {
+				k := rr.Name.Lower()
+				if !slices.Contains(addrs[k], a.Addr) {
+					addrs[k] = append(addrs[k], a.Addr)
+				}
+			}
+		}
+	}
+	byAddr := make(map[netip.Addr][]*zone.Zone)
+	var order []netip.Addr
+	var root []netip.Addr
+	for _, z := range all {
+		found := false
+		for _, rr := range z.Records() {
+			ns, ok := rr.Data.(*dnswire.NS)
+			if !ok || !rr.Name.Equal(z.Origin()) {
+				continue
+			}
+			for _, a := range addrs[ns.Host.Lower()] {
+				if !a.IsLoopback() || !a.Is4() {
+					return nil, fmt.Errorf("dnstest: zone %s: name server %s has address %s, not in 127.0.0.0/8", z.Origin(), ns.Host, a)
+				}
+				if !slices.Contains(byAddr[a], z) {
+					if byAddr[a] == nil {
+						order = append(order, a)
+					}
+					byAddr[a] = append(byAddr[a], z)
+				}
+				if z.Origin().IsRoot() && !slices.Contains(root, a) {
+					root = append(root, a)
+				}
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("dnstest: zone %s: no address for any of its name servers", z.Origin())
+		}
+	}
+	if len(root) == 0 {
+		return nil, errors.New("dnstest: no root zone (\".\")")
+	}
+	var lastErr error
+	for try := 0; try < 20; try++ {
+		h, err := listen(cfg, order, byAddr)
+		if err == nil {
+			for _, a := range root {
+				h.root = append(h.root, netip.AddrPortFrom(a, h.port))
+			}
+			return h, nil
+		}
+		lastErr = err
+		if cfg.Port != 0 {
+			break
+		}
+	}
+	return nil, fmt.Errorf("dnstest: %w", lastErr)
+}
+
+// listen binds every address on one port (the first one's, picked free).
+func listen(cfg Config, order []netip.Addr, byAddr map[netip.Addr][]*zone.Zone) (*Hierarchy, error) {
+	h := &Hierarchy{port: cfg.Port}
+	for _, a := range order {
+		s := &zone.Server{}
+		if cfg.Setup != nil {
+			cfg.Setup(a, s)
+		}
+		srv := &Server{Server: s}
+		for _, z := range byAddr[a] {
+			if err := s.AddZone(z); err != nil {
+				h.Close()
+				return nil, err
+			}
+			srv.Origins = append(srv.Origins, z.Origin())
+		}
+		if err := s.ListenAndServe(net.JoinHostPort(a.String(), strconv.Itoa(int(h.port)))); err != nil {
+			h.Close()
+			return nil, err
+		}
+		srv.Addr = s.Addr()
+		h.port = srv.Addr.Port()
+		h.servers = append(h.servers, srv)
+	}
+	return h, nil
+}
+
+// RootHints returns the root servers' addresses, for a resolver.
+func (h *Hierarchy) RootHints() []netip.AddrPort { return slices.Clone(h.root) }
+
+// Port returns the port all servers listen on (a resolver's glue port).
+func (h *Hierarchy) Port() uint16 { return h.port }
+
+// Servers returns every server, in the order the zones sort.
+func (h *Hierarchy) Servers() []*Server { return slices.Clone(h.servers) }
+
+// ServerFor returns the first server of the zone at origin, or nil.
+func (h *Hierarchy) ServerFor(origin string) *Server {
+	o, err := dnswire.ParseName(origin)
+	if err != nil {
+		return nil
+	}
+	for _, s := range h.servers {
+		for _, z := range s.Origins {
+			if z.Equal(o) {
+				return s
+			}
+		}
+	}
+	return nil
+}
+
+// Close stops every server.
+func (h *Hierarchy) Close() error {
+	var errs []error
+	for _, s := range h.servers {
+		if err := s.Shutdown(context.Background()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	h.servers = nil
+	return errors.Join(errs...)
+}
