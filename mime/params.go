@@ -284,6 +284,7 @@ func (p *mtParser) skipCFWS() {
 					}
 				}
 			}
+			p.i = min(p.i, len(p.s)) // a '\\' last
 		default:
 			return
 		}

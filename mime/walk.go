@@ -390,6 +390,12 @@ func (w *Walker) scan(sink *bodyReader) error {
 				return &PartError{Part: w.top().Section, Offset: w.off, Err: err}
 			}
 			w.endAll(w.off)
+			if sink != nil && w.prevEOL > 0 {
+				// The last line end is the body's: no boundary follows.
+				sink.add(w.prevEOL, nil)
+				w.prevEOL = 0
+				return errStop
+			}
 			return io.EOF
 		}
 		if i := w.atBoundary(line, full); i >= 0 {
