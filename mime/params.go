@@ -374,8 +374,10 @@ func appendParam(b *strings.Builder, k, v string) {
 		enc = enc[len(piece):]
 		b.WriteString("; ")
 		b.WriteString(k)
-		b.WriteByte('*')
-		b.WriteString(strconv.Itoa(n))
+		if n > 0 || len(enc) > 0 {
+			b.WriteByte('*')
+			b.WriteString(strconv.Itoa(n))
+		}
 		b.WriteByte('*')
 		b.WriteByte('=')
 		if n == 0 {
