@@ -152,7 +152,10 @@ func (b *Builder) AppendMessage(dst []byte) ([]byte, Info, error) {
 	}
 	if b.Subject != "" {
 		subj := b.Subject
-		if !b.UTF8 {
+		// RFC 2047 5: text that looks like an encoded word is
+		// encoded even in UTF-8 mode, or a reader decodes it into
+		// something else.
+		if !b.UTF8 || strings.Contains(subj, "=?") {
 			subj = EncodeText(subj)
 		}
 		h.Add("Subject", subj)

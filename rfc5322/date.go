@@ -8,11 +8,20 @@ import (
 const DateLayout = "Mon, 02 Jan 2006 15:04:05 -0700"
 
 // FormatDate formats t in the preferred form of RFC 5322 3.3: day of
-// week, two-digit day, four-digit year, seconds, numeric zone.
-func FormatDate(t time.Time) string { return t.Format(DateLayout) }
+// week, two-digit day, four-digit year (or more), seconds, numeric zone.
+// A time in the zone ParseDate returns for "-0000" (a fixed zone named
+// "-0000" with offset 0) is written with -0000, which RFC 5322 3.3 says
+// means the local zone is unknown.
+func FormatDate(t time.Time) string { return string(AppendDate(nil, t)) }
 
 // AppendDate appends FormatDate(t) to dst.
-func AppendDate(dst []byte, t time.Time) []byte { return t.AppendFormat(dst, DateLayout) }
+func AppendDate(dst []byte, t time.Time) []byte {
+	dst = t.AppendFormat(dst, DateLayout)
+	if name, off := t.Zone(); off == 0 && name == "-0000" {
+		dst[len(dst)-5] = '-'
+	}
+	return dst
+}
 
 // Lower-case month and weekday abbreviations, three letters each.
 const (
@@ -156,8 +165,9 @@ func (p *dateParser) parse() (time.Time, bool) {
 	if !p.cfws() {
 		return time.Time{}, false
 	}
-	// year = (FWS 4*DIGIT FWS) / obs-year (2*DIGIT)
-	year, n, ok := p.digits(2, 4)
+	// year = (FWS 4*DIGIT FWS) / obs-year (2*DIGIT); 4*DIGIT has no
+	// upper bound, nine digits keep the value in an int everywhere.
+	year, n, ok := p.digits(2, 9)
 	if !ok {
 		return time.Time{}, p.fail("bad year")
 	}

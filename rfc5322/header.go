@@ -2,6 +2,7 @@ package rfc5322
 
 import (
 	"bytes"
+	"unicode/utf8"
 )
 
 // A Field is one header field. A parsed field's bytes are a slice of the
@@ -63,9 +64,17 @@ func (f Field) Value() string {
 
 // Text returns the value unfolded with RFC 2047 encoded words decoded,
 // as for an unstructured field such as Subject. A *CharsetError is
-// returned with the text when a word names an unknown charset.
+// returned with the text when a word names an unknown charset; a
+// *ParseError wrapping ErrInvalidUTF8 with the text when the field holds
+// octets that are not UTF-8 (RFC 6532 3.2), which the caller may want to
+// read in another charset from RawValue.
 func (f Field) Text() (string, error) {
-	return DecodeText(f.Value())
+	v := f.Value()
+	if !utf8.ValidString(v) {
+		t, _ := DecodeText(v)
+		return t, &ParseError{What: "header", Offset: 0, Msg: "field " + f.Name() + " is not UTF-8", Err: ErrInvalidUTF8}
+	}
+	return DecodeText(v)
 }
 
 // Header is an ordered list of header fields. Duplicates are kept in

@@ -14,7 +14,8 @@ const (
 
 // AppendHeader appends the header fields to dst, each ending in CRLF,
 // without the empty line that ends the header block. Parsed fields are
-// written byte for byte (a bare LF line end becomes CRLF). Fields made by
+// written byte for byte (a bare LF line end becomes CRLF, a bare CR a
+// space). Fields made by
 // Add or Set are folded at FoldWidth where they contain whitespace (only
 // by inserting CRLF before existing WSP, RFC 5322 2.2.3, so unfolding
 // gives the value back exactly); a field that cannot be folded to 998
@@ -45,7 +46,7 @@ func (h *Header) WriteTo(w io.Writer) (int64, error) {
 
 func appendField(dst []byte, f *Field) ([]byte, error) {
 	if !f.made {
-		if bytes.HasSuffix(f.raw, []byte("\r\n")) && !bytes.Contains(f.raw[:len(f.raw)-2], []byte("\n")) {
+		if bytes.HasSuffix(f.raw, []byte("\r\n")) && !bytes.ContainsAny(f.raw[:len(f.raw)-2], "\r\n") {
 			return append(dst, f.raw...), nil
 		}
 		return appendCRLF(dst, f.raw), nil
@@ -73,12 +74,27 @@ func appendCRLF(dst, raw []byte) []byte {
 		if len(line) > 0 && line[len(line)-1] == '\r' {
 			line = line[:len(line)-1]
 		}
-		dst = append(dst, line...)
+		dst = appendNoCR(dst, line)
 		dst = append(dst, '\r', '\n')
 		raw = raw[i+1:]
 	}
-	dst = append(dst, raw...)
+	dst = appendNoCR(dst, raw)
 	return append(dst, '\r', '\n')
+}
+
+// appendNoCR appends line with every CR made a space: RFC 5322 2.2 allows
+// CR only in CRLF, and a bare CR passed on could end a line for a
+// receiver that treats it as one.
+func appendNoCR(dst, line []byte) []byte {
+	for {
+		i := bytes.IndexByte(line, '\r')
+		if i < 0 {
+			return append(dst, line...)
+		}
+		dst = append(dst, line[:i]...)
+		dst = append(dst, ' ')
+		line = line[i+1:]
+	}
 }
 
 // validFieldName: 1*ftext, ftext = %d33-57 / %d59-126 (RFC 5322 3.6.8).

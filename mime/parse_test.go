@@ -1,0 +1,128 @@
+package mime
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const sample = "From: a@example.org\r\n" +
+	"Subject: hi\r\n" +
+	"MIME-Version: 1.0\r\n" +
+	"Content-Type: multipart/mixed; boundary=\"XX\"\r\n" +
+	"\r\n" +
+	"preamble\r\n" +
+	"--XX\r\n" +
+	"Content-Type: text/plain; charset=utf-8\r\n" +
+	"\r\n" +
+	"Hello Bob.\r\n" +
+	"Two lines.\r\n" +
+	"--XX\r\n" +
+	"Content-Type: multipart/alternative; boundary=YY\r\n" +
+	"\r\n" +
+	"--YY\r\n" +
+	"Content-Type: text/plain\r\n" +
+	"Content-Transfer-Encoding: quoted-printable\r\n" +
+	"\r\n" +
+	"caf=C3=A9 =\r\nsoft\r\n" +
+	"--YY\r\n" +
+	"Content-Type: text/html\r\n" +
+	"\r\n" +
+	"<p>x</p>\r\n" +
+	"--YY--\r\n" +
+	"--XX\r\n" +
+	"Content-Type: application/octet-stream\r\n" +
+	"Content-Disposition: attachment; filename*=utf-8''r%C3%A9sum%C3%A9.pdf\r\n" +
+	"Content-Transfer-Encoding: base64\r\n" +
+	"\r\n" +
+	"aGVsbG8gd29ybGQ=\r\n" +
+	"--XX\r\n" +
+	"Content-Type: message/rfc822\r\n" +
+	"\r\n" +
+	"Subject: inner\r\n" +
+	"\r\n" +
+	"inner body\r\n" +
+	"--XX--\r\n" +
+	"epilogue\r\n"
+
+type row struct {
+	Section, Type, Name, Body string
+	Lines                     int64
+}
+
+func rows(t *testing.T, msg string, tr *Tree) []row {
+	t.Helper()
+	var out []row
+	_ = tr.Root.Walk(func(p *Part) error {
+		out = append(out, row{p.Section, p.MediaType, p.Filename(), string(p.Body([]byte(msg))), p.Lines})
+		return nil
+	})
+	return out
+}
+
+func TestParseTree(t *testing.T) {
+	tr, err := Parse([]byte(sample), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []row{
+		{"", "multipart/mixed", "", sample[strings.Index(sample, "preamble"):], 0},
+		{"1", "text/plain", "", "Hello Bob.\r\nTwo lines.", 2},
+		{"2", "multipart/alternative", "", sample[strings.Index(sample, "--YY\r\nContent-Type: text/plain") : strings.Index(sample, "--YY--")+6], 0},
+		{"2.1", "text/plain", "", "caf=C3=A9 =\r\nsoft", 2},
+		{"2.2", "text/html", "", "<p>x</p>", 1},
+		{"3", "application/octet-stream", "résumé.pdf", "aGVsbG8gd29ybGQ=", 1},
+		{"4", "message/rfc822", "", "Subject: inner\r\n\r\ninner body", 0},
+		{"4", "text/plain", "", "inner body", 1},
+	}
+	if d := cmp.Diff(want, rows(t, sample, tr)); d != "" {
+		t.Errorf("tree (-want +got):\n%s", d)
+	}
+	if len(tr.Problems) != 0 {
+		t.Errorf("problems: %v", tr.Problems)
+	}
+	// RawHeader is what IMAP BODY[1.MIME] returns.
+	p1 := tr.Root.Parts[0]
+	if got := string(p1.RawHeader([]byte(sample))); got != "Content-Type: text/plain; charset=utf-8\r\n\r\n" {
+		t.Errorf("RawHeader(1) = %q", got)
+	}
+}
+
+func TestWalkerDecode(t *testing.T) {
+	w := NewWalker(strings.NewReader(sample), nil)
+	var got []string
+	for {
+		p, err := w.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := w.Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s %s %q", p.Section, p.MediaType, b))
+	}
+	want := []string{
+		` multipart/mixed ""`,
+		`1 text/plain "Hello Bob.\r\nTwo lines."`,
+		`2 multipart/alternative ""`,
+		`2.1 text/plain "café soft"`,
+		`2.2 text/html "<p>x</p>"`,
+		`3 application/octet-stream "hello world"`,
+		`4 message/rfc822 ""`,
+		`4 text/plain "inner body"`,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}

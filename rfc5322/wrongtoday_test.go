@@ -1,0 +1,85 @@
+package rfc5322
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RFC 5322 3.3: -0000 means the zone is unknown, not UTC; a date read
+// with it must be written with it.
+func TestDateNoZoneKept(t *testing.T) {
+	d, err := ParseDate("Fri, 21 Nov 1997 09:55:06 -0000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := FormatDate(d); !strings.HasSuffix(got, " -0000") {
+		t.Errorf("FormatDate = %q; want the -0000 zone kept", got)
+	}
+}
+
+// RFC 5322 3.3: year = 4*DIGIT, so five digits are a year.
+func TestDateFiveDigitYear(t *testing.T) {
+	d, err := ParseDate("Sat, 1 Jan 10000 00:00:00 +0000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Year() != 10000 {
+		t.Errorf("year = %d; want 10000", d.Year())
+	}
+}
+
+// RFC 5322 2.2: CR may only appear in CRLF; AppendHeader must not pass a
+// bare CR from a parsed field on.
+func TestAppendHeaderNoBareCR(t *testing.T) {
+	h, _, err := ParseHeader([]byte("Subject: a\rb\r\nX: y\r\n\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.AppendHeader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range out {
+		if c == '\r' && (i+1 >= len(out) || out[i+1] != '\n') {
+			t.Fatalf("AppendHeader wrote a bare CR at %d: %q", i, out)
+		}
+	}
+}
+
+func TestFieldTextInvalidUTF8(t *testing.T) {
+	h, _, err := ParseHeader([]byte("Subject: caf\xe9\r\n\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := h.Lookup("Subject")
+	if _, err := f.Text(); !errors.Is(err, ErrInvalidUTF8) {
+		t.Errorf("Text error = %v; want ErrInvalidUTF8", err)
+	}
+}
+
+// A Subject that looks like an encoded word would be decoded by the
+// reader into something else; even in UTF-8 mode it must be encoded.
+func TestBuilderUTF8SubjectLooksEncoded(t *testing.T) {
+	subj := "=?utf-8?q?hello?= wörld"
+	b := Builder{
+		From: []Address{{Addr: "a@example.org"}}, To: []Address{{Addr: "b@example.org"}},
+		Subject: subj, UTF8: true,
+		Now:  func() time.Time { return time.Unix(0, 0).UTC() },
+		Rand: bytes.NewReader(make([]byte, 64)),
+	}
+	msg, _, err := b.Message()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadMessage(bytes.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := m.Header.Lookup("Subject")
+	if got, err := f.Text(); err != nil || got != subj {
+		t.Errorf("Subject read back = %q, %v; want %q", got, err, subj)
+	}
+}
