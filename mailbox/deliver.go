@@ -1,0 +1,249 @@
+package mailbox
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// Delivery is one message for DeliverBatch: the input fields say where
+// and what, the output fields report the result.
+type Delivery struct {
+	Maildir *Maildir
+	Folder  string // "" means INBOX
+	// Data is the message as it is stored. Maildir readers expect LF
+	// line endings; AppendLF converts network (CRLF) text.
+	Data []byte
+	// Flags, when non-zero, deliver straight into cur/ with these flags
+	// (a copy saved to Sent with Seen, say); otherwise into new/.
+	Flags Flags
+
+	// Key is the delivered file's key (its name up to ':'), set on
+	// success.
+	Key string
+	// Err is this delivery's error, or nil once the file is durable and
+	// visible.
+	Err error
+}
+
+// Deliver stores data in folder ("" for INBOX) and returns the file's
+// key once the file and its directory are flushed to disk.
+func (m *Maildir) Deliver(ctx context.Context, folder string, data []byte, flags Flags) (string, error) {
+	b := []Delivery{{Maildir: m, Folder: folder, Data: data, Flags: flags}}
+	if err := DeliverBatch(ctx, b); err != nil {
+		return "", err
+	}
+	return b[0].Key, nil
+}
+
+// DeliverBatch stores every delivery (in any number of maildirs and
+// folders) and returns when each is durable or has failed, following
+// the Maildir rule for the batch as a whole:
+//
+//  1. create and write every file in its tmp/ under a unique name;
+//  2. flush each file (fsync);
+//  3. rename each into new/ (or cur/);
+//  4. flush each target directory once.
+//
+// A delivery's Err says whether it succeeded; the returned error is the
+// first of them (or ctx's, if ctx ended before anything was written).
+// Once writing starts the batch is finished even if ctx ends, so no
+// success is ever reported for a message not on disk.
+func DeliverBatch(ctx context.Context, batch []Delivery) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	type pending struct {
+		f        *os.File
+		tmp, dst string
+		dir      string // target directory
+	}
+	ps := make([]pending, len(batch))
+	for i := range batch {
+		d := &batch[i]
+		d.Key, d.Err = "", nil
+		folder := d.Folder
+		if folder == "" {
+			folder = Inbox
+		}
+		if err := checkName(folder); err != nil {
+			d.Err = err
+			continue
+		}
+		dir := d.Maildir.dir(folder)
+		if err := checkQuota(d.Maildir.root, int64(len(d.Data))); err != nil {
+			d.Err = err
+			continue
+		}
+		key := d.Maildir.uniqueKey(int64(len(d.Data)), virtualSize(d.Data))
+		name, sub := key, "new"
+		if d.Flags != 0 {
+			name, sub = fileName(key, d.Flags), "cur"
+		}
+		p := &ps[i]
+		p.tmp = filepath.Join(dir, "tmp", key)
+		p.dir = filepath.Join(dir, sub)
+		p.dst = filepath.Join(p.dir, name)
+		f, err := os.OpenFile(p.tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			d.Err = fmt.Errorf("mailbox: deliver: %w", err)
+			continue
+		}
+		p.f = f
+		if _, err := f.Write(d.Data); err != nil {
+			d.Err = fmt.Errorf("mailbox: deliver: %w", err)
+		}
+		d.Key = key
+	}
+	for i := range batch {
+		p := &ps[i]
+		if p.f == nil {
+			continue
+		}
+		if batch[i].Err == nil {
+			if err := p.f.Sync(); err != nil {
+				batch[i].Err = fmt.Errorf("mailbox: deliver: fsync: %w", err)
+			}
+		}
+		if err := p.f.Close(); err != nil && batch[i].Err == nil {
+			batch[i].Err = fmt.Errorf("mailbox: deliver: %w", err)
+		}
+	}
+	dirs := map[string][]int{}
+	for i := range batch {
+		p := &ps[i]
+		if p.f == nil {
+			continue
+		}
+		if batch[i].Err == nil {
+			if err := os.Rename(p.tmp, p.dst); err != nil {
+				batch[i].Err = fmt.Errorf("mailbox: deliver: %w", err)
+			} else {
+				dirs[p.dir] = append(dirs[p.dir], i)
+				continue
+			}
+		}
+		os.Remove(p.tmp)
+	}
+	for dir, idx := range dirs {
+		err := syncDir(dir)
+		for _, i := range idx {
+			if err != nil {
+				batch[i].Err = err
+				continue
+			}
+			// The quota is a soft accounting (Maildir++): a failure to
+			// record it does not undo a durable delivery.
+			addQuota(batch[i].Maildir.root, int64(len(batch[i].Data)), 1)
+		}
+	}
+	var first error
+	for i := range batch {
+		if batch[i].Err != nil {
+			batch[i].Key = ""
+			if first == nil {
+				first = batch[i].Err
+			}
+		}
+	}
+	return first
+}
+
+// uniqueKey is a Maildir file name: seconds.M<micro>P<pid>R<random>.host
+// with the Maildir++ size fields when size >= 0. The 64 random bits keep
+// names unique between processes and Maildir values without shared
+// state; O_EXCL in tmp/ catches the impossible collision.
+func (m *Maildir) uniqueKey(size, vsize int64) string {
+	t := m.now()
+	b := make([]byte, 0, 96)
+	b = strconv.AppendInt(b, t.Unix(), 10)
+	b = append(b, ".M"...)
+	b = fmt.Appendf(b, "%06dP%dR%016x.", t.Nanosecond()/1000, os.Getpid(), rand.Uint64())
+	b = append(b, m.host...)
+	if size > 0 || vsize > 0 {
+		b = append(b, ",S="...)
+		b = strconv.AppendInt(b, size, 10)
+		b = append(b, ",W="...)
+		b = strconv.AppendInt(b, vsize, 10)
+	}
+	return string(b)
+}
+
+// virtualSize is the size of data with every line ending as CRLF (what
+// POP3 and IMAP report, RFC 1939 and RFC 9051 RFC822.SIZE).
+func virtualSize(data []byte) int64 {
+	n := int64(len(data))
+	prev := byte(0)
+	for {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			return n
+		}
+		if i > 0 {
+			prev = data[i-1]
+		}
+		if prev != '\r' {
+			n++
+		}
+		prev = '\n'
+		data = data[i+1:]
+	}
+}
+
+// AppendLF appends src to dst with every CRLF turned into LF, the form
+// Maildir files conventionally have.
+func AppendLF(dst, src []byte) []byte {
+	for {
+		i := bytes.Index(src, []byte("\r\n"))
+		if i < 0 {
+			return append(dst, src...)
+		}
+		dst = append(dst, src[:i]...)
+		dst = append(dst, '\n')
+		src = src[i+2:]
+	}
+}
+
+// syncDir flushes directory dir, making renames and creations in it
+// durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("mailbox: %w", err)
+	}
+	err = d.Sync()
+	d.Close()
+	if err != nil {
+		return fmt.Errorf("mailbox: fsync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the
+// same directory: write, fsync, rename, fsync the directory.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp" + strconv.FormatUint(rand.Uint64(), 36)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("mailbox: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("mailbox: %w", err)
+	}
+	return syncDir(filepath.Dir(path))
+}

@@ -1,0 +1,303 @@
+package mailbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Message describes one message of a folder as of the last Sync.
+type Message struct {
+	UID   uint32
+	Key   string // file name up to ':', unique and stable in the folder
+	Flags Flags
+	// Recent is true while the file is in new/ (no reader has taken it
+	// into cur/ yet).
+	Recent bool
+	// Size is the file's size in bytes (line endings as stored).
+	Size int64
+	// InternalDate is the file's modification time: when it was
+	// delivered, unless a program changed it (as Dovecot uses it).
+	InternalDate time.Time
+
+	name string // file name in new/ or cur/
+}
+
+// Status is a folder's UID state after a Sync.
+type Status struct {
+	UIDValidity uint32
+	UIDNext     uint32
+	Messages    int
+	// Repaired is set when the UID list was missing a valid form and was
+	// rebuilt with a new UIDVALIDITY: every UID a client remembers for
+	// this folder is void (IMAP announces it, RFC 9051 2.3.1.1).
+	Repaired bool
+	// Reason says what was wrong with a repaired list.
+	Reason error
+}
+
+// Folder is one Maildir++ folder. Its message list is a snapshot taken
+// by the last Sync (or the operation that ran one); methods are safe for
+// concurrent use.
+type Folder struct {
+	m    *Maildir
+	name string
+	dir  string
+
+	mu     sync.Mutex
+	status Status
+	msgs   []Message // ascending UID
+}
+
+// Name returns the folder's name ("INBOX", "Sent", "a.b").
+func (f *Folder) Name() string { return f.name }
+
+// Dir returns the folder's directory.
+func (f *Folder) Dir() string { return f.dir }
+
+// Status returns the folder's state as of the last Sync.
+func (f *Folder) Status() Status {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status
+}
+
+// Messages returns the messages as of the last Sync, in ascending UID
+// order. The slice is the caller's.
+func (f *Folder) Messages() []Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.msgs)
+}
+
+// Message returns the message with uid as of the last Sync.
+func (f *Folder) Message(uid uint32) (Message, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i, ok := f.index(uid)
+	if !ok {
+		return Message{}, false
+	}
+	return f.msgs[i], true
+}
+
+func (f *Folder) index(uid uint32) (int, bool) {
+	return sort.Find(len(f.msgs), func(i int) int {
+		switch {
+		case uid < f.msgs[i].UID:
+			return -1
+		case uid > f.msgs[i].UID:
+			return 1
+		}
+		return 0
+	})
+}
+
+// Sync scans new/ and cur/, gives every file without a UID the next
+// one, drops UIDs whose files are gone, and returns the folder's status.
+func (f *Folder) Sync() (Status, error) {
+	var st Status
+	err := f.locked(func(*uidList) (bool, error) { return false, nil })
+	if err == nil {
+		st = f.Status()
+	}
+	return st, err
+}
+
+// locked runs op with the folder's UID list lock held, after bringing
+// the list and f.msgs up to date with the files. op may change files and
+// l.entries (it must keep f.msgs consistent itself or return
+// changed=true for a rescan). The list is written back when it changed.
+func (f *Folder) locked(op func(l *uidList) (changed bool, err error)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	unlock, err := flock(filepath.Join(f.dir, LockFile))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	listPath := filepath.Join(f.dir, UIDListFile)
+	l, perr := readUIDList(listPath)
+	repaired := false
+	if perr != nil {
+		var le *UIDListError
+		if !errors.As(perr, &le) {
+			return perr
+		}
+		old := f.status.UIDValidity
+		if l != nil {
+			old = max(old, l.validity)
+		}
+		l = f.newList(old)
+		repaired = true
+	}
+	missing := l == nil
+	if missing {
+		l = f.newList(0)
+	}
+	files, err := f.scan()
+	if err != nil {
+		return err
+	}
+	dirty := f.merge(l, files) || repaired || missing
+	changed, err := op(l)
+	if changed {
+		dirty = true
+		if files, err2 := f.scan(); err2 == nil {
+			f.merge(l, files)
+		}
+	}
+	if dirty {
+		if werr := writeFileAtomic(listPath, l.marshal()); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	f.status = Status{UIDValidity: l.validity, UIDNext: l.next, Messages: len(f.msgs)}
+	if repaired {
+		f.status.Repaired, f.status.Reason = true, perr
+	}
+	return err
+}
+
+// newList starts a UID list with a fresh UIDVALIDITY, later than old.
+func (f *Folder) newList(old uint32) *uidList {
+	v := uint32(f.m.now().Unix())
+	if v <= old {
+		v = old + 1
+	}
+	if v == 0 {
+		v = 1
+	}
+	return &uidList{validity: v, next: 1}
+}
+
+// fileRef is a message file found by a scan.
+type fileRef struct {
+	name   string
+	recent bool // in new/
+}
+
+// scan lists new/ then cur/ (in that order, so a file another reader
+// moves from new/ to cur/ meanwhile is seen at least once), repeating
+// while either directory changes during the scan.
+func (f *Folder) scan() (map[string]fileRef, error) {
+	newDir, curDir := filepath.Join(f.dir, "new"), filepath.Join(f.dir, "cur")
+	for attempt := 0; ; attempt++ {
+		before := dirStamp(newDir, curDir)
+		files := make(map[string]fileRef, len(f.msgs)+8)
+		for _, sub := range []struct {
+			dir    string
+			recent bool
+		}{{newDir, true}, {curDir, false}} {
+			d, err := os.Open(sub.dir)
+			if err != nil {
+				return nil, fmt.Errorf("mailbox: %w", err)
+			}
+			names, err := d.Readdirnames(-1)
+			d.Close()
+			if err != nil {
+				return nil, fmt.Errorf("mailbox: %w", err)
+			}
+			for _, n := range names {
+				if n == "" || n[0] == '.' {
+					continue
+				}
+				key, _ := splitName(n)
+				files[key] = fileRef{name: n, recent: sub.recent}
+			}
+		}
+		if attempt >= 3 || dirStamp(newDir, curDir) == before {
+			return files, nil
+		}
+	}
+}
+
+func dirStamp(dirs ...string) [2]int64 {
+	var s [2]int64
+	for i, d := range dirs[:2] {
+		if fi, err := os.Stat(d); err == nil {
+			s[i] = fi.ModTime().UnixNano()
+		}
+	}
+	return s
+}
+
+// merge brings l and f.msgs in line with files: entries without a file
+// go, files without an entry get the next UIDs (in name order, which is
+// delivery order for names that start with the time). It reports whether
+// l changed.
+func (f *Folder) merge(l *uidList, files map[string]fileRef) bool {
+	old := make(map[string]Message, len(f.msgs))
+	for _, m := range f.msgs {
+		old[m.Key] = m
+	}
+	changed := false
+	kept := l.entries[:0]
+	msgs := make([]Message, 0, len(files))
+	listed := make(map[string]bool, len(l.entries))
+	for _, e := range l.entries {
+		ref, ok := files[e.key]
+		if !ok {
+			changed = true
+			continue
+		}
+		listed[e.key] = true
+		kept = append(kept, e)
+		msgs = append(msgs, f.message(e.uid, e.key, ref, old))
+	}
+	l.entries = kept
+	var fresh []string
+	for key := range files {
+		if !listed[key] {
+			fresh = append(fresh, key)
+		}
+	}
+	sort.Strings(fresh)
+	for _, key := range fresh {
+		uid := l.next
+		l.next++
+		l.entries = append(l.entries, uidEntry{uid, key})
+		msgs = append(msgs, f.message(uid, key, files[key], old))
+		changed = true
+	}
+	// Files that vanished between the scan and the stat are left out of
+	// msgs but keep their entry until a scan misses them.
+	out := msgs[:0]
+	for _, m := range msgs {
+		if m.name != "" {
+			out = append(out, m)
+		}
+	}
+	f.msgs = out
+	return changed
+}
+
+// message builds a Message, reusing the size and date of an unchanged
+// file from the previous snapshot.
+func (f *Folder) message(uid uint32, key string, ref fileRef, old map[string]Message) Message {
+	_, flags := splitName(ref.name)
+	if o, ok := old[key]; ok && o.name == ref.name && o.Recent == ref.recent && o.UID == uid {
+		return o
+	}
+	m := Message{UID: uid, Key: key, Flags: flags, Recent: ref.recent, name: ref.name}
+	fi, err := os.Stat(f.path(m))
+	if err != nil {
+		m.name = ""
+		return m
+	}
+	m.Size, m.InternalDate = fi.Size(), fi.ModTime()
+	return m
+}
+
+func (f *Folder) path(m Message) string {
+	sub := "cur"
+	if m.Recent {
+		sub = "new"
+	}
+	return filepath.Join(f.dir, sub, m.name)
+}
