@@ -1,0 +1,203 @@
+package dkim
+
+import (
+	"hash"
+)
+
+// Canonicalization names a canonicalization algorithm (RFC 6376 3.4).
+type Canonicalization string
+
+// The two canonicalization algorithms of RFC 6376 3.4.
+const (
+	Simple  Canonicalization = "simple"
+	Relaxed Canonicalization = "relaxed"
+)
+
+func isWSP(c byte) bool { return c == ' ' || c == '\t' }
+
+// appendHeaderCanon appends the canonical form of one raw header field
+// ("Name: value" with its folding and, possibly, its line end) to dst.
+// The result always ends in CRLF unless noCRLF is set (the
+// DKIM-Signature field itself is hashed without its line end, RFC 6376
+// 3.7). It allocates only when dst must grow.
+func appendHeaderCanon(dst []byte, raw []byte, c Canonicalization, noCRLF bool) []byte {
+	raw = trimEOL(raw)
+	if c == Simple {
+		// RFC 6376 3.4.1: no change at all, except that we write every
+		// line end as CRLF (a bare LF at rest stands for CRLF).
+		for i := 0; i < len(raw); i++ {
+			b := raw[i]
+			if b == '\n' && (i == 0 || raw[i-1] != '\r') {
+				dst = append(dst, '\r')
+			}
+			dst = append(dst, b)
+		}
+		if !noCRLF {
+			dst = append(dst, '\r', '\n')
+		}
+		return dst
+	}
+	// RFC 6376 3.4.2: lowercase the name, unfold, reduce WSP runs to one
+	// SP, delete WSP at the end of the value and around the colon.
+	i := 0
+	for ; i < len(raw) && raw[i] != ':'; i++ {
+	}
+	name := raw[:i]
+	for len(name) > 0 && isWSP(name[len(name)-1]) {
+		name = name[:len(name)-1]
+	}
+	for _, b := range name {
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		dst = append(dst, b)
+	}
+	dst = append(dst, ':')
+	if i < len(raw) {
+		i++
+	}
+	wsp := false
+	start := true
+	for ; i < len(raw); i++ {
+		b := raw[i]
+		switch {
+		case b == '\r' || b == '\n':
+			// Unfolding removes the line breaks; the WSP after them is
+			// folded into the run.
+		case isWSP(b):
+			wsp = true
+		default:
+			if wsp && !start {
+				dst = append(dst, ' ')
+			}
+			wsp, start = false, false
+			dst = append(dst, b)
+		}
+	}
+	if !noCRLF {
+		dst = append(dst, '\r', '\n')
+	}
+	return dst
+}
+
+func trimEOL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+		if n := len(b); n > 0 && b[n-1] == '\r' {
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// bodyCanon is a streaming body canonicalizer (RFC 6376 3.4.3, 3.4.4):
+// bytes written to it are canonicalized and passed to a hash, in constant
+// memory. Empty lines are held back until a non-empty line shows they
+// are not at the end of the body.
+type bodyCanon struct {
+	h       hash.Hash
+	relaxed bool
+	limit   int64 // bytes of canonical body to hash; < 0 for all
+	total   int64 // bytes of canonical body produced
+	crlfs   int   // empty lines held back
+	wsp     bool  // relaxed: a WSP run is pending in this line
+	cr      bool  // the previous byte was a CR
+	content bool  // this line has content
+	any     bool  // anything was produced
+	n       int
+	buf     [2048]byte
+}
+
+func newBodyCanon(h hash.Hash, c Canonicalization, limit int64) *bodyCanon {
+	return &bodyCanon{h: h, relaxed: c == Relaxed, limit: limit}
+}
+
+func (b *bodyCanon) emit(c byte) {
+	b.total++
+	if b.limit >= 0 && b.total > b.limit {
+		return
+	}
+	if b.n == len(b.buf) {
+		b.h.Write(b.buf[:])
+		b.n = 0
+	}
+	b.buf[b.n] = c
+	b.n++
+}
+
+// beginContent writes the empty lines held back and a pending space.
+func (b *bodyCanon) beginContent() {
+	if !b.content {
+		for ; b.crlfs > 0; b.crlfs-- {
+			b.emit('\r')
+			b.emit('\n')
+		}
+		b.content = true
+		b.any = true
+	}
+	if b.wsp {
+		b.emit(' ')
+		b.wsp = false
+	}
+}
+
+func (b *bodyCanon) endLine() {
+	b.wsp = false // RFC 6376 3.4.4: WSP at the end of a line is deleted
+	if b.content {
+		b.emit('\r')
+		b.emit('\n')
+		b.content = false
+	} else {
+		b.crlfs++
+	}
+}
+
+// Write canonicalizes p. It never fails.
+func (b *bodyCanon) Write(p []byte) (int, error) {
+	for _, c := range p {
+		if b.cr {
+			b.cr = false
+			if c == '\n' {
+				b.endLine()
+				continue
+			}
+			// A CR not followed by LF is an ordinary character.
+			b.beginContent()
+			b.emit('\r')
+		}
+		switch {
+		case c == '\r':
+			b.cr = true
+		case c == '\n':
+			b.endLine() // a bare LF stands for CRLF
+		case b.relaxed && isWSP(c):
+			b.wsp = true
+		default:
+			b.beginContent()
+			b.emit(c)
+		}
+	}
+	return len(p), nil
+}
+
+// finish flushes the canonical body into the hash.
+func (b *bodyCanon) finish() {
+	if b.cr {
+		b.cr = false
+		b.beginContent()
+		b.emit('\r')
+	}
+	if b.content {
+		// RFC 6376 3.4.3: a missing CRLF at the end is added.
+		b.wsp = false
+		b.endLine()
+	}
+	if !b.any && !b.relaxed {
+		// RFC 6376 3.4.3: an empty body is one CRLF. The relaxed form of
+		// an empty body is empty (3.4.4, erratum 1384).
+		b.emit('\r')
+		b.emit('\n')
+	}
+	b.h.Write(b.buf[:b.n])
+	b.n = 0
+}
