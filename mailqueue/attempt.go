@@ -169,10 +169,17 @@ func (q *Queue) deliverDomain(ctx context.Context, m *Message, domain string, id
 				q.log(slog.LevelInfo, "mailqueue: transaction failed; trying next address", "id", m.ID, "host", host, "addr", t.Addr, "err", err)
 				continue
 			}
+			var n [3]int // by Status: pending (deferred), delivered, failed
+			var worst Reply
 			for k, i := range idx {
-				q.setRcpt(m, mu, i, statusOf(replies[k]), replies[k], host)
+				st := statusOf(replies[k])
+				q.setRcpt(m, mu, i, st, replies[k], host)
+				n[st]++
+				if st != StatusDelivered && worst.Code == 0 {
+					worst = replies[k]
+				}
 			}
-			q.log(slog.LevelInfo, "mailqueue: delivered", "id", m.ID, "host", host, "addr", t.Addr, "rcpts", len(idx))
+			q.logTransaction(m.ID, host, t.Addr, n, worst)
 			return
 		}
 	}
@@ -262,4 +269,27 @@ func (q *Queue) finish(m *Message, before []Status, next time.Time) {
 	}
 	q.log(slog.LevelInfo, "mailqueue: deferred", "id", m.ID, "pending", pending, "next", next)
 	q.endJob(m.ID, next, false, st.Held, false)
+}
+
+// logTransaction logs the outcome of a completed transaction by what its
+// recipients' replies said: "delivered" only when every recipient was
+// accepted, "deferred" when none was and some got 4xx, "refused" when all
+// got 5xx, "partly delivered" otherwise. n counts the recipients by
+// Status; worst is the first reply that was not a 2xx.
+func (q *Queue) logTransaction(id ID, host string, addr netip.AddrPort, n [3]int, worst Reply) {
+	delivered, deferred, failed := n[StatusDelivered], n[StatusPending], n[StatusFailed]
+	msg := "mailqueue: partly delivered"
+	switch {
+	case deferred == 0 && failed == 0:
+		msg = "mailqueue: delivered"
+	case delivered == 0 && failed == 0:
+		msg = "mailqueue: deferred"
+	case delivered == 0 && deferred == 0:
+		msg = "mailqueue: refused"
+	}
+	args := []any{"id", id, "host", host, "addr", addr, "rcpts", delivered + deferred + failed}
+	if worst.Code != 0 {
+		args = append(args, "delivered", delivered, "deferred", deferred, "failed", failed, "reply", worst.String())
+	}
+	q.log(slog.LevelInfo, msg, args...)
 }

@@ -96,8 +96,15 @@ func (q *Queue) Len() int {
 
 // Flush makes the given messages due now; with no IDs, every message that
 // is not held (like postqueue -f). A message being attempted is tried
-// again as soon as its attempt ends.
-func (q *Queue) Flush(ids ...ID) error {
+// again as soon as its attempt ends. It changes only the schedule in
+// memory (a message's stored next attempt stays as it was, so a restart
+// does not lose more than the flush); ctx is for the same shape as the
+// other operations and for stores that keep the schedule elsewhere: Flush
+// returns ctx's error, doing nothing, if ctx is already done.
+func (q *Queue) Flush(ctx context.Context, ids ...ID) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	now := q.now().UnixNano()

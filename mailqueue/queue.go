@@ -248,6 +248,9 @@ func (q *Queue) enqueue(ctx context.Context, env Envelope, body []byte, held boo
 		return 0, ErrTooLarge
 	}
 	now := q.now()
+	// RFC 5322 2.1.1: a server may have accepted lines over 998 octets
+	// (smtp.Server.MaxDataLine); what the queue stores and sends is legal.
+	body = FoldLongLines(body)
 	m := &Message{ID: newID(), Envelope: env, Body: body}
 	m.Envelope.Recipients = append([]Recipient(nil), env.Recipients...)
 	// The first attempt starts right away, so its bookkeeping is stored

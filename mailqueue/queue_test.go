@@ -437,7 +437,7 @@ func TestOperations(t *testing.T) {
 	h.dlv.calls = nil
 	h.dlv.mu.Unlock()
 	// Flush retries c at once; held a stays put.
-	if err := h.q.Flush(); err != nil {
+	if err := h.q.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	h.q.settle()

@@ -6,11 +6,17 @@ import "time"
 // attempt number n (1 for the first) left recipients pending. The queue
 // gives up when Config.Lifetime has passed since the message was
 // enqueued, whatever the schedule says.
+//
+// None of the schedules here waits less than one second, whatever it is
+// given (a tiny interval would otherwise retry a deferring host in a
+// tight loop). Tests
+// that want many attempts quickly inject a Clock (Config.Clock) instead
+// of shortening the schedule below the floor.
 type Schedule interface {
 	Delay(n int) time.Duration
 }
 
-// Fixed retries at a constant interval. The default schedule is
+// Fixed retries at a constant interval, at least one second. The default schedule is
 // Fixed(30 * time.Minute): RFC 5321 4.5.4.1 says the retry interval
 // SHOULD be at least 30 minutes.
 type Fixed time.Duration
@@ -37,11 +43,12 @@ func (e Exponential) Delay(n int) time.Duration {
 	for i := 1; i < n && d < m; i++ {
 		d *= 2
 	}
-	return min(d, m)
+	return max(min(d, m), time.Second)
 }
 
 // Intervals is a fixed list of delays: the n-th retry waits Intervals[n-1],
-// and the last entry repeats. An empty list means 30 minutes.
+// and the last entry repeats; each is at least one second. An empty list
+// means 30 minutes.
 type Intervals []time.Duration
 
 // Delay implements Schedule.

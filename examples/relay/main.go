@@ -129,6 +129,7 @@ func parseFlags(args []string, errOut io.Writer) (Config, bool, error) {
 	fs.BoolVar(&cfg.InsecureAuth, "insecure-auth", false, "offer AUTH without TLS (tests only)")
 	fs.Int64Var(&cfg.MaxSize, "max-size", 10<<20, "message size limit in bytes (SIZE)")
 	fs.IntVar(&cfg.MaxRecipients, "max-rcpts", 1000, "recipients per message")
+	fs.IntVar(&cfg.LineLimit, "line-length-limit", 2048, "longest line of message data accepted, CRLF included (Postfix's line_length_limit); longer lines are folded or split to 998 octets on the way out")
 	fs.StringVar(&roots, "root", "", "root servers for MX lookups, comma-separated host:port (default: the real roots)")
 	fs.IntVar(&cfg.RemotePort, "remote-port", 25, "SMTP port of the servers mail is relayed to")
 	fs.DurationVar(&cfg.Retry, "retry", 30*time.Minute, "retry interval for deferred mail")

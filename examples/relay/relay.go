@@ -29,6 +29,7 @@ type Config struct {
 	TLS, InsecureAuth  bool
 	MaxSize            int64
 	MaxRecipients      int
+	LineLimit          int // longest accepted data line, CRLF included; 0: 2048
 	Roots              []netip.AddrPort
 	RemotePort         int
 	Retry              time.Duration
@@ -139,6 +140,7 @@ func Start(cfg Config) (*Relay, error) {
 			AllowInsecureAuth: cfg.InsecureAuth,
 			MaxMessageBytes:   cfg.MaxSize,
 			MaxRecipients:     cfg.MaxRecipients,
+			MaxDataLine:       lineLimit(cfg.LineLimit),
 			Logger:            logger,
 		}
 		r.servers = append(r.servers, srv)
@@ -174,6 +176,16 @@ func (e *queueEnqueuer) Enqueue(ctx context.Context, env mailqueue.Envelope, bod
 		return e.q.EnqueueHeld(ctx, env, body)
 	}
 	return e.q.Enqueue(ctx, env, body)
+}
+
+// lineLimit is the server's MaxDataLine: Postfix's line_length_limit of
+// 2048 by default. The queue folds longer lines to 998 octets
+// (mailqueue.FoldLongLines) before it stores them.
+func lineLimit(n int) int {
+	if n == 0 {
+		return 2048
+	}
+	return n
 }
 
 // gluePort is the port of the root hints when they all share one: a

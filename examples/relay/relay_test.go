@@ -210,3 +210,35 @@ func TestRelayJournal(t *testing.T) {
 		t.Errorf("%d messages left in the journal", n)
 	}
 }
+
+// TestRelayLongHeaderLine: a To: line over 998 octets (100 addresses on
+// one line, as scripts write them) is accepted and queued with every line
+// legal.
+func TestRelayLongHeaderLine(t *testing.T) {
+	r := startRelay(t, Config{
+		Domains: []string{"local.test"},
+		Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		Hold:    true,
+	})
+	var to []string
+	for i := range 100 {
+		to = append(to, "user"+strings.Repeat("x", i%5)+"@far.test")
+	}
+	msg := "From: a@local.test\r\nTo: " + strings.Join(to, ", ") + "\r\nSubject: many\r\n\r\nhi\r\n"
+	if err := netsmtp.SendMail(r.Addr(), nil, "a@local.test", []string{"x@far.test"}, []byte(msg)); err != nil {
+		t.Fatalf("long header line refused: %v", err)
+	}
+	entries, err := r.Entries(context.Background())
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("entries %+v, %v", entries, err)
+	}
+	m, err := r.spool.Get(context.Background(), entries[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(m.Body), "\r\n") {
+		if len(l) > 998 {
+			t.Errorf("stored line %d has %d octets", i, len(l))
+		}
+	}
+}
