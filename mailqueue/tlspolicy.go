@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/relaykit/relaykit/dane"
 	"github.com/relaykit/relaykit/smtp"
 )
 
@@ -57,9 +58,6 @@ func ParseTLSLevel(s string) (TLSLevel, error) {
 	return 0, errors.New("mailqueue: unknown TLS level " + s)
 }
 
-// requiresTLS reports whether the level refuses plaintext.
-func (l TLSLevel) requiresTLS() bool { return l == TLSEncrypt || l == TLSVerify }
-
 // TLSPolicy is the outbound TLS policy for one destination domain.
 type TLSPolicy struct {
 	Level TLSLevel
@@ -90,6 +88,15 @@ func (s StaticTLSPolicies) TLSPolicy(ctx context.Context, domain string) (TLSPol
 type OutboundTLS struct {
 	// Policies gives each destination's policy; nil means TLSMay for all.
 	Policies TLSPolicies
+	// DANE looks up validated TLSA records for TLSDANE and TLSMTASTS
+	// (RFC 7672, RFC 8461 2). Nil makes TLSDANE act as TLSMay, as
+	// Postfix's dane level does without a DNSSEC-validating resolver.
+	//
+	// RFC 7672 2.2.1 uses the TLSA records of an MX host only when the
+	// MX RRset itself was secure; the queue's Resolver does not report
+	// that, so configure TLSDANE only for destinations whose MX records
+	// are signed, or give a Lookup that answers Insecure for the others.
+	DANE dane.Lookup
 	// Report, when set, receives the TLS record of every delivery
 	// attempt: once the session's TLS is settled and before the
 	// transaction starts, or when the policy refused the session. It is
@@ -179,6 +186,8 @@ func (e *TLSError) Unwrap() error { return e.Err }
 type tlsPlan struct {
 	requested, applied TLSLevel
 	serverName         string // the name to check a certificate against
+	mandatory          bool   // plaintext is refused
+	authenticate       bool   // an unauthenticated certificate is refused
 	verifyFn           func(cs tls.ConnectionState, res *TLSResult) error
 }
 
@@ -194,22 +203,92 @@ func (d *SMTPDeliverer) plan(ctx context.Context, t Target) (tlsPlan, error) {
 	}
 	p := tlsPlan{requested: pol.Level, applied: pol.Level, serverName: strings.TrimSuffix(t.Host, ".")}
 	switch pol.Level {
-	case TLSMay, TLSNone, TLSEncrypt, TLSVerify:
+	case TLSMay, TLSNone:
+	case TLSEncrypt:
+		p.mandatory = true
+	case TLSVerify:
+		p.mandatory, p.authenticate = true, true
+	case TLSDANE:
+		p.applied = TLSMay
+		if d.OutboundTLS.DANE != nil {
+			if err := d.planDANE(ctx, t, &p); err != nil {
+				return p, err
+			}
+		}
 	default:
-		// Levels whose lookups are not configured here.
 		p.applied = TLSMay
 	}
 	return p, nil
+}
+
+// planDANE applies RFC 7672 2.2 to t's TLSA records.
+func (d *SMTPDeliverer) planDANE(ctx context.Context, t Target, p *tlsPlan) error {
+	res, err := d.OutboundTLS.DANE.LookupTLSA(ctx, dane.TLSAName(p.serverName, t.Addr.Port()))
+	switch dane.Decide(res, err) {
+	case dane.NoDANE:
+		return nil
+	case dane.EncryptOnly:
+		// RFC 7672 3.1.3: only unusable records: TLS is still
+		// required, without authentication.
+		p.applied, p.mandatory = TLSEncrypt, true
+		return nil
+	case dane.Defer:
+		// RFC 7672 2.2: a bogus or failed TLSA lookup: do not deliver
+		// to this host.
+		tr := TLSResult{Requested: p.requested, Applied: TLSDANE, ServerName: p.serverName}
+		if err == nil {
+			err = errors.New("mailqueue: TLSA answer for " + p.serverName + " is " + res.Verdict.String())
+		}
+		return d.tlsFail(t, tr, FailureDNSSECInvalid, 451, "4.7.5", "TLSA lookup failed", err)
+	}
+	p.applied, p.mandatory, p.authenticate = TLSDANE, true, true
+	// RFC 7672 3.2.2: DANE-TA names are the TLSA base domain (the CNAME
+	// target, when the MX host is an alias) and the MX host name.
+	names := []string{p.serverName}
+	if res.Base != "" && !strings.EqualFold(res.Base, p.serverName) {
+		names = []string{strings.TrimSuffix(res.Base, "."), p.serverName}
+	}
+	v := &dane.Verifier{Records: res.Records, Names: names, Now: d.tlsNow()}
+	p.verifyFn = func(cs tls.ConnectionState, r *TLSResult) error {
+		m, err := v.Verify(cs.PeerCertificates)
+		if err != nil {
+			r.VerifyError = err
+			r.Failure = FailureTLSAInvalid
+			var hn x509.HostnameError
+			var ci x509.CertificateInvalidError
+			if errors.As(err, &hn) {
+				r.Failure = FailureCertificateHost
+			} else if errors.As(err, &ci) && ci.Reason == x509.Expired {
+				r.Failure = FailureCertificateExpired
+			}
+			return err
+		}
+		r.Verified, r.VerifiedBy = true, "dane-ee"
+		if m.Record.Usage == dane.DANETA {
+			r.VerifiedBy = "dane-ta"
+		}
+		return nil
+	}
+	return nil
+}
+
+// tlsNow is the clock certificates are checked with: the base config's
+// Time, or time.Now.
+func (d *SMTPDeliverer) tlsNow() func() time.Time {
+	if d.TLS != nil && d.TLS.Time != nil {
+		return d.TLS.Time
+	}
+	return time.Now
 }
 
 // satisfies reports whether a cached connection made under res may carry
 // a message that needs plan p: same or stronger protection, checked
 // against the same name.
 func (p tlsPlan) satisfies(res TLSResult) bool {
-	switch p.applied {
-	case TLSNone, TLSMay:
+	switch {
+	case !p.mandatory:
 		return true
-	case TLSEncrypt:
+	case !p.authenticate:
 		return res.TLS
 	}
 	return res.TLS && res.Verified && res.Applied == p.applied && strings.EqualFold(res.ServerName, p.serverName)
@@ -274,7 +353,7 @@ func (d *SMTPDeliverer) tlsConfig(p tlsPlan, res *TLSResult) *tls.Config {
 		cfg.ServerName = p.serverName // SNI: the MX host (RFC 7672 8.1)
 	}
 	roots := cfg.RootCAs
-	now := cfg.Time
+	now := d.tlsNow()
 	cfg.InsecureSkipVerify = true
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 		res.TLS = true
@@ -284,17 +363,13 @@ func (d *SMTPDeliverer) tlsConfig(p tlsPlan, res *TLSResult) *tls.Config {
 		if p.verifyFn != nil {
 			return p.verifyFn(cs, res)
 		}
-		t := time.Now()
-		if now != nil {
-			t = now()
-		}
-		failure, err := pkixVerify(cs.PeerCertificates, roots, cfg.ServerName, t)
+		failure, err := pkixVerify(cs.PeerCertificates, roots, cfg.ServerName, now())
 		if err == nil {
 			res.Verified, res.VerifiedBy = true, "pkix"
 			return nil
 		}
 		res.VerifyError = err
-		if p.applied == TLSVerify {
+		if p.authenticate {
 			res.Failure = failure
 			return err
 		}
@@ -318,7 +393,9 @@ func (d *SMTPDeliverer) negotiate(ctx context.Context, c *smtp.Client, t Target,
 	if !offered {
 		// RFC 3207 4: never send STARTTLS to a server that did not
 		// advertise it.
-		if p.applied.requiresTLS() {
+		if p.mandatory {
+			// RFC 7672 2.2: with secure TLSA records a missing
+			// STARTTLS is a downgrade attack until proved otherwise.
 			c.Close()
 			return res, d.tlsFail(t, res, FailureSTARTTLSNotSupported, 450, "4.7.4", "STARTTLS not offered", nil)
 		}
@@ -329,7 +406,7 @@ func (d *SMTPDeliverer) negotiate(ctx context.Context, c *smtp.Client, t Target,
 		return res, nil
 	}
 	c.Close()
-	if !p.applied.requiresTLS() {
+	if !p.mandatory {
 		return res, errPlainRetry
 	}
 	failure := res.Failure
