@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/relaykit/relaykit/dane"
+	"github.com/relaykit/relaykit/mtasts"
 	"github.com/relaykit/relaykit/smtp"
 )
 
@@ -83,6 +84,13 @@ func (s StaticTLSPolicies) TLSPolicy(ctx context.Context, domain string) (TLSPol
 	return s.Default, nil
 }
 
+// MTASTSPolicies gives a domain's MTA-STS policy in force: mtasts.ErrNoPolicy
+// when it has none, a *mtasts.FetchError when it announces one that
+// cannot be fetched. *mtasts.Cache satisfies it.
+type MTASTSPolicies interface {
+	Policy(ctx context.Context, domain string) (*mtasts.Policy, error)
+}
+
 // OutboundTLS configures the TLS an SMTPDeliverer uses. The zero value is
 // opportunistic TLS (TLSMay) for every destination.
 type OutboundTLS struct {
@@ -97,6 +105,10 @@ type OutboundTLS struct {
 	// that, so configure TLSDANE only for destinations whose MX records
 	// are signed, or give a Lookup that answers Insecure for the others.
 	DANE dane.Lookup
+	// MTASTS gives recipient domains' MTA-STS policies for TLSMTASTS
+	// (*mtasts.Cache satisfies it). Nil makes TLSMTASTS act as TLSDANE
+	// (and so as TLSMay without DANE).
+	MTASTS MTASTSPolicies
 	// Report, when set, receives the TLS record of every delivery
 	// attempt: once the session's TLS is settled and before the
 	// transaction starts, or when the policy refused the session. It is
@@ -151,6 +163,11 @@ type TLSResult struct {
 	// Reused reports a cached connection: the values describe the
 	// handshake made when it was opened.
 	Reused bool
+	// TLSA are the secure TLSA records DANE applied, for TLS-RPT's
+	// policy-string.
+	TLSA []dane.TLSA
+	// STSPolicy is the MTA-STS policy that applied (testing or enforce).
+	STSPolicy *mtasts.Policy
 }
 
 // Version names a TLS version ("TLS 1.3"), or "none".
@@ -188,6 +205,10 @@ type tlsPlan struct {
 	serverName         string // the name to check a certificate against
 	mandatory          bool   // plaintext is refused
 	authenticate       bool   // an unauthenticated certificate is refused
+	testing            bool   // MTA-STS testing: failures recorded, not enforced
+	note               string // a failure found while planning, reported but not enforced
+	tlsa               []dane.TLSA
+	sts                *mtasts.Policy
 	verifyFn           func(cs tls.ConnectionState, res *TLSResult) error
 }
 
@@ -208,10 +229,17 @@ func (d *SMTPDeliverer) plan(ctx context.Context, t Target) (tlsPlan, error) {
 		p.mandatory = true
 	case TLSVerify:
 		p.mandatory, p.authenticate = true, true
-	case TLSDANE:
+	case TLSDANE, TLSMTASTS:
 		p.applied = TLSMay
 		if d.OutboundTLS.DANE != nil {
 			if err := d.planDANE(ctx, t, &p); err != nil {
+				return p, err
+			}
+		}
+		// RFC 8461 2: where secure TLSA records exist DANE takes
+		// precedence over MTA-STS.
+		if pol.Level == TLSMTASTS && p.applied == TLSMay && d.OutboundTLS.MTASTS != nil {
+			if err := d.planMTASTS(ctx, t, &p); err != nil {
 				return p, err
 			}
 		}
@@ -241,7 +269,7 @@ func (d *SMTPDeliverer) planDANE(ctx context.Context, t Target, p *tlsPlan) erro
 		}
 		return d.tlsFail(t, tr, FailureDNSSECInvalid, 451, "4.7.5", "TLSA lookup failed", err)
 	}
-	p.applied, p.mandatory, p.authenticate = TLSDANE, true, true
+	p.applied, p.mandatory, p.authenticate, p.tlsa = TLSDANE, true, true, res.Records
 	// RFC 7672 3.2.2: DANE-TA names are the TLSA base domain (the CNAME
 	// target, when the MX host is an alias) and the MX host name.
 	names := []string{p.serverName}
@@ -268,6 +296,41 @@ func (d *SMTPDeliverer) planDANE(ctx context.Context, t Target, p *tlsPlan) erro
 			r.VerifiedBy = "dane-ta"
 		}
 		return nil
+	}
+	return nil
+}
+
+// planMTASTS applies the domain's MTA-STS policy (RFC 8461 5).
+func (d *SMTPDeliverer) planMTASTS(ctx context.Context, t Target, p *tlsPlan) error {
+	pol, err := d.OutboundTLS.MTASTS.Policy(ctx, t.Domain)
+	if err != nil {
+		// RFC 8461 5.1: no policy, or one that cannot be fetched with
+		// nothing cached: deliver as if the domain had none (the fetch
+		// failure is still reported, for TLS-RPT).
+		var fe *mtasts.FetchError
+		if errors.As(err, &fe) {
+			p.note = string(fe.ResultType)
+		} else if !errors.Is(err, mtasts.ErrNoPolicy) {
+			p.note = FailureSTSPolicyFetch
+		}
+		return nil
+	}
+	switch pol.Mode {
+	case mtasts.ModeTesting:
+		// RFC 8461 5: testing mode delivers whatever happens and
+		// reports what enforce would have refused.
+		p.applied, p.testing, p.sts = TLSMTASTS, true, pol
+		if !pol.Match(p.serverName) {
+			p.note = FailureValidation
+		}
+	case mtasts.ModeEnforce:
+		p.applied, p.mandatory, p.authenticate, p.sts = TLSMTASTS, true, true, pol
+		if !pol.Match(p.serverName) {
+			// RFC 8461 4.1: an MX host the policy does not list is
+			// not a valid candidate.
+			tr := TLSResult{Requested: p.requested, Applied: TLSMTASTS, ServerName: p.serverName, STSPolicy: pol}
+			return d.tlsFail(t, tr, FailureValidation, 451, "4.7.5", "MX host not listed in the MTA-STS policy", errors.New("mailqueue: "+p.serverName+" does not match the MTA-STS policy of "+t.Domain))
+		}
 	}
 	return nil
 }
@@ -373,6 +436,9 @@ func (d *SMTPDeliverer) tlsConfig(p tlsPlan, res *TLSResult) *tls.Config {
 			res.Failure = failure
 			return err
 		}
+		if p.testing && res.Failure == "" {
+			res.Failure = failure
+		}
 		return nil
 	}
 	return cfg
@@ -382,8 +448,14 @@ func (d *SMTPDeliverer) tlsConfig(p tlsPlan, res *TLSResult) *tls.Config {
 // errPlainRetry when the handshake failed at TLSMay and the delivery
 // should be retried on a new connection without STARTTLS.
 func (d *SMTPDeliverer) negotiate(ctx context.Context, c *smtp.Client, t Target, p tlsPlan, noTLS bool) (TLSResult, error) {
-	res := TLSResult{Requested: p.requested, Applied: p.applied, ServerName: p.serverName, Fallback: noTLS}
-	if p.applied == TLSNone || noTLS {
+	res := TLSResult{Requested: p.requested, Applied: p.applied, ServerName: p.serverName, Fallback: noTLS, Failure: p.note, TLSA: p.tlsa, STSPolicy: p.sts}
+	if p.applied == TLSNone {
+		return res, nil
+	}
+	if noTLS {
+		if p.testing && res.Failure == "" {
+			res.Failure = FailureValidation // the handshake failed
+		}
 		return res, nil
 	}
 	offered, _, err := c.Extension(ctx, "STARTTLS")
@@ -398,6 +470,9 @@ func (d *SMTPDeliverer) negotiate(ctx context.Context, c *smtp.Client, t Target,
 			// STARTTLS is a downgrade attack until proved otherwise.
 			c.Close()
 			return res, d.tlsFail(t, res, FailureSTARTTLSNotSupported, 450, "4.7.4", "STARTTLS not offered", nil)
+		}
+		if p.testing && res.Failure == "" {
+			res.Failure = FailureSTARTTLSNotSupported
 		}
 		return res, nil
 	}
