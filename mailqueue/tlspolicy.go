@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/relaykit/relaykit/dane"
+	"github.com/relaykit/relaykit/mtasts"
 	"github.com/relaykit/relaykit/smtp"
 )
 
@@ -57,9 +59,6 @@ func ParseTLSLevel(s string) (TLSLevel, error) {
 	return 0, errors.New("mailqueue: unknown TLS level " + s)
 }
 
-// requiresTLS reports whether the level refuses plaintext.
-func (l TLSLevel) requiresTLS() bool { return l == TLSEncrypt || l == TLSVerify }
-
 // TLSPolicy is the outbound TLS policy for one destination domain.
 type TLSPolicy struct {
 	Level TLSLevel
@@ -85,11 +84,31 @@ func (s StaticTLSPolicies) TLSPolicy(ctx context.Context, domain string) (TLSPol
 	return s.Default, nil
 }
 
+// MTASTSPolicies gives a domain's MTA-STS policy in force: mtasts.ErrNoPolicy
+// when it has none, a *mtasts.FetchError when it announces one that
+// cannot be fetched. *mtasts.Cache satisfies it.
+type MTASTSPolicies interface {
+	Policy(ctx context.Context, domain string) (*mtasts.Policy, error)
+}
+
 // OutboundTLS configures the TLS an SMTPDeliverer uses. The zero value is
 // opportunistic TLS (TLSMay) for every destination.
 type OutboundTLS struct {
 	// Policies gives each destination's policy; nil means TLSMay for all.
 	Policies TLSPolicies
+	// DANE looks up validated TLSA records for TLSDANE and TLSMTASTS
+	// (RFC 7672, RFC 8461 2). Nil makes TLSDANE act as TLSMay, as
+	// Postfix's dane level does without a DNSSEC-validating resolver.
+	//
+	// RFC 7672 2.2.1 uses the TLSA records of an MX host only when the
+	// MX RRset itself was secure; the queue's Resolver does not report
+	// that, so configure TLSDANE only for destinations whose MX records
+	// are signed, or give a Lookup that answers Insecure for the others.
+	DANE dane.Lookup
+	// MTASTS gives recipient domains' MTA-STS policies for TLSMTASTS
+	// (*mtasts.Cache satisfies it). Nil makes TLSMTASTS act as TLSDANE
+	// (and so as TLSMay without DANE).
+	MTASTS MTASTSPolicies
 	// Report, when set, receives the TLS record of every delivery
 	// attempt: once the session's TLS is settled and before the
 	// transaction starts, or when the policy refused the session. It is
@@ -144,6 +163,11 @@ type TLSResult struct {
 	// Reused reports a cached connection: the values describe the
 	// handshake made when it was opened.
 	Reused bool
+	// TLSA are the secure TLSA records DANE applied, for TLS-RPT's
+	// policy-string.
+	TLSA []dane.TLSA
+	// STSPolicy is the MTA-STS policy that applied (testing or enforce).
+	STSPolicy *mtasts.Policy
 }
 
 // Version names a TLS version ("TLS 1.3"), or "none".
@@ -179,6 +203,12 @@ func (e *TLSError) Unwrap() error { return e.Err }
 type tlsPlan struct {
 	requested, applied TLSLevel
 	serverName         string // the name to check a certificate against
+	mandatory          bool   // plaintext is refused
+	authenticate       bool   // an unauthenticated certificate is refused
+	testing            bool   // MTA-STS testing: failures recorded, not enforced
+	note               string // a failure found while planning, reported but not enforced
+	tlsa               []dane.TLSA
+	sts                *mtasts.Policy
 	verifyFn           func(cs tls.ConnectionState, res *TLSResult) error
 }
 
@@ -194,22 +224,134 @@ func (d *SMTPDeliverer) plan(ctx context.Context, t Target) (tlsPlan, error) {
 	}
 	p := tlsPlan{requested: pol.Level, applied: pol.Level, serverName: strings.TrimSuffix(t.Host, ".")}
 	switch pol.Level {
-	case TLSMay, TLSNone, TLSEncrypt, TLSVerify:
+	case TLSMay, TLSNone:
+	case TLSEncrypt:
+		p.mandatory = true
+	case TLSVerify:
+		p.mandatory, p.authenticate = true, true
+	case TLSDANE, TLSMTASTS:
+		p.applied = TLSMay
+		if d.OutboundTLS.DANE != nil {
+			if err := d.planDANE(ctx, t, &p); err != nil {
+				return p, err
+			}
+		}
+		// RFC 8461 2: where secure TLSA records exist DANE takes
+		// precedence over MTA-STS.
+		if pol.Level == TLSMTASTS && p.applied == TLSMay && d.OutboundTLS.MTASTS != nil {
+			if err := d.planMTASTS(ctx, t, &p); err != nil {
+				return p, err
+			}
+		}
 	default:
-		// Levels whose lookups are not configured here.
 		p.applied = TLSMay
 	}
 	return p, nil
+}
+
+// planDANE applies RFC 7672 2.2 to t's TLSA records.
+func (d *SMTPDeliverer) planDANE(ctx context.Context, t Target, p *tlsPlan) error {
+	res, err := d.OutboundTLS.DANE.LookupTLSA(ctx, dane.TLSAName(p.serverName, t.Addr.Port()))
+	switch dane.Decide(res, err) {
+	case dane.NoDANE:
+		return nil
+	case dane.EncryptOnly:
+		// RFC 7672 3.1.3: only unusable records: TLS is still
+		// required, without authentication.
+		p.applied, p.mandatory = TLSEncrypt, true
+		return nil
+	case dane.Defer:
+		// RFC 7672 2.2: a bogus or failed TLSA lookup: do not deliver
+		// to this host.
+		tr := TLSResult{Requested: p.requested, Applied: TLSDANE, ServerName: p.serverName}
+		if err == nil {
+			err = errors.New("mailqueue: TLSA answer for " + p.serverName + " is " + res.Verdict.String())
+		}
+		return d.tlsFail(t, tr, FailureDNSSECInvalid, 451, "4.7.5", "TLSA lookup failed", err)
+	}
+	p.applied, p.mandatory, p.authenticate, p.tlsa = TLSDANE, true, true, res.Records
+	// RFC 7672 3.2.2: DANE-TA names are the TLSA base domain (the CNAME
+	// target, when the MX host is an alias) and the MX host name.
+	names := []string{p.serverName}
+	if res.Base != "" && !strings.EqualFold(res.Base, p.serverName) {
+		names = []string{strings.TrimSuffix(res.Base, "."), p.serverName}
+	}
+	v := &dane.Verifier{Records: res.Records, Names: names, Now: d.tlsNow()}
+	p.verifyFn = func(cs tls.ConnectionState, r *TLSResult) error {
+		m, err := v.Verify(cs.PeerCertificates)
+		if err != nil {
+			r.VerifyError = err
+			r.Failure = FailureTLSAInvalid
+			var hn x509.HostnameError
+			var ci x509.CertificateInvalidError
+			if errors.As(err, &hn) {
+				r.Failure = FailureCertificateHost
+			} else if errors.As(err, &ci) && ci.Reason == x509.Expired {
+				r.Failure = FailureCertificateExpired
+			}
+			return err
+		}
+		r.Verified, r.VerifiedBy = true, "dane-ee"
+		if m.Record.Usage == dane.DANETA {
+			r.VerifiedBy = "dane-ta"
+		}
+		return nil
+	}
+	return nil
+}
+
+// planMTASTS applies the domain's MTA-STS policy (RFC 8461 5).
+func (d *SMTPDeliverer) planMTASTS(ctx context.Context, t Target, p *tlsPlan) error {
+	pol, err := d.OutboundTLS.MTASTS.Policy(ctx, t.Domain)
+	if err != nil {
+		// RFC 8461 5.1: no policy, or one that cannot be fetched with
+		// nothing cached: deliver as if the domain had none (the fetch
+		// failure is still reported, for TLS-RPT).
+		var fe *mtasts.FetchError
+		if errors.As(err, &fe) {
+			p.note = string(fe.ResultType)
+		} else if !errors.Is(err, mtasts.ErrNoPolicy) {
+			p.note = FailureSTSPolicyFetch
+		}
+		return nil
+	}
+	switch pol.Mode {
+	case mtasts.ModeTesting:
+		// RFC 8461 5: testing mode delivers whatever happens and
+		// reports what enforce would have refused.
+		p.applied, p.testing, p.sts = TLSMTASTS, true, pol
+		if !pol.Match(p.serverName) {
+			p.note = FailureValidation
+		}
+	case mtasts.ModeEnforce:
+		p.applied, p.mandatory, p.authenticate, p.sts = TLSMTASTS, true, true, pol
+		if !pol.Match(p.serverName) {
+			// RFC 8461 4.1: an MX host the policy does not list is
+			// not a valid candidate.
+			tr := TLSResult{Requested: p.requested, Applied: TLSMTASTS, ServerName: p.serverName, STSPolicy: pol}
+			return d.tlsFail(t, tr, FailureValidation, 451, "4.7.5", "MX host not listed in the MTA-STS policy", errors.New("mailqueue: "+p.serverName+" does not match the MTA-STS policy of "+t.Domain))
+		}
+	}
+	return nil
+}
+
+// tlsNow is the clock certificates are checked with: the base config's
+// Time, or time.Now.
+func (d *SMTPDeliverer) tlsNow() func() time.Time {
+	if d.TLS != nil && d.TLS.Time != nil {
+		return d.TLS.Time
+	}
+	return time.Now
 }
 
 // satisfies reports whether a cached connection made under res may carry
 // a message that needs plan p: same or stronger protection, checked
 // against the same name.
 func (p tlsPlan) satisfies(res TLSResult) bool {
-	switch p.applied {
-	case TLSNone, TLSMay:
+	switch {
+	case !p.mandatory:
 		return true
-	case TLSEncrypt:
+	case !p.authenticate:
 		return res.TLS
 	}
 	return res.TLS && res.Verified && res.Applied == p.applied && strings.EqualFold(res.ServerName, p.serverName)
@@ -274,7 +416,7 @@ func (d *SMTPDeliverer) tlsConfig(p tlsPlan, res *TLSResult) *tls.Config {
 		cfg.ServerName = p.serverName // SNI: the MX host (RFC 7672 8.1)
 	}
 	roots := cfg.RootCAs
-	now := cfg.Time
+	now := d.tlsNow()
 	cfg.InsecureSkipVerify = true
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 		res.TLS = true
@@ -284,19 +426,18 @@ func (d *SMTPDeliverer) tlsConfig(p tlsPlan, res *TLSResult) *tls.Config {
 		if p.verifyFn != nil {
 			return p.verifyFn(cs, res)
 		}
-		t := time.Now()
-		if now != nil {
-			t = now()
-		}
-		failure, err := pkixVerify(cs.PeerCertificates, roots, cfg.ServerName, t)
+		failure, err := pkixVerify(cs.PeerCertificates, roots, cfg.ServerName, now())
 		if err == nil {
 			res.Verified, res.VerifiedBy = true, "pkix"
 			return nil
 		}
 		res.VerifyError = err
-		if p.applied == TLSVerify {
+		if p.authenticate {
 			res.Failure = failure
 			return err
+		}
+		if p.testing && res.Failure == "" {
+			res.Failure = failure
 		}
 		return nil
 	}
@@ -307,8 +448,14 @@ func (d *SMTPDeliverer) tlsConfig(p tlsPlan, res *TLSResult) *tls.Config {
 // errPlainRetry when the handshake failed at TLSMay and the delivery
 // should be retried on a new connection without STARTTLS.
 func (d *SMTPDeliverer) negotiate(ctx context.Context, c *smtp.Client, t Target, p tlsPlan, noTLS bool) (TLSResult, error) {
-	res := TLSResult{Requested: p.requested, Applied: p.applied, ServerName: p.serverName, Fallback: noTLS}
-	if p.applied == TLSNone || noTLS {
+	res := TLSResult{Requested: p.requested, Applied: p.applied, ServerName: p.serverName, Fallback: noTLS, Failure: p.note, TLSA: p.tlsa, STSPolicy: p.sts}
+	if p.applied == TLSNone {
+		return res, nil
+	}
+	if noTLS {
+		if p.testing && res.Failure == "" {
+			res.Failure = FailureValidation // the handshake failed
+		}
 		return res, nil
 	}
 	offered, _, err := c.Extension(ctx, "STARTTLS")
@@ -318,9 +465,14 @@ func (d *SMTPDeliverer) negotiate(ctx context.Context, c *smtp.Client, t Target,
 	if !offered {
 		// RFC 3207 4: never send STARTTLS to a server that did not
 		// advertise it.
-		if p.applied.requiresTLS() {
+		if p.mandatory {
+			// RFC 7672 2.2: with secure TLSA records a missing
+			// STARTTLS is a downgrade attack until proved otherwise.
 			c.Close()
 			return res, d.tlsFail(t, res, FailureSTARTTLSNotSupported, 450, "4.7.4", "STARTTLS not offered", nil)
+		}
+		if p.testing && res.Failure == "" {
+			res.Failure = FailureSTARTTLSNotSupported
 		}
 		return res, nil
 	}
@@ -329,7 +481,7 @@ func (d *SMTPDeliverer) negotiate(ctx context.Context, c *smtp.Client, t Target,
 		return res, nil
 	}
 	c.Close()
-	if !p.applied.requiresTLS() {
+	if !p.mandatory {
 		return res, errPlainRetry
 	}
 	failure := res.Failure
