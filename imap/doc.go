@@ -36,9 +36,10 @@
 //     STATUS), LSUB, NAMESPACE, STATUS, APPEND (APPENDUID), IDLE (by
 //     polling the store every Server.IdlePoll), CLOSE, UNSELECT,
 //     EXPUNGE, UID EXPUNGE, SEARCH with ESEARCH and SAVE, FETCH (FLAGS,
-//     UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY[HEADER],
-//     BODY[HEADER.FIELDS], BODY[TEXT], BODY[], partial ranges, \Seen set
-//     unless PEEK), STORE (.SILENT, UNCHANGEDSINCE with MODIFIED), COPY
+//     UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE and BODY
+//     from the mime package, BODY[section] for every section form,
+//     BINARY and BINARY.SIZE (RFC 3516), partial ranges, \Seen set
+//     unless PEEK; checked against Dovecot), STORE (.SILENT, UNCHANGEDSINCE with MODIFIED), COPY
 //     and MOVE (COPYUID), CONDSTORE MODSEQ and HIGHESTMODSEQ; changes
 //     made by other sessions reported as EXISTS, EXPUNGE and FETCH FLAGS,
 //     EXPUNGE never during FETCH, STORE or SEARCH by sequence number
@@ -54,10 +55,11 @@
 //
 // # Departures
 //
-//   - The MIME structure of a message is not served yet: BODYSTRUCTURE,
-//     BODY, BINARY and part sections of multipart messages are answered
-//     with NO [CANNOT] (the mime package will supply them). The server
-//     does not advertise BINARY.
+//   - BINARY of a multipart part returns its body as it is (Dovecot
+//     decodes each part inside it). The line end between an inner close
+//     delimiter and the outer delimiter belongs to the outer one (the
+//     mime package's reading of RFC 2046 5.1.1; Dovecot gives it to the
+//     inner part).
 //   - FETCH and SEARCH read a message into memory (at most 256 MiB).
 //   - No \Recent flag (RFC 9051 removed it): RECENT is 0, NEW matches
 //     nothing.

@@ -198,7 +198,7 @@ func (ss *session) untagged(text string) {
 // (RFC 9051 7.2.2).
 func (ss *session) appendCaps(dst []byte) []byte {
 	s := ss.c.srv
-	dst = append(dst, "IMAP4rev2 IMAP4rev1 LITERAL+ SASL-IR ENABLE ID IDLE UIDPLUS MOVE NAMESPACE UNSELECT ESEARCH SEARCHRES LIST-EXTENDED LIST-STATUS SPECIAL-USE CONDSTORE"...)
+	dst = append(dst, "IMAP4rev2 IMAP4rev1 LITERAL+ SASL-IR ENABLE ID IDLE UIDPLUS MOVE NAMESPACE UNSELECT ESEARCH SEARCHRES BINARY LIST-EXTENDED LIST-STATUS SPECIAL-USE CONDSTORE"...)
 	if ss.state == stateNotAuth {
 		if s.TLSConfig != nil && !ss.tls {
 			dst = append(dst, " STARTTLS"...)

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/relaykit/relaykit/mime"
+
 	"github.com/relaykit/relaykit/rfc5322"
 )
 
@@ -12,19 +14,13 @@ import (
 // answer FETCH and SEARCH.
 const maxFetchMessage = 256 << 20
 
-// fetchSupported reports whether the server can answer the item; MIME
-// structure (BODYSTRUCTURE, part sections of multipart messages, BINARY)
-// needs the mime package and is not answered yet.
-func fetchSupported(it FetchItem) bool {
+// needsTree reports whether the item needs the message's MIME tree.
+func needsTree(it FetchItem) bool {
 	switch it.Kind {
 	case FetchBodyStructure, FetchBody, FetchBinary, FetchBinarySize:
-		return false
-	case FetchBodySection:
-		if len(it.Section.Part) > 1 || (len(it.Section.Part) == 1 && (it.Section.Part[0] != 1 || it.Section.Text != SectionAll)) {
-			return false
-		}
+		return true
 	}
-	return true
+	return len(it.Section.Part) > 0
 }
 
 func (ss *session) fetch(cmd *Command) {
@@ -35,11 +31,10 @@ func (ss *session) fetch(cmd *Command) {
 		return
 	}
 	items := cmd.Fetch
-	needBody, setSeen, hasUID, hasFlags, hasModSeq := false, false, false, false, false
+	needBody, needTree, setSeen, hasUID, hasFlags, hasModSeq := false, false, false, false, false, false
 	for _, it := range items {
-		if !fetchSupported(it) {
-			ss.tagged(t, "NO [CANNOT] MIME structure and BINARY are not supported by this server yet")
-			return
+		if needsTree(it) {
+			needBody, needTree = true, true
 		}
 		switch it.Kind {
 		case FetchUID:
@@ -50,7 +45,7 @@ func (ss *session) fetch(cmd *Command) {
 			hasModSeq = true
 		case FetchEnvelope, FetchRFC822Header:
 			needBody = true
-		case FetchBodySection, FetchRFC822, FetchRFC822Text:
+		case FetchBodySection, FetchRFC822, FetchRFC822Text, FetchBinary:
 			needBody = true
 			setSeen = setSeen || !it.Peek
 		}
@@ -97,11 +92,19 @@ func (ss *session) fetch(cmd *Command) {
 				continue // expunged meanwhile: RFC 9051 7.5.1 lets it be left out
 			}
 		}
-		if needPart(items) && isMultipart(msg) {
-			ss.tagged(t, "NO [CANNOT] Sections of multipart messages are not supported by this server yet")
+		var tree *mime.Tree
+		if needTree {
+			// A message the parser cannot read whole still has the tree
+			// it could read (lenient parsing; limits end it early).
+			tree, _ = mime.Parse(msg, nil)
+			if tree == nil || tree.Root == nil {
+				tree = &mime.Tree{Root: &mime.Part{MediaType: "text/plain", BodyStart: 0, End: int64(len(msg))}}
+			}
+		}
+		if !ss.fetchOne(i+1, m, msg, tree, items) {
+			ss.tagged(t, "NO [UNKNOWN-CTE] Cannot decode the part's Content-Transfer-Encoding")
 			return
 		}
-		ss.fetchOne(i+1, m, msg, items)
 		if len(ss.out) > 64<<10 && !ss.flush() {
 			ss.state = stateLogout
 			return
@@ -119,7 +122,9 @@ func (ss *session) load(uid uint32) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(rc, maxFetchMessage))
 }
 
-func (ss *session) fetchOne(seq int, m Message, msg []byte, items []FetchItem) {
+// fetchOne writes one FETCH response; false if a BINARY item names a
+// part whose encoding cannot be undone (nothing is written then).
+func (ss *session) fetchOne(seq int, m Message, msg []byte, tree *mime.Tree, items []FetchItem) bool {
 	o := append(ss.out, "* "...)
 	o = AppendNumber(o, uint64(seq))
 	o = append(o, " FETCH ("...)
@@ -158,8 +163,48 @@ func (ss *session) fetchOne(seq int, m Message, msg []byte, items []FetchItem) {
 			_, b := splitMessage(msg)
 			o = append(o, "RFC822.TEXT "...)
 			o = appendLiteral(o, b)
+		case FetchBodyStructure, FetchBody:
+			if it.Kind == FetchBodyStructure {
+				o = append(o, "BODYSTRUCTURE "...)
+			} else {
+				o = append(o, "BODY "...)
+			}
+			o = appendBodyStructure(o, msg, tree.Root, it.Kind == FetchBodyStructure, ss.utf8)
+		case FetchBinary, FetchBinarySize:
+			data, decoded, ok := binarySection(msg, tree, it.Section.Part)
+			if !ok {
+				return false
+			}
+			if it.Kind == FetchBinarySize {
+				o = append(o, "BINARY.SIZE["...)
+				o = it.Section.AppendText(o)
+				o = append(o, "] "...)
+				o = AppendNumber(o, uint64(len(data)))
+				continue
+			}
+			o = append(o, "BINARY["...)
+			o = it.Section.AppendText(o)
+			o = append(o, ']')
+			if it.HasPartial {
+				o = append(o, '<')
+				o = AppendNumber(o, uint64(it.Offset))
+				o = append(o, '>')
+				data = partial(data, it.Offset, it.Count)
+			}
+			// RFC 3516 4.3: literal8 for data that may hold NUL: what a
+			// base64 or quoted-printable encoding hid and is not 7-bit
+			// (as Dovecot decides), and anything holding a NUL.
+			if bytes.IndexByte(data, 0) >= 0 || (decoded && !is7bit(data)) {
+				o = append(o, " ~"...)
+			} else {
+				o = append(o, ' ')
+			}
+			o = appendLiteral(o, data)
 		case FetchBodySection:
 			data := sectionData(msg, it.Section)
+			if len(it.Section.Part) > 0 {
+				data, _ = mimeSection(msg, tree, it.Section)
+			}
 			o = append(o, "BODY["...)
 			o = it.Section.AppendText(o)
 			o = append(o, ']')
@@ -174,6 +219,7 @@ func (ss *session) fetchOne(seq int, m Message, msg []byte, items []FetchItem) {
 		}
 	}
 	ss.out = append(o, ")\r\n"...)
+	return true
 }
 
 func appendLiteral(dst, data []byte) []byte {
@@ -321,21 +367,12 @@ func appendEnvelope(dst, msg []byte, utf8 bool) []byte {
 	return append(dst, ')')
 }
 
-func needPart(items []FetchItem) bool {
-	for _, it := range items {
-		if len(it.Section.Part) > 0 {
-			return true
+// is7bit reports whether b holds no NUL and no octet over 127.
+func is7bit(b []byte) bool {
+	for _, c := range b {
+		if c == 0 || c >= 0x80 {
+			return false
 		}
 	}
-	return false
-}
-
-// isMultipart reports whether the message's Content-Type is multipart/*.
-func isMultipart(msg []byte) bool {
-	h, _ := splitMessage(msg)
-	hdr, _, err := rfc5322.ParseHeader(h)
-	if err != nil {
-		return false
-	}
-	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(hdr.Get("Content-Type"))), "multipart/")
+	return true
 }
