@@ -3,8 +3,12 @@ package imap
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
+	"net"
+	"os"
 	"testing"
+	"time"
 )
 
 // FuzzReadCommand feeds arbitrary bytes to the command reader the way a
@@ -54,5 +58,45 @@ func FuzzReadCommand(f *testing.F) {
 			}
 		}
 		t.Fatalf("no progress on %q", in)
+	})
+}
+
+// FuzzSession runs a whole server session over arbitrary client bytes
+// (after a login and SELECT, so every state is reached) and checks that
+// it never panics and always ends when the client stops sending.
+func FuzzSession(f *testing.F) {
+	for _, s := range []string{
+		"c FETCH 1:* (BODYSTRUCTURE BODY.PEEK[1.MIME] BINARY[2] ENVELOPE)\r\n",
+		"c SEARCH OR FROM a (NOT SEEN) UID 1:*\r\nd STORE 1 +FLAGS (\\Deleted)\r\ne EXPUNGE\r\n",
+		"c APPEND INBOX {5+}\r\nhello\r\nd IDLE\r\nDONE\r\n",
+		"c UID MOVE 1:* Trash\r\nd LIST \"\" *\r\ne STATUS Trash (MESSAGES)\r\n",
+		"c AUTHENTICATE PLAIN\r\n*\r\nd LOGOUT\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		be := newMemBackend()
+		be.deliver("INBOX", msg1)
+		b, err := os.ReadFile("testdata/mime/mixed.eml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		be.deliver("INBOX", string(b), `\Seen`)
+		srv := &Server{Backend: be, AllowInsecureAuth: true, IdlePoll: time.Hour,
+			Limits: Limits{MaxLine: 4096, MaxLiteral: 1024, MaxAppend: 4096},
+			Sleep:  func(context.Context, time.Duration) {}}
+		cli, sv := net.Pipe()
+		c := &conn{srv: srv, nc: sv}
+		done := make(chan struct{})
+		go func() { c.serve(); close(done) }()
+		go io.Copy(io.Discard, cli)
+		cli.Write([]byte("a LOGIN bob secret\r\nb SELECT INBOX\r\n"))
+		cli.Write(in)
+		cli.Close()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("session did not end on %q", in)
+		}
 	})
 }
