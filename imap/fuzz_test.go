@@ -100,3 +100,5 @@ func FuzzSession(f *testing.F) {
 		}
 	})
 }
+
+func newBufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }

@@ -329,15 +329,15 @@ func (ss *session) appendMessage(cmd *Command) {
 		ss.result(t, "APPEND", err)
 		return
 	}
+	if ss.state == stateSelected {
+		ss.refresh(false) // untagged EXISTS before the tagged OK
+	}
 	o := append(ss.out, t...)
 	o = append(o, " OK [APPENDUID "...)
 	o = AppendNumber(o, uint64(v))
 	o = append(o, ' ')
 	o = AppendNumber(o, uint64(uid))
 	ss.out = append(o, "] APPEND completed\r\n"...)
-	if ss.state == stateSelected {
-		ss.refresh(false)
-	}
 }
 
 // idle runs IDLE (RFC 2177, RFC 9051 6.3.13): changes are sent as they
