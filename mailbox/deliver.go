@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Delivery is one message for DeliverBatch: the input fields say where
@@ -22,6 +23,9 @@ type Delivery struct {
 	// Flags, when non-zero, deliver straight into cur/ with these flags
 	// (a copy saved to Sent with Seen, say); otherwise into new/.
 	Flags Flags
+	// Date, when non-zero, becomes the file's modification time: the
+	// internal date IMAP APPEND may give (RFC 9051 6.3.12).
+	Date time.Time
 
 	// Key is the delivered file's key (its name up to ':'). Left empty,
 	// DeliverBatch makes a unique one; a caller that must be able to
@@ -113,6 +117,10 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 		p.f = f
 		if _, err := f.Write(d.Data); err != nil {
 			d.Err = fmt.Errorf("mailbox: deliver: %w", err)
+		} else if !d.Date.IsZero() {
+			if err := os.Chtimes(p.tmp, d.Date, d.Date); err != nil {
+				d.Err = fmt.Errorf("mailbox: deliver: %w", err)
+			}
 		}
 		d.Key = key
 	}
