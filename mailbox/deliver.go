@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // Delivery is one message for DeliverBatch: the input fields say where
@@ -21,9 +23,16 @@ type Delivery struct {
 	// Flags, when non-zero, deliver straight into cur/ with these flags
 	// (a copy saved to Sent with Seen, say); otherwise into new/.
 	Flags Flags
+	// Date, when non-zero, becomes the file's modification time: the
+	// internal date IMAP APPEND may give (RFC 9051 6.3.12).
+	Date time.Time
 
-	// Key is the delivered file's key (its name up to ':'), set on
-	// success.
+	// Key is the delivered file's key (its name up to ':'). Left empty,
+	// DeliverBatch makes a unique one; a caller that must be able to
+	// repeat a delivery without duplicating it (a journal replayed after
+	// a crash) sets its own, unique in the folder, and a repeat replaces
+	// the file of the same name. It holds the key on success, "" on
+	// failure.
 	Key string
 	// Err is this delivery's error, or nil once the file is durable and
 	// visible.
@@ -65,7 +74,12 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 	ps := make([]pending, len(batch))
 	for i := range batch {
 		d := &batch[i]
+		given := d.Key
 		d.Key, d.Err = "", nil
+		if given != "" && (strings.ContainsAny(given, "/:\x00") || given[0] == '.') {
+			d.Err = fmt.Errorf("mailbox: deliver: invalid key %q", given)
+			continue
+		}
 		folder := d.Folder
 		if folder == "" {
 			folder = Inbox
@@ -79,7 +93,10 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 			d.Err = err
 			continue
 		}
-		key := d.Maildir.uniqueKey(int64(len(d.Data)), virtualSize(d.Data))
+		key := given
+		if key == "" {
+			key = d.Maildir.uniqueKey(int64(len(d.Data)), virtualSize(d.Data))
+		}
 		name, sub := key, "new"
 		if d.Flags != 0 {
 			name, sub = fileName(key, d.Flags), "cur"
@@ -88,7 +105,11 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 		p.tmp = filepath.Join(dir, "tmp", key)
 		p.dir = filepath.Join(dir, sub)
 		p.dst = filepath.Join(p.dir, name)
-		f, err := os.OpenFile(p.tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		flags := os.O_CREATE | os.O_EXCL | os.O_WRONLY
+		if given != "" {
+			flags = os.O_CREATE | os.O_TRUNC | os.O_WRONLY // a leftover of a crashed attempt
+		}
+		f, err := os.OpenFile(p.tmp, flags, 0o600)
 		if err != nil {
 			d.Err = fmt.Errorf("mailbox: deliver: %w", err)
 			continue
@@ -96,6 +117,10 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 		p.f = f
 		if _, err := f.Write(d.Data); err != nil {
 			d.Err = fmt.Errorf("mailbox: deliver: %w", err)
+		} else if !d.Date.IsZero() {
+			if err := os.Chtimes(p.tmp, d.Date, d.Date); err != nil {
+				d.Err = fmt.Errorf("mailbox: deliver: %w", err)
+			}
 		}
 		d.Key = key
 	}

@@ -309,3 +309,32 @@ func TestStamp(t *testing.T) {
 		t.Error("stamp unchanged after delivery")
 	}
 }
+
+func TestDeliverGivenKey(t *testing.T) {
+	m := newTestMaildir(t)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ { // a replay replaces, never duplicates
+		b := []Delivery{{Maildir: m, Data: []byte("x\n"), Key: "1700000000.Jabc.host"}}
+		if err := DeliverBatch(ctx, b); err != nil || b[0].Key != "1700000000.Jabc.host" {
+			t.Fatalf("given key: %v %+v", err, b)
+		}
+	}
+	f, _ := m.Inbox()
+	if n := len(f.Messages()); n != 1 {
+		t.Errorf("%d messages after a replayed delivery", n)
+	}
+	date := time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC)
+	if err := DeliverBatch(ctx, []Delivery{{Maildir: m, Folder: "", Data: []byte("y\n"), Flags: Seen, Date: date}}); err != nil {
+		t.Fatal(err)
+	}
+	f.Sync()
+	if msg, _ := f.Message(2); !msg.InternalDate.Equal(date) || msg.Flags != Seen {
+		t.Errorf("delivered with a date: %+v", msg)
+	}
+	for _, bad := range []string{"a/b", "a:2,S", ".hidden"} {
+		b := []Delivery{{Maildir: m, Data: []byte("x\n"), Key: bad}}
+		if err := DeliverBatch(ctx, b); err == nil {
+			t.Errorf("key %q accepted", bad)
+		}
+	}
+}

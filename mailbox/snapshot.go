@@ -33,8 +33,9 @@ func (f *Folder) Snapshot() (*Snapshot, error) {
 			return nil, err
 		}
 		// Dovecot's default pop3_uidl_format, %08Xu%08Xv: the UID and
-		// UIDVALIDITY in hex, stable for as long as the UID list is.
-		s.uidls[i] = fmt.Sprintf("%08X%08X", m.UID, st.UIDValidity)
+		// UIDVALIDITY in hex (Dovecot writes the digits in lower case),
+		// stable for as long as the UID list is.
+		s.uidls[i] = fmt.Sprintf("%08x%08x", m.UID, st.UIDValidity)
 	}
 	return s, nil
 }
@@ -49,7 +50,8 @@ func (s *Snapshot) Message(i int) Message { return s.msgs[i] }
 func (s *Snapshot) Size(i int) int64 { return s.sizes[i] }
 
 // UIDL returns message i's unique id (RFC 1939 7: 1-70 characters in
-// 0x21-0x7E), the UID and UIDVALIDITY as 16 hex digits.
+// 0x21-0x7E), the UID and UIDVALIDITY as 16 lower-case hex digits,
+// as Dovecot's default pop3_uidl_format makes them.
 func (s *Snapshot) UIDL(i int) string { return s.uidls[i] }
 
 // Open opens message i.

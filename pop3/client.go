@@ -29,6 +29,11 @@ type ClientConfig struct {
 	Timeout time.Duration
 	// Dial opens the connection for Dial (default net.Dialer).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Trace, when non-nil, receives the dialogue as the client sees it
+	// (inside TLS), one "C: " or "S: " line each: commands, status lines
+	// and listings. Passwords and AUTH payloads are written as "****",
+	// message text as one "[n octets of message text]" line.
+	Trace io.Writer
 }
 
 // Client is a POP3 client connection. Methods must not be called
@@ -112,12 +117,38 @@ func (c *Client) watch(ctx context.Context) func() {
 	return func() { stop() }
 }
 
+// trace writes one line of the dialogue to cfg.Trace.
+func (c *Client) trace(prefix, line string) {
+	if c.cfg.Trace != nil {
+		io.WriteString(c.cfg.Trace, prefix+line+"\n")
+	}
+}
+
+// redact hides the secret in a command line for the trace.
+func redact(line string) string {
+	upper := strings.ToUpper(line)
+	switch {
+	case strings.HasPrefix(upper, "PASS "):
+		return "PASS ****"
+	case strings.HasPrefix(upper, "AUTH "):
+		if f := strings.Fields(line); len(f) > 2 {
+			return f[0] + " " + f[1] + " ****"
+		}
+	case strings.HasPrefix(upper, "APOP "):
+		if f := strings.Fields(line); len(f) > 2 {
+			return f[0] + " " + f[1] + " ****"
+		}
+	}
+	return line
+}
+
 // readResponse reads a status line; -ERR becomes *Error.
 func (c *Client) readResponse() (string, error) {
 	line, err := c.readLine()
 	if err != nil {
 		return "", err
 	}
+	c.trace("S: ", line)
 	switch {
 	case line == "+OK" || strings.HasPrefix(line, "+OK "):
 		return strings.TrimPrefix(strings.TrimPrefix(line, "+OK"), " "), nil
@@ -163,6 +194,7 @@ func (c *Client) cmd(ctx context.Context, line string) (string, error) {
 		return "", ErrCommandSyntax
 	}
 	defer c.watch(ctx)()
+	c.trace("C: ", redact(line))
 	c.bw.WriteString(line)
 	c.bw.WriteString("\r\n")
 	if err := c.bw.Flush(); err != nil {
@@ -195,6 +227,7 @@ func (c *Client) readLines(fn func(string)) error {
 		if err != nil {
 			return err
 		}
+		c.trace("S: ", line)
 		if line == "." {
 			return nil
 		}
@@ -377,7 +410,13 @@ func (c *Client) multi(ctx context.Context, line string, w io.Writer) (int64, er
 		// connection cannot be used further.
 		return n, c.breakConn(err)
 	}
+	c.traceBody(n)
 	return n, nil
+}
+
+func (c *Client) traceBody(n int64) {
+	c.trace("S: ", "["+strconv.FormatInt(n, 10)+" octets of message text]")
+	c.trace("S: ", ".")
 }
 
 // Dele marks message n deleted; the server removes it at Quit.
@@ -454,6 +493,7 @@ func (c *Client) FetchNew(ctx context.Context, seen map[string]bool, fn func(m M
 		if derr != nil {
 			return out, c.breakConn(derr)
 		}
+		c.traceBody(m.Size)
 		if ferr != nil {
 			return out, ferr
 		}

@@ -125,6 +125,31 @@ func TestClientFetchNew(t *testing.T) {
 	}
 }
 
+func TestClientTrace(t *testing.T) {
+	addr := startServer(t, &Server{Backend: testStore(), AllowInsecureAuth: true})
+	ctx := context.Background()
+	var tr bytes.Buffer
+	c, err := Dial(ctx, addr, &ClientConfig{Trace: &tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Login(ctx, "bob", "secret"); err != nil {
+		t.Fatal(err)
+	}
+	c.AuthPlain(ctx, "bob", "secret") // refused in TRANSACTION; traced redacted
+	c.Retr(ctx, 1, io.Discard)
+	c.Quit(ctx)
+	got := tr.String()
+	if strings.Contains(got, "secret") || strings.Contains(got, "AGJvYgBzZWNyZXQ") {
+		t.Errorf("trace leaks the password:\n%s", got)
+	}
+	for _, want := range []string{"S: +OK POP3 server ready", "C: USER bob\n", "C: PASS ****\n", "C: AUTH PLAIN ****\n", "C: RETR 1\n", "S: +OK 42 octets\n", "S: [42 octets of message text]\nS: .\n", "C: QUIT\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("trace lacks %q:\n%s", want, got)
+		}
+	}
+}
+
 func TestClientRefusesPlaintextToRemote(t *testing.T) {
 	c := &Client{nc: fakeRemoteConn{}}
 	if err := c.Login(context.Background(), "u", "p"); !errors.Is(err, ErrInsecureAuth) {

@@ -590,8 +590,12 @@ func (c *conn) update() bool {
 		if err := c.drop.Expunge(c.ctx, idx); err != nil {
 			c.s.log("pop3 update failed", "user", c.locked, "err", err)
 			// RFC 1939 6: "-ERR some deleted messages not removed".
+			c.end()
 			return c.reply("-ERR [SYS/TEMP] some deleted messages not removed")
 		}
 	}
+	// Release the maildrop before answering, so the client's next
+	// session never finds it still locked.
+	c.end()
 	return c.reply(fmt.Sprintf("+OK bye (%d messages left)", left))
 }
