@@ -74,11 +74,17 @@ type Message struct {
 // Snapshot is the state of a selected mailbox at one moment: its
 // messages in ascending UID order (message sequence number i+1 is
 // Messages[i]).
+//
+// HighestModSeq 0 means the store keeps no modification sequences: the
+// server then answers CONDSTORE clients with NOMODSEQ (RFC 7162 3.1.2.2).
+// PermanentFlags lists the flags the store keeps; nil means the five
+// system flags and any keyword (\*).
 type Snapshot struct {
-	UIDValidity   uint32
-	UIDNext       uint32
-	HighestModSeq uint64
-	Messages      []Message
+	UIDValidity    uint32
+	UIDNext        uint32
+	HighestModSeq  uint64
+	Messages       []Message
+	PermanentFlags []string
 }
 
 // Mailbox is a selected mailbox.

@@ -128,13 +128,39 @@ func (d *Decoder) value() (Value, error) {
 	}
 	switch b {
 	case '(':
+		// Not Decoder.List: a multipart's body parts follow each other
+		// without a space (RFC 9051 9 body-type-mpart = 1*body SP ...).
+		d.readByte()
+		d.depth++
+		defer func() { d.depth-- }()
+		if d.depth > d.Limits.depth() {
+			return Value{}, d.fail(ErrTooComplex, "shallower nesting")
+		}
 		v := Value{IsList: true, List: []Value{}}
-		err := d.List(true, func() error {
+		for {
+			if ok, err := d.accept(')'); err != nil || ok {
+				return v, err
+			}
+			if len(v.List) > 0 {
+				b, err := d.peek()
+				if err != nil {
+					return v, err
+				}
+				if b == ' ' {
+					d.readByte()
+				} else if b != '(' {
+					return v, d.syntax(`SP or ")"`)
+				}
+			}
+			if len(v.List) >= d.Limits.items() {
+				return v, d.fail(ErrTooComplex, "fewer list elements")
+			}
 			e, err := d.value()
+			if err != nil {
+				return v, err
+			}
 			v.List = append(v.List, e)
-			return err
-		})
-		return v, err
+		}
 	case '"':
 		s, err := d.Quoted()
 		return Value{Str: []byte(s), IsStr: true}, err

@@ -150,12 +150,20 @@ func (ss *session) selectMailbox(cmd *Command) {
 	o = AppendNumber(o, uint64(snap.UIDNext))
 	o = append(o, "] Predicted next UID\r\n"...)
 	o = append(o, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"...)
-	if readOnly {
+	switch {
+	case readOnly:
 		o = append(o, "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"...)
-	} else {
+	case snap.PermanentFlags != nil:
+		o = append(o, "* OK [PERMANENTFLAGS "...)
+		o = appendFlags(o, snap.PermanentFlags)
+		o = append(o, "] Flags permitted\r\n"...)
+	default:
 		o = append(o, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted\r\n"...)
 	}
-	if ss.condstore {
+	switch {
+	case ss.condstore && snap.HighestModSeq == 0:
+		o = append(o, "* OK [NOMODSEQ] No permanent modsequences\r\n"...)
+	case ss.condstore:
 		o = append(o, "* OK [HIGHESTMODSEQ "...)
 		o = AppendNumber(o, snap.HighestModSeq)
 		o = append(o, "] Highest\r\n"...)

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/relaykit/relaykit/imap"
+	"github.com/relaykit/relaykit/mailbox"
+)
+
+// imapStore gives a mailbox.Maildir an IMAP face: it satisfies imap.User
+// for one user. IMAP names use "/" as the hierarchy delimiter; Maildir++
+// folders use ".", so a name holding "." is refused.
+type imapStore struct {
+	md *mailbox.Maildir
+	mu sync.Mutex // guards the subscriptions file
+}
+
+// systemFlag pairs an IMAP system flag with its Maildir letter.
+type systemFlag struct {
+	imap string
+	f    mailbox.Flags
+}
+
+// systemFlags maps IMAP system flags to Maildir letters (the Maildir
+// specification's letters, as Dovecot maps them).
+func systemFlags() [5]systemFlag {
+	return [...]systemFlag{
+		{`\Answered`, mailbox.Replied},
+		{`\Flagged`, mailbox.Flagged},
+		{`\Deleted`, mailbox.Trashed},
+		{`\Seen`, mailbox.Seen},
+		{`\Draft`, mailbox.Draft},
+	}
+}
+
+// permanentFlags are the flags this store keeps: keywords have no
+// Maildir letter here, so they are not permanent (RFC 9051 7.1).
+func permanentFlags() []string {
+	return []string{`\Answered`, `\Flagged`, `\Deleted`, `\Seen`, `\Draft`}
+}
+
+func toMaildirFlags(flags []string) mailbox.Flags {
+	var f mailbox.Flags
+	for _, name := range flags {
+		for _, s := range systemFlags() {
+			if strings.EqualFold(name, s.imap) {
+				f |= s.f
+			}
+		}
+	}
+	return f
+}
+
+func toIMAPFlags(f mailbox.Flags) []string {
+	out := []string{}
+	for _, s := range systemFlags() {
+		if f&s.f != 0 {
+			out = append(out, s.imap)
+		}
+	}
+	return out
+}
+
+func folderName(mbox string) (string, error) {
+	if strings.EqualFold(mbox, "INBOX") {
+		return mailbox.Inbox, nil
+	}
+	if strings.Contains(mbox, ".") || mbox == "" {
+		return "", fmt.Errorf("mailaccess: %q: %w", mbox, imap.ErrNoMailbox)
+	}
+	return strings.ReplaceAll(mbox, "/", "."), nil
+}
+
+func imapName(folder string) string { return strings.ReplaceAll(folder, ".", "/") }
+
+// storeErr maps mailbox errors to the ones the IMAP server answers for.
+func storeErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, mailbox.ErrNoFolder), errors.Is(err, mailbox.ErrFolderName):
+		return fmt.Errorf("%w (%v)", imap.ErrNoMailbox, err)
+	case errors.Is(err, mailbox.ErrFolderExists):
+		return fmt.Errorf("%w (%v)", imap.ErrMailboxExists, err)
+	case errors.Is(err, mailbox.ErrQuota):
+		return fmt.Errorf("%w (%v)", imap.ErrOverQuota, err)
+	}
+	return err
+}
+
+// specialUse returns the RFC 6154 attribute for a folder named as
+// clients name them, or "".
+func specialUse(name string) string {
+	switch strings.ToLower(name) {
+	case "sent":
+		return `\Sent`
+	case "trash":
+		return `\Trash`
+	case "drafts":
+		return `\Drafts`
+	case "junk":
+		return `\Junk`
+	case "archive":
+		return `\Archive`
+	}
+	return ""
+}
+
+func (s *imapStore) Mailboxes(context.Context) ([]imap.MailboxInfo, error) {
+	names, err := s.md.Folders()
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	subs := s.subscriptions()
+	var out []imap.MailboxInfo
+	for _, n := range names {
+		name := imapName(n)
+		info := imap.MailboxInfo{Name: name, Subscribed: slices.Contains(subs, name) || n == mailbox.Inbox}
+		if a := specialUse(name); a != "" {
+			info.Attributes = []string{a}
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+func (s *imapStore) Select(_ context.Context, name string, readOnly bool) (imap.Mailbox, error) {
+	fn, err := folderName(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.md.Folder(fn)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return &imapFolder{s: s, f: f}, nil
+}
+
+func (s *imapStore) Create(_ context.Context, name string) error {
+	fn, err := folderName(name)
+	if err != nil {
+		return err
+	}
+	return storeErr(s.md.CreateFolder(fn))
+}
+
+func (s *imapStore) Delete(_ context.Context, name string) error {
+	fn, err := folderName(name)
+	if err != nil {
+		return err
+	}
+	return storeErr(s.md.DeleteFolder(fn))
+}
+
+func (s *imapStore) Rename(_ context.Context, from, to string) error {
+	a, err := folderName(from)
+	if err != nil {
+		return err
+	}
+	b, err := folderName(to)
+	if err != nil {
+		return err
+	}
+	return storeErr(s.md.RenameFolder(a, b))
+}
+
+// subscriptions are kept one name per line in the maildir's
+// "subscriptions" file (the format of Dovecot's older versions).
+func (s *imapStore) subscriptions() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := os.ReadFile(filepath.Join(s.md.Root(), "subscriptions"))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func (s *imapStore) SetSubscribed(_ context.Context, name string, on bool) error {
+	subs := slices.DeleteFunc(s.subscriptions(), func(n string) bool { return n == name })
+	if on {
+		subs = append(subs, name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	path := filepath.Join(s.md.Root(), "subscriptions")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strings.Join(subs, "\n")+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func (s *imapStore) Append(ctx context.Context, name string, flags []string, date time.Time, r io.Reader, size int64) (uint32, uint32, error) {
+	fn, err := folderName(name)
+	if err != nil {
+		return 0, 0, err
+	}
+	f, err := s.md.Folder(fn)
+	if err != nil {
+		return 0, 0, storeErr(err)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, size))
+	if err != nil {
+		return 0, 0, err
+	}
+	d := []mailbox.Delivery{{Maildir: s.md, Folder: fn, Data: mailbox.AppendLF(nil, data), Flags: toMaildirFlags(flags), Date: date}}
+	if err := mailbox.DeliverBatch(ctx, d); err != nil {
+		return 0, 0, storeErr(err)
+	}
+	st, err := f.Sync()
+	if err != nil {
+		return 0, 0, storeErr(err)
+	}
+	for _, m := range f.Messages() {
+		if m.Key == d[0].Key {
+			return st.UIDValidity, m.UID, nil
+		}
+	}
+	return st.UIDValidity, 0, nil
+}
+
+func (s *imapStore) Logout(context.Context) error { return nil }
+
+// imapFolder is a selected folder.
+type imapFolder struct {
+	s *imapStore
+	f *mailbox.Folder
+}
+
+func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
+	st, err := m.f.Sync()
+	if err != nil {
+		return imap.Snapshot{}, storeErr(err)
+	}
+	snap := imap.Snapshot{UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, PermanentFlags: permanentFlags()}
+	for _, msg := range m.f.Messages() {
+		size, err := m.f.VirtualSize(msg.UID)
+		if err != nil {
+			continue // expunged by another process since the Sync
+		}
+		snap.Messages = append(snap.Messages, imap.Message{UID: msg.UID, Flags: toIMAPFlags(msg.Flags), Size: size, InternalDate: msg.InternalDate})
+	}
+	return snap, nil
+}
+
+func (m *imapFolder) Open(_ context.Context, uid uint32) (io.ReadCloser, error) {
+	data, err := m.f.ReadMessage(uid)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	// Maildir files have LF line ends; IMAP serves CRLF.
+	return io.NopCloser(bytes.NewReader(toCRLF(data))), nil
+}
+
+// toCRLF turns every LF not after a CR into CRLF.
+func toCRLF(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/32)
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func (m *imapFolder) Store(_ context.Context, uids []uint32, op imap.StoreOp, flags []string) error {
+	var fop mailbox.FlagOp
+	switch op {
+	case imap.StoreAdd:
+		fop = mailbox.FlagsAdd
+	case imap.StoreRemove:
+		fop = mailbox.FlagsRemove
+	default:
+		fop = mailbox.FlagsReplace
+	}
+	_, err := m.f.SetFlags(uids, fop, toMaildirFlags(flags))
+	return storeErr(err)
+}
+
+func (m *imapFolder) Expunge(_ context.Context, uids []uint32) error {
+	return storeErr(m.f.Expunge(uids))
+}
+
+func (m *imapFolder) Copy(_ context.Context, uids []uint32, dest string) (uint32, []uint32, error) {
+	fn, err := folderName(dest)
+	if err != nil {
+		return 0, nil, err
+	}
+	dst, err := m.s.md.Folder(fn)
+	if err != nil {
+		return 0, nil, storeErr(err)
+	}
+	out, err := m.f.CopyTo(dst, uids)
+	if err != nil {
+		return 0, nil, storeErr(err)
+	}
+	return dst.Status().UIDValidity, out, nil
+}
+
+func (m *imapFolder) Close(context.Context) error { return nil }
