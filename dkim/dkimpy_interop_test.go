@@ -45,10 +45,16 @@ func interopCorpus() []string {
 }
 
 func TestInteropDkimpy(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 missing")
+	// Debian's python3-dkim is in the system Python, which a pyenv or
+	// venv python3 earlier in PATH may not see.
+	python := ""
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(p, "-c", "import dkim").Run() == nil {
+			python = p
+			break
+		}
 	}
-	if exec.Command("python3", "-c", "import dkim").Run() != nil {
+	if python == "" {
 		t.Skip("python3-dkim (dkimpy) missing")
 	}
 	dir := t.TempDir()
@@ -64,7 +70,7 @@ func TestInteropDkimpy(t *testing.T) {
 		{"ed", keyRecord(ek.Public()), edKeyFile, SignOptions{Domain: "crepes.fr", Selector: "ed", Key: ek}},
 	}
 	run := func(stdin string, args ...string) string {
-		cmd := exec.Command("python3", append([]string{"-c", dkimpyScript}, args...)...)
+		cmd := exec.Command(python, append([]string{"-c", dkimpyScript}, args...)...)
 		cmd.Stdin = strings.NewReader(stdin)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
