@@ -152,32 +152,71 @@ func (b *bodyCanon) endLine() {
 	}
 }
 
+// emitRun writes a run of ordinary bytes.
+func (b *bodyCanon) emitRun(p []byte) {
+	b.total += int64(len(p))
+	if b.limit >= 0 {
+		over := b.total - b.limit
+		if over >= int64(len(p)) {
+			return
+		}
+		if over > 0 {
+			p = p[:int64(len(p))-over]
+		}
+	}
+	if b.n+len(p) > len(b.buf) {
+		b.h.Write(b.buf[:b.n])
+		b.n = 0
+		if len(p) > len(b.buf)/2 {
+			b.h.Write(p)
+			return
+		}
+	}
+	b.n += copy(b.buf[b.n:], p)
+}
+
 // Write canonicalizes p. It never fails.
 func (b *bodyCanon) Write(p []byte) (int, error) {
-	for _, c := range p {
+	n := len(p)
+	for len(p) > 0 {
 		if b.cr {
 			b.cr = false
-			if c == '\n' {
+			if p[0] == '\n' {
 				b.endLine()
+				p = p[1:]
 				continue
 			}
 			// A CR not followed by LF is an ordinary character.
 			b.beginContent()
 			b.emit('\r')
 		}
+		// The bytes that need care (CR, LF, SP, HTAB) are all <= ' ':
+		// copy the run of other bytes at once.
+		j := 0
+		for j < len(p) && (p[j] > ' ' || (p[j] != '\r' && p[j] != '\n' && p[j] != ' ' && p[j] != '\t')) {
+			j++
+		}
+		if j > 0 {
+			b.beginContent()
+			b.emitRun(p[:j])
+			p = p[j:]
+			continue
+		}
+		c := p[0]
+		p = p[1:]
 		switch {
 		case c == '\r':
 			b.cr = true
 		case c == '\n':
 			b.endLine() // a bare LF stands for CRLF
-		case b.relaxed && isWSP(c):
-			b.wsp = true
+		case b.relaxed:
+			b.wsp = true // SP or HTAB
 		default:
 			b.beginContent()
 			b.emit(c)
 		}
 	}
-	return len(p), nil
+	return n, nil
 }
 
 // finish flushes the canonical body into the hash.

@@ -167,19 +167,27 @@ func (s *Signer) Write(p []byte) (int, error) {
 		return 0, errors.New("dkim: write after Close")
 	}
 	n := len(p)
-	if !s.inBody {
+	for !s.inBody {
+		if len(p) == 0 {
+			return n, nil
+		}
+		// Take the header a piece at a time, so that a large first
+		// write does not copy the body into the header buffer.
+		chunk := p[:min(len(p), 4096)]
 		old := len(s.hdrBuf)
-		s.hdrBuf = append(s.hdrBuf, p...)
+		s.hdrBuf = append(s.hdrBuf, chunk...)
 		end := headerEnd(s.hdrBuf, old)
 		if end < 0 {
 			if len(s.hdrBuf) > maxSignHeader {
 				s.err = errors.New("dkim: header block too large")
 				return 0, s.err
 			}
-			return n, nil
+			p = p[len(chunk):]
+			continue
 		}
 		s.inBody = true
-		p = s.hdrBuf[end:]
+		// The bytes past the header end in this chunk are body.
+		p = p[end-old:]
 		s.hdrBuf = s.hdrBuf[:end]
 	}
 	for _, k := range s.keys {

@@ -31,7 +31,7 @@ type Term struct {
 	// Net is the network of ip4 and ip6.
 	Net netip.Prefix
 	// V4Len and V6Len are the CIDR lengths of a and mx; -1 when not
-	// written (a full-length match).
+	// written (a full-length match). Other mechanisms ignore them.
 	V4Len, V6Len int
 }
 
@@ -330,6 +330,9 @@ func (r *Record) String() string {
 		default:
 			if t.Domain != "" {
 				b.WriteString(":" + t.Domain)
+			}
+			if t.Mechanism != MechA && t.Mechanism != MechMX {
+				continue
 			}
 			if t.V4Len >= 0 {
 				b.WriteString("/" + strconv.Itoa(t.V4Len))
