@@ -28,6 +28,7 @@ type memStore struct {
 	openErr  error
 	expunged map[string][]string // user -> UIDLs removed
 	closed   int
+	closedCh chan struct{} // if set, receives at each maildrop Close
 }
 
 type memMsg struct {
@@ -81,7 +82,11 @@ func (d *memDrop) Expunge(_ context.Context, idx []int) error {
 func (d *memDrop) Close() error {
 	d.s.mu.Lock()
 	d.s.closed++
+	ch := d.s.closedCh
 	d.s.mu.Unlock()
+	if ch != nil {
+		ch <- struct{}{}
+	}
 	return nil
 }
 
