@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"strings"
@@ -28,7 +29,6 @@ type memStore struct {
 	openErr  error
 	expunged map[string][]string // user -> UIDLs removed
 	closed   int
-	closedCh chan struct{} // if set, receives at each maildrop Close
 }
 
 type memMsg struct {
@@ -82,11 +82,7 @@ func (d *memDrop) Expunge(_ context.Context, idx []int) error {
 func (d *memDrop) Close() error {
 	d.s.mu.Lock()
 	d.s.closed++
-	ch := d.s.closedCh
 	d.s.mu.Unlock()
-	if ch != nil {
-		ch <- struct{}{}
-	}
 	return nil
 }
 
@@ -240,3 +236,17 @@ func (fakeRemoteConn) RemoteAddr() net.Addr {
 	return &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 110}
 }
 func (fakeRemoteConn) Close() error { return nil }
+
+// endHandler is a slog.Handler that signals each "pop3 connection
+// closed" record: the moment a session has released everything.
+type endHandler struct{ ch chan struct{} }
+
+func (h endHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h endHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "pop3 connection closed" {
+		h.ch <- struct{}{}
+	}
+	return nil
+}
+func (h endHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h endHandler) WithGroup(string) slog.Handler      { return h }

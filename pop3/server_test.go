@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -80,8 +81,8 @@ func TestServerHangupLosesNothing(t *testing.T) {
 	st := testStore()
 	big := strings.Repeat("x", 70) + "\n"
 	st.msgs["bob"] = append(st.msgs["bob"], memMsg{"uid-big", "Subject: big\n\n" + strings.Repeat(big, 100000)})
-	st.closedCh = make(chan struct{}, 1)
-	addr := startServer(t, &Server{Backend: st, AllowInsecureAuth: true})
+	ended := make(chan struct{}, 4)
+	addr := startServer(t, &Server{Backend: st, AllowInsecureAuth: true, Logger: slog.New(endHandler{ended})})
 	c := dialLine(t, addr)
 	c.cmd("USER bob", "+OK")
 	c.cmd("PASS secret", "+OK")
@@ -91,7 +92,7 @@ func TestServerHangupLosesNothing(t *testing.T) {
 	c.nc.Close()
 	// The session ends (its write fails) and releases the maildrop; a
 	// new one sees all four messages.
-	<-st.closedCh
+	<-ended
 	c2 := dialLine(t, addr)
 	c2.cmd("USER bob", "+OK")
 	c2.cmd("PASS secret", "+OK maildrop has 4 messages")
