@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"strings"
@@ -235,3 +236,17 @@ func (fakeRemoteConn) RemoteAddr() net.Addr {
 	return &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 110}
 }
 func (fakeRemoteConn) Close() error { return nil }
+
+// endHandler is a slog.Handler that signals each "pop3 connection
+// closed" record: the moment a session has released everything.
+type endHandler struct{ ch chan struct{} }
+
+func (h endHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h endHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "pop3 connection closed" {
+		h.ch <- struct{}{}
+	}
+	return nil
+}
+func (h endHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h endHandler) WithGroup(string) slog.Handler      { return h }

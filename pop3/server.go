@@ -286,6 +286,7 @@ func (s *Server) release(c *conn) {
 		delete(s.inUse, c.locked)
 	}
 	s.mu.Unlock()
+	s.log("pop3 connection closed", "remote", c.nc.RemoteAddr())
 	s.connWG.Done()
 }
 

@@ -1,0 +1,87 @@
+package mailbox
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestCrashDuringDelivery kills (SIGKILL) a process in the middle of
+// delivering and checks the Maildir promise: every delivery it reported
+// done is in new/ in full, and new/ holds no partial file (leftovers stay
+// in tmp/, where no reader looks).
+func TestCrashDuringDelivery(t *testing.T) {
+	if os.Getenv("MAILBOX_CRASH_DIR") != "" {
+		t.Skip("helper process")
+	}
+	dir := filepath.Join(t.TempDir(), "Maildir")
+	if _, err := Open(dir, Options{Create: true}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
+	cmd.Env = append(os.Environ(), "MAILBOX_CRASH_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Read acknowledgements until 200 arrived, then kill mid-stream.
+	done := map[string]int{}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		var key string
+		var size int
+		if n, _ := fmt.Sscanf(sc.Text(), "done %s %d", &key, &size); n == 2 {
+			done[key] = size
+		}
+		if len(done) == 200 {
+			cmd.Process.Signal(syscall.SIGKILL)
+			break
+		}
+	}
+	cmd.Wait()
+	m, _ := Open(dir, Options{})
+	f, err := m.Inbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range f.Messages() {
+		want := sizeField(msg.Key, 'S')
+		if msg.Size != want {
+			t.Errorf("%s in new/ has %d bytes, its name says %d: a partial file became visible", msg.Key, msg.Size, want)
+		}
+		delete(done, msg.Key)
+	}
+	if len(done) > 0 {
+		t.Errorf("%d acknowledged deliveries missing after the crash", len(done))
+	}
+}
+
+// TestCrashHelper delivers messages of growing size until killed,
+// printing each acknowledged key.
+func TestCrashHelper(t *testing.T) {
+	dir := os.Getenv("MAILBOX_CRASH_DIR")
+	if dir == "" {
+		t.Skip("run by TestCrashDuringDelivery")
+	}
+	m, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		data := []byte("Subject: " + fmt.Sprint(i) + "\n\n" + strings.Repeat("x", 1000+i*97%50000) + "\n")
+		key, err := m.Deliver(context.Background(), "", data, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("done %s %d\n", key, len(data))
+	}
+}
