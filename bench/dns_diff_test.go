@@ -178,8 +178,11 @@ func shortData(msg []byte, pe *dnswire.ParseError, _ *dns.Msg) bool {
 	}
 	end := p.Offset()
 	off := end - int(h.Length)
-	const name = -1
+	const name, counted = -1, -2 // a domain name; a length octet and that many octets
 	layout := map[dnswire.Type][]int{
+		// RFC 5155 3.2: hash algorithm, flags, iterations, salt, hash; the
+		// type bitmap may be empty.
+		dnswire.TypeNSEC3: {1, 1, 2, counted, counted}, dnswire.TypeNSEC3PARAM: {1, 1, 2, counted},
 		dnswire.TypeA: {4}, dnswire.TypeAAAA: {16}, dnswire.TypeNS: {name}, dnswire.TypeCNAME: {name},
 		dnswire.TypePTR: {name}, dnswire.TypeMX: {2, name}, dnswire.TypeSOA: {name, name, 4, 4, 4, 4, 4},
 		dnswire.TypeSRV: {2, 2, 2, name}, dnswire.TypeTXT: {1}, dnswire.TypeCAA: {1, 1},
@@ -195,6 +198,12 @@ func shortData(msg []byte, pe *dnswire.ParseError, _ *dns.Msg) bool {
 			}
 			off = next
 			continue
+		}
+		if f == counted {
+			if off >= end {
+				return false
+			}
+			f = 1 + int(msg[off])
 		}
 		if off+f > end {
 			return false
@@ -291,6 +300,17 @@ var diffCases = []diffCase{
 		miekg:      true,
 		reason: "RFC 2782: SRV RDATA is priority, weight, port and target, all required; miekg leaves " +
 			"fields missing at the end of RDATA empty",
+	},
+	{
+		name:       "NSEC3 data ending after the iterations",
+		section:    dnswire.SectionAnswer,
+		anySection: true,
+		check:      shortData,
+		msg:        join(hdrCounts(0, 1, 0, 0), exampleWire, rrBytes(50, 1, []byte{1, 0, 0, 10})),
+		ours:       dnswire.ErrBadRDLength,
+		miekg:      true,
+		reason: "RFC 5155 3.2: NSEC3 RDATA holds the salt and next hashed owner name after the " +
+			"iterations, both required; miekg leaves them empty",
 	},
 	{
 		name:       "TXT with no character-string",

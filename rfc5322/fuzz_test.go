@@ -88,11 +88,25 @@ func FuzzParseHeader(f *testing.F) {
 		}
 		for i := range h.Fields() {
 			a, b := h.Field(i), h2.Field(i)
-			if a.Name() != b.Name() || a.Value() != b.Value() {
+			// WriteTo writes a bare CR (one not before LF) as a space,
+			// so a reader never sees a line end that is not CRLF.
+			want := spaceBareCR(a.Value())
+			if a.Name() != b.Name() || want != b.Value() {
 				t.Fatalf("field %d: %q=%q became %q=%q", i, a.Name(), a.Value(), b.Name(), b.Value())
 			}
 		}
 	})
+}
+
+// spaceBareCR returns s with each CR not followed by LF made a space.
+func spaceBareCR(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c == '\r' && (i+1 == len(b) || b[i+1] != '\n') {
+			b[i] = ' '
+		}
+	}
+	return string(b)
 }
 
 // FuzzParseAddressList: never panics; every parsed address formats to a
@@ -173,7 +187,9 @@ func FuzzParseDate(f *testing.F) {
 		if err != nil || !back.Equal(d) {
 			t.Fatalf("%q -> %v -> %q -> %v, %v", s, d, FormatDate(d), back, err)
 		}
-		if d.Year() < 1900 || d.Year() > 9999 || d.Before(time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC).Add(-48*time.Hour)) {
+		// Years of five or more digits are read (RFC 5322 3.3 has
+		// 4*DIGIT); the reader stops at nine digits.
+		if d.Year() < 1900 || d.Year() > 999999999 || d.Before(time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC).Add(-48*time.Hour)) {
 			t.Fatalf("%q: year %d", s, d.Year())
 		}
 	})
