@@ -346,7 +346,9 @@ func (r *SVCB) parseText(c *textCtx, toks []token) error {
 
 // svcValue turns a presentation value into wire form.
 func svcValue(k SVCKey, raw string, hasVal bool) ([]byte, error) {
-	if (k == SVCNoDefaultAlpn || k == SVCOHTTP) && hasVal {
+	// RFC 9460 7.1.1: the value is empty; `key=""` (miekg/dns writes
+	// that) says the same as `key`.
+	if (k == SVCNoDefaultAlpn || k == SVCOHTTP) && raw != "" {
 		return nil, ErrBadRData
 	}
 	s, err := unescapeString(raw)
