@@ -1,6 +1,7 @@
 package dnswire
 
 import (
+	"slices"
 	"strconv"
 	"time"
 )
@@ -131,6 +132,9 @@ func (r *DS) appendWire(dst []byte) ([]byte, error) {
 
 // AppendText appends "keytag algorithm digesttype DIGEST" (RFC 4034 5.3).
 func (r *DS) AppendText(dst []byte) []byte {
+	if len(r.Digest) == 0 {
+		return appendGeneric(dst, r)
+	}
 	dst = appendUints(dst, uint64(r.KeyTag), uint64(r.Algorithm), uint64(r.DigestType))
 	dst = append(dst, ' ')
 	return appendHexUpper(dst, r.Digest)
@@ -175,6 +179,9 @@ func (r *DNSKEY) appendWire(dst []byte) ([]byte, error) {
 
 // AppendText appends "flags protocol algorithm base64key" (RFC 4034 2.2).
 func (r *DNSKEY) AppendText(dst []byte) []byte {
+	if len(r.PublicKey) == 0 {
+		return appendGeneric(dst, r)
+	}
 	dst = appendUints(dst, uint64(r.Flags), uint64(r.Protocol), uint64(r.Algorithm))
 	dst = append(dst, ' ')
 	return appendBase64(dst, r.PublicKey)
@@ -242,6 +249,9 @@ func (r *RRSIG) appendWire(dst []byte) ([]byte, error) {
 // UTC (RFC 4034 3.2). A time value is printed as the date in 1970-2106 it
 // stands for; it is not re-based around the present.
 func (r *RRSIG) AppendText(dst []byte) []byte {
+	if len(r.Signature) == 0 {
+		return appendGeneric(dst, r)
+	}
 	dst = append(dst, r.TypeCovered.String()...)
 	dst = append(dst, ' ')
 	dst = appendUints(dst, uint64(r.Algorithm), uint64(r.Labels), uint64(r.OrigTTL))
@@ -422,18 +432,8 @@ func (c *textCtx) typeList(toks []token) ([]Type, error) {
 // sortTypes sorts and removes duplicates in place, as the bitmap orders
 // them.
 func sortTypes(ts []Type) []Type {
-	for i := 1; i < len(ts); i++ {
-		for j := i; j > 0 && ts[j] < ts[j-1]; j-- {
-			ts[j], ts[j-1] = ts[j-1], ts[j]
-		}
-	}
-	out := ts[:0]
-	for i, t := range ts {
-		if i == 0 || t != ts[i-1] {
-			out = append(out, t)
-		}
-	}
-	return out
+	slices.Sort(ts)
+	return slices.Compact(ts)
 }
 
 func cloneTypes(t []Type) []Type {

@@ -81,6 +81,14 @@ func appendCharString(dst, s []byte) ([]byte, error) {
 	return append(dst, s...), nil
 }
 
+// appendGeneric appends the RFC 3597 5 generic form of data that has no
+// presentation form of its own, such as a DS with an empty digest (the
+// text form cannot express an empty base64 or hex field).
+func appendGeneric(dst []byte, w wireData) []byte {
+	b, _ := w.appendWire(nil)
+	return (&Unknown{Data: b}).AppendText(dst)
+}
+
 // Text helpers.
 
 const (

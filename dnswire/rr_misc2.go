@@ -219,6 +219,9 @@ func (r *SSHFP) appendWire(dst []byte) ([]byte, error) {
 
 // AppendText appends "algorithm fptype FINGERPRINT" (RFC 4255 3.2).
 func (r *SSHFP) AppendText(dst []byte) []byte {
+	if len(r.Fingerprint) == 0 {
+		return appendGeneric(dst, r)
+	}
 	dst = appendUints(dst, uint64(r.Algorithm), uint64(r.FPType))
 	dst = append(dst, ' ')
 	return appendHexUpper(dst, r.Fingerprint)
@@ -257,6 +260,9 @@ func (r *TLSA) appendWire(dst []byte) ([]byte, error) {
 
 // AppendText appends "usage selector matchingtype DATA" (RFC 6698 2.2).
 func (r *TLSA) AppendText(dst []byte) []byte {
+	if len(r.Data) == 0 {
+		return appendGeneric(dst, r)
+	}
 	dst = appendUints(dst, uint64(r.Usage), uint64(r.Selector), uint64(r.MatchingType))
 	dst = append(dst, ' ')
 	return appendHexUpper(dst, r.Data)
@@ -298,6 +304,9 @@ func (r *ZONEMD) appendWire(dst []byte) ([]byte, error) {
 
 // AppendText appends "serial scheme hashalg DIGEST" (RFC 8976 3).
 func (r *ZONEMD) AppendText(dst []byte) []byte {
+	if len(r.Digest) == 0 {
+		return appendGeneric(dst, r)
+	}
 	dst = appendUints(dst, uint64(r.Serial), uint64(r.Scheme), uint64(r.HashAlg))
 	dst = append(dst, ' ')
 	return appendHexUpper(dst, r.Digest)

@@ -3,6 +3,7 @@ package dnswire
 import (
 	"encoding/base64"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -329,19 +330,15 @@ func (r *SVCB) parseText(c *textCtx, toks []token) error {
 		if err != nil {
 			return c.errf(t.s, err)
 		}
-		p := SVCParam{Key: k, Value: val}
-		// RFC 9460 2.1: keys may come in any order but not twice; the
-		// wire form sorts them.
-		j := len(ps)
-		for j > 0 && ps[j-1].Key > k {
-			j--
+		ps = append(ps, SVCParam{Key: k, Value: val})
+	}
+	// RFC 9460 2.1: keys may come in any order but not twice; the wire
+	// form sorts them.
+	slices.SortStableFunc(ps, func(a, b SVCParam) int { return int(a.Key) - int(b.Key) })
+	for i := 1; i < len(ps); i++ {
+		if ps[i].Key == ps[i-1].Key {
+			return c.errf(ps[i].Key.String(), ErrBadRData)
 		}
-		if j > 0 && ps[j-1].Key == k {
-			return c.errf(t.s, ErrBadRData)
-		}
-		ps = append(ps, SVCParam{})
-		copy(ps[j+1:], ps[j:])
-		ps[j] = p
 	}
 	*r = SVCB{Priority: uint16(pr), Target: target, Params: ps}
 	return nil
@@ -349,7 +346,9 @@ func (r *SVCB) parseText(c *textCtx, toks []token) error {
 
 // svcValue turns a presentation value into wire form.
 func svcValue(k SVCKey, raw string, hasVal bool) ([]byte, error) {
-	if (k == SVCNoDefaultAlpn || k == SVCOHTTP) && hasVal {
+	// RFC 9460 7.1.1: the value is empty; `key=""` (miekg/dns writes
+	// that) says the same as `key`.
+	if (k == SVCNoDefaultAlpn || k == SVCOHTTP) && raw != "" {
 		return nil, ErrBadRData
 	}
 	s, err := unescapeString(raw)
@@ -369,10 +368,14 @@ func svcValue(k SVCKey, raw string, hasVal bool) ([]byte, error) {
 			out = app16(out, uint16(mk))
 		}
 		// Sorted, as the wire form wants (RFC 9460 8).
-		for i := 2; i < len(out); i += 2 {
-			for j := i; j > 0 && be16(out[j:]) < be16(out[j-2:]); j -= 2 {
-				out[j], out[j+1], out[j-2], out[j-1] = out[j-2], out[j-1], out[j], out[j+1]
-			}
+		keys := make([]uint16, 0, len(out)/2)
+		for i := 0; i < len(out); i += 2 {
+			keys = append(keys, be16(out[i:]))
+		}
+		slices.Sort(keys)
+		out = out[:0]
+		for _, k := range keys {
+			out = app16(out, k)
 		}
 	case SVCAlpn:
 		var id []byte
