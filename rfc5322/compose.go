@@ -10,7 +10,11 @@ import (
 // AppendMessage; the zero value plus From and one recipient is enough.
 //
 // The header is written in this order: Date, From, Sender, Reply-To, To,
-// Cc, Subject, Message-ID, then the fields of Header in their order. Bcc
+// Cc, Subject, Message-ID, then the fields of Header in their order. If
+// Header has no Content-Type, the body is plain text: MIME-Version (if
+// Header has none), Content-Type text/plain with charset us-ascii, or
+// utf-8 and Content-Transfer-Encoding 8bit when the body has octets over
+// 127, are written last. Package mime builds multipart bodies. Bcc
 // is never written (RFC 5322 3.6.3 allows either; not writing it keeps
 // blind recipients blind); its addresses are only returned in
 // Info.Recipients.
@@ -162,6 +166,22 @@ func (b *Builder) AppendMessage(dst []byte) ([]byte, Info, error) {
 	}
 	h.Add("Message-ID", id)
 	h.fields = append(h.fields, b.Header.fields...)
+	info.Body = CheckBody(b.Body)
+	if !b.Header.Has("Content-Type") {
+		// RFC 2045 4, 5.2: say the body is MIME plain text and which
+		// charset, rather than leave readers to assume US-ASCII.
+		if !b.Header.Has("MIME-Version") {
+			h.Add("MIME-Version", "1.0")
+		}
+		if info.Body.EightBit {
+			h.Add("Content-Type", "text/plain; charset=utf-8")
+			if !b.Header.Has("Content-Transfer-Encoding") {
+				h.Add("Content-Transfer-Encoding", "8bit") // RFC 6152
+			}
+		} else {
+			h.Add("Content-Type", "text/plain; charset=us-ascii")
+		}
+	}
 	start := len(dst)
 	out, err := h.AppendHeader(dst)
 	if err != nil {
@@ -171,7 +191,6 @@ func (b *Builder) AppendMessage(dst []byte) ([]byte, Info, error) {
 	out = append(out, '\r', '\n')
 	out = append(out, b.Body...)
 	info.MessageID = id
-	info.Body = CheckBody(b.Body)
 	for _, l := range [...][]Address{b.To, b.Cc, b.Bcc} {
 		for _, a := range l {
 			info.Recipients = append(info.Recipients, a.Addr)

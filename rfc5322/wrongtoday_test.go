@@ -83,3 +83,38 @@ func TestBuilderUTF8SubjectLooksEncoded(t *testing.T) {
 		t.Errorf("Subject read back = %q, %v; want %q", got, err, subj)
 	}
 }
+
+// RFC 2045 4 and 5.2: a message the Builder writes says it is MIME and
+// what its plain text body is, unless the caller set Content-Type.
+func TestBuilderPlainTextMIME(t *testing.T) {
+	for _, tc := range []struct {
+		body, ctype, cte string
+	}{
+		{"hello\r\n", "text/plain; charset=us-ascii", ""},
+		{"grüße\r\n", "text/plain; charset=utf-8", "8bit"},
+	} {
+		b := Builder{
+			From: []Address{{Addr: "a@example.org"}}, To: []Address{{Addr: "b@example.org"}},
+			Body: []byte(tc.body),
+			Now:  func() time.Time { return time.Unix(0, 0).UTC() },
+			Rand: bytes.NewReader(make([]byte, 64)),
+		}
+		msg, _, err := b.Message()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _, _ := ParseHeader(msg)
+		if h.Get("MIME-Version") != "1.0" || h.Get("Content-Type") != tc.ctype || h.Get("Content-Transfer-Encoding") != tc.cte {
+			t.Errorf("%q: MIME-Version %q Content-Type %q CTE %q", tc.body, h.Get("MIME-Version"), h.Get("Content-Type"), h.Get("Content-Transfer-Encoding"))
+		}
+	}
+	// A caller's own Content-Type is left alone.
+	b := Builder{From: []Address{{Addr: "a@example.org"}}, To: []Address{{Addr: "b@example.org"}}, Rand: bytes.NewReader(make([]byte, 64))}
+	b.Header.Add("MIME-Version", "1.0")
+	b.Header.Add("Content-Type", "text/html")
+	msg, _, _ := b.Message()
+	h, _, _ := ParseHeader(msg)
+	if h.Count("MIME-Version") != 1 || h.Count("Content-Type") != 1 || h.Get("Content-Type") != "text/html" {
+		t.Errorf("caller's fields changed:\n%s", msg)
+	}
+}
