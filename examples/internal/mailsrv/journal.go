@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -336,6 +337,7 @@ func (j *journal) write(b *journalBatch, it journalItem, done map[string]bool) e
 			j.md.bufs.Put(bp)
 		}
 	}()
+	*bp = (*bp)[:0]
 	for i, rcpt := range it.rcpts {
 		dir, err := j.md.ensure(rcpt)
 		if err != nil {
@@ -357,8 +359,10 @@ func (j *journal) write(b *journalBatch, it journalItem, done map[string]bool) e
 			}
 			os.Remove(f.tmp)
 		}
-		*bp = appendFile((*bp)[:0], it.from, rcpt, body)
-		fd, err := createTmp(f.tmp, *bp)
+		if len(*bp) == 0 {
+			*bp = appendLF(slices.Grow((*bp)[:0], len(body)), body) // once per message, shared by its files
+		}
+		fd, err := createTmp(f.tmp, appendHead(nil, it.from, rcpt), *bp)
 		if err != nil {
 			j.drop(b, start)
 			return err

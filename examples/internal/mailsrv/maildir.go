@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ type commitReq struct {
 // pendingFile is one file of a delivery: its contents, and once the
 // committer has created it in tmp/, its open descriptor.
 type pendingFile struct {
-	data             []byte
+	head, body       []byte // the file is head then body; body is shared by a delivery's files
 	f                tmpFile
 	created          bool
 	tmp, new, newDir string
@@ -82,23 +83,33 @@ func (m *Maildir) Deliver(ctx context.Context, from string, rcpts []string, msg 
 			m.bufs.Put(bp)
 		}
 	}()
+	// The message is converted once and shared by every recipient's file:
+	// only the two fields in front differ, so memory does not grow with
+	// the number of recipients.
+	*bp = appendLF(slices.Grow((*bp)[:0], len(msg)), msg)
 	req := &commitReq{err: make(chan error, 1)}
+	var heads []byte // every file's head, one allocation
+	ends := make([]int, 0, 8)
+	for _, rcpt := range rcpts {
+		heads = appendHead(heads, from, rcpt)
+		ends = append(ends, len(heads))
+	}
 	for i, rcpt := range rcpts {
 		dir, err := m.ensure(rcpt)
 		if err != nil {
 			return nil, err
 		}
 		name := m.uniqueName()
+		headStart := 0
+		if i > 0 {
+			headStart = ends[i-1]
+		}
 		p := pendingFile{
+			head:   heads[headStart:ends[i]:ends[i]],
+			body:   *bp,
 			tmp:    filepath.Join(dir, "tmp", name),
 			new:    filepath.Join(dir, "new", name),
 			newDir: filepath.Join(dir, "new"),
-		}
-		if i == 0 {
-			*bp = appendFile((*bp)[:0], from, rcpt, msg)
-			p.data = *bp
-		} else {
-			p.data = appendFile(nil, from, rcpt, msg)
 		}
 		req.files = append(req.files, p)
 	}
@@ -126,11 +137,21 @@ func (m *Maildir) Deliver(ctx context.Context, from string, rcpts []string, msg 
 // appendFile appends the maildir file for one recipient: Return-Path and
 // Delivered-To, then msg with CRLF turned into LF.
 func appendFile(dst []byte, from, rcpt string, msg []byte) []byte {
+	return appendLF(appendHead(dst, from, rcpt), msg)
+}
+
+// appendHead appends the Return-Path and Delivered-To fields a maildir
+// file starts with.
+func appendHead(dst []byte, from, rcpt string) []byte {
 	dst = append(dst, "Return-Path: <"...)
 	dst = append(dst, from...)
 	dst = append(dst, ">\nDelivered-To: "...)
 	dst = append(dst, rcpt...)
-	dst = append(dst, '\n')
+	return append(dst, '\n')
+}
+
+// appendLF appends msg with CRLF turned into LF.
+func appendLF(dst, msg []byte) []byte {
 	for len(msg) > 0 {
 		i := bytes.Index(msg, []byte("\r\n"))
 		if i < 0 {
@@ -208,7 +229,7 @@ func (m *Maildir) commit(batch []*commitReq) {
 	for i, r := range batch {
 		for j := range r.files {
 			f := &r.files[j]
-			fd, err := createTmp(f.tmp, f.data)
+			fd, err := createTmp(f.tmp, f.head, f.body)
 			if err != nil {
 				failed[i] = err
 				break

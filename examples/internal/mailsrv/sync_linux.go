@@ -14,26 +14,36 @@ import (
 // tmpFile is an open file descriptor in a maildir's tmp/; -1 is closed.
 type tmpFile int
 
-// createTmp creates path (which must not exist) and writes data into it,
+// createTmp creates path (which must not exist) and writes head and then
+// body into it,
 // without flushing: the committer flushes every file of a batch together.
-func createTmp(path string, data []byte) (tmpFile, error) {
+func createTmp(path string, head, body []byte) (tmpFile, error) {
 	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
 		return -1, &os.PathError{Op: "open", Path: path, Err: err}
 	}
+	for _, data := range [2][]byte{head, body} {
+		if err := writeAll(fd, data); err != nil {
+			syscall.Close(fd)
+			syscall.Unlink(path)
+			return -1, &os.PathError{Op: "write", Path: path, Err: err}
+		}
+	}
+	return tmpFile(fd), nil
+}
+
+func writeAll(fd int, data []byte) error {
 	for len(data) > 0 {
 		n, err := syscall.Write(fd, data)
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			syscall.Close(fd)
-			syscall.Unlink(path)
-			return -1, &os.PathError{Op: "write", Path: path, Err: err}
+			return err
 		}
 		data = data[n:]
 	}
-	return tmpFile(fd), nil
+	return nil
 }
 
 // startWriteback asks the kernel to start writing the file's dirty pages

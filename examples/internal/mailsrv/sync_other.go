@@ -7,14 +7,19 @@ import "os"
 // tmpFile is an open file in a maildir's tmp/; nil is closed.
 type tmpFile struct{ f *os.File }
 
-// createTmp creates path (which must not exist) and writes data into it,
+// createTmp creates path (which must not exist) and writes head and then
+// body into it,
 // without flushing: the committer flushes every file of a batch together.
-func createTmp(path string, data []byte) (tmpFile, error) {
+func createTmp(path string, head, body []byte) (tmpFile, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return tmpFile{}, err
 	}
-	if _, err := f.Write(data); err != nil {
+	_, err = f.Write(head)
+	if err == nil {
+		_, err = f.Write(body)
+	}
+	if err != nil {
 		f.Close()
 		os.Remove(path)
 		return tmpFile{}, err
