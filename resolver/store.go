@@ -125,7 +125,8 @@ func (r *Resolver) storeResponse(s *scrubbed, aa bool) {
 	// not trusted (Unbound's scrubber drops them the same way).
 	r.capDelegationTTL(s.answer[:s.own])
 	r.storeSection(s.answer[:s.own], ans)
-	if s.data || s.soa == nil || s.loop || s.cname {
+	if s.data || s.soa == nil || s.loop || s.cname || s.yx ||
+		(s.rcode != dnswire.RCodeSuccess && s.rcode != dnswire.RCodeNameError) {
 		// RFC 2308 5: a negative answer without SOA is not cached.
 		// One at the end of a CNAME chain is not either: the chain's
 		// target is asked of its own servers.
@@ -443,5 +444,5 @@ func cloneRData(d dnswire.RData) dnswire.RData {
 		c := dnswire.Unknown{T: v.T, Data: append([]byte(nil), v.Data...)}
 		return &c
 	}
-	return d
+	return dnswire.CloneRData(d)
 }
