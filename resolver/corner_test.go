@@ -54,3 +54,16 @@ func TestServerQtypeCNAME(t *testing.T) {
 		}
 	}
 }
+
+// TestImplicitMXCanonical: RFC 5321 5.1: the implicit MX of a name
+// that is an alias is its canonical name, after the CNAMEs.
+func TestImplicitMXCanonical(t *testing.T) {
+	_, r := newTest(t, Config{})
+	mxs, err := r.LookupMX(context.Background(), "alias2.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mxs) != 1 || !mxs[0].Implicit || mxs[0].Host != "www.example.com" {
+		t.Fatalf("%+v", mxs)
+	}
+}
