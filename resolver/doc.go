@@ -80,8 +80,11 @@
 //     cut the server delegated away, so it asks again.
 //   - A DNAME answer served from the cache carries the synthesised
 //     CNAME but not the DNAME record.
-//   - Glue in special-purpose ranges (127/8, 0/8, RFC 6890) is still
-//     queried; the switch asked for in issue 15 is not done yet.
+//   - Name server addresses in special-purpose ranges (loopback, 0/8,
+//     link-local, multicast, 240/4; RFC 6890) are not queried unless
+//     Config.AllowSpecialAddrs is set. RFC 6890's private and
+//     documentation ranges are not excluded (labs on private networks
+//     use them).
 //   - RFC 8767's client-response timer (answer stale while still
 //     resolving) is not implemented: stale data is served once the
 //     resolution has failed, and then at once while that failure is
