@@ -289,7 +289,7 @@ func TestSpoofOverLoopback(t *testing.T) {
 	for _, a := range []string{"127.0.0.5", "127.0.0.6"} {
 		h.Server(a).SetFault(dnstest.Fault{Spoof: true})
 	}
-	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port()})
+	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true})
 	res := mustResolve(t, r, "www.example.com.", dnswire.TypeA)
 	if got := addrs(res.Answer); len(got) != 1 || got[0] != "192.0.2.1" {
 		t.Fatalf("answer %v", got)
@@ -315,7 +315,7 @@ func TestRandomIDAndSourcePort(t *testing.T) {
 		t.Skip("cannot listen on 127.0.0.x:", err)
 	}
 	defer h.Close()
-	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port()})
+	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true})
 	for _, n := range []string{"www.example.com.", "mx1.example.com.", "mx2.example.com.", "mx3.example.com.", "multi.example.com.", "www.example.org."} {
 		mustResolve(t, r, n, dnswire.TypeA)
 	}
@@ -350,13 +350,13 @@ func TestWrongQuestionIgnored(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now}
+		cfg := Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now}
 		if network {
 			if err := h.Listen(); err != nil {
 				t.Skip("cannot listen on 127.0.0.x:", err)
 			}
 			defer h.Close()
-			cfg = Config{RootHints: h.RootHints(), GluePort: h.Port(), Timeout: 2 * time.Second}
+			cfg = Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Timeout: 2 * time.Second}
 		}
 		r := New(cfg)
 		h.Server("127.0.0.5").SetFault(dnstest.Fault{WrongQuestion: true})

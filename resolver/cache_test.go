@@ -222,7 +222,7 @@ func BenchmarkResolveCached(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
+	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	name := dnswire.MustName("www.example.com.")
 	ctx := context.Background()
 	if _, err := r.Resolve(ctx, name, dnswire.TypeA); err != nil {

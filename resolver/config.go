@@ -25,6 +25,15 @@ type Config struct {
 	// addresses. Default false: IPv4 only, which works on every host.
 	IPv6 bool
 
+	// AllowSpecialAddrs lets the resolver send queries to name server
+	// addresses in special-purpose ranges (RFC 6890): loopback
+	// (127.0.0.0/8, ::1), "this network" (0.0.0.0/8, ::), link-local,
+	// multicast and 240.0.0.0/4. Default false: glue or an address
+	// record pointing there is not queried (the local network is not
+	// the Internet; Unbound's do-not-query-localhost). Labs and tests
+	// on loopback set it. Root hints are always used as given.
+	AllowSpecialAddrs bool
+
 	// Transport sends queries. Default NetTransport{}.
 	Transport Transport
 

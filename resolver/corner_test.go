@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"context"
+	"net/netip"
 	"testing"
 
 	"github.com/relaykit/relaykit/dnswire"
@@ -51,6 +52,43 @@ func TestServerQtypeCNAME(t *testing.T) {
 		got := cnameTargets(m.Answer)
 		if m.RCode != dnswire.RCodeSuccess || len(m.Answer) != 1 || len(got) != 1 || got[0] != "alias.example.com.>www.example.com." {
 			t.Fatalf("%v: %v answer %v", qt, m.RCode, m.Answer)
+		}
+	}
+}
+
+// TestImplicitMXCanonical: RFC 5321 5.1: the implicit MX of a name
+// that is an alias is its canonical name, after the CNAMEs.
+func TestImplicitMXCanonical(t *testing.T) {
+	_, r := newTest(t, Config{})
+	mxs, err := r.LookupMX(context.Background(), "alias2.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mxs) != 1 || !mxs[0].Implicit || mxs[0].Host != "www.example.com" {
+		t.Fatalf("%+v", mxs)
+	}
+}
+
+// TestSpecialGlueNotQueried: by default the resolver does not send
+// queries to name server addresses in special-purpose ranges (here the
+// test hierarchy's 127.0.0.x glue); AllowSpecialAddrs allows them.
+func TestSpecialGlueNotQueried(t *testing.T) {
+	h, r := newTest(t, Config{})
+	r.cfg.AllowSpecialAddrs = false
+	if _, err := r.Resolve(context.Background(), dnswire.MustName("www.example.com."), dnswire.TypeA); err == nil {
+		t.Fatal("resolved through loopback glue")
+	}
+	for _, a := range []string{"127.0.0.4", "127.0.0.5", "127.0.0.6"} {
+		if n := len(h.Server(a).Queries()); n != 0 {
+			t.Errorf("%s asked %d times", a, n)
+		}
+	}
+	for _, tc := range []struct {
+		addr string
+		want bool
+	}{{"127.1.2.3", true}, {"0.1.2.3", true}, {"::1", true}, {"169.254.1.1", true}, {"240.0.0.1", true}, {"::ffff:127.0.0.1", true}, {"192.0.2.1", false}, {"2001:db8::1", false}} {
+		if got := specialAddr(netip.MustParseAddr(tc.addr)); got != tc.want {
+			t.Errorf("%s: %v", tc.addr, got)
 		}
 	}
 }

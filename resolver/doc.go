@@ -39,7 +39,21 @@
 //     prefixes REFUSED, EDNS0 and TC for answers too big for the client,
 //     Extended DNS Errors (RFC 8914) saying why on SERVFAIL, concurrency
 //     limits, Shutdown(ctx).
-//   - LookupMX (RFC 5321 5.1 order, implicit MX, null MX of RFC 7505),
+//   - Cache side of poisoning (RFC 2181 5.4.1, after Unbound's
+//     scrubber): only the records owned by the name asked are cached
+//     from an answer; the authority NS RRset and additional records of
+//     an answer never are, so a delegation is learnt from the parent's
+//     referral only; records past the first CNAME of a response are
+//     dropped and the target asked of its own servers; a child's NS
+//     answer never outlives the parent's delegation (ghost domains).
+//   - Parent-side fallback: when every server of a cached NS set fails,
+//     the parent is asked again; a lame server's answer (RA set, AA
+//     clear) is the last resort.
+//   - qtype CNAME and ANY answer the CNAME itself (RFC 1034 4.3.2 3a);
+//     DNAME (RFC 6672) followed by synthesising the CNAME from the
+//     DNAME, YXDOMAIN passed on (ErrYXDomain).
+//   - LookupMX (RFC 5321 5.1 order, implicit MX on the canonical name,
+//     null MX of RFC 7505),
 //     LookupIP, LookupTXT, and ResolveTrace for a dig-like +trace.
 //
 // Time and the network are seams (Config.Now, Config.Transport), so tests
@@ -55,9 +69,22 @@
 //   - A query with RD clear is still resolved (many resolvers answer it
 //     from cache only). ANY is passed upstream as asked (no RFC 8482
 //     synthesis).
-//   - A CNAME for an intermediate name met while minimising, or NXDOMAIN
-//     for one, turns minimisation off for the rest of that question
-//     rather than stopping (RFC 8020 would allow stopping at NXDOMAIN).
+//   - A CNAME for an intermediate name met while minimising, or
+//     NXDOMAIN, REFUSED, SERVFAIL or FORMERR for one, turns
+//     minimisation off for the rest of that question (RFC 9156 3,
+//     relaxed as Unbound) rather than stopping (RFC 8020 would allow
+//     stopping at NXDOMAIN). Minimised queries use type A, not NS.
+//   - An in-zone CNAME chain in one response costs one more query per
+//     hop than Unbound (which caches the chain's records): the resolver
+//     cannot tell from the response whether the target lies beyond a
+//     cut the server delegated away, so it asks again.
+//   - A DNAME answer served from the cache carries the synthesised
+//     CNAME but not the DNAME record.
+//   - Name server addresses in special-purpose ranges (loopback, 0/8,
+//     link-local, multicast, 240/4; RFC 6890) are not queried unless
+//     Config.AllowSpecialAddrs is set. RFC 6890's private and
+//     documentation ranges are not excluded (labs on private networks
+//     use them).
 //   - RFC 8767's client-response timer (answer stale while still
 //     resolving) is not implemented: stale data is served once the
 //     resolution has failed, and then at once while that failure is

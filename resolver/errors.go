@@ -13,7 +13,8 @@ type sentinel string
 func (e sentinel) Error() string { return string(e) }
 
 // Sentinel errors. A failed resolution returns an *Error whose Is method
-// matches exactly one of ErrNXDomain, ErrNoData or ErrServFail (its Kind),
+// matches exactly one of ErrNXDomain, ErrNoData, ErrYXDomain or
+// ErrServFail (its Kind),
 // and whose Unwrap returns the reason (one of the Err* reasons below, a
 // context error, or a transport error).
 const (
@@ -24,6 +25,9 @@ const (
 	ErrNoData = sentinel("resolver: no records of that type (NODATA)")
 	// ErrServFail: the resolution failed; the *Error's Reason says why.
 	ErrServFail = sentinel("resolver: server failure (SERVFAIL)")
+	// ErrYXDomain: a DNAME substitution made a name longer than 255
+	// octets (RCODE 6, RFC 6672 2.2); Result holds the DNAME.
+	ErrYXDomain = sentinel("resolver: name too long after DNAME substitution (YXDOMAIN)")
 
 	// Reasons for ErrServFail.
 
@@ -64,7 +68,7 @@ const (
 
 // Error describes a failed resolution.
 type Error struct {
-	Kind   error        // ErrNXDomain, ErrNoData or ErrServFail
+	Kind   error        // ErrNXDomain, ErrNoData, ErrYXDomain or ErrServFail
 	Name   string       // the name asked, in presentation format
 	Type   dnswire.Type // the type asked
 	Reason error        // why; nil for NXDOMAIN and NODATA

@@ -54,10 +54,11 @@ www  3600 CNAME mail`,
 func ExampleResolver_Resolve() {
 	h := exampleHierarchy()
 	r := resolver.New(resolver.Config{
-		RootHints: h.RootHints(), // the real root servers if left empty
-		GluePort:  h.Port(),      // port of every server learnt from glue
-		Transport: h.Transport(), // in process; the default is the network
-		Now:       h.Clock.Now,   // simulated time
+		RootHints:         h.RootHints(), // the real root servers if left empty
+		AllowSpecialAddrs: true,          // the test hierarchy is on 127.0.0.x
+		GluePort:          h.Port(),      // port of every server learnt from glue
+		Transport:         h.Transport(), // in process; the default is the network
+		Now:               h.Clock.Now,   // simulated time
 	})
 	ctx := context.Background()
 	for range 2 {
@@ -86,7 +87,7 @@ func ExampleResolver_Resolve() {
 // Mail exchangers in the order to try them.
 func ExampleResolver_LookupMX() {
 	h := exampleHierarchy()
-	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
+	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	mxs, err := r.LookupMX(context.Background(), "example.com")
 	if err != nil {
 		fmt.Println(err)
@@ -107,7 +108,7 @@ func ExampleResolver_LookupMX() {
 // Run a local DNS server on loopback and ask it a question.
 func ExampleServer() {
 	h := exampleHierarchy()
-	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
+	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	srv := resolver.NewServer(resolver.ServerConfig{Resolver: r}) // answers loopback clients only
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -150,7 +151,7 @@ func ExampleServer() {
 // Trace a resolution from the root, as dig +trace does.
 func ExampleResolver_ResolveTrace() {
 	h := exampleHierarchy()
-	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
+	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	_, err := r.ResolveTrace(context.Background(), dnswire.MustName("www.example.com."), dnswire.TypeA, func(s resolver.Step) {
 		// Query names are sent in random letter case (0x20).
 		q := strings.ToLower(s.Question.Name.String())

@@ -41,7 +41,7 @@ func FuzzServerRespond(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
+	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	s := NewServer(ServerConfig{Resolver: r})
 	lo := netip.MustParseAddr("127.0.0.1")
 	f.Fuzz(func(t *testing.T, q []byte) {

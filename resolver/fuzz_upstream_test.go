@@ -88,7 +88,7 @@ func FuzzUpstreamResponse(f *testing.F) {
 		}
 		clock := dnstest.NewClock(time.Unix(1e9, 0))
 		ft := &fuzzTransport{flags: flags, an: an, ns: ns, ar: ar, body: body, clock: clock}
-		r := New(Config{RootHints: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.2:53")}, GluePort: 53,
+		r := New(Config{RootHints: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.2:53")}, GluePort: 53, AllowSpecialAddrs: true,
 			Transport: ft, Now: clock.Now, MaxQueries: 50, Timeout: 5 * time.Second})
 		start := clock.Now()
 		res, _ := r.Resolve(context.Background(), n, dnswire.TypeA)

@@ -135,6 +135,7 @@ func newTestZones(t *testing.T, zones map[string]string, srvs map[string][]strin
 		t.Fatal(err)
 	}
 	cfg.RootHints = h.RootHints()
+	cfg.AllowSpecialAddrs = true
 	cfg.GluePort = h.Port()
 	cfg.Transport = h.Transport()
 	cfg.Now = h.Clock.Now

@@ -22,6 +22,7 @@ type outcome struct {
 	soa       *RR // negative answers
 	fromCache bool
 	stale     bool
+	yx        bool // YXDOMAIN (RFC 6672 2.2)
 }
 
 // resolveChain resolves name/t, following CNAMEs (RFC 1034 5.3.3 step 3:
@@ -41,6 +42,9 @@ func (r *Resolver) resolveChain(rc *resCtx, name dnswire.Name, t dnswire.Type) (
 		res.Stale = res.Stale || o.stale
 		res.Answer = append(res.Answer, o.rrs...)
 		switch {
+		case o.yx:
+			res.RCode = dnswire.RCodeYXDomain
+			return res, &Error{Kind: ErrYXDomain, Name: name.String(), Type: t}
 		case o.kind == kindNXDomain:
 			res.RCode = dnswire.RCodeNameError
 			if o.soa != nil {
@@ -387,6 +391,7 @@ const (
 	respReferral
 	respLame
 	respFail
+	respYXDomain
 )
 
 // classify sorts a scrubbed response (after Unbound's response types).
@@ -399,8 +404,15 @@ func classify(m *dnswire.Msg, s *scrubbed, zone dnswire.Name) respKind {
 			return respCNAME
 		}
 		return respNXDomain
+	case dnswire.RCodeYXDomain:
+		// RFC 6672 2.2: the DNAME substitution overflowed at the
+		// server; an answer, not a failure.
+		return respYXDomain
 	default:
 		return respFail
+	}
+	if s.yx {
+		return respYXDomain
 	}
 	if len(s.answer) > 0 {
 		// RFC 1034 4.3.1: a recursive server listed as authoritative
@@ -441,12 +453,28 @@ func (r *Resolver) outcomeFrom(m *dnswire.Msg, s *scrubbed, kind respKind, qname
 		}
 		return outcome{kind: kindPositive, rrs: rrs}
 	case respCNAME:
-		for _, rr := range s.answer {
+		var rrs []RR
+		for _, rr := range s.answer[:s.own] {
+			if rr.Type == dnswire.TypeDNAME {
+				// RFC 6672 3.1: the DNAME goes before the CNAME
+				// synthesised from it.
+				rr.TTL = r.clampTTL(rr.TTL)
+				rrs = append(rrs, rr)
+			}
 			if rr.Name.Equal(qname) && rr.Type == dnswire.TypeCNAME {
 				rr.TTL = r.clampTTL(rr.TTL)
-				return outcome{kind: kindPositive, rrs: []RR{rr}, cname: true, target: rr.Data.(*dnswire.CNAME).Target}
+				return outcome{kind: kindPositive, rrs: append(rrs, rr), cname: true, target: rr.Data.(*dnswire.CNAME).Target}
 			}
 		}
+	case respYXDomain:
+		var rrs []RR
+		for _, rr := range s.answer {
+			if rr.Type == dnswire.TypeDNAME {
+				rrs = append(rrs, rr)
+				break
+			}
+		}
+		return outcome{kind: kindNoData, rrs: rrs, yx: true}
 	case respNXDomain:
 		return outcome{kind: kindNXDomain, soa: r.negSOA(s.soa)}
 	}

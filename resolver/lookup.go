@@ -51,6 +51,14 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
 		return nil, err
 	}
 	res, err := r.Resolve(ctx, n, dnswire.TypeMX)
+	// RFC 5321 5.1: without MX records the domain itself is the
+	// exchanger; for an alias, its canonical name (the end of the
+	// CNAME chain).
+	for _, rr := range res.Answer {
+		if c, ok := rr.Data.(*dnswire.CNAME); ok && rr.Type == dnswire.TypeCNAME {
+			n = c.Target
+		}
+	}
 	if errors.Is(err, ErrNoData) {
 		return []MX{{Host: trimDot(n.String()), Implicit: true}}, nil
 	}

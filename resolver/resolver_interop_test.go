@@ -325,7 +325,7 @@ func TestInteropNSDUnbound(t *testing.T) {
 	root := interopPrefix + "1"
 	uport := startUnbound(t, root, 1)
 	hint := netipAddrPort(t, root+":53")
-	r, oport := startOurs(t, resolver.Config{RootHints: []netip.AddrPort{hint}, GluePort: 53})
+	r, oport := startOurs(t, resolver.Config{RootHints: []netip.AddrPort{hint}, GluePort: 53, AllowSpecialAddrs: true})
 	for _, c := range interopCases {
 		us, ua := dig(t, uport, c.name, c.typ)
 		os_, oa := dig(t, oport, c.name, c.typ)
@@ -381,7 +381,7 @@ func TestInteropUpstreamQueries(t *testing.T) {
 		dig(t, uport, c.name, c.typ)
 		theirs := h.QueryCount()
 		h.ResetQueries()
-		r := resolver.New(resolver.Config{RootHints: []netip.AddrPort{hint}, GluePort: 53})
+		r := resolver.New(resolver.Config{RootHints: []netip.AddrPort{hint}, GluePort: 53, AllowSpecialAddrs: true})
 		typ, _ := dnswire.ParseType(c.typ)
 		if _, err := r.Resolve(context.Background(), dnswire.MustName(c.name), typ); err != nil {
 			t.Fatal(err)
@@ -407,7 +407,7 @@ func TestInteropDNSPerf(t *testing.T) {
 	root := interopPrefix + "1"
 	uport := startUnbound(t, root, 2)
 	hint := netipAddrPort(t, root+":53")
-	_, oport := startOurs(t, resolver.Config{RootHints: []netip.AddrPort{hint}, GluePort: 53})
+	_, oport := startOurs(t, resolver.Config{RootHints: []netip.AddrPort{hint}, GluePort: 53, AllowSpecialAddrs: true})
 	qs := []string{"www.example.com. A", "multi.example.com. A", "example.com. MX", "txt.example.com. TXT",
 		"v6.example.com. AAAA", "alias2.example.com. A", "www.example.org. A", "nope.example.com. A"}
 	data := filepath.Join(t.TempDir(), "queries")

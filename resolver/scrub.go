@@ -32,6 +32,7 @@ type scrubbed struct {
 	hasNS   bool
 	soa     *RR
 	loop    bool // the chain loops back on itself
+	yx      bool // a DNAME substitution was too long (RFC 6672 2.2)
 	// own counts the leading answer records owned by the name asked
 	// (the data or the first CNAME); the rest is the chain beyond it.
 	own   int
@@ -58,6 +59,32 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 	for hop := 0; hop <= maxChainInMsg; hop++ {
 		var next dnswire.Name
 		found, alias := false, false
+		if d, ok := findDNAME(answer, cur, zone); ok {
+			// RFC 6672 3.4: the resolver synthesises the CNAME from
+			// the DNAME itself; a CNAME sent beside it for cur is
+			// not trusted (it may not match).
+			target, err := synthesise(cur, d.Name, d.Data.(*dnswire.DNAME).Target)
+			s.answer = append(s.answer, d)
+			if hop == 0 {
+				s.cname = true
+			}
+			s.last = cur
+			if err != nil {
+				s.yx = true
+				break
+			}
+			s.answer = append(s.answer, RR{RRHeader: dnswire.RRHeader{Name: cur, Type: dnswire.TypeCNAME, Class: dnswire.ClassINET, TTL: d.TTL},
+				Data: &dnswire.CNAME{Target: target}})
+			if hop == 0 {
+				s.own = len(s.answer)
+			}
+			if looped(s.answer[:len(s.answer)-1], target) || target.Equal(cur) {
+				s.loop = true
+				break
+			}
+			cur = target
+			continue
+		}
 		for i := range answer {
 			rr := &answer[i]
 			if rr.Class != dnswire.ClassINET || !rr.Name.Equal(cur) || !rr.Name.IsSubdomainOf(zone) {
@@ -150,6 +177,36 @@ func scrub(m *dnswire.Msg, zone, qn dnswire.Name, qt dnswire.Type) *scrubbed {
 		s.additional = append(s.additional, *rr)
 	}
 	return s
+}
+
+// findDNAME returns the DNAME record in answer owned by a proper
+// ancestor of name within zone (RFC 6672 2.3: a DNAME redirects the
+// names below its owner, not the owner itself).
+func findDNAME(answer []RR, name, zone dnswire.Name) (RR, bool) {
+	for i := range answer {
+		rr := &answer[i]
+		if rr.Type != dnswire.TypeDNAME || rr.Class != dnswire.ClassINET || rr.Name.Equal(name) ||
+			!name.IsSubdomainOf(rr.Name) || !rr.Name.IsSubdomainOf(zone) {
+			continue
+		}
+		if _, ok := rr.Data.(*dnswire.DNAME); ok {
+			return *rr, true
+		}
+	}
+	return RR{}, false
+}
+
+// synthesise replaces the suffix owner of name by target (RFC 6672
+// 2.2); an error means the result is longer than 255 octets.
+func synthesise(name, owner, target dnswire.Name) (dnswire.Name, error) {
+	out := target
+	for i := name.NumLabels() - owner.NumLabels() - 1; i >= 0; i-- {
+		var err error
+		if out, err = out.Child(name.Label(i)); err != nil {
+			return dnswire.Name{}, err
+		}
+	}
+	return out, nil
 }
 
 // hostSet returns the kept NS hosts as cache-style keys (type 0).

@@ -299,7 +299,7 @@ func BenchmarkServerFastPath(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
+	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	s := NewServer(ServerConfig{Resolver: r})
 	var m dnswire.Msg
 	m.ID = 1

@@ -125,7 +125,8 @@ func (r *Resolver) storeResponse(s *scrubbed, aa bool) {
 	// not trusted (Unbound's scrubber drops them the same way).
 	r.capDelegationTTL(s.answer[:s.own])
 	r.storeSection(s.answer[:s.own], ans)
-	if s.data || s.soa == nil || s.loop || s.cname {
+	if s.data || s.soa == nil || s.loop || s.cname || s.yx ||
+		(s.rcode != dnswire.RCodeSuccess && s.rcode != dnswire.RCodeNameError) {
 		// RFC 2308 5: a negative answer without SOA is not cached.
 		// One at the end of a CNAME chain is not either: the chain's
 		// target is asked of its own servers.
@@ -184,13 +185,35 @@ func (r *Resolver) glueFrom(additional []RR, hosts []dnswire.Name) []netip.AddrP
 }
 
 func (r *Resolver) addrOf(d dnswire.RData) (netip.Addr, bool) {
+	var a netip.Addr
 	switch v := d.(type) {
 	case *dnswire.A:
-		return v.Addr, v.Addr.IsValid()
+		a = v.Addr
 	case *dnswire.AAAA:
-		return v.Addr, r.cfg.IPv6 && v.Addr.IsValid()
+		if !r.cfg.IPv6 {
+			return a, false
+		}
+		a = v.Addr
 	}
-	return netip.Addr{}, false
+	if !a.IsValid() || (!r.cfg.AllowSpecialAddrs && specialAddr(a)) {
+		return a, false
+	}
+	return a, true
+}
+
+// specialAddr reports addresses in special-purpose ranges (RFC 6890)
+// that a name server on the Internet cannot have.
+func specialAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	if a.IsLoopback() || a.IsUnspecified() || a.IsLinkLocalUnicast() || a.IsMulticast() ||
+		a.IsInterfaceLocalMulticast() || a.IsLinkLocalMulticast() {
+		return true
+	}
+	if a.Is4() {
+		b := a.As4()
+		return b[0] == 0 || b[0] >= 240 // 0.0.0.0/8; 240.0.0.0/4 and broadcast
+	}
+	return false
 }
 
 func appendUnique(s []netip.AddrPort, a netip.AddrPort) []netip.AddrPort {
@@ -443,5 +466,5 @@ func cloneRData(d dnswire.RData) dnswire.RData {
 		c := dnswire.Unknown{T: v.T, Data: append([]byte(nil), v.Data...)}
 		return &c
 	}
-	return d
+	return dnswire.CloneRData(d)
 }

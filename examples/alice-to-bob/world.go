@@ -223,7 +223,7 @@ func (w *world) build() error {
 	}
 	w.aliceMXRec, w.aliceSubRec = &recorder{Listener: mxl}, &recorder{Listener: subl}
 
-	res := resolver.New(resolver.Config{RootHints: w.dns.RootHints(), GluePort: w.dns.Port()})
+	res := resolver.New(resolver.Config{RootHints: w.dns.RootHints(), GluePort: w.dns.Port(), AllowSpecialAddrs: true})
 	w.spool, err = mailqueue.OpenSpool(filepath.Join(w.dir, "alice-spool"), mailqueue.SpoolConfig{})
 	if err != nil {
 		return err

@@ -28,8 +28,10 @@ func runTrace(ctx context.Context, a *args, stdout, stderr io.Writer) int {
 			return 2
 		}
 		cfg.RootHints = append(cfg.RootHints, ap)
-		// A private hierarchy runs every server on the roots' port.
+		// A private hierarchy runs every server on the roots' port,
+		// on addresses (loopback) a public one never uses.
 		cfg.GluePort = ap.Port()
+		cfg.AllowSpecialAddrs = true
 	}
 	if a.Port != 0 {
 		cfg.GluePort = uint16(a.Port)

@@ -98,7 +98,7 @@ func Start(cfg Config) (*Relay, error) {
 		OnAccept:   cfg.OnAccept,
 		Logger:     logger,
 	})
-	res := resolver.New(resolver.Config{RootHints: cfg.Roots, GluePort: gluePort(cfg.Roots)})
+	res := resolver.New(resolver.Config{RootHints: cfg.Roots, GluePort: gluePort(cfg.Roots), AllowSpecialAddrs: len(cfg.Roots) > 0})
 	r.queue, err = mailqueue.New(spool, mailqueue.Config{
 		Resolver:  mailsrv.LocalRoutes{Backend: r.backend, Next: mailsrv.DNS{R: res}},
 		Deliverer: mailsrv.LocalDeliverer{Backend: r.backend, Next: &mailqueue.SMTPDeliverer{Hostname: cfg.Hostname}},

@@ -58,6 +58,30 @@ func (z *zone) exists(n dnswire.Name) bool {
 	return false
 }
 
+// dname returns the DNAME record owned by a proper ancestor of n
+// within the zone (the highest one), if any.
+func (z *zone) dname(n dnswire.Name) (dnswire.RR, bool) {
+	for k := z.origin.NumLabels(); k < n.NumLabels(); k++ {
+		if d := z.at(n.Ancestor(k), dnswire.TypeDNAME); len(d) > 0 {
+			return d[0], true
+		}
+	}
+	return dnswire.RR{}, false
+}
+
+// Synthesise returns name with its suffix owner replaced by target
+// (RFC 6672 2.2), or an error when the result is too long.
+func Synthesise(name, owner, target dnswire.Name) (dnswire.Name, error) {
+	out := target
+	for i := name.NumLabels() - owner.NumLabels() - 1; i >= 0; i-- {
+		var err error
+		if out, err = out.Child(name.Label(i)); err != nil {
+			return dnswire.Name{}, err
+		}
+	}
+	return out, nil
+}
+
 // emptyNonTerminal reports whether n owns no records of the zone but
 // has names below it, with no zone cut at or above it.
 func (z *zone) emptyNonTerminal(n dnswire.Name) bool {
@@ -107,6 +131,27 @@ func (z *zone) answer(m *dnswire.Msg, qn dnswire.Name, qt dnswire.Type) {
 				z.glueFor(m, rrs)
 			}
 			return
+		}
+		if d, ok := z.dname(cur); ok {
+			// RFC 6672 3.1: the DNAME, then a CNAME synthesised from
+			// it (TTL of the DNAME), then on at the new name; a new
+			// name too long is YXDOMAIN (RFC 6672 2.2).
+			m.Answer = append(m.Answer, d)
+			target, err := Synthesise(cur, d.Name, d.Data.(*dnswire.DNAME).Target)
+			if err != nil {
+				m.RCode = dnswire.RCodeYXDomain
+				return
+			}
+			m.Answer = append(m.Answer, dnswire.RR{RRHeader: dnswire.RRHeader{Name: cur, Type: dnswire.TypeCNAME, Class: dnswire.ClassINET, TTL: d.TTL},
+				Data: &dnswire.CNAME{Target: target}})
+			cur = target
+			if !cur.IsSubdomainOf(z.origin) {
+				return
+			}
+			if _, ok := z.cut(cur); ok {
+				return
+			}
+			continue
 		}
 		cn := z.at(cur, dnswire.TypeCNAME)
 		if len(cn) == 0 || qt == dnswire.TypeCNAME || qt == dnswire.TypeANY {
