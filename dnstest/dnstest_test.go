@@ -50,7 +50,7 @@ func Example() {
 		return
 	}
 	defer h.Close()
-	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port()})
+	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true})
 	mx, err := r.LookupMX(context.Background(), "hamburger.edu")
 	if err != nil {
 		fmt.Println(err)
@@ -80,7 +80,7 @@ func TestRegistrar(t *testing.T) {
 	}
 	ctx := context.Background()
 	newResolver := func() *resolver.Resolver {
-		return resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port()})
+		return resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true})
 	}
 	if _, err := newResolver().LookupIP(ctx, "www.hamburger.edu"); !errors.Is(err, resolver.ErrNXDomain) {
 		t.Fatalf("before registration: %v", err)
