@@ -12,7 +12,8 @@
 //
 // Since real glue carries no port, all servers listen on the same port
 // (chosen free at start): give a resolver RootHints() and Port() as its
-// glue port.
+// glue port, and set resolver.Config.AllowSpecialAddrs, since a resolver
+// does not otherwise send queries to loopback addresses.
 package dnstest
 
 import (
