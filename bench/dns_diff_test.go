@@ -91,6 +91,20 @@ func compareDecoded(m1 *dns.Msg, m2 *dnswire.Msg) string {
 			return fmt.Sprintf("section %d: %d vs %d records", i+1, len(a), len(b))
 		}
 		for k := range a {
+			// RFC 2181 8: a TTL with the most significant bit set is
+			// treated as zero; dnswire reads it so, miekg keeps it.
+			top := func(v *uint32) {
+				if *v&0x80000000 != 0 {
+					*v = 0
+				}
+			}
+			top(&a[k].Header().Ttl)
+			if soa, ok := a[k].(*dns.SOA); ok { // the SOA timers likewise
+				top(&soa.Refresh)
+				top(&soa.Retry)
+				top(&soa.Expire)
+				top(&soa.Minttl)
+			}
 			wa, err := miekgWire(a[k])
 			if err != nil {
 				return fmt.Sprintf("section %d record %d: miekg cannot repack: %v", i+1, k, err)
@@ -165,15 +179,26 @@ type diffCase struct {
 // missing fields empty and accepts the record. Every field is required by
 // the type's definition (RFC 1035 3.3, 3.4.1; RFC 3596; RFC 2782).
 func shortData(msg []byte, pe *dnswire.ParseError, _ *dns.Msg) bool {
+	return rdataShape(msg, pe) == shapeShort
+}
+
+// The shapes rdataShape tells apart.
+const (
+	shapeOther = iota
+	shapeShort // RDATA ends cleanly at a field boundary, fields missing
+)
+
+// rdataShape walks the failing record's RDATA field by field.
+func rdataShape(msg []byte, pe *dnswire.ParseError) int {
 	var p dnswire.Parser
 	if _, err := p.Start(msg); err != nil {
-		return false
+		return shapeOther
 	}
 	var h dnswire.RRHeader
 	for i := 0; i <= pe.Index; i++ {
 		var err error
 		if h, err = p.RRHeader(pe.Section); err != nil {
-			return false
+			return shapeOther
 		}
 	}
 	end := p.Offset()
@@ -183,34 +208,51 @@ func shortData(msg []byte, pe *dnswire.ParseError, _ *dns.Msg) bool {
 		// RFC 5155 3.2: hash algorithm, flags, iterations, salt, hash; the
 		// type bitmap may be empty.
 		dnswire.TypeNSEC3: {1, 1, 2, counted, counted}, dnswire.TypeNSEC3PARAM: {1, 1, 2, counted},
+		// RFC 4034 2.1, 5.1, 3.1, 4.1; RFC 7344 3.1; RFC 2535 4.1: fixed
+		// fields first, then the key, digest, signer name or next name.
+		dnswire.TypeDNSKEY: {2, 1, 1}, dnswire.TypeCDNSKEY: {2, 1, 1}, dnswire.TypeDS: {2, 1, 1}, dnswire.TypeCDS: {2, 1, 1},
+		dnswire.TypeRRSIG: {2, 1, 1, 4, 4, 4, 2, name}, dnswire.TypeSIG: {2, 1, 1, 4, 4, 4, 2, name}, dnswire.TypeNSEC: {name},
+		// RFC 6698 2.1, RFC 8162 2, RFC 4255 3.1, RFC 7553 4.1, RFC 8976 2.2,
+		// RFC 3403 4.1, RFC 1035 3.3.2, 3.3.11 (MINFO), RFC 1183 (RP, AFSDB, RT), RFC 2163 (PX).
+		dnswire.TypeTLSA: {1, 1, 1}, dnswire.TypeSMIMEA: {1, 1, 1}, dnswire.TypeSSHFP: {1, 1}, dnswire.TypeURI: {2, 2},
+		dnswire.TypeZONEMD: {4, 1, 1}, dnswire.TypeNAPTR: {2, 2, counted, counted, counted, name},
+		dnswire.TypeHINFO: {counted, counted}, dnswire.TypeMINFO: {name, name}, dnswire.TypeRP: {name, name},
+		dnswire.TypeAFSDB: {2, name}, dnswire.TypeRT: {2, name}, dnswire.TypePX: {2, name, name},
+		dnswire.TypeMB: {name}, dnswire.TypeMD: {name}, dnswire.TypeMF: {name}, dnswire.TypeMG: {name}, dnswire.TypeMR: {name},
+		dnswire.TypeDNAME: {name}, dnswire.TypeSVCB: {2, name}, dnswire.TypeHTTPS: {2, name},
 		dnswire.TypeA: {4}, dnswire.TypeAAAA: {16}, dnswire.TypeNS: {name}, dnswire.TypeCNAME: {name},
 		dnswire.TypePTR: {name}, dnswire.TypeMX: {2, name}, dnswire.TypeSOA: {name, name, 4, 4, 4, 4, 4},
 		dnswire.TypeSRV: {2, 2, 2, name}, dnswire.TypeTXT: {1}, dnswire.TypeCAA: {1, 1},
 	}[h.Type]
 	for _, f := range layout {
 		if off == end {
-			return true
+			return shapeShort
 		}
 		if f == name {
 			_, next, err := dnswire.ReadName(msg[:end], off)
 			if err != nil {
-				return false
+				return shapeOther
 			}
 			off = next
 			continue
 		}
 		if f == counted {
 			if off >= end {
-				return false
+				return shapeOther
+			}
+			if off+1 == end {
+				// Only the length octet: miekg stops there too, with
+				// the field empty.
+				return shapeShort
 			}
 			f = 1 + int(msg[off])
 		}
 		if off+f > end {
-			return false
+			return shapeOther
 		}
 		off += f
 	}
-	return false
+	return shapeOther
 }
 
 func be16(v uint16) []byte { return []byte{byte(v >> 8), byte(v)} }
@@ -351,6 +393,16 @@ var diffCases = []diffCase{
 		miekg:      true,
 		reason: "RFC 1035 4.1.4: a pointer replaces a name with a pointer to a prior occurrence of " +
 			"the same name; dnswire requires every hop to go backwards, which also rules out loops",
+	},
+	{
+		name:       "compression pointer into the header",
+		section:    dnswire.SectionQuestion,
+		anySection: true,
+		// The question name points at offset 6, the ANCOUNT field (0x00 0x00 = root).
+		msg:    join(hdrCounts(1, 0, 0, 0), []byte{0xC0, 6, 0, 1, 0, 1}),
+		ours:   dnswire.ErrPointerIntoHeader,
+		miekg:  true,
+		reason: "RFC 1035 4.1.4: a pointer refers to a prior occurrence of a name; the 12-byte header holds no names",
 	},
 	{
 		name:       "CAA with an empty tag (in any section)",
