@@ -227,8 +227,10 @@ func parseURIs(s string) ([]URI, error) {
 			}
 			size, u = n*mult, u[:i]
 		}
+		// RFC 7489 6.2: a "!" (or ",") inside the URI itself must be
+		// written %21 (%2C), so only the last "!" starts a size limit.
 		scheme, rest, ok := strings.Cut(u, ":")
-		if !ok || scheme == "" || rest == "" || strings.ContainsAny(u, " \t") {
+		if !ok || scheme == "" || rest == "" || strings.ContainsAny(u, " \t!") {
 			return nil, ErrSyntax
 		}
 		out = append(out, URI{URI: u, MaxSize: size})
