@@ -37,6 +37,13 @@ func TestStory(t *testing.T) {
 			"Status: 5.1.1",
 			"How about pickles?",
 			"checks passed: the mail got through",
+			"status: NXDOMAIN",
+			"opcode: UPDATE",
+			";; PREREQUISITE SECTION:",
+			"hamburger.edu.\t\t3600\tIN\tNS\tns.hamburger.edu.",
+			"signature verified",
+			"www.hamburger.edu.\t3600\tIN\tCNAME\tweb.hamburger.edu.",
+			"went down from 300 to 240 seconds",
 		} {
 			if !strings.Contains(got, want) {
 				t.Errorf("verbose=%v: output lacks %q", verbose, want)
@@ -44,6 +51,14 @@ func TestStory(t *testing.T) {
 		}
 		if verbose && (!strings.Contains(got, "Reporting-MTA: dns; mail.crepes.fr") || !strings.Contains(got, "C: Dinner on Friday?") && !strings.Contains(got, "C: Subject: Dinner on Friday?")) {
 			t.Errorf("verbose output lacks the full report or the second submission's transcript")
+		}
+		// Every check is printed once in the summary.
+		seen := map[string]bool{}
+		for _, l := range strings.Split(got[strings.Index(got, "Did everything happen as told?"):], "\n") {
+			if strings.HasPrefix(l, "  [") && seen[l] {
+				t.Errorf("verbose=%v: check printed twice: %s", verbose, l)
+			}
+			seen[l] = true
 		}
 		// The password never shows, not even base64-encoded in AUTH PLAIN.
 		plain := base64.StdEncoding.EncodeToString([]byte("\x00alice\x00" + alicePassword))

@@ -6,22 +6,29 @@
 //
 // In one process it starts a small Internet on 127.0.0.x: a DNS root,
 // the fr. and edu. top-level domains, the authoritative servers of
-// crepes.fr and hamburger.edu (with MX records), Alice's mail server
+// crepes.fr and hamburger.edu (zone.Server, through the public dnstest
+// package), a local caching DNS server, Alice's mail server
 // mail.crepes.fr (submission over TLS with AUTH, a durable queue, an
 // iterative resolver pointed at that root) and Bob's mail server
 // mail.hamburger.edu. Then:
 //
-//  1. Alice's message is composed (RFC 5322).
-//  2. Her user agent submits it over TLS (RFC 8314) with AUTH PLAIN.
-//  3. Alice's server finds Bob's mail server through DNS, from the root
+//  1. The registrar adds hamburger.edu to the edu. zone with a
+//     TSIG-signed DNS UPDATE (RFC 2136, RFC 3007, RFC 8945): the NS record
+//     and its glue.
+//  2. Alice's message is composed (RFC 5322).
+//  3. Her user agent submits it over TLS (RFC 8314) with AUTH PLAIN.
+//  4. Alice's server finds Bob's mail server through DNS, from the root
 //     down, and prints the resolver's trace.
-//  4. Bob's server is down: the message is deferred; Alice sends a second
+//  5. Bob's server is down: the message is deferred; Alice sends a second
 //     one, deferred too.
-//  5. 30 simulated minutes later the queue retries and both messages go
+//  6. 30 simulated minutes later the queue retries and both messages go
 //     to Bob's server over one SMTP connection (the dialogue is printed).
-//  6. A message to a user who does not exist bounces back to Alice as a
+//  7. A message to a user who does not exist bounces back to Alice as a
 //     delivery status notification (RFC 3464).
-//  7. Bob's mailbox is printed.
+//  8. Bob's mailbox is printed.
+//  9. Alice's laptop asks its local DNS server for www.hamburger.edu (an
+//     alias with three addresses): once, again from the cache, and again
+//     after the TTL ran out.
 //
 // -v prints every SMTP session and every DNS response in full. The
 // program exits 0 only if every step happened as told; its test runs it.

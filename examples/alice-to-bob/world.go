@@ -12,12 +12,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/examples/internal/mailsrv"
-	"github.com/relaykit/relaykit/internal/dnstest"
 	"github.com/relaykit/relaykit/mailqueue"
 	"github.com/relaykit/relaykit/resolver"
 	"github.com/relaykit/relaykit/smtp"
+	"github.com/relaykit/relaykit/zone"
 )
 
 // The addresses of the little Internet this program builds on loopback.
@@ -27,12 +28,15 @@ const (
 	eduAddr       = "127.0.0.4" // ns.edu, for edu.
 	crepesDNS     = "127.0.0.5" // ns.crepes.fr
 	hamburgerDNS  = "127.0.0.6" // ns.hamburger.edu
+	localDNSAddr  = "127.0.0.9" // the local DNS server Alice's laptop asks
 	aliceMailAddr = "127.0.0.10"
 	bobMailAddr   = "127.0.0.20"
 )
 
-// zones are the DNS data: the root delegates fr. and edu., which delegate
-// crepes.fr and hamburger.edu, whose MX records name the mail servers.
+// zones are the DNS data: the root delegates fr. and edu.; fr. delegates
+// crepes.fr, and edu. does not know hamburger.edu yet (the registrar adds
+// it); the MX records of both name the mail servers. www.hamburger.edu is
+// an alias of web.hamburger.edu, which has three addresses.
 var zones = map[string]string{
 	".": `@ 86400 SOA a.root-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 86400
 @ 518400 NS a.root-servers.net.
@@ -48,9 +52,7 @@ crepes 3600 NS ns.crepes.fr.
 ns.crepes 3600 A ` + crepesDNS,
 	"edu.": `@ 3600 SOA ns.edu. hostmaster.edu. 1 3600 600 3600000 3600
 @ 172800 NS ns.edu.
-ns 172800 A ` + eduAddr + `
-hamburger 3600 NS ns.hamburger.edu.
-ns.hamburger 3600 A ` + hamburgerDNS,
+ns 172800 A ` + eduAddr,
 	"crepes.fr.": `@ 3600 SOA ns hostmaster 1 3600 600 86400 300
 @ 3600 NS ns
 ns 3600 A ` + crepesDNS + `
@@ -60,15 +62,20 @@ mail 3600 A ` + aliceMailAddr,
 @ 3600 NS ns
 ns 3600 A ` + hamburgerDNS + `
 @ 3600 MX 10 mail
-mail 3600 A ` + bobMailAddr,
+mail 3600 A ` + bobMailAddr + `
+www 3600 CNAME web
+web 300 A 127.0.1.1
+web 300 A 127.0.1.2
+web 300 A 127.0.1.3`,
 }
 
-var zoneServers = map[string][]string{
-	rootAddr:     {"."},
-	frAddr:       {"fr."},
-	eduAddr:      {"edu."},
-	crepesDNS:    {"crepes.fr."},
-	hamburgerDNS: {"hamburger.edu."},
+// registrarKey is the TSIG key (RFC 8945) the edu. registry gave the
+// registrar: the edu. server accepts UPDATE signed with it, for NS and
+// address records below edu. only (RFC 3007 policy).
+var registrarKey = &dnswire.TSIGKey{
+	Name:      dnswire.MustName("registrar.edu."),
+	Algorithm: dnswire.HMACSHA256,
+	Secret:    []byte("the registrar's shared secret, 32+ octets"),
 }
 
 // attempt is one delivery attempt the queue made, as the story sees it.
@@ -153,7 +160,12 @@ type world struct {
 	dir   string
 	clock *simClock
 	dns   *dnstest.Hierarchy
-	port  int // SMTP port of both mail servers (their "port 25")
+	// Alice's laptop asks this local DNS server (a caching resolver
+	// with its own cache, on the simulated clock).
+	localDNS     *resolver.Server
+	localRes     *resolver.Resolver
+	localDNSConn net.PacketConn
+	port         int // SMTP port of both mail servers (their "port 25")
 
 	aliceBackend, bobBackend *mailsrv.Backend
 	aliceMX, aliceSub        *smtp.Server
@@ -202,13 +214,28 @@ func newWorld() (*world, error) {
 
 func (w *world) build() error {
 	var err error
-	// The DNS: five servers on five loopback addresses, one port.
-	if w.dns, err = dnstest.New(dnstest.Config{Zones: zones, Servers: zoneServers}); err != nil {
-		return err
-	}
-	if err := w.dns.Listen(); err != nil {
+	// The DNS: five servers on five loopback addresses, one port; which
+	// address serves which zone comes from the zones' NS and glue.
+	w.dns, err = dnstest.Start(dnstest.Config{Zones: zones, Setup: func(addr netip.Addr, s *zone.Server) {
+		s.Now = w.clock.Now // TSIG times are checked against this clock
+		if addr.String() == eduAddr {
+			s.Keys = []*dnswire.TSIGKey{registrarKey}
+			s.UpdatePolicy = []zone.UpdateRule{{
+				Key: registrarKey.Name, Name: dnswire.MustName("edu."), BelowOnly: true,
+				Types: []dnswire.Type{dnswire.TypeNS, dnswire.TypeA, dnswire.TypeAAAA},
+			}}
+		}
+	}})
+	if err != nil {
 		return fmt.Errorf("DNS servers: %w", err)
 	}
+	// The local DNS server of crepes.fr's network, for Alice's laptop.
+	w.localRes = resolver.New(resolver.Config{RootHints: w.dns.RootHints(), GluePort: w.dns.Port(), AllowSpecialAddrs: true, Now: w.clock.Now})
+	w.localDNS = resolver.NewServer(resolver.ServerConfig{Resolver: w.localRes})
+	if w.localDNSConn, err = net.ListenPacket("udp", net.JoinHostPort(localDNSAddr, strconv.Itoa(int(w.dns.Port())))); err != nil {
+		return fmt.Errorf("local DNS server: %w", err)
+	}
+	go w.localDNS.ServeUDP(w.localDNSConn)
 	// Alice's server: MX listener and submission listener. The MX port is
 	// then "port 25" for the whole world: Bob's server uses it too.
 	mxl, err := net.Listen("tcp", aliceMailAddr+":0")
@@ -322,6 +349,9 @@ func (w *world) Close() {
 		if b != nil {
 			b.Close()
 		}
+	}
+	if w.localDNS != nil {
+		w.localDNS.Close()
 	}
 	if w.dns != nil {
 		w.dns.Close()
