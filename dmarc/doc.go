@@ -17,6 +17,8 @@
 // 550 5.7.1. Evaluate does not remove Authentication-Results fields that
 // already carry the receiver's authserv-id (RFC 8601 5 asks the
 // receiving server to); the server must do that before delivering.
+// Nor does it ask whether the author domain exists, so np= (below) is
+// not applied through it.
 //
 // Departures: a message whose From field holds several addresses with
 // different domains is an error (FromDomain), as RFC 7489 6.6.1 allows;
