@@ -51,6 +51,9 @@ type Config struct {
 	Clock Clock
 	// Logger receives queue events. Nil is silent.
 	Logger *slog.Logger
+	// Sign, when set, DKIM-signs each message at Enqueue with the key
+	// of its sender domain (dkimsign.go). Nil sends messages as given.
+	Sign SignFunc
 }
 
 func (c *Config) setDefaults() {
@@ -251,6 +254,12 @@ func (q *Queue) enqueue(ctx context.Context, env Envelope, body []byte, held boo
 	// RFC 5322 2.1.1: a server may have accepted lines over 998 octets
 	// (smtp.Server.MaxDataLine); what the queue stores and sends is legal.
 	body = FoldLongLines(body)
+	if q.cfg.Sign != nil {
+		var err error
+		if body, err = q.sign(&env, body); err != nil {
+			return 0, err
+		}
+	}
 	m := &Message{ID: newID(), Envelope: env, Body: body}
 	m.Envelope.Recipients = append([]Recipient(nil), env.Recipients...)
 	// The first attempt starts right away, so its bookkeeping is stored
