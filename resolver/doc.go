@@ -54,7 +54,12 @@
 //     DNAME, YXDOMAIN passed on (ErrYXDomain).
 //   - LookupMX (RFC 5321 5.1 order, implicit MX on the canonical name,
 //     null MX of RFC 7505),
-//     LookupIP, LookupTXT, and ResolveTrace for a dig-like +trace.
+//     LookupIP, LookupTXT, LookupAddr (PTR, RFC 1035 3.5, RFC 3596 2.5),
+//     LookupSRV (RFC 2782 order: priority, then weighted random),
+//     LookupCNAME, all context-first, and ResolveTrace for a dig-like
+//     +trace. Errors are *Error: NotFound reports NXDOMAIN or NODATA
+//     (the method the spf, dkim and dmarc packages' IsNotFound look
+//     for), Timeout a deadline.
 //
 // Time and the network are seams (Config.Now, Config.Transport), so tests
 // run a whole hierarchy in process with simulated time
