@@ -58,6 +58,11 @@ func (r *Resolver) exchange(rc *resCtx, perQ *int, srv netip.AddrPort, zone, qn 
 		}
 		rc.sent++
 		*perQ++
+		if network == "tcp" {
+			r.stats.tcp.Add(1)
+		} else {
+			r.stats.udp.Add(1)
+		}
 		raw, err := r.cfg.Transport.Exchange(rc.ctx, network, srv, query, timeout)
 		rtt := time.Duration(r.now() - now)
 		step := Step{Server: srv, Zone: zone, Question: dnswire.Question{Name: send, Type: qt, Class: dnswire.ClassINET},
@@ -101,6 +106,7 @@ func (r *Resolver) exchange(rc *resCtx, perQ *int, srv netip.AddrPort, zone, qn 
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
+				r.stats.timeouts.Add(1)
 				r.infra.timedOut(srv, r.now())
 			}
 			if r.cfg.Logger != nil {

@@ -312,12 +312,12 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			}
 			if m.Header.RCode == dnswire.RCodeRefused {
 				// A server that refuses a zone it is listed for is lame.
-				r.infra.setLame(srv, sv.zoneKey, r.now())
+				r.markLame(srv, sv.zoneKey)
 			}
 			lastErr = ErrUpstreamServFail
 			continue
 		case respLame:
-			r.infra.setLame(srv, sv.zoneKey, r.now())
+			r.markLame(srv, sv.zoneKey)
 			if minimised {
 				minimise = false
 				tried = make(map[netip.AddrPort]bool)
