@@ -94,7 +94,13 @@ func (r *Resolver) resolveName(rc *resCtx, name dnswire.Name, t dnswire.Type) (o
 		}
 		return outcome{}, ErrCachedFailure
 	}
-	o, err := r.iterate(rc, name, t)
+	var o outcome
+	var err error
+	if len(r.cfg.Forwarders) > 0 {
+		o, err = r.forward(rc, name, t)
+	} else {
+		o, err = r.iterate(rc, name, t)
+	}
 	if err == nil {
 		return o, nil
 	}
