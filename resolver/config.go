@@ -16,6 +16,15 @@ type Config struct {
 	// m.root-servers.net on port 53.
 	RootHints []netip.AddrPort
 
+	// Forwarders, if set, turns the resolver into a forwarder: every
+	// question is sent, with RD set, to these upstream recursive
+	// servers (picked by smoothed RTT, the others tried when one fails
+	// or answers SERVFAIL or REFUSED) instead of being resolved from
+	// the root; answers share the same cache, scrubber and counters.
+	// RootHints, GluePort and QNAME minimisation are then unused.
+	// Forwarders are used as given, even on loopback (a local Unbound).
+	Forwarders []netip.AddrPort
+
 	// GluePort is the port used for every name server address the
 	// resolver learns (from glue or by resolving a name server's name).
 	// Default 53. Tests run a whole hierarchy on loopback at a high port.

@@ -54,7 +54,23 @@
 //     DNAME, YXDOMAIN passed on (ErrYXDomain).
 //   - LookupMX (RFC 5321 5.1 order, implicit MX on the canonical name,
 //     null MX of RFC 7505),
-//     LookupIP, LookupTXT, and ResolveTrace for a dig-like +trace.
+//     LookupIP, LookupTXT, LookupAddr (PTR, RFC 1035 3.5, RFC 3596 2.5),
+//     LookupSRV (RFC 2782 order: priority, then weighted random),
+//     LookupCNAME, all context-first, and ResolveTrace for a dig-like
+//     +trace. Errors are *Error: NotFound reports NXDOMAIN or NODATA
+//     (the method the spf, dkim and dmarc packages' IsNotFound look
+//     for), Timeout a deadline.
+//   - Forwarder mode (Config.Forwarders): questions sent with RD to
+//     upstream recursive servers, same cache and scrubber.
+//   - Stats: upstream queries (UDP, TCP), timeouts, cache hits and
+//     misses, lame marks, answers by rcode.
+//   - Server.Listen then Serve (UDP and TCP on one port, ":0" works),
+//     Addr and Ready; NetTransport's UDP and TCP source addresses set
+//     apart.
+//   - Client.Exchange (and Exchange): one query to one server, UDP then
+//     TCP on TC, EDNS0, DNS Cookies (RFC 7873 5.1, 5.3: a client cookie
+//     per server, the server cookie remembered, BADCOOKIE retried once,
+//     a wrong client cookie rejected), timeout.
 //
 // Time and the network are seams (Config.Now, Config.Transport), so tests
 // run a whole hierarchy in process with simulated time

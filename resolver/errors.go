@@ -1,7 +1,10 @@
 package resolver
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/relaykit/relaykit/dnswire"
 )
@@ -83,6 +86,20 @@ func (e *Error) Error() string {
 
 // Is reports whether target is e's Kind.
 func (e *Error) Is(target error) bool { return target == e.Kind }
+
+// NotFound reports whether the name or the records asked for do not
+// exist (NXDOMAIN or NODATA), as opposed to a failure to find out
+// (SERVFAIL, YXDOMAIN). It is the method the spf, dkim and dmarc
+// packages' IsNotFound look for, so a *Resolver's lookups satisfy
+// their resolver interfaces through a thin adapter.
+func (e *Error) NotFound() bool { return e.Kind == ErrNXDomain || e.Kind == ErrNoData }
+
+// Timeout reports whether the resolution failed because servers did not
+// answer in time or the overall deadline passed (net.Error's meaning).
+func (e *Error) Timeout() bool {
+	return e.Kind == ErrServFail && (errors.Is(e.Reason, ErrDeadline) ||
+		errors.Is(e.Reason, context.DeadlineExceeded) || errors.Is(e.Reason, os.ErrDeadlineExceeded))
+}
 
 // Unwrap returns the reason for a server failure.
 func (e *Error) Unwrap() error { return e.Reason }

@@ -58,6 +58,11 @@ func (r *Resolver) exchange(rc *resCtx, perQ *int, srv netip.AddrPort, zone, qn 
 		}
 		rc.sent++
 		*perQ++
+		if network == "tcp" {
+			r.stats.tcp.Add(1)
+		} else {
+			r.stats.udp.Add(1)
+		}
 		raw, err := r.cfg.Transport.Exchange(rc.ctx, network, srv, query, timeout)
 		rtt := time.Duration(r.now() - now)
 		step := Step{Server: srv, Zone: zone, Question: dnswire.Question{Name: send, Type: qt, Class: dnswire.ClassINET},
@@ -101,6 +106,7 @@ func (r *Resolver) exchange(rc *resCtx, perQ *int, srv netip.AddrPort, zone, qn 
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
+				r.stats.timeouts.Add(1)
 				r.infra.timedOut(srv, r.now())
 			}
 			if r.cfg.Logger != nil {
@@ -129,10 +135,10 @@ func (r *Resolver) exchange(rc *resCtx, perQ *int, srv netip.AddrPort, zone, qn 
 }
 
 // buildQuery returns a query for (n, t) with a random ID (RFC 5452 4),
-// RD clear (we iterate), and an OPT advertising our buffer size
+// RD clear (we iterate) or set (to Config.Forwarders), and an OPT advertising our buffer size
 // (RFC 6891 6.2.5) unless edns is false.
 func (r *Resolver) buildQuery(n dnswire.Name, t dnswire.Type, edns bool) ([]byte, error) {
-	h := dnswire.Header{ID: uint16(rand.Uint32())}
+	h := dnswire.Header{ID: uint16(rand.Uint32()), RecursionDesired: len(r.cfg.Forwarders) > 0}
 	b := dnswire.NewBuilder(make([]byte, 0, 64+n.Len()), h, dnswire.BuildOptions{})
 	b.Question(&dnswire.Question{Name: n, Type: t, Class: dnswire.ClassINET})
 	if edns {

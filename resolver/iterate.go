@@ -94,7 +94,13 @@ func (r *Resolver) resolveName(rc *resCtx, name dnswire.Name, t dnswire.Type) (o
 		}
 		return outcome{}, ErrCachedFailure
 	}
-	o, err := r.iterate(rc, name, t)
+	var o outcome
+	var err error
+	if len(r.cfg.Forwarders) > 0 {
+		o, err = r.forward(rc, name, t)
+	} else {
+		o, err = r.iterate(rc, name, t)
+	}
 	if err == nil {
 		return o, nil
 	}
@@ -312,12 +318,12 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			}
 			if m.Header.RCode == dnswire.RCodeRefused {
 				// A server that refuses a zone it is listed for is lame.
-				r.infra.setLame(srv, sv.zoneKey, r.now())
+				r.markLame(srv, sv.zoneKey)
 			}
 			lastErr = ErrUpstreamServFail
 			continue
 		case respLame:
-			r.infra.setLame(srv, sv.zoneKey, r.now())
+			r.markLame(srv, sv.zoneKey)
 			if minimised {
 				minimise = false
 				tried = make(map[netip.AddrPort]bool)

@@ -19,6 +19,7 @@ type Resolver struct {
 	cache  *cache
 	infra  *infra
 	flight flight
+	stats  stats
 
 	primeMu sync.Mutex
 	primed  int64 // unix ns until which the primed root NS set is fresh
@@ -72,6 +73,12 @@ func (r *Resolver) ResolveTrace(ctx context.Context, name dnswire.Name, t dnswir
 func (r *Resolver) now() int64 { return r.cfg.Now().UnixNano() }
 
 func (r *Resolver) resolve(ctx context.Context, name dnswire.Name, t dnswire.Type, trace func(Step)) (Result, error) {
+	res, err := r.resolveCounted(ctx, name, t, trace)
+	r.stats.answer(res.RCode, res.FromCache)
+	return res, err
+}
+
+func (r *Resolver) resolveCounted(ctx context.Context, name dnswire.Name, t dnswire.Type, trace func(Step)) (Result, error) {
 	if !name.IsAbsolute() {
 		return Result{RCode: dnswire.RCodeServerFailure}, &Error{Kind: ErrServFail, Name: name.String(), Type: t, Reason: ErrBadName}
 	}

@@ -4,6 +4,7 @@ package resolver_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -47,6 +48,8 @@ lame.com.         172800 NS  ns1.lame.com.
 lame.com.         172800 NS  ns2.lame.com.
 ns1.lame.com.     172800 A   P5
 ns2.lame.com.     172800 A   P3
+split.com.        172800 NS  ns.split.com.
+ns.split.com.     172800 A   P6
 `,
 		"net.": `
 @                 900    SOA a.tld.test. hostmaster.tld.test. 1 1800 900 604800 900
@@ -76,6 +79,11 @@ mx1      3600 A   192.0.2.11
 mx2      3600 A   192.0.2.12
 txt      3600 TXT "v=spf1 -all" "second"
 a.b.c.deep 3600 A 192.0.2.9
+dn       3600 DNAME example.net.
+long     3600 DNAME ` + strings.Repeat("x", 60) + "." + strings.Repeat("y", 60) + "." + strings.Repeat("z", 60) + `.example.net.
+sub      3600 NS  ns.sub
+ns.sub   3600 A   P6
+tosub    3600 CNAME www.sub
 `,
 		"lame.com.": `
 @        3600 SOA ns2 hostmaster 1 3600 600 86400 300
@@ -84,6 +92,23 @@ a.b.c.deep 3600 A 192.0.2.9
 ns1      3600 A   P5
 ns2      3600 A   P3
 www      3600 A   192.0.2.50
+`,
+		"sub.example.com.": `
+@        3600 SOA ns hostmaster 1 3600 600 86400 300
+@        3600 NS  ns
+ns       3600 A   P6
+www      3600 A   192.0.2.77
+`,
+		// split.com's own NS RRset names a server that does not
+		// answer; the parent's names one that does (parent-side
+		// fallback).
+		"split.com.": `
+@        3600 SOA ns hostmaster 1 3600 600 86400 300
+@        3600 NS  dead
+ns       3600 A   P6
+dead     3600 A   P7
+www      3600 A   192.0.2.80
+www2     3600 A   192.0.2.81
 `,
 		"example.net.": `
 @        3600 SOA ns hostmaster 1 3600 600 86400 300
@@ -103,7 +128,7 @@ www      3600 A   192.0.2.200
 	}
 	z["example.com."] += big.String()
 	for k, v := range z {
-		for i := 5; i >= 1; i-- {
+		for i := 7; i >= 1; i-- {
 			v = strings.ReplaceAll(v, "P"+strconv.Itoa(i), prefix+strconv.Itoa(i))
 		}
 		z[k] = v
@@ -118,6 +143,8 @@ func interopServers(prefix string) map[string][]string {
 		prefix + "3": {"example.com.", "lame.com."},
 		prefix + "4": {"example.net.", "example.org."},
 		prefix + "5": {"example.net."}, // listed for lame.com, does not serve it: REFUSED
+		prefix + "6": {"sub.example.com.", "split.com."},
+		// prefix + "7" (dead.split.com) runs nothing.
 	}
 }
 
@@ -274,6 +301,9 @@ func dig(t *testing.T, port int, name, typ string) (string, []string) {
 	t.Helper()
 	out, err := exec.Command("dig", "@127.0.0.1", "-p", strconv.Itoa(port), name, typ,
 		"+noall", "+comments", "+answer", "+tries=1", "+time=10").CombinedOutput()
+	if err != nil && strings.Contains(string(out), "timed out") {
+		return "TIMEOUT", nil
+	}
 	if err != nil {
 		t.Fatalf("dig %s %s: %v\n%s", name, typ, err, out)
 	}
@@ -312,11 +342,22 @@ var interopCases = []struct{ name, typ string }{
 	{"example.com.", "MX"},
 	{"multi.example.com.", "A"},
 	{"txt.example.com.", "TXT"},
-	{"nope.example.com.", "A"},   // NXDOMAIN
-	{"www.example.com.", "AAAA"}, // NODATA
-	{"www.example.org.", "A"},    // glueless delegation
-	{"www.lame.com.", "A"},       // one of two servers lame
-	{"big.example.com.", "TXT"},  // needs TCP
+	{"nope.example.com.", "A"},       // NXDOMAIN
+	{"www.example.com.", "AAAA"},     // NODATA
+	{"www.example.org.", "A"},        // glueless delegation
+	{"www.lame.com.", "A"},           // one of two servers lame
+	{"big.example.com.", "TXT"},      // needs TCP
+	{"alias.example.com.", "CNAME"},  // qtype CNAME: the CNAME itself
+	{"alias2.example.com.", "CNAME"}, // not followed
+	{"alias.example.com.", "ANY"},    // ANY at a CNAME
+	{"www.dn.example.com.", "A"},     // DNAME: DNAME, synthesised CNAME, A
+	{"nope.dn.example.com.", "A"},    // DNAME to a missing name
+	{"dn.example.com.", "DNAME"},
+	{strings.Repeat("w", 60) + ".long.example.com.", "A"}, // YXDOMAIN
+	{"tosub.example.com.", "A"},                           // CNAME into a delegated child
+	{"www.sub.example.com.", "A"},
+	{"split.com.", "NS"},     // the child's NS set: a dead server
+	{"www2.split.com.", "A"}, // parent-side fallback (Unbound 1.17 times out here)
 }
 
 func TestInteropNSDUnbound(t *testing.T) {
@@ -329,6 +370,10 @@ func TestInteropNSDUnbound(t *testing.T) {
 	for _, c := range interopCases {
 		us, ua := dig(t, uport, c.name, c.typ)
 		os_, oa := dig(t, oport, c.name, c.typ)
+		if (us == "TIMEOUT" || us == "SERVFAIL") && os_ == "NOERROR" && len(oa) > 0 {
+			t.Logf("%s %s: unbound %s, ours %s %q", c.name, c.typ, us, os_, oa)
+			continue
+		}
 		if us != os_ || strings.Join(ua, "\n") != strings.Join(oa, "\n") {
 			t.Errorf("%s %s:\n unbound %s %q\n ours    %s %q", c.name, c.typ, us, ua, os_, oa)
 			continue
@@ -337,7 +382,11 @@ func TestInteropNSDUnbound(t *testing.T) {
 		// The library agrees with what our server said.
 		typ, _ := dnswire.ParseType(c.typ)
 		res, err := r.Resolve(context.Background(), dnswire.MustName(c.name), typ)
-		if (err == nil) != (us == "NOERROR" && len(ua) > 0) || len(res.Answer) != len(ua) {
+		want := len(ua)
+		if strings.Contains(c.name, ".dn.") && typ != dnswire.TypeDNAME {
+			want-- // from the cache: the synthesised CNAME without its DNAME (doc.go)
+		}
+		if (err == nil) != (us == "NOERROR" && len(ua) > 0) || len(res.Answer) != want {
 			t.Errorf("%s %s: Resolve gave %d records, %v", c.name, c.typ, len(res.Answer), err)
 		}
 	}
@@ -375,15 +424,24 @@ func TestInteropUpstreamQueries(t *testing.T) {
 		{"a.b.c.deep.example.com.", "A"},
 		{"www.example.org.", "A"},
 		{"example.com.", "MX"},
+		{"alias2.example.com.", "A"},
+		{"alias.example.com.", "CNAME"},
+		{"www.dn.example.com.", "A"},
+		{"tosub.example.com.", "A"},
+		{"nope.example.com.", "A"},
+		{"big.example.com.", "TXT"},
 	} {
 		uport := startUnbound(t, prefix+"1", 1)
 		h.ResetQueries()
 		dig(t, uport, c.name, c.typ)
 		theirs := h.QueryCount()
-		h.ResetQueries()
+		// startUnbound's readiness probe (". SOA") primed Unbound;
+		// ours gets the same question first.
 		r := resolver.New(resolver.Config{RootHints: []netip.AddrPort{hint}, GluePort: 53, AllowSpecialAddrs: true})
+		r.Resolve(context.Background(), dnswire.Root(), dnswire.TypeSOA)
+		h.ResetQueries()
 		typ, _ := dnswire.ParseType(c.typ)
-		if _, err := r.Resolve(context.Background(), dnswire.MustName(c.name), typ); err != nil {
+		if _, err := r.Resolve(context.Background(), dnswire.MustName(c.name), typ); err != nil && !errors.Is(err, resolver.ErrNXDomain) {
 			t.Fatal(err)
 		}
 		ours := h.QueryCount()

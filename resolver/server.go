@@ -60,6 +60,12 @@ type Server struct {
 	closing  atomic.Bool
 	inflight sync.WaitGroup // handlers and connections
 	dropped  atomic.Int64
+
+	// Set by Listen (under mu).
+	boundUDP []net.PacketConn
+	boundTCP net.Listener
+	addr     netip.AddrPort
+	ready    chan struct{}
 }
 
 // NewServer returns a Server with cfg's zero fields set to defaults.
@@ -89,23 +95,89 @@ func NewServer(cfg ServerConfig) *Server {
 		pcs:   make(map[net.PacketConn]bool),
 		lns:   make(map[net.Listener]bool),
 		conns: make(map[net.Conn]bool),
+		ready: make(chan struct{}),
 	}
 }
 
-// ListenAndServe listens on addr ("127.0.0.1:5353") over UDP (one
-// socket per CPU where SO_REUSEPORT allows) and TCP, and serves until
-// Shutdown or Close. It returns ErrClosed then.
+// ListenAndServe is Listen then Serve: it listens on addr
+// ("127.0.0.1:5353", or port 0 for any free port) over UDP and TCP and
+// serves until Shutdown or Close. It returns ErrClosed then. Another
+// goroutine learns the bound address from Addr once Ready is closed.
 func (s *Server) ListenAndServe(addr string) error {
-	pcs, err := listenUDP(addr)
+	if err := s.Listen(addr); err != nil {
+		return err
+	}
+	return s.Serve()
+}
+
+// errListening is returned by a second Listen, and errNotListening by
+// Serve without Listen.
+const (
+	errListening    = sentinel("resolver: server already listening")
+	errNotListening = sentinel("resolver: Serve called before Listen")
+)
+
+// Listen binds addr over UDP (one socket per CPU where SO_REUSEPORT
+// allows) and TCP, on the same port: with port 0 the port is chosen
+// by the system for UDP and TCP is bound to the same one (another free
+// port is tried when TCP's is taken). Once it returns nil, Addr tells
+// the address, Ready is closed, and queries sent are queued by the
+// kernel until Serve reads them.
+func (s *Server) Listen(addr string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.boundUDP != nil {
+		return errListening
+	}
+	if s.closing.Load() {
+		return ErrClosed
+	}
+	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return err
 	}
-	l, err := net.Listen("tcp", pcs[0].LocalAddr().String())
-	if err != nil {
-		for _, pc := range pcs {
-			pc.Close()
+	anyPort := port == "0" || port == ""
+	for try := 0; ; try++ {
+		pcs, err := listenUDP(addr)
+		if err != nil {
+			return err
 		}
-		return err
+		l, err := net.Listen("tcp", pcs[0].LocalAddr().String())
+		if err != nil {
+			for _, pc := range pcs {
+				pc.Close()
+			}
+			if anyPort && try < 10 {
+				continue
+			}
+			return err
+		}
+		s.boundUDP, s.boundTCP = pcs, l
+		s.addr, _ = netip.ParseAddrPort(l.Addr().String())
+		close(s.ready)
+		return nil
+	}
+}
+
+// Addr returns the address Listen bound (UDP and TCP share it), or the
+// zero AddrPort before.
+func (s *Server) Addr() netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+// Ready returns a channel closed once Listen has bound its sockets.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Serve answers queries on the sockets Listen bound until Shutdown or
+// Close, then returns ErrClosed.
+func (s *Server) Serve() error {
+	s.mu.Lock()
+	pcs, l := s.boundUDP, s.boundTCP
+	s.mu.Unlock()
+	if pcs == nil {
+		return errNotListening
 	}
 	errc := make(chan error, len(pcs)+1)
 	// With one socket per CPU, one reader each drains its socket
@@ -366,6 +438,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for l := range s.lns {
 		l.Close()
 	}
+	s.closeBound()
 	for c := range s.conns {
 		// Wake readers blocked waiting for the next query; writers
 		// of answers in flight are not affected.
@@ -397,9 +470,21 @@ func (s *Server) Close() error {
 	for l := range s.lns {
 		l.Close()
 	}
+	s.closeBound()
 	for c := range s.conns {
 		c.Close()
 	}
 	s.mu.Unlock()
 	return nil
+}
+
+// closeBound closes the sockets Listen bound (Serve may never have run).
+// s.mu is held.
+func (s *Server) closeBound() {
+	for _, pc := range s.boundUDP {
+		pc.Close()
+	}
+	if s.boundTCP != nil {
+		s.boundTCP.Close()
+	}
 }

@@ -32,9 +32,42 @@ type Transport interface {
 // 9.2: randomise the source port, accept answers only from the address and
 // port asked).
 type NetTransport struct {
-	// Dialer, if set, is used for TCP connections and its LocalAddr for
-	// UDP sockets.
+	// Dialer, if set, is used for TCP connections. A *net.UDPAddr in
+	// its LocalAddr (which a TCP dial would reject) is taken as
+	// UDPLocalAddr and TCPLocalAddr when those are unset.
 	Dialer *net.Dialer
+	// UDPLocalAddr and TCPLocalAddr, if valid, are the source addresses
+	// of UDP queries and TCP connections, set apart so that each
+	// transport (and the retry over TCP after TC) binds an address of
+	// its own kind. The source port is always chosen by the system.
+	UDPLocalAddr, TCPLocalAddr netip.Addr
+}
+
+// localAddrs returns the UDP and TCP source addresses to bind.
+func (t NetTransport) localAddrs() (udp *net.UDPAddr, tcp net.Addr) {
+	u, c := t.UDPLocalAddr, t.TCPLocalAddr
+	if t.Dialer != nil {
+		switch a := t.Dialer.LocalAddr.(type) {
+		case *net.UDPAddr:
+			if ip, ok := netip.AddrFromSlice(a.IP); ok {
+				if !u.IsValid() {
+					u = ip.Unmap()
+				}
+				if !c.IsValid() {
+					c = ip.Unmap()
+				}
+			}
+		case *net.TCPAddr:
+			tcp = a
+		}
+	}
+	if u.IsValid() {
+		udp = &net.UDPAddr{IP: u.AsSlice(), Zone: u.Zone()}
+	}
+	if c.IsValid() {
+		tcp = &net.TCPAddr{IP: c.AsSlice(), Zone: c.Zone()}
+	}
+	return udp, tcp
 }
 
 // Exchange implements Transport.
@@ -46,12 +79,7 @@ func (t NetTransport) Exchange(ctx context.Context, network string, server netip
 	if network == "tcp" {
 		return t.exchangeTCP(ctx, server, query, deadline)
 	}
-	var laddr *net.UDPAddr
-	if t.Dialer != nil {
-		if a, ok := t.Dialer.LocalAddr.(*net.UDPAddr); ok {
-			laddr = a
-		}
-	}
+	laddr, _ := t.localAddrs()
 	c, err := net.DialUDP("udp", laddr, net.UDPAddrFromAddrPort(server))
 	if err != nil {
 		return nil, err
@@ -89,10 +117,11 @@ func (t NetTransport) Exchange(ctx context.Context, network string, server netip
 }
 
 func (t NetTransport) exchangeTCP(ctx context.Context, server netip.AddrPort, query []byte, deadline time.Time) ([]byte, error) {
-	d := t.Dialer
-	if d == nil {
-		d = &net.Dialer{}
+	var d net.Dialer
+	if t.Dialer != nil {
+		d = *t.Dialer
 	}
+	_, d.LocalAddr = t.localAddrs()
 	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	c, err := d.DialContext(dctx, "tcp", server.String())
