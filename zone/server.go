@@ -72,13 +72,16 @@ type Server struct {
 	Notify []netip.AddrPort
 	// Logger receives debug and error lines; nil is silent.
 	Logger *slog.Logger
-	// Now is the clock (default time.Now).
+	// Now is the clock for TSIG times and rate limits (default time.Now);
+	// network deadlines always use the wall clock.
 	Now func() time.Time
 
 	zones    atomic.Pointer[zoneSet]
 	zmu      sync.Mutex // serialises zone set changes
 	umu      sync.Mutex // serialises updates
 	journals map[dnswire.Name]*journal
+
+	followers map[dnswire.Name]*follower // secondary zones, under mu
 
 	mu        sync.Mutex
 	closed    bool
@@ -290,7 +293,13 @@ func (s *Server) ServePacket(pc net.PacketConn) error {
 			}
 			return err
 		}
-		resp := r.respond(s.zones.Load(), s.limits(), in[:n], false, out[:0])
+		var resp []byte
+		if isNotify(in[:n]) {
+			ap, _ := addrOf(from)
+			resp = s.answerNotify(in[:n], ap.Addr(), out[:0])
+		} else {
+			resp = r.respond(s.zones.Load(), s.limits(), in[:n], false, out[:0])
+		}
 		if resp == nil {
 			continue
 		}
@@ -441,7 +450,7 @@ func (s *Server) serveConn(c net.Conn) {
 			return
 		}
 		// RFC 7766 6.2.3: close idle connections after a while.
-		_ = c.SetReadDeadline(s.now().Add(s.idle()))
+		_ = c.SetReadDeadline(time.Now().Add(s.idle()))
 		msg, err := dnswire.ReadTCP(c, in[:0])
 		if err != nil {
 			if err != io.EOF {
@@ -458,11 +467,21 @@ func (s *Server) serveConn(c net.Conn) {
 		if isTransfer(msg) && s.transfer(c, msg) {
 			continue
 		}
+		if isNotify(msg) {
+			ap, _ := addrOf(c.RemoteAddr())
+			if resp := s.answerNotify(msg, ap.Addr(), nil); resp != nil {
+				_ = c.SetWriteDeadline(time.Now().Add(s.idle()))
+				if dnswire.WriteTCP(c, resp) != nil {
+					return
+				}
+			}
+			continue
+		}
 		resp := s.respondTCP(r, c, msg, out[:2])
 		if resp == nil {
 			continue
 		}
-		_ = c.SetWriteDeadline(s.now().Add(s.idle()))
+		_ = c.SetWriteDeadline(time.Now().Add(s.idle()))
 		if _, err := c.Write(resp); err != nil {
 			return
 		}
