@@ -52,6 +52,7 @@ type responder struct {
 	synth          [maxChain]rrset
 	synthData      [maxChain]dnswire.CNAME
 	nsynth         int
+	turn           uint32 // answers rotated so far (Server.Rotate)
 	b              dnswire.Builder
 }
 

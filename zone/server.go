@@ -44,6 +44,13 @@ type Server struct {
 	// are closed at once.
 	MaxConnections int
 	MaxConnsPerIP  int
+	// Rotate, when true, turns the order of every answer RRset with more
+	// than one record by one place from answer to answer (round-robin,
+	// as BIND's rrset-order cyclic and NSD's round-robin do), so clients
+	// that take the first address spread over all of them (load
+	// distribution). Each UDP socket and TCP connection keeps its own
+	// turn. RFC 2181 5 leaves the order of an RRset free.
+	Rotate bool
 	// RateLimit, when set, limits responses per client network (RRL).
 	RateLimit *RateLimit
 	// Keys are the TSIG keys (RFC 8945) the server accepts. Queries may
