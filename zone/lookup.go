@@ -52,7 +52,6 @@ type responder struct {
 	synth          [maxChain]rrset
 	synthData      [maxChain]dnswire.CNAME
 	nsynth         int
-	turn           uint32 // answers rotated so far (Server.Rotate)
 	b              dnswire.Builder
 }
 

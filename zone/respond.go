@@ -260,8 +260,8 @@ func (r *responder) write(req *request, lim limits, rc dnswire.RCode, aa bool, o
 	rotate := lim.srv != nil && lim.srv.Rotate
 	for _, p := range r.ans {
 		if rotate && len(p.set.rrs) > 1 {
-			r.turn++
-			r.emitFrom(dnswire.SectionAnswer, p, int(r.turn%uint32(len(p.set.rrs))))
+			turn := lim.srv.turn.Add(1)
+			r.emitFrom(dnswire.SectionAnswer, p, int(turn%uint32(len(p.set.rrs))))
 			continue
 		}
 		r.emit(dnswire.SectionAnswer, p, 0)

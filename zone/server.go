@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,9 +49,13 @@ type Server struct {
 	// than one record by one place from answer to answer (round-robin,
 	// as BIND's rrset-order cyclic and NSD's round-robin do), so clients
 	// that take the first address spread over all of them (load
-	// distribution). Each UDP socket and TCP connection keeps its own
-	// turn. RFC 2181 5 leaves the order of an RRset free.
+	// distribution). RFC 2181 5 leaves the order of an RRset free.
 	Rotate bool
+	// UDPReaders is the number of goroutines ListenAndServe starts to
+	// read and answer its UDP socket, each with its own buffers (default
+	// GOMAXPROCS). ServePacket may likewise be called several times on
+	// one socket.
+	UDPReaders int
 	// RateLimit, when set, limits responses per client network (RRL).
 	RateLimit *RateLimit
 	// Keys are the TSIG keys (RFC 8945) the server accepts. Queries may
@@ -84,8 +89,9 @@ type Server struct {
 	Now func() time.Time
 
 	zones    atomic.Pointer[zoneSet]
-	zmu      sync.Mutex // serialises zone set changes
-	umu      sync.Mutex // serialises updates
+	turn     atomic.Uint32 // answers rotated so far (Rotate)
+	zmu      sync.Mutex    // serialises zone set changes
+	umu      sync.Mutex    // serialises updates
 	journals map[dnswire.Name]*journal
 
 	followers map[dnswire.Name]*follower // secondary zones, under mu
@@ -199,6 +205,13 @@ func (s *Server) udpSize() uint16 {
 	return s.UDPSize
 }
 
+func (s *Server) udpReaders() int {
+	if s.UDPReaders > 0 {
+		return s.UDPReaders
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 func (s *Server) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -252,7 +265,9 @@ func (s *Server) ListenAndServe(addr string) error {
 		s.bound = append(s.bound, l.Addr())
 		s.mu.Unlock()
 		go s.Serve(l)
-		go s.ServePacket(pc)
+		for range s.udpReaders() {
+			go s.ServePacket(pc)
+		}
 		return nil
 	}
 }
@@ -272,7 +287,8 @@ func (s *Server) Addr() netip.AddrPort {
 }
 
 // ServePacket answers queries arriving on pc until Shutdown or Close.
-// Each datagram gets at most one response (RFC 1035 4.2.1).
+// Each datagram gets at most one response (RFC 1035 4.2.1). Several
+// goroutines may serve one socket.
 func (s *Server) ServePacket(pc net.PacketConn) error {
 	s.mu.Lock()
 	s.init()
