@@ -304,8 +304,21 @@ func (s *Server) ServePacket(pc net.PacketConn) error {
 	r := newResponder()
 	in := make([]byte, 65535)
 	out := make([]byte, 0, 65535)
+	// A *net.UDPConn reads and writes with netip.AddrPort, which costs
+	// no allocation per datagram (ReadFrom allocates a *net.UDPAddr).
+	udp, _ := pc.(*net.UDPConn)
 	for {
-		n, from, err := pc.ReadFrom(in)
+		var (
+			n    int
+			ap   netip.AddrPort
+			from net.Addr
+			err  error
+		)
+		if udp != nil {
+			n, ap, err = udp.ReadFromUDPAddrPort(in)
+		} else if n, from, err = pc.ReadFrom(in); err == nil {
+			ap, _ = addrOf(from)
+		}
 		if err != nil {
 			if s.isClosed() {
 				return ErrServerClosed
@@ -318,7 +331,6 @@ func (s *Server) ServePacket(pc net.PacketConn) error {
 		}
 		var resp []byte
 		if isNotify(in[:n]) {
-			ap, _ := addrOf(from)
 			resp = s.answerNotify(in[:n], ap.Addr(), out[:0])
 		} else {
 			resp = r.respond(s.zones.Load(), s.limits(), in[:n], false, out[:0])
@@ -326,18 +338,21 @@ func (s *Server) ServePacket(pc net.PacketConn) error {
 		if resp == nil {
 			continue
 		}
-		if s.RateLimit != nil {
-			if ap, ok := addrOf(from); ok {
-				switch s.RateLimit.decide(ap.Addr(), s.now()) {
-				case rrlDrop:
-					continue
-				case rrlSlip:
-					resp = slip(resp)
-				}
+		if s.RateLimit != nil && ap.IsValid() {
+			switch s.RateLimit.decide(ap.Addr().Unmap(), s.now()) {
+			case rrlDrop:
+				continue
+			case rrlSlip:
+				resp = slip(resp)
 			}
 		}
-		if _, err := pc.WriteTo(resp, from); err != nil {
-			s.logDebug("zone: udp write", "to", from, "err", err)
+		if udp != nil {
+			_, err = udp.WriteToUDPAddrPort(resp, ap)
+		} else {
+			_, err = pc.WriteTo(resp, from)
+		}
+		if err != nil {
+			s.logDebug("zone: udp write", "to", ap, "err", err)
 		}
 	}
 }
