@@ -207,7 +207,7 @@ func (s *Server) sendTransfer(c net.Conn, q *dnswire.Msg, rrs []dnswire.RR, auth
 				return
 			}
 		}
-		_ = c.SetWriteDeadline(s.now().Add(30 * time.Second))
+		_ = c.SetWriteDeadline(time.Now().Add(30 * time.Second))
 		if err := dnswire.WriteTCP(c, wire); err != nil {
 			return
 		}
