@@ -26,6 +26,13 @@ type Delivery struct {
 	// Date, when non-zero, becomes the file's modification time: the
 	// internal date IMAP APPEND may give (RFC 9051 6.3.12).
 	Date time.Time
+	// Group, when non-zero, ties the deliveries of a batch that share it
+	// together (the files of one message for several recipients): if one
+	// of them fails before its file is renamed into place, none of them
+	// is renamed, and each reports an error. A failure of the rename or
+	// of the directory flush itself can still leave part of a group in
+	// place, complete and durable.
+	Group int
 
 	// Key is the delivered file's key (its name up to ':'). Left empty,
 	// DeliverBatch makes a unique one; a caller that must be able to
@@ -138,6 +145,7 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 			batch[i].Err = fmt.Errorf("mailbox: deliver: %w", err)
 		}
 	}
+	failGroups(batch)
 	dirs := map[string][]int{}
 	for i := range batch {
 		p := &ps[i]
@@ -176,6 +184,27 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 		}
 	}
 	return first
+}
+
+// failGroups fails every delivery of a group one of whose deliveries has
+// failed.
+func failGroups(batch []Delivery) {
+	var failed map[int]error
+	for i := range batch {
+		if d := &batch[i]; d.Group != 0 && d.Err != nil {
+			if failed == nil {
+				failed = map[int]error{}
+			}
+			if failed[d.Group] == nil {
+				failed[d.Group] = d.Err
+			}
+		}
+	}
+	for i := range batch {
+		if d := &batch[i]; d.Group != 0 && d.Err == nil && failed[d.Group] != nil {
+			d.Err = fmt.Errorf("mailbox: deliver: another delivery of group %d failed: %w", d.Group, failed[d.Group])
+		}
+	}
 }
 
 // uniqueKey is a Maildir file name: seconds.M<micro>P<pid>R<random>.host
