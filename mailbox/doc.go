@@ -15,8 +15,8 @@
 // # Delivery
 //
 // Deliver and DeliverBatch follow the Maildir rule: the file is created
-// in tmp/ under a unique name, written, flushed to disk (fsync), renamed
-// into new/ (or cur/ when flags are given), and the directory is flushed
+// in tmp/ under a unique name, written, flushed to disk (fdatasync on
+// Linux, fsync elsewhere), renamed into new/ (or cur/ when flags are given), and the directory is flushed
 // before success is reported, so an acknowledged message survives a
 // crash. DeliverBatch flushes each directory once per batch, so a
 // delivery agent that gathers messages pays one directory flush per
