@@ -21,9 +21,9 @@
 // acknowledged message survives a crash. DeliverBatch flushes each
 // directory once per batch, so a delivery agent that gathers messages
 // pays one directory flush per maildir per batch instead of one per
-// message. Delivered file names
-// carry the Maildir++ size fields ",S=<bytes>,W=<bytes with CRLF>" that
-// Dovecot also writes, so readers learn sizes without opening files.
+// message. Delivered file names carry the Maildir++ size fields
+// ",S=<bytes>,W=<bytes with CRLF>" that Dovecot also writes, so readers
+// learn sizes without opening files.
 //
 // # UIDs
 //
