@@ -26,6 +26,13 @@ type Delivery struct {
 	// Date, when non-zero, becomes the file's modification time: the
 	// internal date IMAP APPEND may give (RFC 9051 6.3.12).
 	Date time.Time
+	// Group, when non-zero, ties the deliveries of a batch that share it
+	// together (the files of one message for several recipients): if one
+	// of them fails before its file is renamed into place, none of them
+	// is renamed, and each reports an error. A failure of the rename or
+	// of the directory flush itself can still leave part of a group in
+	// place, complete and durable.
+	Group int
 
 	// Key is the delivered file's key (its name up to ':'). Left empty,
 	// DeliverBatch makes a unique one; a caller that must be able to
@@ -54,7 +61,8 @@ func (m *Maildir) Deliver(ctx context.Context, folder string, data []byte, flags
 // the Maildir rule for the batch as a whole:
 //
 //  1. create and write every file in its tmp/ under a unique name;
-//  2. flush each file (fsync);
+//  2. flush each file (fdatasync on Linux, after starting every file's
+//     writeback so the writes overlap; fsync elsewhere or with Date);
 //  3. rename each into new/ (or cur/);
 //  4. flush each target directory once.
 //
@@ -123,6 +131,9 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 			}
 		}
 		d.Key = key
+		if len(batch) > 1 && d.Err == nil {
+			startWriteback(f)
+		}
 	}
 	for i := range batch {
 		p := &ps[i]
@@ -130,7 +141,13 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 			continue
 		}
 		if batch[i].Err == nil {
-			if err := p.f.Sync(); err != nil {
+			// A new file needs its data and size flushed; its times
+			// only when Date set the modification time.
+			sync := datasync
+			if !batch[i].Date.IsZero() {
+				sync = (*os.File).Sync
+			}
+			if err := sync(p.f); err != nil {
 				batch[i].Err = fmt.Errorf("mailbox: deliver: fsync: %w", err)
 			}
 		}
@@ -138,6 +155,7 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 			batch[i].Err = fmt.Errorf("mailbox: deliver: %w", err)
 		}
 	}
+	failGroups(batch)
 	dirs := map[string][]int{}
 	for i := range batch {
 		p := &ps[i]
@@ -176,6 +194,27 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 		}
 	}
 	return first
+}
+
+// failGroups fails every delivery of a group one of whose deliveries has
+// failed.
+func failGroups(batch []Delivery) {
+	var failed map[int]error
+	for i := range batch {
+		if d := &batch[i]; d.Group != 0 && d.Err != nil {
+			if failed == nil {
+				failed = map[int]error{}
+			}
+			if failed[d.Group] == nil {
+				failed[d.Group] = d.Err
+			}
+		}
+	}
+	for i := range batch {
+		if d := &batch[i]; d.Group != 0 && d.Err == nil && failed[d.Group] != nil {
+			d.Err = fmt.Errorf("mailbox: deliver: another delivery of group %d failed: %w", d.Group, failed[d.Group])
+		}
+	}
 }
 
 // uniqueKey is a Maildir file name: seconds.M<micro>P<pid>R<random>.host

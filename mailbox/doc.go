@@ -15,14 +15,15 @@
 // # Delivery
 //
 // Deliver and DeliverBatch follow the Maildir rule: the file is created
-// in tmp/ under a unique name, written, flushed to disk (fsync), renamed
-// into new/ (or cur/ when flags are given), and the directory is flushed
-// before success is reported, so an acknowledged message survives a
-// crash. DeliverBatch flushes each directory once per batch, so a
-// delivery agent that gathers messages pays one directory flush per
-// maildir per batch instead of one per message. Delivered file names
-// carry the Maildir++ size fields ",S=<bytes>,W=<bytes with CRLF>" that
-// Dovecot also writes, so readers learn sizes without opening files.
+// in tmp/ under a unique name, written, flushed to disk (fdatasync on
+// Linux, fsync elsewhere), renamed into new/ (or cur/ when flags are
+// given), and the directory is flushed before success is reported, so an
+// acknowledged message survives a crash. DeliverBatch flushes each
+// directory once per batch, so a delivery agent that gathers messages
+// pays one directory flush per maildir per batch instead of one per
+// message. Delivered file names carry the Maildir++ size fields
+// ",S=<bytes>,W=<bytes with CRLF>" that Dovecot also writes, so readers
+// learn sizes without opening files.
 //
 // # UIDs
 //

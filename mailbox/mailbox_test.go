@@ -280,6 +280,41 @@ func TestDeliverBatch(t *testing.T) {
 	}
 }
 
+// TestDeliverBatchGroup: a group fails as a whole when one of its files
+// cannot be written; the rest of the batch is delivered.
+func TestDeliverBatchGroup(t *testing.T) {
+	good, bad := newTestMaildir(t), newTestMaildir(t)
+	// bad's tmp/ becomes a plain file: creating a file in it fails with
+	// ENOTDIR even for root.
+	if err := os.RemoveAll(filepath.Join(bad.Root(), "tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bad.Root(), "tmp"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	batch := []Delivery{
+		{Maildir: good, Data: []byte("alone\n")},
+		{Maildir: good, Data: []byte("grouped\n"), Group: 1},
+		{Maildir: bad, Data: []byte("grouped\n"), Group: 1},
+		{Maildir: good, Data: []byte("other group\n"), Group: 2},
+	}
+	if err := DeliverBatch(context.Background(), batch); err == nil {
+		t.Fatal("DeliverBatch succeeded")
+	}
+	for i, wantOK := range []bool{true, false, false, true} {
+		if (batch[i].Err == nil) != wantOK || (batch[i].Key != "") != wantOK {
+			t.Errorf("delivery %d: key %q err %v, want success %v", i, batch[i].Key, batch[i].Err, wantOK)
+		}
+	}
+	ents, _ := os.ReadDir(filepath.Join(good.Root(), "new"))
+	if len(ents) != 2 {
+		t.Errorf("good has %d files in new/, want 2", len(ents))
+	}
+	if ents, _ := os.ReadDir(filepath.Join(good.Root(), "tmp")); len(ents) != 0 {
+		t.Errorf("tmp/ not empty: %v", ents)
+	}
+}
+
 func TestVirtualSize(t *testing.T) {
 	for in, want := range map[string]int64{"": 0, "a": 1, "a\n": 3, "a\r\n": 3, "\n\n": 4, "a\r\nb\nc": 7} {
 		if got := virtualSize([]byte(in)); got != want {

@@ -10,7 +10,8 @@
 // disk, then renamed into new/) with group commit: one goroutine takes the
 // deliveries waiting at that moment as a batch, creates and writes their
 // files, flushes each, renames them into new/ and flushes each mailbox
-// directory once, and the 250 replies are sent only after that.
+// directory once (one mailbox.DeliverBatch), and the 250 replies are
+// sent only after that.
 //
 // With Config.Journal, local mail is instead made durable in a
 // mailqueue.Store (one write, group commit) before the 250, as Postfix

@@ -15,16 +15,21 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/relaykit/relaykit/mailbox"
 )
 
 // Maildir stores messages in maildirs (one per recipient) under a root
-// directory, with group commit. Create it with NewMaildir.
+// directory through the public mailbox package, with group commit: the
+// deliveries that sessions submit while a batch is being written form the
+// next batch, written by one mailbox.DeliverBatch (one directory flush per
+// maildir per batch). Create it with NewMaildir.
 type Maildir struct {
 	root, host string
 	now        func() time.Time
 	pid        int
 	seq        atomic.Uint64
-	made       sync.Map  // maildir paths known to exist
+	made       sync.Map  // maildir path -> *mailbox.Maildir, known to exist
 	bufs       sync.Pool // *[]byte file contents, reused
 
 	lifecycle // mu held for reading while sending to reqs
@@ -33,18 +38,15 @@ type Maildir struct {
 
 // commitReq is one delivery's files waiting for the committer.
 type commitReq struct {
-	files []pendingFile
+	files []mailbox.Delivery
 	err   chan error
 }
 
-// pendingFile is one file of a delivery: its contents, and once the
-// committer has created it in tmp/, its open descriptor.
-type pendingFile struct {
-	head, body       []byte // the file is head then body; body is shared by a delivery's files
-	f                tmpFile
-	created          bool
-	tmp, new, newDir string
-}
+// copyBudget bounds the bytes of file contents one Deliver holds at once:
+// mailbox.Delivery takes each file as one slice, so every recipient's
+// file is its own copy, and a big message to many recipients is written
+// in turns of at most this many bytes (at least one file a turn).
+const copyBudget = 4 << 20
 
 // NewMaildir returns a Maildir rooted at root; host goes into file names
 // (the maildir convention: time, unique part, host).
@@ -74,61 +76,49 @@ func (m *Maildir) Close() error {
 // returns once every file is durable and visible in new/, with the
 // files' paths.
 func (m *Maildir) Deliver(ctx context.Context, from string, rcpts []string, msg []byte) ([]string, error) {
-	bp, _ := m.bufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
+	turn := max(1, copyBudget/(len(msg)+len(from)+64))
+	bufs := make([]*[]byte, 0, min(turn, len(rcpts)))
 	defer func() {
-		if cap(*bp) <= 1<<20 {
-			m.bufs.Put(bp)
+		for _, bp := range bufs {
+			if cap(*bp) <= 1<<20 {
+				m.bufs.Put(bp)
+			}
 		}
 	}()
-	// The message is converted once and shared by every recipient's file:
-	// only the two fields in front differ, so memory does not grow with
-	// the number of recipients.
-	*bp = appendLF(slices.Grow((*bp)[:0], len(msg)), msg)
-	req := &commitReq{err: make(chan error, 1)}
-	var heads []byte // every file's head, one allocation
-	ends := make([]int, 0, 8)
-	for _, rcpt := range rcpts {
-		heads = appendHead(heads, from, rcpt)
-		ends = append(ends, len(heads))
-	}
-	for i, rcpt := range rcpts {
-		dir, err := m.ensure(rcpt)
-		if err != nil {
+	out := make([]string, 0, len(rcpts))
+	for start := 0; start < len(rcpts); start += turn {
+		req := &commitReq{err: make(chan error, 1)}
+		for i, rcpt := range rcpts[start:min(start+turn, len(rcpts))] {
+			mb, dir, err := m.open(rcpt)
+			if err != nil {
+				return nil, err
+			}
+			if i == len(bufs) {
+				bp, _ := m.bufs.Get().(*[]byte)
+				if bp == nil {
+					bp = new([]byte)
+				}
+				bufs = append(bufs, bp)
+			}
+			bp := bufs[i]
+			*bp = appendFile(slices.Grow((*bp)[:0], len(msg)+len(from)+len(rcpt)+32), from, rcpt, msg)
+			key := m.uniqueName(*bp)
+			req.files = append(req.files, mailbox.Delivery{Maildir: mb, Data: *bp, Key: key})
+			out = append(out, filepath.Join(dir, "new", key))
+		}
+		m.mu.RLock()
+		if m.closed {
+			m.mu.RUnlock()
+			return nil, ErrClosed
+		}
+		m.reqs <- req
+		m.mu.RUnlock()
+		// Once submitted the files are the committer's; wait for it even
+		// if ctx ends, so a 250 is never sent for a message not on disk
+		// and an error never for one that is.
+		if err := <-req.err; err != nil {
 			return nil, err
 		}
-		name := m.uniqueName()
-		headStart := 0
-		if i > 0 {
-			headStart = ends[i-1]
-		}
-		p := pendingFile{
-			head:   heads[headStart:ends[i]:ends[i]],
-			body:   *bp,
-			tmp:    filepath.Join(dir, "tmp", name),
-			new:    filepath.Join(dir, "new", name),
-			newDir: filepath.Join(dir, "new"),
-		}
-		req.files = append(req.files, p)
-	}
-	m.mu.RLock()
-	if m.closed {
-		m.mu.RUnlock()
-		return nil, ErrClosed
-	}
-	m.reqs <- req
-	m.mu.RUnlock()
-	// Once submitted the files are the committer's; wait for it even if
-	// ctx ends, so a 250 is never sent for a message not on disk and an
-	// error never for one that is.
-	if err := <-req.err; err != nil {
-		return nil, err
-	}
-	out := make([]string, len(req.files))
-	for i, f := range req.files {
-		out[i] = f.new
 	}
 	_ = ctx
 	return out, nil
@@ -151,25 +141,17 @@ func appendHead(dst []byte, from, rcpt string) []byte {
 }
 
 // appendLF appends msg with CRLF turned into LF.
-func appendLF(dst, msg []byte) []byte {
-	for len(msg) > 0 {
-		i := bytes.Index(msg, []byte("\r\n"))
-		if i < 0 {
-			return append(dst, msg...)
-		}
-		dst = append(dst, msg[:i]...)
-		dst = append(dst, '\n')
-		msg = msg[i+2:]
-	}
-	return dst
-}
+func appendLF(dst, msg []byte) []byte { return mailbox.AppendLF(dst, msg) }
 
-// uniqueName is a maildir file name: seconds.MmicrosPpidQseq.host, the
-// sequence number zero-padded so names of one second sort in delivery
-// order.
-func (m *Maildir) uniqueName() string {
+// uniqueName is the maildir file name (the mailbox key) of data:
+// seconds.MmicrosPpidQseq.host, the sequence number zero-padded so names
+// of one second sort in delivery order, then the Maildir++ size fields
+// ",S=<bytes>,W=<bytes with CRLF>" that mailbox and Dovecot read sizes
+// from (data has LF line endings only).
+func (m *Maildir) uniqueName(data []byte) string {
 	t := m.now()
-	return fmt.Sprintf("%d.M%06dP%dQ%010d.%s", t.Unix(), t.Nanosecond()/1000, m.pid, m.seq.Add(1), m.host)
+	return fmt.Sprintf("%d.M%06dP%dQ%010d.%s,S=%d,W=%d", t.Unix(), t.Nanosecond()/1000, m.pid, m.seq.Add(1), m.host,
+		len(data), len(data)+bytes.Count(data, []byte{'\n'}))
 }
 
 // committer makes batches of deliveries durable and visible together.
@@ -206,94 +188,42 @@ func (m *Maildir) committer() {
 	}
 }
 
-// commit follows the maildir rule (a file is complete on disk before its
-// name appears in new/) for a whole batch:
-//
-//  1. create and write every file in tmp/, and start writing its data to
-//     disk, so the writes overlap;
-//  2. flush each file (its data and the metadata needed to read it);
-//  3. rename each into new/;
-//  4. flush each new/ directory touched once (a rename is durable only
-//     once its directory is).
-//
-// One goroutine does all of it, so a batch blocks one thread however many
-// sessions wait on it, and only the committer changes tmp/ (a file's
-// first flush also flushes the directory it was created in, so sessions
-// creating files meanwhile would make every flush write tmp/ again).
-// A request fails as a whole if any of its files fails; the others go on.
+// commit writes a batch with one mailbox.DeliverBatch, which follows the
+// maildir rule for the batch as a whole (every file written and flushed
+// in tmp/, renamed into new/, each new/ directory flushed once). One
+// goroutine does all of it, so a batch blocks one thread however many
+// sessions wait on it. A request fails as a whole if any of its files
+// fails; the others go on. Nothing of a failed request is acknowledged
+// (a file of it already in new/ stays: it is complete, and the client's
+// retry makes a duplicate at worst, never a loss).
 func (m *Maildir) commit(batch []*commitReq) {
-	failed := make([]error, len(batch))
-	// Starting a file's writeback early only helps when other files' are
-	// started before its flush waits.
-	overlap := len(batch) > 1 || len(batch[0].files) > 1
+	n := 0
+	for _, r := range batch {
+		n += len(r.files)
+	}
+	all := make([]mailbox.Delivery, 0, n)
 	for i, r := range batch {
-		for j := range r.files {
-			f := &r.files[j]
-			fd, err := createTmp(f.tmp, f.head, f.body)
-			if err != nil {
-				failed[i] = err
+		start := len(all)
+		all = append(all, r.files...)
+		if len(r.files) > 1 {
+			for j := start; j < len(all); j++ {
+				all[j].Group = i + 1 // all or nothing: no half-delivered message
+			}
+		}
+	}
+	// The batch is written whatever happens to the sessions' contexts:
+	// each is waiting for its answer.
+	mailbox.DeliverBatch(context.Background(), all)
+	i := 0
+	for _, r := range batch {
+		var err error
+		for _, d := range all[i : i+len(r.files)] {
+			if d.Err != nil {
+				err = fmt.Errorf("mailsrv: maildir commit: %w", d.Err)
 				break
 			}
-			f.f, f.created = fd, true
-			if overlap {
-				f.f.startWriteback()
-			}
 		}
-	}
-	for i, r := range batch {
-		for j := range r.files {
-			f := &r.files[j]
-			if !f.created {
-				continue
-			}
-			var err error
-			if failed[i] == nil {
-				err = f.f.datasync()
-			}
-			if cerr := f.f.close(); err == nil {
-				err = cerr
-			}
-			if err != nil && failed[i] == nil {
-				failed[i] = err
-			}
-		}
-	}
-	dirs := make(map[string][]int) // new/ directory -> requests renamed into it
-	for i, r := range batch {
-		if failed[i] != nil {
-			continue
-		}
-		for _, f := range r.files {
-			if err := rename(f.tmp, f.new); err != nil {
-				failed[i] = err
-				break
-			}
-			dirs[f.newDir] = append(dirs[f.newDir], i)
-		}
-	}
-	for d, reqs := range dirs {
-		if err := syncDir(d); err != nil {
-			for _, i := range reqs {
-				if failed[i] == nil {
-					failed[i] = err
-				}
-			}
-		}
-	}
-	for i, r := range batch {
-		err := failed[i]
-		if err != nil {
-			// Nothing of a failed request is acknowledged; what is left
-			// in tmp/ is removed (a file already in new/ stays: it is
-			// complete, and the client's retry makes a duplicate at
-			// worst, never a loss).
-			for _, f := range r.files {
-				if f.created {
-					os.Remove(f.tmp)
-				}
-			}
-			err = fmt.Errorf("mailsrv: maildir commit: %w", err)
-		}
+		i += len(r.files)
 		r.err <- err
 	}
 }
@@ -301,27 +231,34 @@ func (m *Maildir) commit(batch []*commitReq) {
 // ensure creates the maildir of rcpt (tmp, new, cur) if needed and
 // returns its path.
 func (m *Maildir) ensure(rcpt string) (string, error) {
+	_, dir, err := m.open(rcpt)
+	return dir, err
+}
+
+// open returns the mailbox.Maildir of rcpt and its path, creating it
+// (and flushing the directories above it) the first time.
+func (m *Maildir) open(rcpt string) (*mailbox.Maildir, string, error) {
 	dir, err := m.Path(rcpt)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	if _, ok := m.made.Load(dir); ok {
-		return dir, nil
+	if mb, ok := m.made.Load(dir); ok {
+		return mb.(*mailbox.Maildir), dir, nil
 	}
-	for _, sub := range []string{"tmp", "new", "cur"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			return "", fmt.Errorf("mailsrv: %w", err)
-		}
+	mb, err := mailbox.Open(dir, mailbox.Options{Host: m.host, Now: m.now, Create: true})
+	if err != nil {
+		return nil, "", fmt.Errorf("mailsrv: %w", err)
 	}
 	// The new directories must be durable before a file in them is
-	// acknowledged: flush the parents once, when the maildir is made.
-	for p := dir; strings.HasPrefix(p, m.root) && p != filepath.Dir(m.root); p = filepath.Dir(p) {
+	// acknowledged: flush the parents once, when the maildir is made
+	// (mailbox.Open flushes the maildir and its parent).
+	for p := filepath.Dir(dir); strings.HasPrefix(p, m.root) && p != filepath.Dir(m.root); p = filepath.Dir(p) {
 		if err := syncDir(p); err != nil {
-			return "", fmt.Errorf("mailsrv: %w", err)
+			return nil, "", fmt.Errorf("mailsrv: %w", err)
 		}
 	}
-	m.made.Store(dir, true)
-	return dir, nil
+	actual, _ := m.made.LoadOrStore(dir, mb)
+	return actual.(*mailbox.Maildir), dir, nil
 }
 
 // ErrBadAddress reports a recipient without a domain.

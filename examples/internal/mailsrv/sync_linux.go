@@ -48,22 +48,11 @@ func writeAll(fd int, data []byte) error {
 
 // startWriteback asks the kernel to start writing the file's dirty pages
 // without waiting (sync_file_range(2) SYNC_FILE_RANGE_WRITE), so a
-// batch's writes overlap. It is only a head start for datasync, never a
+// batch's writes overlap. It is only a head start for the flush, never a
 // durability step, so its error is ignored.
 func (f tmpFile) startWriteback() {
 	const syncFileRangeWrite = 2 // SYNC_FILE_RANGE_WRITE
 	syscall.SyncFileRange(int(f), 0, 0, syncFileRangeWrite)
-}
-
-// datasync flushes the file's data and the metadata needed to read it
-// back (fdatasync(2)): for a new file, its size and blocks.
-func (f tmpFile) datasync() error {
-	for {
-		err := syscall.Fdatasync(int(f))
-		if err != syscall.EINTR {
-			return err
-		}
-	}
 }
 
 func (f tmpFile) close() error {
