@@ -1,6 +1,7 @@
 package rfc5322
 
 import (
+	"bytes"
 	"io"
 	"strings"
 	"time"
@@ -85,7 +86,10 @@ func (b *Builder) Message() ([]byte, Info, error) {
 // address does not parse back to itself (ErrInvalidAddress), From has
 // several mailboxes and Sender is nil (ErrSenderRequired), Header repeats
 // a field the Builder writes (ErrRepeatedField), or a field cannot be
-// written (ErrInvalidFieldName, ErrInvalidFieldValue, ErrLineTooLong).
+// written (ErrInvalidFieldName, ErrInvalidFieldValue, ErrLineTooLong),
+// or the header would exceed a limit of the default Parser
+// (ErrHeaderTooLarge, ErrTooManyFields, ErrFieldTooLong), which could
+// not read it back.
 func (b *Builder) AppendMessage(dst []byte) ([]byte, Info, error) {
 	var info Info
 	if len(b.From) == 0 {
@@ -187,6 +191,9 @@ func (b *Builder) AppendMessage(dst []byte) ([]byte, Info, error) {
 	if err != nil {
 		return dst, info, err
 	}
+	if err := checkLimits(out[start:]); err != nil {
+		return dst, info, err
+	}
 	info.UTF8Header = hasNonASCII(string(out[start:]))
 	out = append(out, '\r', '\n')
 	out = append(out, b.Body...)
@@ -197,6 +204,37 @@ func (b *Builder) AppendMessage(dst []byte) ([]byte, Info, error) {
 		}
 	}
 	return out, info, nil
+}
+
+// checkLimits checks a written header block (CRLF line ends, without the
+// empty line) against the default Parser's limits, so that whatever the
+// Builder writes ReadMessage and ParseHeader read back. The errors are
+// the parser's: ErrHeaderTooLarge, ErrTooManyFields, and a *FieldError
+// wrapping ErrFieldTooLong.
+func checkLimits(hdr []byte) error {
+	if len(hdr)+2 > DefaultMaxHeaderBytes {
+		return ErrHeaderTooLarge
+	}
+	fields, fieldStart := 0, 0
+	for i := 0; i < len(hdr); {
+		end := len(hdr)
+		if j := bytes.IndexByte(hdr[i:], '\n'); j >= 0 {
+			end = i + j + 1
+		}
+		if hdr[i] != ' ' && hdr[i] != '\t' {
+			fields++
+			if fields > DefaultMaxFields {
+				return ErrTooManyFields
+			}
+			fieldStart = i
+		}
+		if end-fieldStart > DefaultMaxFieldBytes {
+			name, _, _ := bytes.Cut(hdr[fieldStart:], []byte(":"))
+			return &FieldError{Field: string(name), Index: fields - 1, Err: ErrFieldTooLong}
+		}
+		i = end
+	}
+	return nil
 }
 
 // checkAddr checks that a parses back to itself.

@@ -62,6 +62,10 @@ func appendField(dst []byte, f *Field) ([]byte, error) {
 	return appendFolded(dst, f.raw, int(f.colon)+1)
 }
 
+// encodedWordWidth is the fold width of a field holding an encoded word:
+// RFC 2047 2 limits each of its lines to 76 characters.
+const encodedWordWidth = 76
+
 // appendCRLF appends raw with every line end made CRLF and a final CRLF.
 func appendCRLF(dst, raw []byte) []byte {
 	raw = trimLineEnd(raw)
@@ -112,15 +116,20 @@ func validFieldName(b []byte) bool {
 
 // appendFolded appends line (one unfolded field, no line end) folded into
 // lines of at most FoldWidth octets where possible. Folding inserts CRLF
-// before a WSP that is not at the start of the line and not right after
-// the colon, so no line is whitespace only (RFC 5322 3.2.2). min is the
+// before a WSP that is not at the start of the line and, unless the
+// field holds an encoded word, not right after the colon, so no line is
+// whitespace only (RFC 5322 3.2.2). min is the
 // first index where a fold may happen.
 func appendFolded(dst, line []byte, minFold int) ([]byte, error) {
+	width := FoldWidth
+	if bytes.Contains(line, []byte("=?")) {
+		width = encodedWordWidth
+	}
 	last := len(line) - 1 // last non-WSP octet
 	for last >= 0 && isWSP(line[last]) {
 		last--
 	}
-	for len(line) > FoldWidth {
+	for len(line) > width {
 		lead := 0 // first non-WSP octet of this line
 		for lead < len(line) && isWSP(line[lead]) {
 			lead++
@@ -129,14 +138,21 @@ func appendFolded(dst, line []byte, minFold int) ([]byte, error) {
 		// Last WSP at or before FoldWidth that leaves non-WSP text
 		// before it; failing that, the first WSP after FoldWidth.
 		cut := -1
-		for i := min(FoldWidth, len(line)-1); i > lo; i-- {
+		floor := lo
+		if width == encodedWordWidth && minFold > 0 {
+			// RFC 2047 2 with RFC 5322 3.2.2: "Name:" alone on the
+			// first line is legal and leaves a whole line for the
+			// first encoded word (at most 75 characters).
+			floor = lo - 1
+		}
+		for i := min(width, len(line)-1); i > floor; i-- {
 			if isWSP(line[i]) {
 				cut = i
 				break
 			}
 		}
 		if cut < 0 {
-			for i := max(FoldWidth+1, lo+1); i < len(line); i++ {
+			for i := max(width+1, lo+1); i < len(line); i++ {
 				if isWSP(line[i]) {
 					cut = i
 					break

@@ -118,3 +118,31 @@ func TestBuilderPlainTextMIME(t *testing.T) {
 		t.Errorf("caller's fields changed:\n%s", msg)
 	}
 }
+
+// RFC 2047 2: a line of a header field that holds an encoded word is at
+// most 76 characters.
+func TestEncodedWordLines76(t *testing.T) {
+	b := Builder{
+		From:    []Address{{Name: strings.Repeat("Ünïcödé ", 12), Addr: "a@example.org"}},
+		To:      []Address{{Addr: "b@example.org"}},
+		Subject: strings.Repeat("Grüße aus Köln, ", 12),
+		Rand:    bytes.NewReader(make([]byte, 64)),
+	}
+	msg, _, err := b.Message()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(msg), "\r\n") {
+		if strings.Contains(l, "=?") && len(l) > 76 {
+			t.Errorf("line of %d characters with an encoded word: %q", len(l), l)
+		}
+	}
+	m, err := ReadMessage(bytes.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := m.Header.Lookup("Subject")
+	if got, _ := f.Text(); got != strings.TrimSpace(b.Subject) && got != b.Subject {
+		t.Errorf("Subject read back %q", got)
+	}
+}
