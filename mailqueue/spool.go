@@ -51,11 +51,15 @@ type SpoolConfig struct {
 // Scan, their file is copied aside under corrupt/ after its readable
 // messages have been copied forward, and the rest of the queue carries on.
 //
-// Only one process may open a spool directory at a time; Spool does not
-// lock it.
+// Only one Spool may have a spool directory open at a time: OpenSpool
+// takes an exclusive flock(2) on dir/lock (where the system has flock)
+// and a second OpenSpool, in this process or another, fails with a
+// *LockedError. The kernel drops the lock when the process dies, so a
+// crash never leaves the directory locked.
 type Spool struct {
-	dir string
-	cfg SpoolConfig
+	dir  string
+	cfg  SpoolConfig
+	lock *os.File // holds the directory's flock; nil where there is none
 
 	// wmu is held by the writer while it writes a batch.
 	wmu sync.Mutex
@@ -125,7 +129,10 @@ const (
 
 // OpenSpool opens (creating if needed) the spool in dir and recovers what
 // is in it. Recovery problems are reported through Scan, not as an error;
-// OpenSpool fails only when the directory cannot be used.
+// OpenSpool fails only when the directory cannot be used, or with a
+// *LockedError (errors.Is ErrLocked) when another Spool, in this process
+// or another, has it open: it holds an exclusive flock(2) on dir/lock
+// until Close.
 func OpenSpool(dir string, cfg SpoolConfig) (*Spool, error) {
 	if cfg.SegmentSize <= 0 {
 		cfg.SegmentSize = defaultSegmentSize
@@ -151,6 +158,11 @@ func OpenSpool(dir string, cfg SpoolConfig) (*Spool, error) {
 			return nil, fmt.Errorf("mailqueue: spool: %w", err)
 		}
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.lock = lock
 	if err := s.recover(); err != nil {
 		s.closeFiles()
 		return nil, err
@@ -207,6 +219,13 @@ func (s *Spool) closeFilesLocked() error {
 			}
 			g.f = nil
 		}
+	}
+	if s.lock != nil {
+		// Last: the directory is free for another Spool only now.
+		if err := s.lock.Close(); err != nil && first == nil {
+			first = err
+		}
+		s.lock = nil
 	}
 	return first
 }
