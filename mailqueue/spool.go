@@ -80,6 +80,9 @@ type Spool struct {
 	flushing  bool
 	closed    bool
 	recovered []Summary
+
+	// leases is what Claim reads (spool_lease.go).
+	leases leaseTable
 }
 
 type segment struct {
@@ -173,6 +176,11 @@ func OpenSpool(dir string, cfg SpoolConfig) (*Spool, error) {
 		s.closeFiles()
 		return nil, err
 	}
+	for _, sm := range s.recovered {
+		if sm.Err == nil {
+			s.leases.set(sm.ID, sm.NextAttempt, sm.Held)
+		}
+	}
 	return s, nil
 }
 
@@ -245,18 +253,30 @@ func (s *Spool) Put(ctx context.Context, m *Message) error {
 		return errors.New("mailqueue: spool: Put of a message without ID or with mismatched state")
 	}
 	p := encodePutPayload(m)
-	return s.commit(ctx, &spoolOp{kind: opPut, id: m.ID, payload: p, pcrc: crc32.Checksum(p, castagnoli)})
+	if err := s.commit(ctx, &spoolOp{kind: opPut, id: m.ID, payload: p, pcrc: crc32.Checksum(p, castagnoli)}); err != nil {
+		return err
+	}
+	s.leases.set(m.ID, m.State.NextAttempt, m.State.Held)
+	return nil
 }
 
 // Update implements Store.
 func (s *Spool) Update(ctx context.Context, id ID, st *State) error {
 	p := appendState(nil, st)
-	return s.commit(ctx, &spoolOp{kind: opState, id: id, payload: p, pcrc: crc32.Checksum(p, castagnoli)})
+	if err := s.commit(ctx, &spoolOp{kind: opState, id: id, payload: p, pcrc: crc32.Checksum(p, castagnoli)}); err != nil {
+		return err
+	}
+	s.leases.set(id, st.NextAttempt, st.Held)
+	return nil
 }
 
 // Remove implements Store.
 func (s *Spool) Remove(ctx context.Context, id ID) error {
-	return s.commit(ctx, &spoolOp{kind: opKill, id: id})
+	if err := s.commit(ctx, &spoolOp{kind: opKill, id: id}); err != nil {
+		return err
+	}
+	s.leases.remove(id)
+	return nil
 }
 
 // Len returns the number of stored messages.

@@ -3,11 +3,13 @@
 package mailqueue
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 )
 
 // TestSpoolLocked: a second Spool on a directory in use is refused with a
@@ -62,5 +64,28 @@ func TestSpoolLockedOtherProcess(t *testing.T) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
 		t.Fatalf("child: %v, want exit 3 (LockedError); output:\n%s", err, out)
+	}
+}
+
+// TestSpoolLeasesAfterRecovery: messages a reopened spool recovers can be
+// claimed when due, and held ones cannot.
+func TestSpoolLeasesAfterRecovery(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openSpool(t, dir, SpoolConfig{})
+	due := time.Unix(1700000000, 0)
+	a, b := testMessage(1, "x@example.com"), testMessage(2, "y@example.com")
+	b.State.Held = true
+	for _, m := range []*Message{a, b} {
+		m.State.NextAttempt = due
+		if err := s.Put(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s2 := openSpool(t, dir, SpoolConfig{})
+	ls, err := s2.Claim(ctx, "n", due, 10, time.Minute)
+	if err != nil || len(ls) != 1 || ls[0].ID != 1 {
+		t.Fatalf("Claim after recovery = %+v, %v; want message 1 only", ls, err)
 	}
 }
