@@ -31,6 +31,10 @@ type SpoolConfig struct {
 	// fault, when set (by tests), is called before each write, sync and
 	// truncate; a non-nil result is returned as that operation's error.
 	fault func(op string) error
+	// noLock, set by tests that simulate a crash by opening a directory
+	// a Spool they abandoned still has open, skips the directory lock
+	// (the kernel drops it for a process that really died).
+	noLock bool
 }
 
 // Spool is the default Store: an append-only log of records in segment
@@ -51,11 +55,15 @@ type SpoolConfig struct {
 // Scan, their file is copied aside under corrupt/ after its readable
 // messages have been copied forward, and the rest of the queue carries on.
 //
-// Only one process may open a spool directory at a time; Spool does not
-// lock it.
+// Only one Spool may have a spool directory open at a time: OpenSpool
+// takes an exclusive flock(2) on dir/lock (where the system has flock)
+// and a second OpenSpool, in this process or another, fails with a
+// *LockedError. The kernel drops the lock when the process dies, so a
+// crash never leaves the directory locked.
 type Spool struct {
-	dir string
-	cfg SpoolConfig
+	dir  string
+	cfg  SpoolConfig
+	lock *os.File // holds the directory's flock; nil where there is none
 
 	// wmu is held by the writer while it writes a batch.
 	wmu sync.Mutex
@@ -72,6 +80,9 @@ type Spool struct {
 	flushing  bool
 	closed    bool
 	recovered []Summary
+
+	// leases is what Claim reads (spool_lease.go).
+	leases leaseTable
 }
 
 type segment struct {
@@ -125,7 +136,10 @@ const (
 
 // OpenSpool opens (creating if needed) the spool in dir and recovers what
 // is in it. Recovery problems are reported through Scan, not as an error;
-// OpenSpool fails only when the directory cannot be used.
+// OpenSpool fails only when the directory cannot be used, or with a
+// *LockedError (errors.Is ErrLocked) when another Spool, in this process
+// or another, has it open: it holds an exclusive flock(2) on dir/lock
+// until Close.
 func OpenSpool(dir string, cfg SpoolConfig) (*Spool, error) {
 	if cfg.SegmentSize <= 0 {
 		cfg.SegmentSize = defaultSegmentSize
@@ -151,9 +165,21 @@ func OpenSpool(dir string, cfg SpoolConfig) (*Spool, error) {
 			return nil, fmt.Errorf("mailqueue: spool: %w", err)
 		}
 	}
+	if !cfg.noLock {
+		lock, err := lockDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		s.lock = lock
+	}
 	if err := s.recover(); err != nil {
 		s.closeFiles()
 		return nil, err
+	}
+	for _, sm := range s.recovered {
+		if sm.Err == nil {
+			s.leases.set(sm.ID, sm.NextAttempt, sm.Held)
+		}
 	}
 	return s, nil
 }
@@ -208,6 +234,13 @@ func (s *Spool) closeFilesLocked() error {
 			g.f = nil
 		}
 	}
+	if s.lock != nil {
+		// Last: the directory is free for another Spool only now.
+		if err := s.lock.Close(); err != nil && first == nil {
+			first = err
+		}
+		s.lock = nil
+	}
 	return first
 }
 
@@ -220,18 +253,30 @@ func (s *Spool) Put(ctx context.Context, m *Message) error {
 		return errors.New("mailqueue: spool: Put of a message without ID or with mismatched state")
 	}
 	p := encodePutPayload(m)
-	return s.commit(ctx, &spoolOp{kind: opPut, id: m.ID, payload: p, pcrc: crc32.Checksum(p, castagnoli)})
+	if err := s.commit(ctx, &spoolOp{kind: opPut, id: m.ID, payload: p, pcrc: crc32.Checksum(p, castagnoli)}); err != nil {
+		return err
+	}
+	s.leases.set(m.ID, m.State.NextAttempt, m.State.Held)
+	return nil
 }
 
 // Update implements Store.
 func (s *Spool) Update(ctx context.Context, id ID, st *State) error {
 	p := appendState(nil, st)
-	return s.commit(ctx, &spoolOp{kind: opState, id: id, payload: p, pcrc: crc32.Checksum(p, castagnoli)})
+	if err := s.commit(ctx, &spoolOp{kind: opState, id: id, payload: p, pcrc: crc32.Checksum(p, castagnoli)}); err != nil {
+		return err
+	}
+	s.leases.set(id, st.NextAttempt, st.Held)
+	return nil
 }
 
 // Remove implements Store.
 func (s *Spool) Remove(ctx context.Context, id ID) error {
-	return s.commit(ctx, &spoolOp{kind: opKill, id: id})
+	if err := s.commit(ctx, &spoolOp{kind: opKill, id: id}); err != nil {
+		return err
+	}
+	s.leases.remove(id)
+	return nil
 }
 
 // Len returns the number of stored messages.

@@ -28,8 +28,12 @@ func testMessage(id ID, rcpts ...string) *Message {
 	return m
 }
 
+// openSpool opens dir for a test and closes it at cleanup. It skips the
+// directory lock: tests reopen a directory whose Spool they
+// abandoned, as a crashed process would leave it.
 func openSpool(t testing.TB, dir string, cfg SpoolConfig) *Spool {
 	t.Helper()
+	cfg.noLock = true
 	s, err := OpenSpool(dir, cfg)
 	if err != nil {
 		t.Fatal(err)
