@@ -198,9 +198,26 @@ type diffCase struct {
 // missing fields empty and accepts the record. Every field is required by
 // the type's definition (RFC 1035 3.3, 3.4.1; RFC 3596; RFC 2782).
 func shortData(msg []byte, pe *dnswire.ParseError, _ *dns.Msg) bool {
+	return walkLayout(msg, pe) == layoutShort
+}
+
+// countedOverrun holds when a length-prefixed field of the failing
+// record claims more octets than its RDATA has left.
+func countedOverrun(msg []byte, pe *dnswire.ParseError, _ *dns.Msg) bool {
+	return walkLayout(msg, pe) == layoutOverrun
+}
+
+const (
+	layoutOther = iota
+	layoutShort
+	layoutOverrun
+)
+
+// walkLayout follows the failing record's fields inside its RDATA.
+func walkLayout(msg []byte, pe *dnswire.ParseError) int {
 	h, end, ok := failingHeader(msg, pe)
 	if !ok {
-		return false
+		return layoutOther
 	}
 	off := end - int(h.Length)
 	const name, counted = -1, -2 // a domain name; a length octet and that many octets
@@ -231,28 +248,31 @@ func shortData(msg []byte, pe *dnswire.ParseError, _ *dns.Msg) bool {
 	}[h.Type]
 	for _, f := range layout {
 		if off == end {
-			return true
+			return layoutShort
 		}
 		if f == name {
 			_, next, err := dnswire.ReadName(msg[:end], off)
 			if err != nil {
-				return false
+				return layoutOther
 			}
 			off = next
 			continue
 		}
 		if f == counted {
 			if off >= end {
-				return false
+				return layoutOther
 			}
 			f = 1 + int(msg[off])
+			if off+f > end {
+				return layoutOverrun
+			}
 		}
 		if off+f > end {
-			return false
+			return layoutOther
 		}
 		off += f
 	}
-	return false
+	return layoutOther
 }
 
 // failingHeader returns the header of the record pe names and the end
@@ -370,6 +390,18 @@ var diffCases = []diffCase{
 		miekg:      true,
 		reason: "RFC 5155 3.2: NSEC3 RDATA holds the salt and next hashed owner name after the " +
 			"iterations, both required; miekg leaves them empty",
+	},
+	{
+		name:       "NSEC3 hash length running past RDLENGTH",
+		section:    dnswire.SectionAnswer,
+		anySection: true,
+		check:      countedOverrun,
+		msg: join(hdrCounts(0, 1, 0, 0), exampleWire, rrBytes(50, 1, []byte{1, 0, 0, 2, 0, 6}),
+			[]byte{0, 1, 0, 2, 0, 3}),
+		ours:  dnswire.ErrBadRDLength,
+		miekg: true,
+		reason: "RFC 1035 3.2.1: RDLENGTH is the length of the RDATA; a length-prefixed field (RFC 5155 3.2 " +
+			"hash, salt; RFC 1035 3.3 character-string) cannot reach past it; miekg reads it from the bytes after",
 	},
 	{
 		name:       "TXT with no character-string",

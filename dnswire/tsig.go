@@ -116,7 +116,7 @@ func (r *TSIG) AppendText(dst []byte) []byte {
 func (r *TSIG) unpack(msg []byte, off int, _ *store) error {
 	n, off, err := ReadName(msg, off)
 	if err != nil {
-		return err
+		return rdataErr(err) // the name runs past RDLENGTH
 	}
 	r.Algorithm = n
 	if len(msg)-off < 10 {
