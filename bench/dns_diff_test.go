@@ -91,20 +91,6 @@ func compareDecoded(m1 *dns.Msg, m2 *dnswire.Msg) string {
 			return fmt.Sprintf("section %d: %d vs %d records", i+1, len(a), len(b))
 		}
 		for k := range a {
-			// RFC 2181 8: a TTL with the most significant bit set is
-			// treated as zero; dnswire reads it so, miekg keeps it.
-			top := func(v *uint32) {
-				if *v&0x80000000 != 0 {
-					*v = 0
-				}
-			}
-			top(&a[k].Header().Ttl)
-			if soa, ok := a[k].(*dns.SOA); ok { // the SOA timers likewise
-				top(&soa.Refresh)
-				top(&soa.Retry)
-				top(&soa.Expire)
-				top(&soa.Minttl)
-			}
 			wa, err := miekgWire(a[k])
 			if err != nil {
 				return fmt.Sprintf("section %d record %d: miekg cannot repack: %v", i+1, k, err)
@@ -156,6 +142,39 @@ func compareDecoded(m1 *dns.Msg, m2 *dnswire.Msg) string {
 	return ""
 }
 
+// ttlReason: dnswire reads a TTL or SOA timer with the top bit set as
+// zero, and so writes it back; miekg keeps the 32-bit value.
+const ttlReason = "RFC 2181 8: a TTL (and an SOA timer, RFC 2308 4) with the most significant bit set " +
+	"is treated as zero; miekg keeps the value (compared after clamping miekg's side)"
+
+// clampRFC2181 applies RFC 2181 8 to miekg's decode, as dnswire applies
+// it while reading, and reports whether any value changed. The OPT
+// record's TTL field holds EDNS flags, not a TTL.
+func clampRFC2181(m *dns.Msg) bool {
+	changed := false
+	c := func(v *uint32) {
+		if *v >= 1<<31 {
+			*v = 0
+			changed = true
+		}
+	}
+	for _, rrs := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
+		for _, rr := range rrs {
+			if _, ok := rr.(*dns.OPT); ok {
+				continue
+			}
+			c(&rr.Header().Ttl)
+			if soa, ok := rr.(*dns.SOA); ok {
+				c(&soa.Refresh)
+				c(&soa.Retry)
+				c(&soa.Expire)
+				c(&soa.Minttl)
+			}
+		}
+	}
+	return changed
+}
+
 // diffCase is a message on which the two libraries disagree, and the rule
 // that says dnswire is right.
 type diffCase struct {
@@ -179,80 +198,98 @@ type diffCase struct {
 // missing fields empty and accepts the record. Every field is required by
 // the type's definition (RFC 1035 3.3, 3.4.1; RFC 3596; RFC 2782).
 func shortData(msg []byte, pe *dnswire.ParseError, _ *dns.Msg) bool {
-	return rdataShape(msg, pe) == shapeShort
+	return walkLayout(msg, pe) == layoutShort
 }
 
-// The shapes rdataShape tells apart.
+// countedOverrun holds when a length-prefixed field of the failing
+// record claims more octets than its RDATA has left.
+func countedOverrun(msg []byte, pe *dnswire.ParseError, _ *dns.Msg) bool {
+	return walkLayout(msg, pe) == layoutOverrun
+}
+
 const (
-	shapeOther = iota
-	shapeShort // RDATA ends cleanly at a field boundary, fields missing
+	layoutOther = iota
+	layoutShort
+	layoutOverrun
 )
 
-// rdataShape walks the failing record's RDATA field by field.
-func rdataShape(msg []byte, pe *dnswire.ParseError) int {
-	var p dnswire.Parser
-	if _, err := p.Start(msg); err != nil {
-		return shapeOther
+// walkLayout follows the failing record's fields inside its RDATA.
+func walkLayout(msg []byte, pe *dnswire.ParseError) int {
+	h, end, ok := failingHeader(msg, pe)
+	if !ok {
+		return layoutOther
 	}
-	var h dnswire.RRHeader
-	for i := 0; i <= pe.Index; i++ {
-		var err error
-		if h, err = p.RRHeader(pe.Section); err != nil {
-			return shapeOther
-		}
-	}
-	end := p.Offset()
 	off := end - int(h.Length)
 	const name, counted = -1, -2 // a domain name; a length octet and that many octets
 	layout := map[dnswire.Type][]int{
 		// RFC 5155 3.2: hash algorithm, flags, iterations, salt, hash; the
 		// type bitmap may be empty.
 		dnswire.TypeNSEC3: {1, 1, 2, counted, counted}, dnswire.TypeNSEC3PARAM: {1, 1, 2, counted},
-		// RFC 4034 2.1, 5.1, 3.1, 4.1; RFC 7344 3.1; RFC 2535 4.1: fixed
-		// fields first, then the key, digest, signer name or next name.
-		dnswire.TypeDNSKEY: {2, 1, 1}, dnswire.TypeCDNSKEY: {2, 1, 1}, dnswire.TypeDS: {2, 1, 1}, dnswire.TypeCDS: {2, 1, 1},
-		dnswire.TypeRRSIG: {2, 1, 1, 4, 4, 4, 2, name}, dnswire.TypeSIG: {2, 1, 1, 4, 4, 4, 2, name}, dnswire.TypeNSEC: {name},
-		// RFC 6698 2.1, RFC 8162 2, RFC 4255 3.1, RFC 7553 4.1, RFC 8976 2.2,
-		// RFC 3403 4.1, RFC 1035 3.3.2, 3.3.11 (MINFO), RFC 1183 (RP, AFSDB, RT), RFC 2163 (PX).
-		dnswire.TypeTLSA: {1, 1, 1}, dnswire.TypeSMIMEA: {1, 1, 1}, dnswire.TypeSSHFP: {1, 1}, dnswire.TypeURI: {2, 2},
-		dnswire.TypeZONEMD: {4, 1, 1}, dnswire.TypeNAPTR: {2, 2, counted, counted, counted, name},
-		dnswire.TypeHINFO: {counted, counted}, dnswire.TypeMINFO: {name, name}, dnswire.TypeRP: {name, name},
-		dnswire.TypeAFSDB: {2, name}, dnswire.TypeRT: {2, name}, dnswire.TypePX: {2, name, name},
-		dnswire.TypeMB: {name}, dnswire.TypeMD: {name}, dnswire.TypeMF: {name}, dnswire.TypeMG: {name}, dnswire.TypeMR: {name},
-		dnswire.TypeDNAME: {name}, dnswire.TypeSVCB: {2, name}, dnswire.TypeHTTPS: {2, name},
 		dnswire.TypeA: {4}, dnswire.TypeAAAA: {16}, dnswire.TypeNS: {name}, dnswire.TypeCNAME: {name},
 		dnswire.TypePTR: {name}, dnswire.TypeMX: {2, name}, dnswire.TypeSOA: {name, name, 4, 4, 4, 4, 4},
 		dnswire.TypeSRV: {2, 2, 2, name}, dnswire.TypeTXT: {1}, dnswire.TypeCAA: {1, 1},
+		// The types issue 15 added (RFC 1035 3.3.2, 3403 4.1, 6672 2.1,
+		// 4034 2.1, 3.1, 4.1, 5.1, 4255 3.1, 6698 2.1, 7553 4.5, 8976 2.2,
+		// 9460 2.2, 8945 4.2, 2930 2): every field up to the last is
+		// required.
+		dnswire.TypeHINFO: {counted, counted}, dnswire.TypeNAPTR: {2, 2, counted, counted, counted, name},
+		dnswire.TypeDNAME: {name}, dnswire.TypeDS: {2, 1, 1}, dnswire.TypeCDS: {2, 1, 1},
+		dnswire.TypeDNSKEY: {2, 1, 1}, dnswire.TypeCDNSKEY: {2, 1, 1},
+		dnswire.TypeRRSIG: {2, 1, 1, 4, 4, 4, 2, name}, dnswire.TypeSIG: {2, 1, 1, 4, 4, 4, 2, name},
+		dnswire.TypeNSEC: {name}, dnswire.TypeSSHFP: {1, 1}, dnswire.TypeTLSA: {1, 1, 1}, dnswire.TypeSMIMEA: {1, 1, 1},
+		dnswire.TypeURI: {2, 2}, dnswire.TypeZONEMD: {4, 1, 1}, dnswire.TypeSVCB: {2, name}, dnswire.TypeHTTPS: {2, name},
+		dnswire.TypeTSIG: {name, 6, 2, 2}, dnswire.TypeTKEY: {name, 4, 4, 2, 2, 2},
+		// RFC 3597 4: the types whose names dnswire decompresses (RFC
+		// 1035 3.3, RFC 1183, RFC 2163, RFC 2535) have required names.
+		dnswire.TypeMD: {name}, dnswire.TypeMF: {name}, dnswire.TypeMB: {name}, dnswire.TypeMG: {name},
+		dnswire.TypeMR: {name}, dnswire.TypeMINFO: {name, name}, dnswire.TypeRP: {name, name},
+		dnswire.TypeAFSDB: {2, name}, dnswire.TypeRT: {2, name}, dnswire.TypePX: {2, name, name},
+		dnswire.TypeNXT: {name},
 	}[h.Type]
 	for _, f := range layout {
 		if off == end {
-			return shapeShort
+			return layoutShort
 		}
 		if f == name {
 			_, next, err := dnswire.ReadName(msg[:end], off)
 			if err != nil {
-				return shapeOther
+				return layoutOther
 			}
 			off = next
 			continue
 		}
 		if f == counted {
 			if off >= end {
-				return shapeOther
-			}
-			if off+1 == end {
-				// Only the length octet: miekg stops there too, with
-				// the field empty.
-				return shapeShort
+				return layoutOther
 			}
 			f = 1 + int(msg[off])
+			if off+f > end {
+				return layoutOverrun
+			}
 		}
 		if off+f > end {
-			return shapeOther
+			return layoutOther
 		}
 		off += f
 	}
-	return shapeOther
+	return layoutOther
+}
+
+// failingHeader returns the header of the record pe names and the end
+// of its RDATA, found by walking the headers before it.
+func failingHeader(msg []byte, pe *dnswire.ParseError) (dnswire.RRHeader, int, bool) {
+	var p dnswire.Parser
+	if _, err := p.Start(msg); err != nil {
+		return dnswire.RRHeader{}, 0, false
+	}
+	var h dnswire.RRHeader
+	for i := 0; i <= pe.Index; i++ {
+		var err error
+		if h, err = p.RRHeader(pe.Section); err != nil {
+			return h, 0, false
+		}
+	}
+	return h, p.Offset(), true
 }
 
 func be16(v uint16) []byte { return []byte{byte(v >> 8), byte(v)} }
@@ -355,6 +392,18 @@ var diffCases = []diffCase{
 			"iterations, both required; miekg leaves them empty",
 	},
 	{
+		name:       "NSEC3 hash length running past RDLENGTH",
+		section:    dnswire.SectionAnswer,
+		anySection: true,
+		check:      countedOverrun,
+		msg: join(hdrCounts(0, 1, 0, 0), exampleWire, rrBytes(50, 1, []byte{1, 0, 0, 2, 0, 6}),
+			[]byte{0, 1, 0, 2, 0, 3}),
+		ours:  dnswire.ErrBadRDLength,
+		miekg: true,
+		reason: "RFC 1035 3.2.1: RDLENGTH is the length of the RDATA; a length-prefixed field (RFC 5155 3.2 " +
+			"hash, salt; RFC 1035 3.3 character-string) cannot reach past it; miekg reads it from the bytes after",
+	},
+	{
 		name:       "TXT with no character-string",
 		section:    dnswire.SectionAnswer,
 		anySection: true,
@@ -395,14 +444,14 @@ var diffCases = []diffCase{
 			"the same name; dnswire requires every hop to go backwards, which also rules out loops",
 	},
 	{
-		name:       "compression pointer into the header",
+		name:       "compression pointer into the 12-octet header",
 		section:    dnswire.SectionQuestion,
 		anySection: true,
-		// The question name points at offset 6, the ANCOUNT field (0x00 0x00 = root).
-		msg:    join(hdrCounts(1, 0, 0, 0), []byte{0xC0, 6, 0, 1, 0, 1}),
-		ours:   dnswire.ErrPointerIntoHeader,
-		miekg:  true,
-		reason: "RFC 1035 4.1.4: a pointer refers to a prior occurrence of a name; the 12-byte header holds no names",
+		msg:        join(hdrCounts(1, 0, 0, 0), []byte{0xC0, 6, 0, 1, 0, 1}),
+		ours:       dnswire.ErrPointerIntoHeader,
+		miekg:      true,
+		reason: "RFC 1035 4.1.4: a pointer points to a prior occurrence of a name in the message; " +
+			"the 12-octet header holds no names (issue 15: rejected with a typed error)",
 	},
 	{
 		name:       "CAA with an empty tag (in any section)",
@@ -520,6 +569,7 @@ func FuzzDNSDiffMiekg(f *testing.F) {
 		e2 := m2.Unpack(msg)
 		switch {
 		case e1 == nil && e2 == nil:
+			clampRFC2181(&m1)
 			if d := compareDecoded(&m1, &m2); d != "" {
 				t.Fatalf("both accept %x but differ: %s", msg, d)
 			}

@@ -24,7 +24,10 @@
 // (RFC 3403), DS, DNSKEY, RRSIG, NSEC (RFC 4034), NSEC3, NSEC3PARAM
 // (RFC 5155), CDS, CDNSKEY (RFC 7344), SIG (RFC 2535, RFC 2931), SSHFP
 // (RFC 4255), TLSA (RFC 6698), SMIMEA (RFC 8162), URI (RFC 7553), ZONEMD
-// (RFC 8976), SVCB and HTTPS (RFC 9460, parameters in text form). Every
+// (RFC 8976), SVCB and HTTPS (RFC 9460, parameters in text form), and the
+// meta-types TSIG (RFC 8945) and TKEY (RFC 2930), which have no standard
+// presentation form: they print as dig prints a TSIG (lengths before the
+// base64 fields) and parse back from that. Every
 // other type is kept as opaque RFC 3597 data that round-trips byte for
 // byte, except that the names inside MD, MF, MB, MG, MR, MINFO, RP, AFSDB,
 // RT, PX and NXT are decompressed on read (RFC 3597 4). EDNS0 options are

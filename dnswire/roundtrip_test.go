@@ -100,7 +100,7 @@ func fuzzRData(c fuzz.Continue) RData {
 	u8 := func() uint8 { return uint8(c.Intn(256)) }
 	u16 := func() uint16 { return uint16(c.Intn(65536)) }
 	u31 := func() uint32 { return c.Uint32() >> 1 }
-	switch c.Intn(30) {
+	switch c.Intn(32) {
 	case 0:
 		return &A{Addr: netip.AddrFrom4([4]byte(fuzzBytes(c, 4, 4)))}
 	case 1:
@@ -166,8 +166,14 @@ func fuzzRData(c fuzz.Continue) RData {
 	case 28:
 		r := fuzzSVCB(c)
 		return &r
-	default:
+	case 29:
 		return &HTTPS{fuzzSVCB(c)}
+	case 30:
+		return &TSIG{Algorithm: fuzzName(c), TimeSigned: c.Uint64() >> 16, Fudge: u16(), MAC: fuzzBytes(c, 0, 64),
+			OriginalID: u16(), Error: RCode(u16()), OtherData: fuzzBytes(c, 0, 6)}
+	default:
+		return &TKEY{Algorithm: fuzzName(c), Inception: c.Uint32(), Expiration: c.Uint32(), Mode: u16(),
+			Error: RCode(u16()), Key: fuzzBytes(c, 0, 64), OtherData: fuzzBytes(c, 0, 6)}
 	}
 }
 

@@ -30,6 +30,10 @@ var typedLines = []string{
 	"_25._tcp.mx.example.\t60\tIN\tTLSA\t3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6",
 	"hash._smimecert.example.\t60\tIN\tSMIMEA\t3 0 0 308201",
 	"_ftp._tcp.example.\t60\tIN\tURI\t10 1 \"ftp://ftp1.example.com/public\"",
+	"key.example.\t0\tANY\tTSIG\thmac-sha256. 1765000000 300 32 3q2+78r+ur6t3q2+78r+ur6t3q2+78r+ur6t3q2+784= 4660 NOERROR 0",
+	"key.example.\t0\tANY\tTSIG\thmac-sha256. 1765000000 300 0 4660 18 6 AABkMr8A",
+	"gss.example.\t0\tANY\tTKEY\tgss-tsig. 1765000000 1765086400 3 NOERROR 4 YIIBAA== 0",
+	"key.example.\t0\tANY\tTKEY\thmac-sha256. 0 0 5 20 0 0",
 	"example.\t86400\tIN\tZONEMD\t2018031900 1 1 C68090D90A7AED716BC459F9340E3D7C1370D4D24B7E2FC3A1DDC0B9A87153B9A9713B3C9AE5CC27777F98B8E730044C",
 }
 
@@ -103,6 +107,9 @@ func TestTypedBadWire(t *testing.T) {
 		{"HINFO one string", TypeHINFO, []byte{1, 'a'}, ErrBadRDLength},
 		{"NAPTR no name", TypeNAPTR, []byte{0, 1, 0, 1, 0, 0, 0}, ErrBadRDLength},
 		{"TLSA short", TypeTLSA, []byte{3, 1}, ErrBadRDLength},
+		{"TKEY key overruns", TypeTKEY, []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 9, 1}, ErrBadRDLength},
+		{"TKEY trailing", TypeTKEY, []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 7}, ErrBadRDLength},
+		{"TSIG MAC overruns", TypeTSIG, []byte{0, 0, 0, 0, 0, 0, 1, 44, 0, 40, 1}, ErrBadRDLength},
 		{"DNAME pointer into header", TypeDNAME, []byte{0xC0, 2}, ErrPointerIntoHeader},
 	} {
 		msg := cat(hdr(0, 1, 0, 0), wExample, rrTail(c.t, len(c.data), c.data))

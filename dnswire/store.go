@@ -184,6 +184,8 @@ func (st *store) newRData(t Type) RData {
 		return st.zonemd_.next()
 	case TypeTSIG:
 		return new(TSIG)
+	case TypeTKEY:
+		return new(TKEY)
 	}
 	u := st.unknown.next()
 	u.T = t
@@ -253,6 +255,8 @@ func newRData(t Type) RData {
 		return new(ZONEMD)
 	case TypeTSIG:
 		return new(TSIG)
+	case TypeTKEY:
+		return new(TKEY)
 	}
 	return &Unknown{T: t}
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
-	"encoding/base64"
 	"encoding/binary"
 	"hash"
 	"strconv"
@@ -95,7 +94,7 @@ func (*TSIG) Type() Type { return TypeTSIG }
 // String returns the data as dig prints it.
 func (r *TSIG) String() string { return string(r.AppendText(nil)) }
 
-// AppendText appends "algorithm time fudge macsize mac origid error
+// AppendText appends "algorithm time fudge macsize [mac] origid error
 // otherlen [other]" with the MAC and other data in base64, as dig does.
 func (r *TSIG) AppendText(dst []byte) []byte {
 	dst = r.Algorithm.AppendText(dst)
@@ -104,30 +103,20 @@ func (r *TSIG) AppendText(dst []byte) []byte {
 	dst = append(dst, ' ')
 	dst = strconv.AppendUint(dst, uint64(r.Fudge), 10)
 	dst = append(dst, ' ')
-	dst = strconv.AppendInt(dst, int64(len(r.MAC)), 10)
-	dst = append(dst, ' ')
-	dst = base64.StdEncoding.AppendEncode(dst, r.MAC)
+	dst = appendSizedBase64(dst, r.MAC)
 	dst = append(dst, ' ')
 	dst = strconv.AppendUint(dst, uint64(r.OriginalID), 10)
 	dst = append(dst, ' ')
-	if r.Error == 0 {
-		dst = append(dst, "NOERROR"...)
-	} else {
-		dst = strconv.AppendUint(dst, uint64(r.Error), 10)
-	}
+	dst = appendTSIGError(dst, r.Error)
 	dst = append(dst, ' ')
-	dst = strconv.AppendInt(dst, int64(len(r.OtherData)), 10)
-	if len(r.OtherData) > 0 {
-		dst = append(dst, ' ')
-		dst = base64.StdEncoding.AppendEncode(dst, r.OtherData)
-	}
+	dst = appendSizedBase64(dst, r.OtherData)
 	return dst
 }
 
 func (r *TSIG) unpack(msg []byte, off int, _ *store) error {
 	n, off, err := ReadName(msg, off)
 	if err != nil {
-		return err
+		return rdataErr(err) // the name runs past RDLENGTH
 	}
 	r.Algorithm = n
 	if len(msg)-off < 10 {

@@ -65,6 +65,8 @@ func typeName(t Type) string {
 		return "DNAME"
 	case TypeTSIG:
 		return "TSIG"
+	case TypeTKEY:
+		return "TKEY"
 	case TypeDS:
 		return "DS"
 	case TypeRRSIG:
@@ -156,10 +158,10 @@ func ParseType(s string) (Type, bool) {
 }
 
 // knownTypes lists every type with a mnemonic.
-func knownTypes() *[44]Type {
+func knownTypes() *[45]Type {
 	return &[...]Type{TypeA, TypeNS, TypeCNAME, TypeSOA, TypePTR, TypeHINFO, TypeMX, TypeTXT,
 		TypeAAAA, TypeSRV, TypeNAPTR, TypeDNAME, TypeDS, TypeRRSIG, TypeNSEC, TypeDNSKEY, TypeSVCB, TypeHTTPS,
-		TypeOPT, TypeAXFR, TypeANY, TypeCAA, TypeMD, TypeMF, TypeMB, TypeMG, TypeMR, TypeMINFO, TypeRP, TypeAFSDB, TypeRT, TypeSIG, TypePX, TypeNXT, TypeCDS, TypeCDNSKEY, TypeNSEC3, TypeNSEC3PARAM, TypeSSHFP, TypeTLSA, TypeSMIMEA, TypeURI, TypeZONEMD, TypeTSIG}
+		TypeOPT, TypeAXFR, TypeANY, TypeCAA, TypeMD, TypeMF, TypeMB, TypeMG, TypeMR, TypeMINFO, TypeRP, TypeAFSDB, TypeRT, TypeSIG, TypePX, TypeNXT, TypeCDS, TypeCDNSKEY, TypeNSEC3, TypeNSEC3PARAM, TypeSSHFP, TypeTLSA, TypeSMIMEA, TypeURI, TypeZONEMD, TypeTSIG, TypeTKEY}
 }
 
 func numSuffix(s, prefix string) (uint16, bool) {

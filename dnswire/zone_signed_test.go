@@ -7,19 +7,20 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestSignedZones loads zones signed by BIND's dnssec-signzone and
-// ldns-signzone (testdata/zone/signed/README says how they were made) and
+// TestSignedZones loads zones signed by BIND's dnssec-signzone,
+// ldns-signzone and Knot DNS (testdata/zone/signed/README says how they were made) and
 // checks nothing is lost: every record is typed, survives text and wire
 // round trips, and every RRSIG verifies against the zone's DNSKEYs over
 // SignedData, which also proves the canonical form and order.
 func TestSignedZones(t *testing.T) {
 	files, _ := filepath.Glob("testdata/zone/signed/*.signed")
-	if len(files) != 4 {
+	if len(files) != 6 {
 		t.Fatalf("fixtures: %v", files)
 	}
 	for _, file := range files {
@@ -79,6 +80,37 @@ func TestSignedZones(t *testing.T) {
 			}
 			if len(keys) != 2 || nsecs < 10 || len(sigs) < 20 {
 				t.Fatalf("%d keys, %d NSEC/NSEC3, %d RRSIGs", len(keys), nsecs, len(sigs))
+			}
+			// A file with one record per line (Knot's, ldns's) has as
+			// many records as record lines.
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines, multi := 0, false
+			for _, l := range strings.Split(string(raw), "\n") {
+				if l = strings.TrimSpace(l); l != "" && l[0] != ';' && l[0] != '$' {
+					lines++
+					multi = multi || strings.Contains(l, "(")
+				}
+			}
+			if !multi && lines != len(rrs) {
+				t.Errorf("%d record lines, %d records read", lines, len(rrs))
+			}
+			if strings.HasPrefix(filepath.Base(file), "knot") && multi {
+				t.Error("Knot's dump should be one record per line")
+			}
+			// Every authoritative RRset is signed (RFC 4035 2.2); the
+			// delegation's NS and glue are not.
+			signed := map[key]bool{}
+			for _, s := range sigs {
+				signed[key{s.Name.Lower(), s.Data.(*RRSIG).TypeCovered}] = true
+			}
+			sub := MustName("sub.example.")
+			for k := range sets {
+				if !signed[k] && !(k.name.IsSubdomainOf(sub) && k.t != TypeDS) {
+					t.Errorf("RRset %v %v has no RRSIG", k.name, k.t)
+				}
 			}
 			for _, s := range sigs {
 				sig := s.Data.(*RRSIG)
