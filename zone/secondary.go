@@ -78,6 +78,13 @@ func (s *Server) AddSecondary(sec Secondary) error {
 	return nil
 }
 
+// isSecondary tells whether origin is followed from a primary.
+func (s *Server) isSecondary(origin dnswire.Name) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.followers[origin.Lower()] != nil
+}
+
 // Refresh makes the secondary for origin check its primary's SOA now, as
 // a NOTIFY does.
 func (s *Server) Refresh(origin dnswire.Name) error {
