@@ -56,7 +56,7 @@ func TestSecondaryFollowsPrimary(t *testing.T) {
 	var logs syncBuffer
 	sec := &Server{Keys: []*dnswire.TSIGKey{admin, registrar}, Now: func() time.Time { return testNow },
 		UpdatePolicy: []UpdateRule{{Key: registrar.Name, Name: dnswire.MustName("edu.")}},
-		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+		Logger:       slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	startServer(t, sec)
 	prim := updateServer(t, t.TempDir())
 	prim.TransferKeys = []dnswire.Name{admin.Name}
