@@ -29,7 +29,8 @@ type Secondary struct {
 	Timeout time.Duration
 	// OnRefresh, when set, is called after every check of the primary
 	// with the zone now served (nil before the first transfer) and the
-	// check's error.
+	// check's error. It runs on the zone's refresh goroutine and must
+	// not block (Close waits for that goroutine).
 	OnRefresh func(z *Zone, err error)
 }
 
