@@ -7,6 +7,9 @@
 //     an iterative resolver), Bob's server, a deferral and a retry 30
 //     simulated minutes later, two messages over one connection, a bounce
 //     as a delivery report. `go run ./examples/alice-to-bob [-v]`.
+//   - authserver: an authoritative DNS server (package zone): zone
+//     files or zones copied from a primary, TSIG-signed UPDATE with a
+//     per-key policy and a journal, transfers, NOTIFY, -rotate.
 //   - dnslookup: a dig-like lookup tool (UDP or TCP, dig's output layout)
 //     with -trace to resolve from the root and print each referral.
 //   - relay: a small mail server: maildir delivery for local domains,

@@ -217,13 +217,16 @@ func TestQueryAllocs(t *testing.T) {
 		r := newResponder()
 		zs := s.zones.Load()
 		out := make([]byte, 0, 4096)
-		allocs := testing.AllocsPerRun(100, func() {
-			if r.respond(zs, limits{}, w, false, out[:0]) == nil {
-				t.Fatal("no answer")
+		for _, rotate := range []bool{false, true} {
+			lim := limits{srv: &Server{Rotate: rotate}}
+			allocs := testing.AllocsPerRun(100, func() {
+				if r.respond(zs, lim, w, false, out[:0]) == nil {
+					t.Fatal("no answer")
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%s (rotate %v): %v allocs per query, budget 0", name, rotate, allocs)
 			}
-		})
-		if allocs != 0 {
-			t.Errorf("%s: %v allocs per query, budget 0", name, allocs)
 		}
 	}
 }

@@ -53,14 +53,26 @@
 // the history does not reach the client's serial. Each change is
 // announced by NOTIFY (RFC 1996) to Server.Notify.
 //
+// Server.AddSecondary follows a zone from a primary (RFC 1034 4.3.5):
+// AXFR first, then an SOA check on the refresh timer (the retry timer
+// after a failure), pulling IXFR and taking an AXFR-form answer as the
+// whole zone; the zone is dropped after the expire interval without a
+// successful check. A NOTIFY from the primary (or signed with the zone's
+// key) triggers a check at once (RFC 1996 3.10); NOTIFY for other zones
+// is answered NOTAUTH, from strangers REFUSED. UPDATE to a secondary
+// zone is REFUSED, not forwarded (RFC 2136 6 allows either).
+//
 // Departures: class ANY questions are answered from class IN data; the
 // TTLs of an RRset are set to the lowest of them at load (RFC 2181 5.2);
 // address records are accepted anywhere below a zone cut (NSD accepts
 // them; Knot warns); an UPDATE that leaves an in-zone name server without
 // an address is refused (send NS and glue in one UPDATE); UPDATE rebuilds
 // and revalidates the zone copy, which costs time in proportion to the
-// zone's size; there is no secondary mode and no catalog zones yet;
-// incoming NOTIFY gets NOTIMP; IXFR over UDP is refused (clients use
+// zone's size; there are no catalog zones yet; a secondary keeps its
+// copy in memory only (it starts with an AXFR) and serves it onward by
+// AXFR only; in a signed transfer every message must be signed (RFC
+// 8945 5.3.1 lets a primary skip up to 99); NOTIFY given to Handle
+// (no source address) gets NOTIMP; IXFR over UDP is refused (clients use
 // TCP); the update history for IXFR is kept in memory (the last 1000
 // changes) and is rebuilt from the journal at start.
 package zone

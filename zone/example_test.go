@@ -3,6 +3,7 @@ package zone_test
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -80,4 +81,41 @@ func ExampleZone_WriteTo() {
 	// example.	60	IN	SOA	ns.example. hm.example. 1 2 3 4 5
 	// example.	60	IN	NS	ns.example.
 	// ns.example.	60	IN	A	192.0.2.1
+}
+
+func ExampleServer_AddSecondary() {
+	z, err := zone.Parse(strings.NewReader("@ 60 SOA ns hm 7 3600 600 86400 60\n@ 60 NS ns\nns 60 A 192.0.2.1\n"),
+		dnswire.MustName("example."), zone.LoadConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	primary := &zone.Server{TransferFrom: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+	primary.AddZone(z)
+	if err := primary.ListenAndServe("127.0.0.1:0"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer primary.Close()
+
+	secondary := &zone.Server{}
+	if err := secondary.ListenAndServe("127.0.0.1:0"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer secondary.Close()
+	refreshed := make(chan error, 1)
+	secondary.AddSecondary(zone.Secondary{
+		Origin:    dnswire.MustName("example."),
+		Primary:   primary.Addr(),
+		OnRefresh: func(_ *zone.Zone, err error) { refreshed <- err },
+	})
+	if err := <-refreshed; err != nil {
+		fmt.Println(err)
+		return
+	}
+	sz := secondary.Zone(dnswire.MustName("example."))
+	fmt.Println("serial", sz.Serial(), "records", sz.Len())
+	// Output:
+	// serial 7 records 3
 }

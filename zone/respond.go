@@ -257,7 +257,13 @@ func (r *responder) write(req *request, lim limits, rc dnswire.RCode, aa bool, o
 	r.b.Start(out, replyHeader(req, rc, aa), dnswire.BuildOptions{Compress: true, MaxSize: limit})
 	_ = r.b.Question(&req.q)
 	tc := false
+	rotate := lim.srv != nil && lim.srv.Rotate
 	for _, p := range r.ans {
+		if rotate && len(p.set.rrs) > 1 {
+			turn := lim.srv.turn.Add(1)
+			r.emitFrom(dnswire.SectionAnswer, p, int(turn%uint32(len(p.set.rrs))))
+			continue
+		}
 		r.emit(dnswire.SectionAnswer, p, 0)
 	}
 	for _, p := range r.auth {
@@ -292,6 +298,17 @@ func (r *responder) write(req *request, lim limits, rc dnswire.RCode, aa bool, o
 		m = appendOPT(m, start, lim, req, rc)
 	}
 	return m
+}
+
+// emitFrom writes the records of an answer RRset starting at the
+// first-th and wrapping around (round-robin load distribution).
+func (r *responder) emitFrom(s dnswire.Section, p piece, first int) {
+	n := len(p.set.rrs)
+	for k := range n {
+		rr := p.set.rrs[(first+k)%n]
+		rr.Name = p.owner
+		_ = r.b.Add(s, &rr)
+	}
 }
 
 // emit writes one RRset under p.owner; ttlPlus1, when not 0, overrides

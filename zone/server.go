@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,17 @@ type Server struct {
 	// are closed at once.
 	MaxConnections int
 	MaxConnsPerIP  int
+	// Rotate, when true, turns the order of every answer RRset with more
+	// than one record by one place from answer to answer (round-robin,
+	// as BIND's rrset-order cyclic and NSD's round-robin do), so clients
+	// that take the first address spread over all of them (load
+	// distribution). RFC 2181 5 leaves the order of an RRset free.
+	Rotate bool
+	// UDPReaders is the number of goroutines ListenAndServe starts to
+	// read and answer its UDP socket, each with its own buffers (default
+	// GOMAXPROCS). ServePacket may likewise be called several times on
+	// one socket.
+	UDPReaders int
 	// RateLimit, when set, limits responses per client network (RRL).
 	RateLimit *RateLimit
 	// Keys are the TSIG keys (RFC 8945) the server accepts. Queries may
@@ -72,13 +84,17 @@ type Server struct {
 	Notify []netip.AddrPort
 	// Logger receives debug and error lines; nil is silent.
 	Logger *slog.Logger
-	// Now is the clock (default time.Now).
+	// Now is the clock for TSIG times and rate limits (default time.Now);
+	// network deadlines always use the wall clock.
 	Now func() time.Time
 
 	zones    atomic.Pointer[zoneSet]
-	zmu      sync.Mutex // serialises zone set changes
-	umu      sync.Mutex // serialises updates
+	turn     atomic.Uint32 // answers rotated so far (Rotate)
+	zmu      sync.Mutex    // serialises zone set changes
+	umu      sync.Mutex    // serialises updates
 	journals map[dnswire.Name]*journal
+
+	followers map[dnswire.Name]*follower // secondary zones, under mu
 
 	mu        sync.Mutex
 	closed    bool
@@ -189,6 +205,13 @@ func (s *Server) udpSize() uint16 {
 	return s.UDPSize
 }
 
+func (s *Server) udpReaders() int {
+	if s.UDPReaders > 0 {
+		return s.UDPReaders
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 func (s *Server) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -242,7 +265,9 @@ func (s *Server) ListenAndServe(addr string) error {
 		s.bound = append(s.bound, l.Addr())
 		s.mu.Unlock()
 		go s.Serve(l)
-		go s.ServePacket(pc)
+		for range s.udpReaders() {
+			go s.ServePacket(pc)
+		}
 		return nil
 	}
 }
@@ -262,7 +287,8 @@ func (s *Server) Addr() netip.AddrPort {
 }
 
 // ServePacket answers queries arriving on pc until Shutdown or Close.
-// Each datagram gets at most one response (RFC 1035 4.2.1).
+// Each datagram gets at most one response (RFC 1035 4.2.1). Several
+// goroutines may serve one socket.
 func (s *Server) ServePacket(pc net.PacketConn) error {
 	s.mu.Lock()
 	s.init()
@@ -278,8 +304,21 @@ func (s *Server) ServePacket(pc net.PacketConn) error {
 	r := newResponder()
 	in := make([]byte, 65535)
 	out := make([]byte, 0, 65535)
+	// A *net.UDPConn reads and writes with netip.AddrPort, which costs
+	// no allocation per datagram (ReadFrom allocates a *net.UDPAddr).
+	udp, _ := pc.(*net.UDPConn)
 	for {
-		n, from, err := pc.ReadFrom(in)
+		var (
+			n    int
+			ap   netip.AddrPort
+			from net.Addr
+			err  error
+		)
+		if udp != nil {
+			n, ap, err = udp.ReadFromUDPAddrPort(in)
+		} else if n, from, err = pc.ReadFrom(in); err == nil {
+			ap, _ = addrOf(from)
+		}
 		if err != nil {
 			if s.isClosed() {
 				return ErrServerClosed
@@ -290,22 +329,30 @@ func (s *Server) ServePacket(pc net.PacketConn) error {
 			}
 			return err
 		}
-		resp := r.respond(s.zones.Load(), s.limits(), in[:n], false, out[:0])
+		var resp []byte
+		if isNotify(in[:n]) {
+			resp = s.answerNotify(in[:n], ap.Addr(), out[:0])
+		} else {
+			resp = r.respond(s.zones.Load(), s.limits(), in[:n], false, out[:0])
+		}
 		if resp == nil {
 			continue
 		}
-		if s.RateLimit != nil {
-			if ap, ok := addrOf(from); ok {
-				switch s.RateLimit.decide(ap.Addr(), s.now()) {
-				case rrlDrop:
-					continue
-				case rrlSlip:
-					resp = slip(resp)
-				}
+		if s.RateLimit != nil && ap.IsValid() {
+			switch s.RateLimit.decide(ap.Addr().Unmap(), s.now()) {
+			case rrlDrop:
+				continue
+			case rrlSlip:
+				resp = slip(resp)
 			}
 		}
-		if _, err := pc.WriteTo(resp, from); err != nil {
-			s.logDebug("zone: udp write", "to", from, "err", err)
+		if udp != nil {
+			_, err = udp.WriteToUDPAddrPort(resp, ap)
+		} else {
+			_, err = pc.WriteTo(resp, from)
+		}
+		if err != nil {
+			s.logDebug("zone: udp write", "to", ap, "err", err)
 		}
 	}
 }
@@ -441,7 +488,7 @@ func (s *Server) serveConn(c net.Conn) {
 			return
 		}
 		// RFC 7766 6.2.3: close idle connections after a while.
-		_ = c.SetReadDeadline(s.now().Add(s.idle()))
+		_ = c.SetReadDeadline(time.Now().Add(s.idle()))
 		msg, err := dnswire.ReadTCP(c, in[:0])
 		if err != nil {
 			if err != io.EOF {
@@ -458,11 +505,21 @@ func (s *Server) serveConn(c net.Conn) {
 		if isTransfer(msg) && s.transfer(c, msg) {
 			continue
 		}
+		if isNotify(msg) {
+			ap, _ := addrOf(c.RemoteAddr())
+			if resp := s.answerNotify(msg, ap.Addr(), nil); resp != nil {
+				_ = c.SetWriteDeadline(time.Now().Add(s.idle()))
+				if dnswire.WriteTCP(c, resp) != nil {
+					return
+				}
+			}
+			continue
+		}
 		resp := s.respondTCP(r, c, msg, out[:2])
 		if resp == nil {
 			continue
 		}
-		_ = c.SetWriteDeadline(s.now().Add(s.idle()))
+		_ = c.SetWriteDeadline(time.Now().Add(s.idle()))
 		if _, err := c.Write(resp); err != nil {
 			return
 		}
