@@ -59,7 +59,8 @@
 // whole zone; the zone is dropped after the expire interval without a
 // successful check. A NOTIFY from the primary (or signed with the zone's
 // key) triggers a check at once (RFC 1996 3.10); NOTIFY for other zones
-// is answered NOTAUTH, from strangers REFUSED.
+// is answered NOTAUTH, from strangers REFUSED. UPDATE to a secondary
+// zone is REFUSED, not forwarded (RFC 2136 6 allows either).
 //
 // Departures: class ANY questions are answered from class IN data; the
 // TTLs of an RRset are set to the lowest of them at load (RFC 2181 5.2);

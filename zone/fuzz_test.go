@@ -1,8 +1,10 @@
 package zone
 
 import (
+	"errors"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
 )
@@ -44,6 +46,43 @@ func FuzzServer(f *testing.F) {
 		}
 		if m.ID != uint16(msg[0])<<8|uint16(msg[1]) || !m.Response {
 			t.Fatalf("bad header %+v", m.Header)
+		}
+	})
+}
+
+// FuzzNotify feeds arbitrary packets to the NOTIFY handler of a
+// secondary: no panic, and any reply parses, is a NOTIFY response with
+// the request's ID, and never NOERROR from a stranger without the key.
+func FuzzNotify(f *testing.F) {
+	m := dnswire.Msg{}
+	m.Opcode = dnswire.OpcodeNotify
+	m.Authoritative = true
+	m.Question = []dnswire.Question{{Name: dnswire.MustName("edu."), Type: dnswire.TypeSOA, Class: dnswire.ClassINET}}
+	f.Add(mustPack(&m))
+	signed, _, _ := dnswire.SignTSIG(mustPack(&m), dnswire.TSIGSign{Key: admin, Time: testNow})
+	f.Add(signed)
+	s := &Server{Keys: []*dnswire.TSIGKey{admin}, Now: func() time.Time { return testNow }}
+	fl := &follower{cfg: Secondary{Origin: dnswire.MustName("edu."), Primary: netip.MustParseAddrPort("127.0.0.2:53"), Key: registrar}, kick: make(chan struct{}, 1)}
+	s.followers = map[dnswire.Name]*follower{dnswire.MustName("edu."): fl}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		if !isNotify(msg) {
+			return
+		}
+		resp := s.answerNotify(msg, netipAddr("127.0.0.9"), nil)
+		if resp == nil {
+			return
+		}
+		var r dnswire.Msg
+		if err := r.Unpack(resp); err != nil && !errors.Is(err, dnswire.ErrTrailingBytes) {
+			t.Fatalf("reply does not parse: %v", err)
+		}
+		if !r.Response || r.Opcode != dnswire.OpcodeNotify || r.ID != uint16(msg[0])<<8|uint16(msg[1]) {
+			t.Fatalf("bad reply header %+v", r.Header)
+		}
+		// The zone's key is registrar's; admin is known but not the
+		// zone's, and 127.0.0.9 is not the primary.
+		if r.RCode == dnswire.RCodeSuccess {
+			t.Fatalf("NOTIFY accepted from a stranger: %s", r.String())
 		}
 	})
 }

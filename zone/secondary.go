@@ -29,7 +29,8 @@ type Secondary struct {
 	Timeout time.Duration
 	// OnRefresh, when set, is called after every check of the primary
 	// with the zone now served (nil before the first transfer) and the
-	// check's error.
+	// check's error. It runs on the zone's refresh goroutine and must
+	// not block (Close waits for that goroutine).
 	OnRefresh func(z *Zone, err error)
 }
 
@@ -76,6 +77,13 @@ func (s *Server) AddSecondary(sec Secondary) error {
 		s.follow(f, done)
 	}()
 	return nil
+}
+
+// isSecondary tells whether origin is followed from a primary.
+func (s *Server) isSecondary(origin dnswire.Name) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.followers[origin.Lower()] != nil
 }
 
 // Refresh makes the secondary for origin check its primary's SOA now, as

@@ -54,8 +54,9 @@ func (b *syncBuffer) String() string {
 // on the primary brings the change by IXFR, every message signed.
 func TestSecondaryFollowsPrimary(t *testing.T) {
 	var logs syncBuffer
-	sec := &Server{Keys: []*dnswire.TSIGKey{admin}, Now: func() time.Time { return testNow },
-		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	sec := &Server{Keys: []*dnswire.TSIGKey{admin, registrar}, Now: func() time.Time { return testNow },
+		UpdatePolicy: []UpdateRule{{Key: registrar.Name, Name: dnswire.MustName("edu.")}},
+		Logger:       slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	startServer(t, sec)
 	prim := updateServer(t, t.TempDir())
 	prim.TransferKeys = []dnswire.Name{admin.Name}
@@ -94,6 +95,12 @@ func TestSecondaryFollowsPrimary(t *testing.T) {
 	m := send(t, sec, q, nil, testNow)
 	if m.RCode != dnswire.RCodeSuccess || len(m.Ns) != 1 || m.Ns[0].Type != dnswire.TypeNS {
 		t.Fatalf("referral from the secondary: %s", m.String())
+	}
+	// RFC 2136 6: the secondary does not apply updates itself.
+	u := dnswire.NewUpdate(dnswire.MustName("edu."))
+	u.UpdateAdd(rr(t, "ns2.hamburger.edu. 60 IN A 212.212.212.2"))
+	if m := send(t, sec, u, registrar, testNow); m.RCode != dnswire.RCodeRefused {
+		t.Fatalf("update to the secondary: %s", m.RCode)
 	}
 	// A Refresh with nothing new changes nothing.
 	if err := sec.Refresh(dnswire.MustName("edu.")); err != nil {

@@ -106,6 +106,12 @@ func (s *Server) update(req *request, auth *dnswire.TSIGResult) dnswire.RCode {
 	if z == nil {
 		return dnswire.RCodeNotAuth // RFC 2136 3.1.2: not a zone of ours
 	}
+	if s.isSecondary(z.origin) {
+		// RFC 2136 6 lets a secondary forward updates to its primary;
+		// this one refuses them (a local change would be lost at the
+		// next transfer).
+		return dnswire.RCodeRefused
+	}
 	if rc := checkPrereqs(z, m.Answer); rc != dnswire.RCodeSuccess {
 		return rc
 	}

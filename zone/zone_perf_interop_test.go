@@ -217,9 +217,9 @@ func TestInteropPerfLoadAXFR(t *testing.T) {
 
 	axfr := func(port int) (time.Duration, int) {
 		start := time.Now()
-		out, err := exec.Command("dig", "+tries=1", "+time=60", "-p", strconv.Itoa(port), "@127.0.0.1", "perf.test.", "AXFR").Output()
+		out, err := exec.Command("dig", "+tries=1", "+time=120", "-p", strconv.Itoa(port), "@127.0.0.1", "perf.test.", "AXFR").Output()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("dig AXFR from port %d (ours %d) after %v: %v", port, ours.Addr().Port(), time.Since(start), err)
 		}
 		return time.Since(start), strings.Count(string(out), "\tIN\t")
 	}

@@ -208,10 +208,15 @@ func (s *story) localDNS() {
 	s.printf("\n  After the TTL ran out the cached addresses are gone, and the local server asks\n")
 	s.printf("  hamburger.edu's server again: the TTL is back to %d.\n", ttl3)
 	s.expect(ttl3 == ttl1 && len(third.Answer) == 4, "after the TTL ran out, the addresses are fetched again")
-	s.printf("  Addresses in the three answers, in the order given:\n")
+	s.printf("\n  The addresses in the three answers, in the order given:\n")
 	for i, m := range []*dnswire.Msg{first, second, third} {
 		s.printf("    %d: %s\n", i+1, strings.Join(addrs(m), " "))
 	}
+	s.printf("  hamburger.edu's server turns the order of the set with each answer it gives\n")
+	s.printf("  (round robin), so clients taking the first address spread over the three\n")
+	s.printf("  web servers; the cached copy keeps the order it was fetched in.\n")
+	a1, a2, a3 := strings.Join(addrs(first), " "), strings.Join(addrs(second), " "), strings.Join(addrs(third), " ")
+	s.expect(a1 == a2 && a1 != a3, "the cached answer keeps its order; a fresh one comes rotated")
 }
 
 // addrTTL returns the TTL of the first A record in m's answer.

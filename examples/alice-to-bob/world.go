@@ -218,6 +218,9 @@ func (w *world) build() error {
 	// address serves which zone comes from the zones' NS and glue.
 	w.dns, err = dnstest.Start(dnstest.Config{Zones: zones, Setup: func(addr netip.Addr, s *zone.Server) {
 		s.Now = w.clock.Now // TSIG times are checked against this clock
+		// Round-robin load distribution: each answer gives a set of
+		// several records in the next order.
+		s.Rotate = true
 		if addr.String() == eduAddr {
 			s.Keys = []*dnswire.TSIGKey{registrarKey}
 			s.UpdatePolicy = []zone.UpdateRule{{
