@@ -44,6 +44,9 @@ func TestStory(t *testing.T) {
 			"signature verified",
 			"www.hamburger.edu.\t3600\tIN\tCNAME\tweb.hamburger.edu.",
 			"went down from 300 to 240 seconds",
+			"DKIM pass (d=crepes.fr s=mail); DMARC pass",
+			"dmarc=pass header.from=crepes.fr",
+			"S: 550 5.7.1 DMARC policy of crepes.fr is reject",
 		} {
 			if !strings.Contains(got, want) {
 				t.Errorf("verbose=%v: output lacks %q", verbose, want)

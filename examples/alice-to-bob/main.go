@@ -23,10 +23,13 @@
 //     one, deferred too.
 //  6. 30 simulated minutes later the queue retries and both messages go
 //     to Bob's server over one SMTP connection (the dialogue is printed).
-//  7. A message to a user who does not exist bounces back to Alice as a
+//  7. Bob's server checks SPF, DKIM (the queue signs with crepes.fr's
+//     Ed25519 key) and DMARC, and adds Authentication-Results; a message
+//     forged in Alice's name from another host is refused with 550 5.7.1.
+//  8. A message to a user who does not exist bounces back to Alice as a
 //     delivery status notification (RFC 3464).
-//  8. Bob's mailbox is printed.
-//  9. Alice's laptop asks its local DNS server for www.hamburger.edu (an
+//  9. Bob's mailbox is printed.
+//  10. Alice's laptop asks its local DNS server for www.hamburger.edu (an
 //     alias with three addresses): once, again from the cache, and again
 //     after the TTL ran out.
 //

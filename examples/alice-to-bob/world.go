@@ -2,16 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/relaykit/relaykit/dmarc"
 	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/examples/internal/mailsrv"
@@ -183,6 +187,9 @@ type world struct {
 	bobGot   chan mailsrv.Accepted
 
 	uaTLS *tls.Config // what Alice's user agent trusts
+
+	dkimKey  ed25519.PrivateKey  // crepes.fr's DKIM signing key
+	verdicts chan *dmarc.Verdict // Bob's server's sender-authentication results
 }
 
 const (
@@ -204,6 +211,10 @@ func newWorld() (*world, error) {
 		traces:    make(chan traceEvent, 64),
 		accepted:  make(chan mailsrv.Accepted, 16),
 		bobGot:    make(chan mailsrv.Accepted, 16),
+		verdicts:  make(chan *dmarc.Verdict, 16),
+	}
+	if _, w.dkimKey, err = ed25519.GenerateKey(nil); err != nil {
+		return nil, err
 	}
 	if err := w.build(); err != nil {
 		w.Close()
@@ -216,7 +227,9 @@ func (w *world) build() error {
 	var err error
 	// The DNS: five servers on five loopback addresses, one port; which
 	// address serves which zone comes from the zones' NS and glue.
-	w.dns, err = dnstest.Start(dnstest.Config{Zones: zones, Setup: func(addr netip.Addr, s *zone.Server) {
+	all := maps.Clone(zones)
+	all["crepes.fr."] += authZoneRecords(w.dkimKey.Public().(ed25519.PublicKey))
+	w.dns, err = dnstest.Start(dnstest.Config{Zones: all, Setup: func(addr netip.Addr, s *zone.Server) {
 		s.Now = w.clock.Now // TSIG times are checked against this clock
 		// Round-robin load distribution: each answer gives a set of
 		// several records in the next order.
@@ -259,10 +272,16 @@ func (w *world) build() error {
 		return err
 	}
 	w.queue, err = mailqueue.New(w.spool, mailqueue.Config{
-		Resolver:  &tracingDNS{res: res, dns: mailsrv.DNS{R: res}, events: w.traces, seen: map[string]bool{}},
-		Deliverer: &watchedDeliverer{inner: &mailqueue.SMTPDeliverer{Hostname: "mail.crepes.fr"}, events: w.attempts},
-		Port:      uint16(w.port),
-		Schedule:  mailqueue.Fixed(30 * time.Minute),
+		Resolver: &tracingDNS{res: res, dns: mailsrv.DNS{R: res}, events: w.traces, seen: map[string]bool{}},
+		Deliverer: &watchedDeliverer{inner: &mailqueue.SMTPDeliverer{Hostname: "mail.crepes.fr", Client: smtp.ClientConfig{
+			// Connections leave from mail.crepes.fr's own address, the
+			// one its SPF record names.
+			Dial: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(aliceMailAddr)}}).DialContext,
+		}}, events: w.attempts},
+		// Every message the queue takes is DKIM-signed for its From domain.
+		Sign:     mailsrv.DKIMKeys{"crepes.fr": {{Domain: "crepes.fr", Selector: "mail", Key: w.dkimKey}}}.Sign,
+		Port:     uint16(w.port),
+		Schedule: mailqueue.Fixed(30 * time.Minute),
 		// One delivery at a time per domain, so two messages due together
 		// go one after the other over one cached connection.
 		MaxPerDomain: 1,
@@ -308,7 +327,19 @@ func (w *world) build() error {
 		Now:          w.clock.Now,
 		OnAccept:     func(a mailsrv.Accepted) { w.bobGot <- a },
 	})
-	w.bobServer = &smtp.Server{Backend: w.bobBackend, Hostname: "mail.hamburger.edu"}
+	// In front of Bob's mailbox: SPF, DKIM and DMARC checks, with Bob's
+	// server's own resolver. The public suffix list is the part of
+	// Debian's publicsuffix file this small Internet needs.
+	psl, err := dmarc.LoadPublicSuffixList(strings.NewReader("fr\nedu\nexample\n"))
+	if err != nil {
+		return err
+	}
+	bobRes := resolver.New(resolver.Config{RootHints: w.dns.RootHints(), GluePort: w.dns.Port(), AllowSpecialAddrs: true, Now: w.clock.Now})
+	w.bobServer = &smtp.Server{Backend: &authBackend{
+		inner:    w.bobBackend,
+		rc:       dmarc.NewReceiver("mail.hamburger.edu", mailsrv.AuthDNS{R: bobRes}, psl),
+		verdicts: w.verdicts,
+	}, Hostname: "mail.hamburger.edu"}
 	return nil
 }
 
