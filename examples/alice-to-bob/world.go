@@ -20,6 +20,7 @@ import (
 	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/pop3"
 	"github.com/relaykit/relaykit/resolver"
 	"github.com/relaykit/relaykit/smtp"
 	"github.com/relaykit/relaykit/zone"
@@ -188,6 +189,10 @@ type world struct {
 
 	uaTLS *tls.Config // what Alice's user agent trusts
 
+	pop3     *pop3.Server // mail.hamburger.edu's POP3 server
+	pop3Addr string
+	bobTLS   *tls.Config // what Bob's user agent trusts
+
 	dkimKey  ed25519.PrivateKey  // crepes.fr's DKIM signing key
 	verdicts chan *dmarc.Verdict // Bob's server's sender-authentication results
 }
@@ -327,6 +332,14 @@ func (w *world) build() error {
 		Now:          w.clock.Now,
 		OnAccept:     func(a mailsrv.Accepted) { w.bobGot <- a },
 	})
+	bobCert, bobPool, err := mailsrv.SelfSigned("mail.hamburger.edu", 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	w.bobTLS = &tls.Config{RootCAs: bobPool, ServerName: "mail.hamburger.edu"}
+	if err := w.startPOP3(bobCert); err != nil {
+		return err
+	}
 	// In front of Bob's mailbox: SPF, DKIM and DMARC checks, with Bob's
 	// server's own resolver. The public suffix list is the part of
 	// Debian's publicsuffix file this small Internet needs.
@@ -383,6 +396,9 @@ func (w *world) Close() {
 		if b != nil {
 			b.Close()
 		}
+	}
+	if w.pop3 != nil {
+		w.pop3.Close()
 	}
 	if w.localDNS != nil {
 		w.localDNS.Close()
