@@ -228,9 +228,12 @@ func (n *Node) encodeMultipart(h *rfc5322.Header, dst []byte, mt string, params 
 		}
 		parts[i].body = b
 	}
+	// The seed only spreads boundaries; the check below makes them
+	// safe, so a prefix of each part is enough to hash.
 	hash := fnv.New64a()
 	for _, p := range parts {
-		hash.Write(p.body)
+		hash.Write(p.body[:min(len(p.body), 256)])
+		hash.Write([]byte(strconv.Itoa(len(p.body))))
 	}
 	seed := hash.Sum64() ^ uint64(depth)
 	var boundary string
@@ -295,6 +298,9 @@ func chooseEncoding(body []byte, text bool) (cte string, ascii bool) {
 		line++
 		if line > rfc5322.MaxLineLength-2 {
 			long = true
+		}
+		if !text && (high > 0 || ctl > 0 || bare || long) {
+			return "base64", high == 0 // binary: no need to look further
 		}
 	}
 	ascii = high == 0
