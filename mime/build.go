@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"mime/quotedprintable"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -222,7 +223,7 @@ func (n *Node) encodeMultipart(h *rfc5322.Header, dst []byte, mt string, params 
 	}
 	parts := make([]enc, len(n.Parts))
 	for i, c := range n.Parts {
-		b, err := c.encode(&parts[i].h, nil, depth+1)
+		b, err := c.encode(&parts[i].h, make([]byte, 0, c.sizeHint()), depth+1)
 		if err != nil {
 			return dst, err
 		}
@@ -318,6 +319,7 @@ func chooseEncoding(body []byte, text bool) (cte string, ascii bool) {
 func appendBase64(dst, data []byte) []byte {
 	const lineBytes = 57 // 76 characters
 	enc := base64.StdEncoding
+	dst = slices.Grow(dst, (len(data)+lineBytes-1)/lineBytes*78)
 	for len(data) > 0 {
 		n := min(len(data), lineBytes)
 		dst = enc.AppendEncode(dst, data[:n])
