@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"mime/quotedprintable"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -222,15 +223,18 @@ func (n *Node) encodeMultipart(h *rfc5322.Header, dst []byte, mt string, params 
 	}
 	parts := make([]enc, len(n.Parts))
 	for i, c := range n.Parts {
-		b, err := c.encode(&parts[i].h, nil, depth+1)
+		b, err := c.encode(&parts[i].h, make([]byte, 0, c.sizeHint()), depth+1)
 		if err != nil {
 			return dst, err
 		}
 		parts[i].body = b
 	}
+	// The seed only spreads boundaries; the check below makes them
+	// safe, so a prefix of each part is enough to hash.
 	hash := fnv.New64a()
 	for _, p := range parts {
-		hash.Write(p.body)
+		hash.Write(p.body[:min(len(p.body), 256)])
+		hash.Write([]byte(strconv.Itoa(len(p.body))))
 	}
 	seed := hash.Sum64() ^ uint64(depth)
 	var boundary string
@@ -296,6 +300,9 @@ func chooseEncoding(body []byte, text bool) (cte string, ascii bool) {
 		if line > rfc5322.MaxLineLength-2 {
 			long = true
 		}
+		if !text && (high > 0 || ctl > 0 || bare || long) {
+			return "base64", high == 0 // binary: no need to look further
+		}
 	}
 	ascii = high == 0
 	switch {
@@ -312,6 +319,7 @@ func chooseEncoding(body []byte, text bool) (cte string, ascii bool) {
 func appendBase64(dst, data []byte) []byte {
 	const lineBytes = 57 // 76 characters
 	enc := base64.StdEncoding
+	dst = slices.Grow(dst, (len(data)+lineBytes-1)/lineBytes*78)
 	for len(data) > 0 {
 		n := min(len(data), lineBytes)
 		dst = enc.AppendEncode(dst, data[:n])

@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"encoding/base64"
 	"io"
 	"mime/quotedprintable"
 	"strings"
@@ -78,7 +79,26 @@ func (b *Base64Reader) Read(p []byte) (int, error) {
 		n, err := b.r.Read(b.in[:])
 		b.olen, b.o = 0, 0
 		out := b.out[:]
-		for _, c := range b.in[:n] {
+		in := b.in[:n]
+		for i := 0; i < len(in); i++ {
+			if b.n == 0 && !b.done {
+				// Fast path: a run of whole groups up to the next
+				// line end, decoded by encoding/base64; anything it
+				// refuses (padding, octets outside the alphabet)
+				// goes through the lenient loop below.
+				j := i
+				for j < len(in) && in[j] != '\r' && in[j] != '\n' {
+					j++
+				}
+				if run := in[i:j]; len(run) >= 4 && len(run)%4 == 0 && run[len(run)-1] != '=' {
+					if m, err := base64.StdEncoding.Decode(out[b.olen:], run); err == nil {
+						b.olen += m
+						i = j - 1
+						continue
+					}
+				}
+			}
+			c := in[i]
 			if b.done {
 				if c != '\r' && c != '\n' && c != ' ' && c != '\t' && c != '=' {
 					b.malformed = true

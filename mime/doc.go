@@ -6,6 +6,32 @@
 // multipart/alternative, multipart/mixed with attachments and
 // multipart/related with inline images.
 //
+// # Standards
+//
+//   - RFC 2045: header fields (MIME-Version, Content-Type,
+//     Content-Transfer-Encoding, Content-ID), the base64 and
+//     quoted-printable encodings (6.7, 6.8), lines within 76 octets.
+//   - RFC 2046: media types, multipart (5.1) with any nesting,
+//     message/rfc822 (5.2.1); message/partial and message/external-body
+//     are read as leaves.
+//   - RFC 2047: encoded words, through package rfc5322.
+//   - RFC 2049: the builder writes conformant MIME (MIME-Version,
+//     7bit-safe transfer encodings, canonical CRLF text).
+//   - RFC 2183: Content-Disposition, filename (Part.Filename, Node).
+//   - RFC 2231: parameter continuations, charsets and languages, read
+//     and written (FormatMediaType encodes non-ASCII file names).
+//   - RFC 2387 and RFC 2392: multipart/related and Content-ID.
+//   - RFC 6532 3.7: message/global parts, UTF-8 header fields.
+//
+// # Building
+//
+// Text, HTML, Attachment, Inline, Alternative, Mixed and Related make a
+// tree of Nodes; Compose puts it into an rfc5322.Builder (or
+// AppendEntity writes it alone). Each leaf gets 7bit, quoted-printable
+// or base64 by its content, base64 and quoted-printable lines stay
+// within 76 octets and 7bit ones within 998, and each boundary is chosen so that none of the encoded parts
+// holds it. The whole message is built in memory.
+//
 // # Reading
 //
 // Parse builds the whole tree of a message held in memory; the offsets

@@ -154,9 +154,19 @@ func (h *Header) Values(name string) []string {
 	return vs
 }
 
-// Add appends a field. The value is given unfolded; the writer folds it.
+// Add appends a field. The value is given unfolded, as it is to be
+// written (non-ASCII stays raw UTF-8, for RFC 6532 headers); the writer
+// folds it. AddText encodes unstructured text for a 7-bit header.
 func (h *Header) Add(name, value string) {
 	h.fields = append(h.fields, NewField(name, value))
+}
+
+// AddText appends an unstructured field (RFC 5322 3.2.5: Subject,
+// Comments, X- fields) whose value is text: words that are not printable
+// ASCII, or that look like encoded words, are written as RFC 2047
+// encoded words (EncodeText), so Field.Text reads value back.
+func (h *Header) AddText(name, value string) {
+	h.Add(name, EncodeText(value))
 }
 
 // AddField appends a field (for example one from another Header, kept

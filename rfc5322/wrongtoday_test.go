@@ -146,3 +146,27 @@ func TestEncodedWordLines76(t *testing.T) {
 		t.Errorf("Subject read back %q", got)
 	}
 }
+
+// Header.AddText encodes non-ASCII text (Header.Add writes what it is
+// given); written and read back, the text is the same.
+func TestHeaderAddTextEncodes(t *testing.T) {
+	for _, v := range []string{"Grüße aus Köln", "plain ascii", "=?utf-8?q?looks_encoded?=", "日本語 and ascii"} {
+		var h Header
+		h.AddText("X-Note", v)
+		out, err := h.AppendHeader(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hasNonASCII(string(out)) {
+			t.Errorf("%q written with non-ASCII: %q", v, out)
+		}
+		r, _, err := ParseHeader(append(out, '\r', '\n'))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := r.Lookup("X-Note")
+		if got, err := f.Text(); err != nil || got != v {
+			t.Errorf("read back %q, %v; want %q", got, err, v)
+		}
+	}
+}
