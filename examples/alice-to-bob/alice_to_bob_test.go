@@ -36,6 +36,8 @@ func TestStory(t *testing.T) {
 			"C: RSET",
 			"Status: 5.1.1",
 			"How about pickles?",
+			"multipart/mixed",
+			"attachment \"cornichons-à-l'aneth.txt\"",
 			"checks passed: the mail got through",
 			"status: NXDOMAIN",
 			"opcode: UPDATE",

@@ -15,7 +15,8 @@
 //  1. The registrar adds hamburger.edu to the edu. zone with a
 //     TSIG-signed DNS UPDATE (RFC 2136, RFC 3007, RFC 8945): the NS record
 //     and its glue.
-//  2. Alice's message is composed (RFC 5322).
+//  2. Alice's message is composed (RFC 5322), with a text part and an
+//     attachment (MIME); Bob's side prints its MIME tree at the end.
 //  3. Her user agent submits it over TLS (RFC 8314) with AUTH PLAIN.
 //  4. Alice's server finds Bob's mail server through DNS, from the root
 //     down, and prints the resolver's trace.

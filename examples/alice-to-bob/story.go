@@ -14,6 +14,7 @@ import (
 	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/mime"
 	"github.com/relaykit/relaykit/resolver"
 	"github.com/relaykit/relaykit/rfc5322"
 	"github.com/relaykit/relaykit/smtp"
@@ -137,14 +138,35 @@ func (s *story) composeMessage(to rfc5322.Address, subject, body string) ([]byte
 	return msg, err
 }
 
+// pickles is the small file Alice attaches to her first message.
+const pickles = "Pickles: cucumbers, dill, garlic, vinegar.\n"
+
 func (s *story) compose() {
 	s.heading("Alice writes to Bob")
-	msg, err := s.composeMessage(bob, "Do you like ketchup?", "How about pickles?\n")
+	b := &rfc5322.Builder{
+		From:    []rfc5322.Address{alice},
+		To:      []rfc5322.Address{bob},
+		Subject: "Do you like ketchup?",
+		Now:     s.w.clock.Now,
+	}
+	// A MIME message (RFC 2045-2049): a text part and an attachment
+	// whose file name is not ASCII (RFC 2231).
+	body := mime.Mixed(
+		mime.Text("How about pickles?\nThe recipe is attached.\n"),
+		mime.Attachment("cornichons-à-l'aneth.txt", "text/plain", []byte(pickles)),
+	)
+	err := body.Compose(b)
+	var msg []byte
+	if err == nil {
+		msg, _, err = b.Message()
+	}
 	if err != nil {
 		s.stop("Alice's message composed", err)
 		return
 	}
-	s.printf("  Her user agent composes the message (RFC 5322: Date, From, To, Subject, Message-ID):\n\n")
+	s.printf("  Her user agent composes the message (RFC 5322: Date, From, To, Subject, Message-ID)\n")
+	s.printf("  with a text part and an attachment (MIME, RFC 2045-2049; the file name, not ASCII,\n")
+	s.printf("  is encoded as RFC 2231 says):\n\n")
 	s.indent(string(msg))
 	h, _, err := rfc5322.ParseHeader(msg)
 	if err == nil {
@@ -485,7 +507,7 @@ func (s *story) mailbox() {
 			ketchup, dinner = dinner, ketchup
 		}
 		s.expect(strings.Contains(ketchup, "Subject: Do you like ketchup?\n") &&
-			strings.HasSuffix(ketchup, "\n\nHow about pickles?\n") &&
+			s.showMIME(ketchup) &&
 			strings.Contains(dinner, "Subject: Dinner on Friday?\n") &&
 			strings.HasSuffix(dinner, "\n\nCrêpes at my place, 8 pm.\n-- Alice\n"),
 			"Bob got both of Alice's messages intact")
@@ -499,6 +521,34 @@ func (s *story) mailbox() {
 		s.expect(traced, "in both, the Received fields trace the path: submission (ESMTPSA), then relay (ESMTP)")
 		s.expect(returnPath, "in both, the Return-Path is Alice's address")
 	}
+}
+
+// showMIME prints the MIME tree of the message Bob received and reads
+// its text and its attachment; it reports whether both came through.
+func (s *story) showMIME(m string) bool {
+	msg := []byte(m)
+	tree, err := mime.Parse(msg, nil)
+	if err != nil || len(tree.Root.Parts) != 2 {
+		s.printf("  !! MIME: %v\n", err)
+		return false
+	}
+	s.printf("\n  Bob's user agent reads the MIME tree of \"Do you like ketchup?\":\n\n")
+	tree.Root.Walk(func(p *mime.Part) error {
+		s.printf("    %s%s\n", strings.Repeat("  ", p.Depth), p)
+		return nil
+	})
+	read := func(p *mime.Part) string {
+		r, err := p.Decode(msg)
+		if err != nil {
+			return ""
+		}
+		b, _ := io.ReadAll(r)
+		return strings.ReplaceAll(string(b), "\r\n", "\n")
+	}
+	text, att := tree.Root.Parts[0], tree.Root.Parts[1]
+	s.printf("\n    text: %q\n    attachment %q: %q\n", read(text), att.Filename(), read(att))
+	return read(text) == "How about pickles?\nThe recipe is attached.\n" &&
+		att.Filename() == "cornichons-à-l'aneth.txt" && read(att) == pickles
 }
 
 // withoutTrace shortens the fields added on the way (DKIM-Signature,
