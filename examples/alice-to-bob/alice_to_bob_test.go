@@ -50,6 +50,9 @@ func TestStory(t *testing.T) {
 			"dmarc=pass header.from=crepes.fr",
 			"S: 550 5.7.1 DMARC policy of crepes.fr is reject",
 			"C: STLS",
+			"13:30  attempt 9: connection refused",
+			"Final-Recipient: rfc822; carol@waffles.hamburger.edu",
+			"PIPELINING,",
 			"C: PASS ****",
 			"S: +OK bye (0 messages left)",
 		} {

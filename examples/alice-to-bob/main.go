@@ -29,9 +29,12 @@
 //     forged in Alice's name from another host is refused with 550 5.7.1.
 //  8. A message to a user who does not exist bounces back to Alice as a
 //     delivery status notification (RFC 3464).
-//  9. Bob's user agent reads his mail with POP3 (RFC 1939) over STLS:
+//  9. A message whose receiving server never answers is retried every 30
+//     minutes until its lifetime ends; then the queue gives up and Alice
+//     gets the report.
+//  10. Bob's user agent reads his mail with POP3 (RFC 1939) over STLS:
 //     list, retrieve, delete; the dialogue is printed.
-//  10. Alice's laptop asks its local DNS server for www.hamburger.edu (an
+//  11. Alice's laptop asks its local DNS server for www.hamburger.edu (an
 //     alias with three addresses): once, again from the cache, and again
 //     after the TTL ran out.
 //

@@ -95,7 +95,7 @@ func (s *story) summary() int {
 
 func (s *story) tell() {
 	for _, step := range []func(){
-		s.setup, s.registrar, s.compose, s.firstAttempt, s.secondMessage, s.retry, s.authCheck, s.forgery, s.bounce, s.mailbox, s.localDNS,
+		s.setup, s.registrar, s.compose, s.firstAttempt, s.secondMessage, s.retry, s.authCheck, s.forgery, s.bounce, s.giveUp, s.mailbox, s.localDNS,
 	} {
 		if s.failed {
 			return
@@ -289,7 +289,9 @@ func (s *story) firstAttempt() {
 	}
 	s.printTrace(mx)
 	s.printf("\n  (Each server is asked only what it needs to know: one label more than its\n")
-	s.printf("  zone, RFC 9156 QNAME minimisation; the first query primes the root NS set.)\n")
+	s.printf("  zone, RFC 9156 QNAME minimisation; the first query primes the root NS set.\n")
+	s.printf("  Names go out in random upper and lower case, which an answer must copy (0x20\n")
+	s.printf("  encoding): one more thing a forger has to guess. -v shows them as sent.)\n")
 	asked := map[string]bool{}
 	for _, st := range mx.Steps {
 		asked[st.Server.Addr().String()] = true
@@ -388,6 +390,9 @@ func (s *story) retry() {
 		}
 		s.printf("    (the connection stays open a few seconds for more mail, then QUIT)\n")
 	}
+	s.printf("\n  MAIL, RCPT and BDAT go out together, without waiting for each reply (PIPELINING,\n")
+	s.printf("  RFC 2920); the replies come back in order. BDAT (CHUNKING, RFC 3030) sends the\n")
+	s.printf("  message as a counted chunk of octets, so it needs no dot-stuffing and no final \".\".\n")
 	s.expect(len(conns) == 1 && conns[0].count("C: MAIL FROM:") == 2,
 		"both messages went over one SMTP connection")
 	s.waitQueue("Alice's queue is empty again", func(e []mailqueue.Entry) bool { return len(e) == 0 })

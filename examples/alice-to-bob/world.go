@@ -68,6 +68,8 @@ mail 3600 A ` + aliceMailAddr,
 ns 3600 A ` + hamburgerDNS + `
 @ 3600 MX 10 mail
 mail 3600 A ` + bobMailAddr + `
+waffles 3600 MX 10 mail.waffles
+mail.waffles 3600 A 127.0.0.30
 www 3600 CNAME web
 web 300 A 127.0.1.1
 web 300 A 127.0.1.2
@@ -287,6 +289,7 @@ func (w *world) build() error {
 		Sign:     mailsrv.DKIMKeys{"crepes.fr": {{Domain: "crepes.fr", Selector: "mail", Key: w.dkimKey}}}.Sign,
 		Port:     uint16(w.port),
 		Schedule: mailqueue.Fixed(30 * time.Minute),
+		Lifetime: queueLifetime,
 		// One delivery at a time per domain, so two messages due together
 		// go one after the other over one cached connection.
 		MaxPerDomain: 1,
