@@ -175,6 +175,11 @@ func (b *bodyCanon) emitRun(p []byte) {
 	b.n += copy(b.buf[b.n:], p)
 }
 
+// ordinary reports whether c is not CR, LF, SP or HTAB.
+func ordinary(c byte) bool {
+	return c > ' ' || (c != '\r' && c != '\n' && c != ' ' && c != '\t')
+}
+
 // Write canonicalizes p. It never fails.
 func (b *bodyCanon) Write(p []byte) (int, error) {
 	n := len(p)
@@ -191,10 +196,23 @@ func (b *bodyCanon) Write(p []byte) (int, error) {
 			b.emit('\r')
 		}
 		// The bytes that need care (CR, LF, SP, HTAB) are all <= ' ':
-		// copy the run of other bytes at once.
+		// copy the run of other bytes at once. SP and HTAB are ordinary
+		// in simple canonicalization; in relaxed, one SP between two
+		// ordinary bytes stays as it is, so it joins the run too.
 		j := 0
-		for j < len(p) && (p[j] > ' ' || (p[j] != '\r' && p[j] != '\n' && p[j] != ' ' && p[j] != '\t')) {
-			j++
+		for j < len(p) {
+			c := p[j]
+			if ordinary(c) {
+				j++
+				continue
+			}
+			if c == ' ' || c == '\t' {
+				if !b.relaxed || (c == ' ' && j > 0 && j+1 < len(p) && ordinary(p[j+1])) {
+					j++
+					continue
+				}
+			}
+			break
 		}
 		if j > 0 {
 			b.beginContent()

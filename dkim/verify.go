@@ -81,7 +81,15 @@ type sigState struct {
 func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Result, error) {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
-		br = bufio.NewReaderSize(r, 32*1024)
+		// A reader that knows its length (bytes.Reader, strings.Reader)
+		// and is shorter than the usual buffer gets a buffer that just
+		// holds it: most messages are small, and a 32 KiB buffer would
+		// be a large share of the work of verifying them.
+		size := 32 * 1024
+		if l, ok := r.(interface{ Len() int }); ok && l.Len() < size {
+			size = max(l.Len()+1, 4096)
+		}
+		br = bufio.NewReaderSize(r, size)
 	}
 	hdr, err := rfc5322.ReadHeader(br)
 	if err != nil {
