@@ -3,6 +3,7 @@ package resolver
 import (
 	"maps"
 	"testing"
+	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/internal/dnstest"
@@ -54,5 +55,20 @@ func TestLameLastResort(t *testing.T) {
 	}
 	if n := r.infra.lameCount(); n != 2 {
 		t.Fatalf("%d servers marked lame, want 2", n)
+	}
+}
+
+// TestTimeoutRetriedBesideRefused: one server of example.com refuses,
+// the other answers only after the first timeout (376 ms for a server
+// never heard from). The slow one must get its second chance with a
+// backed-off timeout even though the other answered REFUSED (before,
+// a REFUSED anywhere in the round meant no second round: SERVFAIL).
+func TestTimeoutRetriedBesideRefused(t *testing.T) {
+	h, r := newTest(t, Config{})
+	h.Server("127.0.0.5").SetFault(dnstest.Fault{Lame: true})
+	h.Server("127.0.0.6").SetFault(dnstest.Fault{Delay: 500 * time.Millisecond})
+	res := mustResolve(t, r, "www.example.com.", dnswire.TypeA)
+	if got := addrs(res.Answer); len(got) != 1 || got[0] != "192.0.2.1" {
+		t.Fatalf("answer %v", res.Answer)
 	}
 }

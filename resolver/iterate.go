@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/netip"
-	"os"
 
 	"github.com/relaykit/relaykit/dnswire"
 )
@@ -210,6 +209,9 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 	minCount := 0
 	total := qname.NumLabels()
 	tried := make(map[netip.AddrPort]bool)
+	// netFailed holds the servers of this round that timed out or
+	// failed at the network level.
+	netFailed := make(map[netip.AddrPort]bool)
 	rounds := 0
 	var lastErr error
 	// cached: sv came from the cache, not from a referral just now;
@@ -242,12 +244,16 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 				if isFatal(gerr) {
 					return outcome{}, gerr
 				}
-				if lastErr == ErrNoReachable && rounds < 2 {
-					// Every server timed out or failed at the
-					// network level: give each one more chance
-					// (with a backed-off timeout) before failing.
+				if len(netFailed) > 0 && rounds < 2 {
+					// Servers that timed out or failed at the
+					// network level get one more chance each (with
+					// a backed-off timeout) before failing, even
+					// when others answered REFUSED or SERVFAIL.
 					rounds++
-					tried = make(map[netip.AddrPort]bool)
+					for a := range netFailed {
+						delete(tried, a)
+					}
+					clear(netFailed)
 					continue
 				}
 				if cached && !fellBack && !sv.zone.IsRoot() {
@@ -263,6 +269,7 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 						return outcome{}, err
 					}
 					tried = make(map[netip.AddrPort]bool)
+					clear(netFailed)
 					minLabels = sv.zone.NumLabels() + 1
 					lastErr, rounds = nil, 0
 					continue
@@ -289,10 +296,9 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			if isFatal(err) {
 				return outcome{}, err
 			}
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				err = ErrNoReachable
-			} else if !errors.Is(err, errBadResponse) {
-				err = ErrNoReachable
+			if !errors.Is(err, errBadResponse) {
+				err = ErrNoReachable // a timeout or a network error
+				netFailed[srv] = true
 			} else {
 				err = ErrUpstreamServFail
 			}
@@ -314,6 +320,7 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 				// lame for it.
 				minimise = false
 				tried = make(map[netip.AddrPort]bool)
+				clear(netFailed)
 				continue
 			}
 			if m.Header.RCode == dnswire.RCodeRefused {
@@ -327,6 +334,7 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			if minimised {
 				minimise = false
 				tried = make(map[netip.AddrPort]bool)
+				clear(netFailed)
 				continue
 			}
 			if len(s.answer) > 0 && resort == nil {
@@ -352,6 +360,7 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			sv = newServers(s.nsOwner, hosts, addrs)
 			cached = false
 			tried = make(map[netip.AddrPort]bool)
+			clear(netFailed)
 			for a := range failed {
 				tried[a] = true
 			}
@@ -375,6 +384,7 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 				minimise = false
 			}
 			tried = make(map[netip.AddrPort]bool)
+			clear(netFailed)
 			continue
 		}
 		return r.outcomeFrom(m, s, kind, qname, qtype), nil
