@@ -28,8 +28,8 @@ type Secondary struct {
 	// Timeout bounds one SOA check or transfer (default 30 s).
 	Timeout time.Duration
 	// OnRefresh, when set, is called after every check of the primary
-	// with the zone now served (nil before the first transfer) and the
-	// check's error. It runs on the zone's refresh goroutine and must
+	// with the zone now served (nil before the first transfer and after
+	// it expired) and the check's error. It runs on the zone's refresh goroutine and must
 	// not block (Close waits for that goroutine).
 	OnRefresh func(z *Zone, err error)
 }
@@ -107,9 +107,6 @@ func (s *Server) follow(f *follower, done <-chan struct{}) {
 	var lastOK time.Time
 	for {
 		wait, err := s.refresh(f)
-		if f.cfg.OnRefresh != nil {
-			f.cfg.OnRefresh(s.Zone(f.cfg.Origin), err)
-		}
 		if err == nil {
 			lastOK = s.now()
 		} else {
@@ -126,6 +123,9 @@ func (s *Server) follow(f *follower, done <-chan struct{}) {
 				s.logDebug("zone: secondary expired", "zone", f.cfg.Origin)
 				s.RemoveZone(f.cfg.Origin)
 			}
+		}
+		if f.cfg.OnRefresh != nil {
+			f.cfg.OnRefresh(s.Zone(f.cfg.Origin), err)
 		}
 		if wait <= 0 {
 			wait = time.Minute // no zone yet: try again (RFC 1996 does the rest)

@@ -221,3 +221,36 @@ func TestNotifyReceived(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondaryExpires: RFC 1034 4.3.5: when the primary cannot be
+// reached for the SOA's expire interval the zone is no longer served.
+func TestSecondaryExpires(t *testing.T) {
+	prim := updateServer(t, "")
+	prim.TransferFrom = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	startServer(t, prim)
+	var mu sync.Mutex
+	now := testNow
+	sec := &Server{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }}
+	startServer(t, sec)
+	got := make(refreshes, 4)
+	if err := sec.AddSecondary(Secondary{Origin: dnswire.MustName("edu."), Primary: prim.Addr(), Timeout: 5 * time.Second,
+		OnRefresh: func(z *Zone, err error) { got <- refreshed{z, err} }}); err != nil {
+		t.Fatal(err)
+	}
+	if r := got.next(t); r.err != nil || r.z == nil {
+		t.Fatalf("first: %v %v", r.z, r.err)
+	}
+	prim.Close()
+	// A failed check within the expire interval keeps the zone.
+	sec.Refresh(dnswire.MustName("edu."))
+	if r := got.next(t); r.err == nil || r.z == nil {
+		t.Fatalf("failed check before expiry: %v %v", r.z, r.err)
+	}
+	mu.Lock()
+	now = now.Add(1209600 * time.Second) // eduZone's EXPIRE
+	mu.Unlock()
+	sec.Refresh(dnswire.MustName("edu."))
+	if r := got.next(t); r.err == nil || r.z != nil || sec.Zone(dnswire.MustName("edu.")) != nil {
+		t.Fatalf("after expiry: %v %v", r.z, r.err)
+	}
+}

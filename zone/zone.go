@@ -103,11 +103,29 @@ type LoadConfig struct {
 // Parse reads a zone in master-file form (RFC 1035 5) with origin as
 // the initial $ORIGIN, then validates it as New does.
 func Parse(r io.Reader, origin dnswire.Name, cfg LoadConfig) (*Zone, error) {
-	rrs, err := dnswire.ReadZone(r, dnswire.ZoneConfig{Origin: origin, TTL: cfg.TTL, File: cfg.File, IncludeFS: cfg.IncludeFS})
+	z, err := newZone(origin)
 	if err != nil {
-		return nil, fmt.Errorf("zone: %s: %w", origin, err)
+		return nil, err
 	}
-	return New(origin, rrs)
+	// Records are added as they are read (the reader's records are not
+	// shared, so not copied): no slice of the whole zone is built.
+	zr := dnswire.NewZoneReader(r, dnswire.ZoneConfig{Origin: origin, TTL: cfg.TTL, File: cfg.File, IncludeFS: cfg.IncludeFS})
+	for {
+		rr, err := zr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("zone: %s: %w", origin, err)
+		}
+		if err := z.addChecked(rr); err != nil {
+			return nil, err
+		}
+	}
+	if err := z.finish(); err != nil {
+		return nil, err
+	}
+	return z, nil
 }
 
 // New builds a zone from records and checks it the way NSD and Knot do:
@@ -118,30 +136,44 @@ func Parse(r io.Reader, origin dnswire.Name, cfg LoadConfig) (*Zone, error) {
 // records are kept once (RFC 2181 5). The records' TTLs within one RRset
 // are set to the lowest of them (RFC 2181 5.2). The records are copied.
 func New(origin dnswire.Name, rrs []dnswire.RR) (*Zone, error) {
-	if !origin.IsAbsolute() {
-		return nil, fmt.Errorf("zone: origin %s: %w", origin, dnswire.ErrRelativeName)
+	z, err := newZone(origin)
+	if err != nil {
+		return nil, err
 	}
-	z := &Zone{origin: origin, nodes: make(map[dnswire.Name]*node)}
 	for i := range rrs {
-		rr := rrs[i].Clone()
-		if !rr.Name.IsSubdomainOf(origin) {
-			return nil, &RecordError{rr, ErrOutOfZone}
+		if err := z.addChecked(rrs[i].Clone()); err != nil {
+			return nil, err
 		}
-		if rr.Class != dnswire.ClassINET {
-			return nil, &RecordError{rr, ErrClass}
-		}
-		if rr.Data == nil || rr.Data.Type() != rr.Type && rr.Type != dnswire.TypeOPT {
-			return nil, &RecordError{rr, dnswire.ErrWrongType}
-		}
-		if rr.Type == dnswire.TypeOPT {
-			return nil, &RecordError{rr, dnswire.ErrBadOPT}
-		}
-		z.add(rr)
 	}
 	if err := z.finish(); err != nil {
 		return nil, err
 	}
 	return z, nil
+}
+
+func newZone(origin dnswire.Name) (*Zone, error) {
+	if !origin.IsAbsolute() {
+		return nil, fmt.Errorf("zone: origin %s: %w", origin, dnswire.ErrRelativeName)
+	}
+	return &Zone{origin: origin, nodes: make(map[dnswire.Name]*node)}, nil
+}
+
+// addChecked adds rr after the checks one record can be given alone.
+func (z *Zone) addChecked(rr dnswire.RR) error {
+	if !rr.Name.IsSubdomainOf(z.origin) {
+		return &RecordError{rr, ErrOutOfZone}
+	}
+	if rr.Class != dnswire.ClassINET {
+		return &RecordError{rr, ErrClass}
+	}
+	if rr.Data == nil || rr.Data.Type() != rr.Type && rr.Type != dnswire.TypeOPT {
+		return &RecordError{rr, dnswire.ErrWrongType}
+	}
+	if rr.Type == dnswire.TypeOPT {
+		return &RecordError{rr, dnswire.ErrBadOPT}
+	}
+	z.add(rr)
+	return nil
 }
 
 // add inserts rr, creating empty non-terminals between it and the apex
