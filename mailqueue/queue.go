@@ -51,6 +51,10 @@ type Config struct {
 	Clock Clock
 	// Logger receives queue events. Nil is silent.
 	Logger *slog.Logger
+	// Observer receives every event (accepted, attempt, delivered,
+	// deferred, bounced, expired) with its reply, for metrics; *Counters
+	// counts them. Nil reports nothing.
+	Observer Observer
 }
 
 func (c *Config) setDefaults() {
@@ -289,6 +293,7 @@ func (q *Queue) enqueue(ctx context.Context, env Envelope, body []byte, held boo
 	}
 	q.mu.Unlock()
 	q.kick()
+	q.observe(Event{Kind: EventAccepted, ID: m.ID})
 	q.log(slog.LevelInfo, "mailqueue: enqueued", "id", m.ID, "from", env.From, "rcpts", len(env.Recipients), "size", len(body))
 	return m.ID, nil
 }
