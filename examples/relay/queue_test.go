@@ -13,6 +13,7 @@ import (
 
 	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/internal/dnstest"
+	"github.com/relaykit/relaykit/mailqueue"
 )
 
 // TestRelayThroughQueue: relay A accepts mail from a trusted client for
@@ -85,6 +86,12 @@ func TestRelayThroughQueue(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "Mail queue is empty") {
 		t.Errorf("A's queue after delivery:\n%s", out.String())
+	}
+	// Two messages and the bounce accepted; bob's message and the bounce
+	// delivered; nobody's refused.
+	c := a.Counters()
+	if c.Get(mailqueue.EventAccepted) != 3 || c.Get(mailqueue.EventDelivered) != 2 || c.Get(mailqueue.EventBounced) != 1 {
+		t.Errorf("A's counters: %s", c)
 	}
 }
 

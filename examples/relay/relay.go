@@ -53,6 +53,7 @@ type Relay struct {
 	servers   []*smtp.Server
 	listeners []net.Listener
 	control   net.Listener
+	counters  mailqueue.Counters // the queue's events, counted
 	done      chan error
 }
 
@@ -106,6 +107,7 @@ func Start(cfg Config) (*Relay, error) {
 		Schedule:  mailqueue.Fixed(cfg.Retry),
 		Hostname:  cfg.Hostname,
 		Logger:    logger,
+		Observer:  &r.counters,
 	})
 	if err != nil {
 		r.closeStores()
@@ -219,6 +221,11 @@ func (r *Relay) Backend() *mailsrv.Backend { return r.backend }
 
 // Queue is the outbound queue.
 func (r *Relay) Queue() *mailqueue.Queue { return r.queue }
+
+// Counters returns the queue's event counters (accepted, attempt,
+// delivered, deferred, bounced, expired); they print as JSON, so
+// expvar.Publish exports them.
+func (r *Relay) Counters() *mailqueue.Counters { return &r.counters }
 
 // Shutdown stops accepting, lets transactions in flight finish (until
 // ctx ends), stops the queue and closes the stores.
