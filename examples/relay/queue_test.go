@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
+	"net/http/httptest"
 	"net/netip"
 	netsmtp "net/smtp"
 	"strconv"
@@ -115,4 +117,16 @@ func startTestDNS(t *testing.T, records string) *dnstest.Hierarchy {
 	}
 	t.Cleanup(func() { h.Close() })
 	return h
+}
+
+// TestMetricsHandler: /metrics answers the counters as JSON.
+func TestMetricsHandler(t *testing.T) {
+	var c mailqueue.Counters
+	c.Observe(mailqueue.Event{Kind: mailqueue.EventDeferred})
+	rec := httptest.NewRecorder()
+	metricsHandler(&c).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	var m map[string]uint64
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil || rec.Code != 200 || m["deferred"] != 1 {
+		t.Fatalf("GET /metrics: %d %q %v", rec.Code, rec.Body, err)
+	}
 }

@@ -38,6 +38,9 @@ type Config struct {
 	Journal            bool // local mail: 250 after a journal write, mailboxes written in batches
 	Verbose            bool
 	CPUProfile         string
+	// Metrics, if set, is a host:port where GET /metrics answers the
+	// queue's event counters as JSON (expvar's format).
+	Metrics string
 	// OnAccept, if set, is called after each accepted message (tests
 	// wait on it instead of polling mailboxes).
 	OnAccept func(mailsrv.Accepted)
