@@ -56,6 +56,7 @@ func (q *Queue) job(id ID) {
 			return
 		}
 	}
+	q.observe(Event{Kind: EventAttempt, ID: id})
 	before := make([]Status, len(st.Rcpts))
 	groups := make(map[string][]int)
 	var order []string
@@ -202,14 +203,18 @@ deferAll:
 func (q *Queue) finish(m *Message, before []Status, next time.Time) {
 	st := &m.State
 	now := q.now()
-	if !now.Before(st.Created.Add(q.cfg.Lifetime)) && q.ctx.Err() == nil {
+	expired := !now.Before(st.Created.Add(q.cfg.Lifetime)) && q.ctx.Err() == nil
+	var gaveUp []bool // recipients failed by the lifetime, for observeOutcome
+	if expired {
 		// RFC 5321 4.5.4.1: give up after the lifetime; RFC 3463 4.4.7:
 		// delivery time expired.
+		gaveUp = make([]bool, len(st.Rcpts))
 		for i := range st.Rcpts {
 			r := &st.Rcpts[i]
 			if r.Status != StatusPending {
 				continue
 			}
+			gaveUp[i] = true
 			r.Status = StatusFailed
 			if r.Enhanced == "" {
 				r.Enhanced = "4.4.7"
@@ -218,6 +223,7 @@ func (q *Queue) finish(m *Message, before []Status, next time.Time) {
 			r.Updated = now
 		}
 	}
+	q.observeOutcome(m, before, gaveUp)
 	var failed, delayed []int
 	for i, r := range st.Rcpts {
 		n := m.Envelope.Recipients[i].Notify

@@ -54,6 +54,10 @@ type Config struct {
 	// Sign, when set, DKIM-signs each message at Enqueue with the key
 	// of its sender domain (dkimsign.go). Nil sends messages as given.
 	Sign SignFunc
+	// Observer receives every event (accepted, attempt, delivered,
+	// deferred, bounced, expired) with its reply, for metrics; *Counters
+	// counts them. Nil reports nothing.
+	Observer Observer
 }
 
 func (c *Config) setDefaults() {
@@ -298,6 +302,7 @@ func (q *Queue) enqueue(ctx context.Context, env Envelope, body []byte, held boo
 	}
 	q.mu.Unlock()
 	q.kick()
+	q.observe(Event{Kind: EventAccepted, ID: m.ID})
 	q.log(slog.LevelInfo, "mailqueue: enqueued", "id", m.ID, "from", env.From, "rcpts", len(env.Recipients), "size", len(body))
 	return m.ID, nil
 }

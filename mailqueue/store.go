@@ -8,9 +8,12 @@ import (
 
 // Store keeps queued messages durable. The queue calls it from several
 // goroutines at once; every method must be safe for concurrent use. It is
-// small on purpose so that a shared database can implement it and back a
-// queue that spans machines; Spool is the default, a directory on local
-// disk.
+// small on purpose so that a shared database can implement it; Spool is
+// the default, a directory on local disk. A store several queue nodes can
+// share implements LeaseStore as well (Claim, Renew, Release and writes
+// fenced by the lease): the Spool does for the nodes of one process, and
+// the nested module mailqueue/pgstore does on PostgreSQL. Package
+// storetest holds the checks every store must pass.
 //
 // The queue serializes calls for one ID: it never calls Update, Remove or
 // Get for a message concurrently with another of those calls for the same

@@ -40,12 +40,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/relaykit/relaykit/mailqueue"
 )
 
 func main() {
@@ -94,10 +98,31 @@ func run(ctx context.Context, cfg Config, out io.Writer) error {
 		fmt.Fprintf(out, ", submission on %s", a)
 	}
 	fmt.Fprintf(out, ", local domains %s, spool %s\n", strings.Join(cfg.Domains, ","), cfg.Spool)
+	if cfg.Metrics != "" {
+		l, err := net.Listen("tcp", cfg.Metrics)
+		if err != nil {
+			r.Shutdown(context.Background())
+			return fmt.Errorf("relay: metrics: %w", err)
+		}
+		srv := &http.Server{Handler: metricsHandler(r.Counters()), ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(l)
+		defer srv.Close()
+		fmt.Fprintf(out, "relay: metrics on http://%s/metrics\n", l.Addr())
+	}
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return r.Shutdown(sctx)
+}
+
+// metricsHandler serves c at /metrics as one JSON object.
+func metricsHandler(c *mailqueue.Counters) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, c.String()+"\n")
+	})
+	return mux
 }
 
 func parseFlags(args []string, errOut io.Writer) (Config, bool, error) {
@@ -139,6 +164,7 @@ func parseFlags(args []string, errOut io.Writer) (Config, bool, error) {
 	fs.BoolVar(&mailq, "mailq", false, "print the queue of the relay running on -spool and exit")
 	fs.BoolVar(&cfg.Verbose, "v", false, "log every message and queue event to stderr")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile to this file (for load measurements)")
+	fs.StringVar(&cfg.Metrics, "metrics", "", "host:port serving the queue's event counters as JSON at /metrics; empty: none")
 	if err := fs.Parse(args); err != nil {
 		return cfg, false, err
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
+	"net/http/httptest"
 	"net/netip"
 	netsmtp "net/smtp"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/internal/dnstest"
+	"github.com/relaykit/relaykit/mailqueue"
 )
 
 // TestRelayThroughQueue: relay A accepts mail from a trusted client for
@@ -86,6 +89,12 @@ func TestRelayThroughQueue(t *testing.T) {
 	if !strings.HasPrefix(out.String(), "Mail queue is empty") {
 		t.Errorf("A's queue after delivery:\n%s", out.String())
 	}
+	// Two messages and the bounce accepted; bob's message and the bounce
+	// delivered; nobody's refused.
+	c := a.Counters()
+	if c.Get(mailqueue.EventAccepted) != 3 || c.Get(mailqueue.EventDelivered) != 2 || c.Get(mailqueue.EventBounced) != 1 {
+		t.Errorf("A's counters: %s", c)
+	}
 }
 
 // startTestDNS serves a root (127.0.0.2) delegating test. to 127.0.0.3,
@@ -108,4 +117,16 @@ func startTestDNS(t *testing.T, records string) *dnstest.Hierarchy {
 	}
 	t.Cleanup(func() { h.Close() })
 	return h
+}
+
+// TestMetricsHandler: /metrics answers the counters as JSON.
+func TestMetricsHandler(t *testing.T) {
+	var c mailqueue.Counters
+	c.Observe(mailqueue.Event{Kind: mailqueue.EventDeferred})
+	rec := httptest.NewRecorder()
+	metricsHandler(&c).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	var m map[string]uint64
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil || rec.Code != 200 || m["deferred"] != 1 {
+		t.Fatalf("GET /metrics: %d %q %v", rec.Code, rec.Body, err)
+	}
 }

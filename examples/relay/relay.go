@@ -38,6 +38,9 @@ type Config struct {
 	Journal            bool // local mail: 250 after a journal write, mailboxes written in batches
 	Verbose            bool
 	CPUProfile         string
+	// Metrics, if set, is a host:port where GET /metrics answers the
+	// queue's event counters as JSON (expvar's format).
+	Metrics string
 	// OnAccept, if set, is called after each accepted message (tests
 	// wait on it instead of polling mailboxes).
 	OnAccept func(mailsrv.Accepted)
@@ -53,6 +56,7 @@ type Relay struct {
 	servers   []*smtp.Server
 	listeners []net.Listener
 	control   net.Listener
+	counters  mailqueue.Counters // the queue's events, counted
 	done      chan error
 }
 
@@ -106,6 +110,7 @@ func Start(cfg Config) (*Relay, error) {
 		Schedule:  mailqueue.Fixed(cfg.Retry),
 		Hostname:  cfg.Hostname,
 		Logger:    logger,
+		Observer:  &r.counters,
 	})
 	if err != nil {
 		r.closeStores()
@@ -219,6 +224,11 @@ func (r *Relay) Backend() *mailsrv.Backend { return r.backend }
 
 // Queue is the outbound queue.
 func (r *Relay) Queue() *mailqueue.Queue { return r.queue }
+
+// Counters returns the queue's event counters (accepted, attempt,
+// delivered, deferred, bounced, expired); they print as JSON, so
+// expvar.Publish exports them.
+func (r *Relay) Counters() *mailqueue.Counters { return &r.counters }
 
 // Shutdown stops accepting, lets transactions in flight finish (until
 // ctx ends), stops the queue and closes the stores.
