@@ -50,13 +50,12 @@ func TestDNSMutationRunMiekg(t *testing.T) {
 	st.reasons = map[string]int{}
 	var m1 dns.Msg
 	var m2, m3 dnswire.Msg
-	for i := range n {
+	for range n {
 		msg := mutate(r, seeds)
 		st.run(t, msg, &m1, &m2, &m3)
 		if t.Failed() && st.failures >= 10 {
 			break
 		}
-		_ = i
 	}
 	t.Logf("seeds %d (captures, fixture, DNSSEC response); messages %d", len(seeds), st.messages)
 	t.Logf("both accept and agree: %d (dnswire repack round trips: %d)", st.agree, st.repacked)
@@ -90,8 +89,8 @@ func (st *mutationStats) fail(t *testing.T, format string, args ...any) {
 func (st *mutationStats) run(t *testing.T, msg []byte, m1 *dns.Msg, m2, m3 *dnswire.Msg) {
 	st.messages++
 	start := time.Now()
-	e1, p1 := catch(func() error { *m1 = dns.Msg{}; return m1.Unpack(msg) })
-	e2, p2 := catch(func() error { return m2.Unpack(msg) })
+	p1, e1 := catch(func() error { *m1 = dns.Msg{}; return m1.Unpack(msg) })
+	p2, e2 := catch(func() error { return m2.Unpack(msg) })
 	if d := time.Since(start); d > st.slowest {
 		st.slowest = d
 		if d > time.Second {
@@ -154,13 +153,13 @@ func (st *mutationStats) run(t *testing.T, msg []byte, m1 *dns.Msg, m2, m3 *dnsw
 	}
 }
 
-func catch(f func() error) (err error, p any) {
+func catch(f func() error) (p any, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			p = v
 		}
 	}()
-	return f(), nil
+	return nil, f()
 }
 
 // mutationSeeds are the real messages the run starts from.

@@ -39,8 +39,9 @@
 // before any cryptography: DNSKEY.KeyTag (RFC 4034 B), DNSKEY.ToDS
 // (SHA-1, SHA-256, SHA-384), AppendCanonicalRR and SortCanonical (RFC 4034
 // 6.2, 6.3, with RFC 6840 5.1) and SignedData (RFC 4034 3.1.8.1). A zone
-// signed by BIND's dnssec-signzone or ldns-signzone loads without loss and
-// its signatures verify over SignedData (see TestSignedZones).
+// signed by BIND's dnssec-signzone, ldns-signzone or Knot DNS (NSEC and
+// NSEC3) loads without loss and its signatures verify over SignedData
+// (see TestSignedZones).
 //
 // Limits and hostile input. Labels are at most 63 octets and names 255
 // (RFC 1035 2.3.4). A compression pointer must point before the labels it

@@ -3,7 +3,9 @@ package dnswire
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -140,6 +142,50 @@ func FuzzZoneSigned(f *testing.F) {
 			}
 			if !rr.Name.IsAbsolute() {
 				t.Fatalf("relative owner %v", rr.Name)
+			}
+		}
+	})
+}
+
+// FuzzGenerate fuzzes one $GENERATE line (range, owner and data
+// templates, modifiers): a *SyntaxError or records, never more than
+// ZoneConfig.MaxGenerate, each of which prints as a line that parses back.
+func FuzzGenerate(f *testing.F) {
+	for _, s := range []string{
+		"1-3/2 h${1,3,x} A 192.0.2.$",
+		"0-255 $.2.0.192.in-addr.arpa. PTR host-${0,3,d}.example.",
+		"10-12 ${-10,2,X}.sub CNAME t${+5,4,o}",
+		"1-2 x$ TXT \"v=$ \\$ $$\"",
+		"65530-65535 w$ 60 IN AAAA 2001:db8::$",
+		"1-1 ${0,0,n} NS ns${0,0,N}.example.",
+		"3-1 bad A 192.0.2.1",
+		"1-100000 many A 192.0.2.1",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if strings.ContainsAny(line, "\n\r") {
+			return
+		}
+		const max = 50
+		z := NewZoneReader(strings.NewReader("$ORIGIN example.\n$TTL 60\n$GENERATE "+line+"\n"),
+			ZoneConfig{MaxGenerate: max})
+		n := 0
+		for {
+			rr, err := z.Next()
+			if err != nil {
+				if err != io.EOF && !errors.As(err, new(*SyntaxError)) {
+					t.Fatalf("error %T %v is not a *SyntaxError", err, err)
+				}
+				return
+			}
+			if n++; n > max {
+				t.Fatalf("more than MaxGenerate records")
+			}
+			s := rr.String()
+			back, err := ParseRR(s)
+			if err != nil || back.String() != s {
+				t.Fatalf("%q: generated %q does not parse back: %v", line, s, err)
 			}
 		}
 	})

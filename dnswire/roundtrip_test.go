@@ -2,6 +2,7 @@ package dnswire
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -85,6 +86,12 @@ func fuzzSVCB(c fuzz.Continue) SVCB {
 			k = SVCKey(1000 + c.Intn(100))
 		}
 		r.Params = append(r.Params, SVCParam{Key: k, Value: v})
+	}
+	// RFC 9460 8: mandatory (which lists port) needs port present.
+	if len(r.Params) > 0 && r.Params[0].Key == SVCMandatory &&
+		!slices.ContainsFunc(r.Params, func(p SVCParam) bool { return p.Key == SVCPort }) {
+		r.Params = append(r.Params, SVCParam{Key: SVCPort, Value: []byte{1, 187}})
+		slices.SortFunc(r.Params, func(a, b SVCParam) int { return int(a.Key) - int(b.Key) })
 	}
 	return r
 }

@@ -340,6 +340,16 @@ func (r *SVCB) parseText(c *textCtx, toks []token) error {
 			return c.errf(ps[i].Key.String(), ErrBadRData)
 		}
 	}
+	// RFC 9460 8 (and Appendix D.3): every key that mandatory lists
+	// appears in the record.
+	if len(ps) > 0 && ps[0].Key == SVCMandatory {
+		for v := ps[0].Value; len(v) >= 2; v = v[2:] {
+			k := SVCKey(be16(v))
+			if _, found := slices.BinarySearchFunc(ps, k, func(p SVCParam, k SVCKey) int { return int(p.Key) - int(k) }); !found {
+				return c.errf(k.String(), ErrBadRData)
+			}
+		}
+	}
 	*r = SVCB{Priority: uint16(pr), Target: target, Params: ps}
 	return nil
 }
