@@ -16,6 +16,13 @@ import (
 // authoritative servers would, and records whether queries had DO and CD.
 func serveLab(t *testing.T, a *labAuth) (netip.AddrPort, *atomic.Bool) {
 	t.Helper()
+	addr, flags, stop := startLab(t, a)
+	t.Cleanup(stop)
+	return addr, flags
+}
+
+// startLab is serveLab with the stop function returned to the caller.
+func startLab(t testing.TB, a *labAuth) (netip.AddrPort, *atomic.Bool, func()) {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -23,10 +30,10 @@ func serveLab(t *testing.T, a *labAuth) (netip.AddrPort, *atomic.Bool) {
 	flags := new(atomic.Bool)
 	flags.Store(true)
 	done := make(chan struct{})
-	t.Cleanup(func() {
+	stop := func() {
 		pc.Close()
 		<-done
-	})
+	}
 	go func() {
 		defer close(done)
 		buf := make([]byte, 4096)
@@ -52,7 +59,7 @@ func serveLab(t *testing.T, a *labAuth) (netip.AddrPort, *atomic.Bool) {
 			pc.WriteTo(out, from)
 		}
 	}()
-	return netip.MustParseAddrPort(pc.LocalAddr().String()), flags
+	return netip.MustParseAddrPort(pc.LocalAddr().String()), flags, stop
 }
 
 func TestValidatorResolveOverUDP(t *testing.T) {
