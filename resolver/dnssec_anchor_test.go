@@ -2,6 +2,8 @@ package resolver
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/relaykit/relaykit/dnswire"
@@ -45,5 +47,24 @@ func TestValidateAnchors(t *testing.T) {
 		if SupportedAlgorithm(alg) {
 			t.Fatalf("algorithm %d supported", alg)
 		}
+	}
+}
+
+// TestValidateSignerBelowCut: records below a delegation signed with the
+// parent's keys are bogus (RFC 4035 5.3.1), even before any signature is
+// checked.
+func TestValidateSignerBelowCut(t *testing.T) {
+	ctx := context.Background()
+	a := newLabAuth(t)
+	v := labValidator(t, a)
+	qn := dnswire.MustName("www.sec.lab.")
+	m, _ := a.query(ctx, dnswire.MustName("www.lab."), dnswire.TypeA)
+	for i := range m.Answer {
+		m.Answer[i].Name = qn
+	}
+	sec, err := v.Validate(ctx, qn, dnswire.TypeA, m)
+	var be *BogusError
+	if sec != Bogus || !errors.As(err, &be) || !strings.Contains(be.Reason, "not by its zone sec.lab.") {
+		t.Fatalf("%v %v", sec, err)
 	}
 }

@@ -65,9 +65,10 @@ func TestValidateAllocs(t *testing.T) {
 			t.Fatal(sec)
 		}
 	})
-	// About 206 measured: DS and DNSKEY answers made afresh by the lab
-	// for every step, signed data and public keys for five checks.
-	if n > 400 {
+	// About 930 measured, mostly the lab's answers, made afresh for
+	// every DS question on the way down (NSEC3 chain copies included);
+	// signed data and public keys for the checks.
+	if n > 1500 {
 		t.Fatalf("%v allocations per validation", n)
 	}
 	t.Logf("%v allocations per validation (lab answers included)", n)
