@@ -324,6 +324,24 @@ func (val *validation) answer(ctx context.Context, qname dnswire.Name, qtype dns
 		if !z.zone.Equal(signer) {
 			return Bogus, &BogusError{Name: owner, Type: k.t, EDE: EDEDNSSECBogus, Reason: "signer " + signer.String() + " is not a zone apex"}
 		}
+		// RFC 4035 5.3.1: the signer must be the zone that holds the
+		// RRset; a parent's keys cannot speak for names below a cut
+		// (DS excepted, which the parent holds).
+		holder := owner
+		if k.t == dnswire.TypeDS && owner.NumLabels() > 0 {
+			holder = owner.Ancestor(owner.NumLabels() - 1)
+		}
+		hz, err := val.keysFor(ctx, holder)
+		if err != nil {
+			return Bogus, err
+		}
+		if hz.sec != Secure {
+			verdict = min(verdict, hz.sec)
+			continue
+		}
+		if !hz.zone.Equal(signer) {
+			return Bogus, &BogusError{Name: owner, Type: k.t, EDE: EDEDNSSECBogus, Reason: "signed by " + signer.String() + ", not by its zone " + hz.zone.String()}
+		}
 		wild, err := verifyRRset(set, ss, z.keys, z.zone, val.now, &val.b)
 		if err != nil {
 			return Bogus, err

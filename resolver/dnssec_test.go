@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 // its RRSIGs, or a negative answer with the zone's SOA and every NSEC or
 // NSEC3 record (with RRSIGs) in the authority section.
 type labAuth struct {
+	mu      sync.Mutex
 	zones   map[string][]dnswire.RR // by origin
 	queries int
 	edit    func(name dnswire.Name, t dnswire.Type, m *dnswire.Msg)
@@ -79,6 +81,8 @@ func (a *labAuth) zoneFor(name dnswire.Name, t dnswire.Type) string {
 }
 
 func (a *labAuth) query(_ context.Context, name dnswire.Name, t dnswire.Type) (*dnswire.Msg, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.queries++
 	m := &dnswire.Msg{}
 	m.Response, m.Authoritative = true, true

@@ -76,6 +76,10 @@ func (s *Server) respond(query []byte, client netip.Addr, tcp bool) []byte {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.QueryTimeout)
 	defer cancel()
+	if s.cfg.Validator != nil {
+		s.answerValidated(ctx, &m, &q, qq)
+		return s.pack(&m, &q, tcp)
+	}
 	res, err := s.cfg.Resolver.Resolve(ctx, qq.Name, qq.Type)
 	m.RCode = res.RCode
 	m.Answer = res.Answer

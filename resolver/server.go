@@ -19,6 +19,11 @@ import (
 type ServerConfig struct {
 	// Resolver answers the queries. Default: New(Config{}).
 	Resolver *Resolver
+	// Validator, when set, answers the queries instead of Resolver,
+	// validated (a validating forwarder, dnssec_server.go): AD on
+	// secure data, SERVFAIL with the Extended DNS Error on bogus unless
+	// the query set CD.
+	Validator *Validator
 	// Allowed lists the client networks served; others get REFUSED
 	// (with Extended DNS Error 18, Prohibited). Default: 127.0.0.0/8 and
 	// ::1/128.

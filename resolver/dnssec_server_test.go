@@ -1,0 +1,62 @@
+package resolver
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// TestServerValidating: a Server with a Validator sets AD on secure
+// answers to DO clients, answers bogus data with SERVFAIL and the
+// Extended DNS Error, and passes it through without AD when CD is set.
+func TestServerValidating(t *testing.T) {
+	a := newLabAuth(t)
+	a.edit = func(q dnswire.Name, ty dnswire.Type, m *dnswire.Msg) {
+		if ty == dnswire.TypeA && q.Equal(dnswire.MustName("ns.sec.lab.")) && len(m.Answer) > 0 {
+			m.Answer[0].Data = &dnswire.A{Addr: netip.MustParseAddr("192.0.2.66")}
+		}
+	}
+	auth, _ := serveLab(t, a)
+	v := &Validator{Anchors: labAnchor(t), Query: UpstreamQuery(nil, time.Second, auth), Now: at2030}
+	_, udp, _ := startServer(t, ServerConfig{Validator: v})
+	ask := func(name string, do, cd bool) *dnswire.Msg {
+		var m dnswire.Msg
+		m.ID, m.RecursionDesired, m.CheckingDisabled = 7, true, cd
+		m.SetQuestion(dnswire.MustName(name), dnswire.TypeA)
+		m.SetEDNS(1232, do)
+		b, err := m.Pack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return exchangeUDP(t, udp, b)
+	}
+	hasType := func(m *dnswire.Msg, ty dnswire.Type) bool {
+		for _, rr := range m.Answer {
+			if rr.Type == ty {
+				return true
+			}
+		}
+		return false
+	}
+	m := ask("mx.sec.lab.", true, false)
+	if m.RCode != dnswire.RCodeSuccess || !m.AuthenticData || !hasType(m, dnswire.TypeRRSIG) {
+		t.Fatalf("secure with DO: %v AD %v", m.RCode, m.AuthenticData)
+	}
+	m = ask("www.insec.lab.", true, false)
+	if m.RCode != dnswire.RCodeSuccess || m.AuthenticData || !hasType(m, dnswire.TypeA) {
+		t.Fatalf("insecure: %v AD %v", m.RCode, m.AuthenticData)
+	}
+	m = ask("ns.sec.lab.", false, false)
+	if m.RCode != dnswire.RCodeServerFailure || len(m.Answer) != 0 || m.EDNS == nil || len(m.EDNS.Options) != 1 {
+		t.Fatalf("bogus: %v %v", m.RCode, m.Answer)
+	}
+	if d := m.EDNS.Options[0].Data; m.EDNS.Options[0].Code != dnswire.OptionEDE || len(d) < 2 || uint16(d[0])<<8|uint16(d[1]) != EDEDNSSECBogus {
+		t.Fatalf("EDE %+v", m.EDNS.Options[0])
+	}
+	m = ask("ns.sec.lab.", false, true)
+	if m.RCode != dnswire.RCodeSuccess || m.AuthenticData || !hasType(m, dnswire.TypeA) || hasType(m, dnswire.TypeRRSIG) {
+		t.Fatalf("bogus with CD: %v AD %v %v", m.RCode, m.AuthenticData, m.Answer)
+	}
+}
