@@ -1,7 +1,9 @@
 package imap
 
 import (
+	"context"
 	"errors"
+	"slices"
 	"testing"
 	"unicode/utf8"
 )
@@ -56,4 +58,32 @@ func FuzzMailboxUTF7(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSessionMailboxUTF7: an IMAP4rev1 client's names are modified UTF-7
+// on the wire and UTF-8 in the backend; after ENABLE UTF8=ACCEPT they
+// are UTF-8 on the wire too (RFC 6855 3).
+func TestSessionMailboxUTF7(t *testing.T) {
+	ts := startServer(t, nil)
+	c, _ := ts.dial(t)
+	c.check("a1", "LOGIN bob secret", "a1 OK [CAPABILITY "+caps+"] Logged in")
+	c.check("a2", "CREATE &ZeVnLIqe-", "a2 OK CREATE completed")
+	c.check("a3", `LIST "" &ZeVnLIqe-`, `* LIST () "/" &ZeVnLIqe-`, "a3 OK LIST completed")
+	c.check("a4", "STATUS &ZeVnLIqe- (MESSAGES)", `* STATUS &ZeVnLIqe- (MESSAGES 0)`, "a4 OK STATUS completed")
+	c.check("a5", "CREATE &AGE-", "a5 NO Mailbox name is not valid modified UTF-7")
+	c.check("a6", `CREATE "Entw`+"\u00fc"+`rfe"`, "a6 NO Mailbox name is not valid modified UTF-7")
+	c.check("a7", "ENABLE UTF8=ACCEPT", "* ENABLED UTF8=ACCEPT", "a7 OK ENABLE completed")
+	c.check("a8", `LIST "" "日本語"`, `* LIST () "/" "日本語"`, "a8 OK LIST completed")
+	c.check("a9", `CREATE "Entwürfe"`, "a9 OK CREATE completed")
+	names, err := ts.be.Mailboxes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range names {
+		got = append(got, n.Name)
+	}
+	if !slices.Contains(got, "日本語") || !slices.Contains(got, "Entwürfe") {
+		t.Errorf("backend's mailboxes %q", got)
+	}
 }
