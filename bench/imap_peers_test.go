@@ -105,7 +105,7 @@ func startOurIMAP(tb testing.TB, root string) (addr string, pid int) {
 	}
 	cmd := exec.Command(mailaccessBin.path, "-root", root, "-passwords", pwFile, "-imap", "127.0.0.1:0", "-pop3", "")
 	out, _ := cmd.StdoutPipe()
-	if os.Getenv("IMAP_BENCH_LOG") != "" {
+	if os.Getenv("IMAP_BENCH_LOG") != "" { // the server's log, to debug a run
 		cmd.Stderr = os.Stderr
 	}
 	if err := cmd.Start(); err != nil {
