@@ -34,8 +34,9 @@ type Command struct {
 
 	// Mailbox: SELECT, EXAMINE, CREATE, DELETE, RENAME (source),
 	// SUBSCRIBE, UNSUBSCRIBE, STATUS, APPEND, COPY, MOVE (destination).
-	// Mailbox names are decoded from modified UTF-7 when they were sent
-	// in it is the server's business (see DecodeMailboxUTF7).
+	// Names are as sent; the Server decodes them from modified UTF-7
+	// (DecodeMailboxUTF7) for a client that enabled neither IMAP4rev2
+	// nor UTF8=ACCEPT, so backends see UTF-8.
 	Mailbox string
 	NewName string // RENAME
 

@@ -27,7 +27,10 @@
 //
 //   - Server: a session per connection over a Backend (authentication)
 //     and the User and Mailbox interfaces a store implements; IMAP4rev1
-//     by default and IMAP4rev2 after ENABLE (RFC 9051 6.3.1); STARTTLS
+//     by default and IMAP4rev2 after ENABLE (RFC 9051 6.3.1); mailbox
+//     names in modified UTF-7 (RFC 3501 5.1.3) for IMAP4rev1 clients and
+//     in UTF-8 after ENABLE IMAP4rev2 or UTF8=ACCEPT (RFC 6855), the
+//     backend always seeing UTF-8; STARTTLS
 //     and implicit TLS, LOGIN and AUTHENTICATE PLAIN with SASL-IR,
 //     LOGINDISABLED and [PRIVACYREQUIRED] without TLS unless allowed;
 //     failed logins delayed per client address (doubling up to 15 s) and
@@ -66,6 +69,4 @@
 //   - QRESYNC's SELECT parameter is read and ignored (a server using this
 //     package answers as for CONDSTORE); CREATE's RFC 4466 parameters are
 //     read and ignored.
-//   - Mailbox names are returned as sent; converting modified UTF-7 (RFC
-//     3501 5.1.3) for IMAP4rev1 clients is the server's choice.
 package imap

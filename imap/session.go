@@ -198,7 +198,7 @@ func (ss *session) untagged(text string) {
 // (RFC 9051 7.2.2).
 func (ss *session) appendCaps(dst []byte) []byte {
 	s := ss.c.srv
-	dst = append(dst, "IMAP4rev2 IMAP4rev1 LITERAL+ SASL-IR ENABLE ID IDLE UIDPLUS MOVE NAMESPACE UNSELECT ESEARCH SEARCHRES BINARY LIST-EXTENDED LIST-STATUS SPECIAL-USE CONDSTORE"...)
+	dst = append(dst, "IMAP4rev2 IMAP4rev1 LITERAL+ SASL-IR ENABLE ID IDLE UIDPLUS MOVE NAMESPACE UNSELECT ESEARCH SEARCHRES BINARY LIST-EXTENDED LIST-STATUS SPECIAL-USE CONDSTORE UTF8=ACCEPT"...)
 	if ss.state == stateNotAuth {
 		if s.TLSConfig != nil && !ss.tls {
 			dst = append(dst, " STARTTLS"...)
@@ -253,6 +253,15 @@ func (ss *session) dispatch(cmd *Command) {
 		}
 		return
 	case stateAuth, stateSelected:
+		if !ss.utf8 && !decodeNames(cmd) {
+			// RFC 3501 5.1.3: an IMAP4rev1 client names mailboxes in
+			// modified UTF-7.
+			if cmd.Name == "APPEND" {
+				ss.drainAppend(cmd)
+			}
+			ss.tagged(t, "NO Mailbox name is not valid modified UTF-7")
+			return
+		}
 		if ss.authCommand(cmd) {
 			return
 		}
@@ -417,4 +426,39 @@ func (ss *session) drainAppend(cmd *Command) {
 		io.Copy(io.Discard, cmd.Literal)
 		ss.d.EndAppend()
 	}
+}
+
+// decodeNames turns the mailbox names of an IMAP4rev1 client's command
+// from modified UTF-7 (RFC 3501 5.1.3) into UTF-8, what backends see;
+// false if one is not valid.
+func decodeNames(cmd *Command) bool {
+	ok := true
+	dec := func(s *string) {
+		if *s == "" || !ok {
+			return
+		}
+		d, err := DecodeMailboxUTF7(*s)
+		if err != nil {
+			ok = false
+			return
+		}
+		*s = d
+	}
+	dec(&cmd.Mailbox)
+	dec(&cmd.NewName)
+	dec(&cmd.Reference)
+	for i := range cmd.Patterns {
+		dec(&cmd.Patterns[i])
+	}
+	return ok
+}
+
+// appendMailbox appends a mailbox name: UTF-8 for an IMAP4rev2 or
+// UTF8=ACCEPT client, modified UTF-7 for an IMAP4rev1 one (RFC 3501
+// 5.1.3).
+func (ss *session) appendMailbox(dst []byte, name string) []byte {
+	if !ss.utf8 {
+		name = EncodeMailboxUTF7(name)
+	}
+	return AppendAstring(dst, name, ss.utf8)
 }

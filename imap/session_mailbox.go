@@ -23,6 +23,10 @@ func (ss *session) authCommand(cmd *Command) bool {
 			case "CONDSTORE":
 				ss.condstore = true
 				on = append(on, "CONDSTORE")
+			case "UTF8=ACCEPT":
+				// RFC 6855 3: mailbox names and strings in UTF-8.
+				ss.utf8 = true
+				on = append(on, "UTF8=ACCEPT")
 			}
 		}
 		if len(on) > 0 {
@@ -226,7 +230,7 @@ func (ss *session) list(cmd *Command) {
 		}
 		o = append(o, strings.Join(attrs, " ")...)
 		o = append(o, `) "/" `...)
-		o = AppendAstring(o, name, ss.utf8)
+		o = ss.appendMailbox(o, name)
 		ss.out = append(o, "\r\n"...)
 		if len(cmd.List.ReturnStatus) > 0 && !hasFlag(b.Attributes, `\Noselect`) {
 			ss.status(name, cmd.List.ReturnStatus) // RFC 5819: errors are not reported
@@ -281,7 +285,7 @@ func (ss *session) status(name string, items []string) error {
 		}
 	}
 	o := append(ss.out, "* STATUS "...)
-	o = AppendAstring(o, name, ss.utf8)
+	o = ss.appendMailbox(o, name)
 	o = append(o, " ("...)
 	for i, it := range items {
 		var v uint64
