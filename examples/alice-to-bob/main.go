@@ -34,7 +34,10 @@
 //     gets the report.
 //  10. Bob's user agent reads his mail with POP3 (RFC 1939) over STLS:
 //     list, retrieve, delete; the dialogue is printed.
-//  11. Alice's laptop asks its local DNS server for www.hamburger.edu (an
+//  11. Bob's phone waits in IMAP IDLE (RFC 9051, RFC 2177), sees one more
+//     message from Alice arrive, reads it and flags it; it stays on the
+//     server.
+//  12. Alice's laptop asks its local DNS server for www.hamburger.edu (an
 //     alias with three addresses): once, again from the cache, and again
 //     after the TTL ran out.
 //

@@ -95,7 +95,7 @@ func (s *story) summary() int {
 
 func (s *story) tell() {
 	for _, step := range []func(){
-		s.setup, s.registrar, s.compose, s.firstAttempt, s.secondMessage, s.retry, s.authCheck, s.forgery, s.bounce, s.giveUp, s.mailbox, s.localDNS,
+		s.setup, s.registrar, s.compose, s.firstAttempt, s.secondMessage, s.retry, s.authCheck, s.forgery, s.bounce, s.giveUp, s.mailbox, s.phone, s.localDNS,
 	} {
 		if s.failed {
 			return

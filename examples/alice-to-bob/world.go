@@ -19,6 +19,7 @@ import (
 	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/examples/internal/mailsrv"
+	"github.com/relaykit/relaykit/imap"
 	"github.com/relaykit/relaykit/mailqueue"
 	"github.com/relaykit/relaykit/pop3"
 	"github.com/relaykit/relaykit/resolver"
@@ -193,6 +194,8 @@ type world struct {
 
 	pop3     *pop3.Server // mail.hamburger.edu's POP3 server
 	pop3Addr string
+	imap     *imap.Server // mail.hamburger.edu's IMAP server
+	imapAddr string
 	bobTLS   *tls.Config // what Bob's user agent trusts
 
 	dkimKey  ed25519.PrivateKey  // crepes.fr's DKIM signing key
@@ -343,6 +346,9 @@ func (w *world) build() error {
 	if err := w.startPOP3(bobCert); err != nil {
 		return err
 	}
+	if err := w.startIMAP(bobCert); err != nil {
+		return err
+	}
 	// In front of Bob's mailbox: SPF, DKIM and DMARC checks, with Bob's
 	// server's own resolver. The public suffix list is the part of
 	// Debian's publicsuffix file this small Internet needs.
@@ -402,6 +408,9 @@ func (w *world) Close() {
 	}
 	if w.pop3 != nil {
 		w.pop3.Close()
+	}
+	if w.imap != nil {
+		w.imap.Close()
 	}
 	if w.localDNS != nil {
 		w.localDNS.Close()

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/relaykit/relaykit/imap"
+	"github.com/relaykit/relaykit/imapstore"
 	"github.com/relaykit/relaykit/mailbox"
 	"github.com/relaykit/relaykit/pop3"
 )
@@ -125,7 +126,7 @@ func (b imapBackend) Login(ctx context.Context, _ imap.ConnInfo, user, password 
 	if err != nil {
 		return nil, err
 	}
-	return &imapStore{md: md}, nil
+	return imapstore.NewUser(md), nil
 }
 
 func start(cfg config) (*servers, error) {

@@ -1,4 +1,16 @@
-package main
+// Package imapstore gives the mailbox package's Maildir store an IMAP
+// face: NewUser returns an imap.User over one user's Maildir, so an
+// imap.Server can serve Maildir++ folders that Postfix, Dovecot and mutt
+// share.
+//
+// IMAP names use "/" as the hierarchy delimiter and Maildir++ folders use
+// ".", so a mailbox name holding "." is refused. The system flags map to
+// the Maildir letters as Dovecot maps them (\Answered R, \Flagged F,
+// \Deleted T, \Seen S, \Draft D); keywords are not kept (they are not in
+// PERMANENTFLAGS, RFC 9051 7.1). Subscriptions are kept in a file
+// "subscriptions" in the Maildir's root, one name per line, as older
+// Dovecot versions keep them. Messages are stored with LF line ends and served with CRLF.
+package imapstore
 
 import (
 	"bufio"
@@ -318,3 +330,8 @@ func (m *imapFolder) Copy(_ context.Context, uids []uint32, dest string) (uint32
 }
 
 func (m *imapFolder) Close(context.Context) error { return nil }
+
+// NewUser returns an imap.User serving md, one user's Maildir. The
+// value is safe for the sessions of that user at once; several
+// processes may use the same Maildir (mailbox locks its UID lists).
+func NewUser(md *mailbox.Maildir) imap.User { return &imapStore{md: md} }
