@@ -49,6 +49,10 @@ type entry struct {
 	key  string
 	kind entryKind
 	rank rank
+	// synth marks a CNAME synthesised from a DNAME (RFC 6672 3.4): it
+	// is answered only together with that DNAME, found in the cache at
+	// an ancestor of its owner.
+	synth bool
 	// data is a positive entry's RRset: the owner, type and class come
 	// from the key (class IN only), the TTL from expire.
 	data []dnswire.RData

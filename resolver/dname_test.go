@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/internal/dnstest"
 )
@@ -64,5 +65,51 @@ func TestDNAME(t *testing.T) {
 	m := exchangeUDP(t, udp, query(t, "abcde.abcde.abcde.long.example.com.", dnswire.TypeA, 1232))
 	if m.RCode != dnswire.RCodeYXDomain {
 		t.Fatalf("server: %v", m.RCode)
+	}
+}
+
+// answerShape lists an answer section as "owner type" lines.
+func answerShape(rrs []RR) []string {
+	var out []string
+	for _, rr := range rrs {
+		out = append(out, rr.Name.String()+" "+rr.Type.String())
+	}
+	return out
+}
+
+// TestDNAMEFromCache: RFC 6672 3.4, 5.3.1: an answer through a DNAME
+// carries the DNAME record, then the CNAME synthesised from it, whether
+// it comes from upstream or from the cache, from Resolve or from the
+// server (whose cache fast path must not drop the DNAME either).
+func TestDNAMEFromCache(t *testing.T) {
+	zones, srvs := dnameZones()
+	_, r := newTestZones(t, zones, srvs, Config{})
+	want := []string{"dn.example.com. DNAME", "www.dn.example.com. CNAME", "www.example.net. A"}
+	for round := range 2 {
+		res := mustResolve(t, r, "www.dn.example.com.", dnswire.TypeA)
+		if diff := cmp.Diff(want, answerShape(res.Answer)); diff != "" {
+			t.Fatalf("round %d (from cache %v): answer (-want +got):\n%s", round, res.FromCache, diff)
+		}
+		if res.FromCache != (round == 1) {
+			t.Fatalf("round %d: FromCache %v", round, res.FromCache)
+		}
+	}
+	// The CNAME asked for itself comes with its DNAME too.
+	res := mustResolve(t, r, "www.dn.example.com.", dnswire.TypeCNAME)
+	if diff := cmp.Diff(want[:2], answerShape(res.Answer)); diff != "" {
+		t.Fatalf("CNAME question (from cache %v): (-want +got):\n%s", res.FromCache, diff)
+	}
+	_, udp, _ := startServer(t, ServerConfig{Resolver: r})
+	m := exchangeUDP(t, udp, query(t, "www.dn.example.com.", dnswire.TypeA, 1232))
+	if diff := cmp.Diff(want, answerShape(m.Answer)); diff != "" {
+		t.Fatalf("server: (-want +got):\n%s", diff)
+	}
+	// Without the DNAME (evicted), the synthesised CNAME alone is not
+	// an answer: the name is resolved again.
+	var kb [dnswire.MaxNameLen + 2]byte
+	r.cache.drop(appendKey(kb[:0], dnswire.MustName("dn.example.com."), dnswire.TypeDNAME))
+	res = mustResolve(t, r, "www.dn.example.com.", dnswire.TypeA)
+	if diff := cmp.Diff(want, answerShape(res.Answer)); diff != "" || res.FromCache {
+		t.Fatalf("DNAME evicted (from cache %v): (-want +got):\n%s", res.FromCache, diff)
 	}
 }

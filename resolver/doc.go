@@ -51,7 +51,9 @@
 //     clear) is the last resort.
 //   - qtype CNAME and ANY answer the CNAME itself (RFC 1034 4.3.2 3a);
 //     DNAME (RFC 6672) followed by synthesising the CNAME from the
-//     DNAME, YXDOMAIN passed on (ErrYXDomain).
+//     DNAME, YXDOMAIN passed on (ErrYXDomain); the answer carries the
+//     DNAME before the synthesised CNAME, from the cache too
+//     (RFC 6672 3.4, 5.3.1).
 //   - LookupMX (RFC 5321 5.1 order, implicit MX on the canonical name,
 //     null MX of RFC 7505),
 //     LookupIP, LookupTXT, LookupAddr (PTR, RFC 1035 3.5, RFC 3596 2.5),
@@ -94,8 +96,6 @@
 //     hop than Unbound (which caches the chain's records): the resolver
 //     cannot tell from the response whether the target lies beyond a
 //     cut the server delegated away, so it asks again.
-//   - A DNAME answer served from the cache carries the synthesised
-//     CNAME but not the DNAME record.
 //   - Name server addresses in special-purpose ranges (loopback, 0/8,
 //     link-local, multicast, 240/4; RFC 6890) are not queried unless
 //     Config.AllowSpecialAddrs is set. RFC 6890's private and

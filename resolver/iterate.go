@@ -145,7 +145,15 @@ func (r *Resolver) fromCache(name dnswire.Name, t dnswire.Type, now int64, stale
 	if e := r.cache.get(appendKey(kb[:0], name, t)); usable(e) {
 		switch e.kind {
 		case kindPositive:
-			rrs := e.appendRecords(make([]RR, 0, len(e.data)), name, t, ttl(e))
+			rrs := make([]RR, 0, len(e.data)+1)
+			if e.synth {
+				d, ok := r.dnameFor(name, e, usable, ttl)
+				if !ok {
+					return outcome{}, false
+				}
+				rrs = append(rrs, d)
+			}
+			rrs = e.appendRecords(rrs, name, t, ttl(e))
 			return outcome{kind: kindPositive, rrs: rrs, fromCache: true, stale: stale}, true
 		case kindNoData:
 			return outcome{kind: kindNoData, soa: soaWithTTL(e.soa, ttl(e)), fromCache: true, stale: stale}, true
@@ -154,8 +162,19 @@ func (r *Resolver) fromCache(name dnswire.Name, t dnswire.Type, now int64, stale
 	if !matchesCNAME(t) {
 		if e := r.cache.get(appendKey(kb[:0], name, dnswire.TypeCNAME)); usable(e) && e.kind == kindPositive && len(e.data) > 0 {
 			if c, ok := e.data[0].(*dnswire.CNAME); ok {
-				rrs := e.appendRecords(make([]RR, 0, 1), name, dnswire.TypeCNAME, ttl(e))
-				return outcome{kind: kindPositive, rrs: rrs[:1], cname: true, target: c.Target, fromCache: true, stale: stale}, true
+				rrs := make([]RR, 0, 2)
+				if e.synth {
+					// RFC 6672 3.4, 5.3.1: the answer carries the
+					// DNAME, then the CNAME synthesised from it; without
+					// the DNAME in the cache the name is resolved anew.
+					d, ok := r.dnameFor(name, e, usable, ttl)
+					if !ok {
+						return outcome{}, false
+					}
+					rrs = append(rrs, d)
+				}
+				rrs = e.appendRecords(rrs, name, dnswire.TypeCNAME, ttl(e))
+				return outcome{kind: kindPositive, rrs: rrs[:len(rrs)-len(e.data)+1], cname: true, target: c.Target, fromCache: true, stale: stale}, true
 			}
 		}
 	}
@@ -163,6 +182,33 @@ func (r *Resolver) fromCache(name dnswire.Name, t dnswire.Type, now int64, stale
 		return outcome{kind: kindNXDomain, soa: soaWithTTL(e.soa, ttl(e)), fromCache: true, stale: stale}, true
 	}
 	return outcome{}, false
+}
+
+// dnameFor returns the DNAME record from which the cached CNAME e for
+// name was synthesised: the DNAME cached at the nearest ancestor of name
+// that has one (RFC 6672 2.3: the DNAME closest to the name applies),
+// provided it still synthesises e's target.
+func (r *Resolver) dnameFor(name dnswire.Name, e *entry, usable func(*entry) bool, ttl func(*entry) uint32) (RR, bool) {
+	c, ok := e.data[0].(*dnswire.CNAME)
+	if !ok {
+		return RR{}, false
+	}
+	var kb [dnswire.MaxNameLen + 2]byte
+	for p, ok := name.Parent(); ok; p, ok = p.Parent() {
+		x := r.cache.get(appendKey(kb[:0], p, dnswire.TypeDNAME))
+		if !usable(x) || x.kind != kindPositive || len(x.data) != 1 {
+			continue
+		}
+		d, ok := x.data[0].(*dnswire.DNAME)
+		if !ok {
+			return RR{}, false
+		}
+		if target, err := synthesise(name, p, d.Target); err != nil || !target.Equal(c.Target) {
+			return RR{}, false
+		}
+		return RR{RRHeader: dnswire.RRHeader{Name: p, Type: dnswire.TypeDNAME, Class: dnswire.ClassINET, TTL: ttl(x)}, Data: d}, true
+	}
+	return RR{}, false
 }
 
 // matchesCNAME reports whether a question of type t is answered by a

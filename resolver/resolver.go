@@ -87,7 +87,7 @@ func (r *Resolver) resolveCounted(ctx context.Context, name dnswire.Name, t dnsw
 	var kb [dnswire.MaxNameLen + 2]byte
 	key := appendKey(kb[:0], name, t)
 	now := r.now()
-	if e := r.cache.get(key); e != nil && e.kind == kindPositive && e.rank >= rankAnswerNonAuth && e.expire > now {
+	if e := r.cache.get(key); e != nil && e.kind == kindPositive && e.rank >= rankAnswerNonAuth && e.expire > now && !e.synth {
 		return Result{Answer: e.records(name, t, now), RCode: dnswire.RCodeSuccess, FromCache: true}, nil
 	}
 	if trace != nil {
@@ -187,7 +187,10 @@ func (e *entry) isCNAME() bool {
 // (neg: NODATA for name/t or NXDOMAIN for name). All nil: a miss.
 func (r *Resolver) cachedStep(name dnswire.Name, t dnswire.Type, now int64) (e *entry, cname bool, neg *entry) {
 	var kb [dnswire.MaxNameLen + 2]byte
-	fresh := func(e *entry) bool { return e != nil && e.rank >= rankAnswerNonAuth && e.expire > now }
+	// A CNAME synthesised from a DNAME is a miss here: its answer
+	// carries the DNAME too (RFC 6672 3.4), which the chain walked by
+	// the caller cannot hold; resolveName adds it.
+	fresh := func(e *entry) bool { return e != nil && e.rank >= rankAnswerNonAuth && e.expire > now && !e.synth }
 	if x := r.cache.get(appendKey(kb[:0], name, t)); fresh(x) {
 		switch x.kind {
 		case kindPositive:

@@ -65,10 +65,16 @@ func (r *Resolver) storeSection(rrs []RR, rk rank) {
 	var order []string
 	sets := make(map[string]*set)
 	var tb []byte
+	// dnames holds the DNAME owners in rrs (scrubbed sections carry a
+	// few at most: one per hop of a chain).
+	var dnames []dnswire.Name
 	for i := range rrs {
 		rr := &rrs[i]
 		if rr.Data == nil {
 			continue
+		}
+		if rr.Type == dnswire.TypeDNAME {
+			dnames = append(dnames, rr.Name)
 		}
 		k := string(appendKey(kb[:0], rr.Name, rr.Type))
 		st := sets[k]
@@ -95,9 +101,23 @@ func (r *Resolver) storeSection(rrs []RR, rk rank) {
 		exp := now + int64(ttl)*int64(time.Second)
 		r.cache.put(&entry{
 			key: k, kind: kindPositive, rank: rk, data: st.data,
-			ttl: ttl, stored: now, expire: exp, staleUntil: r.staleUntil(exp),
+			synth: st.t == dnswire.TypeCNAME && underDNAME(dnames, st.owner),
+			ttl:   ttl, stored: now, expire: exp, staleUntil: r.staleUntil(exp),
 		}, now)
 	}
+}
+
+// underDNAME reports whether one of the DNAME owners is a proper
+// ancestor of name: a CNAME for name stored beside that DNAME was
+// synthesised from it (RFC 6672 3.4; scrub never keeps a CNAME sent for
+// such a name).
+func underDNAME(owners []dnswire.Name, name dnswire.Name) bool {
+	for _, o := range owners {
+		if !o.Equal(name) && name.IsSubdomainOf(o) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Resolver) staleUntil(exp int64) int64 {
