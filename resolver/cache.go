@@ -53,6 +53,8 @@ type entry struct {
 	// is answered only together with that DNAME, found in the cache at
 	// an ancestor of its owner.
 	synth bool
+	// val is a validated outcome (Config.DNSSEC), under its own key.
+	val *validatedOutcome
 	// data is a positive entry's RRset: the owner, type and class come
 	// from the key (class IN only), the TTL from expire.
 	data []dnswire.RData
@@ -139,6 +141,15 @@ func (c *cache) put(e *entry, now int64) bool {
 	e.size = entryOverhead + len(e.key) + dataSize(e.data)
 	if e.soa != nil {
 		e.size += int(unsafe.Sizeof(*e.soa)) + int(unsafe.Sizeof(dnswire.SOA{}))
+	}
+	if e.val != nil {
+		e.size += int(unsafe.Sizeof(*e.val)) + len(e.val.o.rrs)*int(unsafe.Sizeof(RR{}))
+		for _, rr := range e.val.o.rrs {
+			e.size += dataSize([]dnswire.RData{rr.Data})
+		}
+		if e.val.o.soa != nil {
+			e.size += int(unsafe.Sizeof(*e.val.o.soa)) + int(unsafe.Sizeof(dnswire.SOA{}))
+		}
 	}
 	s := c.shard([]byte(e.key))
 	s.mu.Lock()

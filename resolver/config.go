@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/relaykit/relaykit/dnswire"
 )
 
 // Config configures a Resolver. Its zero value resolves from the real root
@@ -111,6 +113,23 @@ type Config struct {
 	// avoided, and LameTime how long a server lame for a zone is
 	// avoided for it. Defaults 60 s and 15 minutes.
 	DeadTime, LameTime time.Duration
+
+	// DNSSEC turns on validation (RFC 4033, 4034, 4035, 5155, 6840):
+	// queries carry DO (and CD to forwarders), every answer is checked
+	// along the chain of trust from TrustAnchors, fetching and caching
+	// the DS and DNSKEY RRsets of every zone cut on the way, and
+	// Result.Security says secure, insecure or indeterminate. A bogus
+	// answer is never returned: Resolve fails with ErrServFail whose
+	// reason is a *BogusError (errors.Is(err, ErrBogus)). Default false
+	// (no validation, as before).
+	DNSSEC bool
+	// TrustAnchors are DS or DNSKEY records of the zones validation
+	// starts from. Default RootAnchors() (the root KSKs 20326 and
+	// 38696). Labs and tests give their own root's or zone's DS.
+	TrustAnchors []dnswire.RR
+	// ValidationLimits bound the work one answer's validation may cost
+	// (the KeyTrap and NSEC3 defences); zero fields take the defaults.
+	ValidationLimits ValidationLimits
 
 	// Logger receives debug logs; nil is silent.
 	Logger *slog.Logger

@@ -29,14 +29,25 @@ type Validator struct {
 	Limits ValidationLimits
 }
 
-// RootAnchors returns the root zone's trust anchor: the DS of KSK-2017
-// (key tag 20326, RSA/SHA-256), as IANA publishes it in root-anchors.xml.
+// RootAnchors returns the root zone's trust anchors as IANA publishes
+// them in https://data.iana.org/root-anchors/root-anchors.xml (RFC 9718):
+// the SHA-256 DS digests of KSK-2017 (key tag 20326, valid from
+// 2017-02-02) and KSK-2024 (key tag 38696, valid from 2024-07-18), both
+// RSA/SHA-256 (algorithm 8). Either key validates the root DNSKEY RRset,
+// so the resolver keeps working across the 2024 key's roll-in. A new
+// slice on each call: callers may change it.
 func RootAnchors() []dnswire.RR {
-	d, _ := hex.DecodeString("e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d")
-	return []dnswire.RR{{
-		RRHeader: dnswire.RRHeader{Name: dnswire.MustName("."), Type: dnswire.TypeDS, Class: dnswire.ClassINET},
-		Data:     &dnswire.DS{KeyTag: 20326, Algorithm: 8, DigestType: dnswire.DigestSHA256, Digest: d},
-	}}
+	anchor := func(tag uint16, digest string) dnswire.RR {
+		d, _ := hex.DecodeString(digest)
+		return dnswire.RR{
+			RRHeader: dnswire.RRHeader{Name: dnswire.Root(), Type: dnswire.TypeDS, Class: dnswire.ClassINET},
+			Data:     &dnswire.DS{KeyTag: tag, Algorithm: 8, DigestType: dnswire.DigestSHA256, Digest: d},
+		}
+	}
+	return []dnswire.RR{
+		anchor(20326, "e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d"),
+		anchor(38696, "683d2d0acb8c9b712a1948b27f741219298d0a450d612c483af444a4c0fb2b16"),
+	}
 }
 
 // zoneState is what the chain walk learnt about one zone.
@@ -44,6 +55,12 @@ type zoneState struct {
 	zone dnswire.Name
 	keys []dnswire.DNSKEY
 	sec  Security
+	// notCut: the name was proved not to be a zone cut (a signed
+	// denial of DS at a name that is no delegation).
+	notCut bool
+	// ttl is how long the state may be kept (the least TTL and
+	// signature lifetime of the DS and DNSKEY answers it rests on).
+	ttl uint32
 }
 
 // validation is one answer's validation: its work budget and the zones
@@ -53,6 +70,34 @@ type validation struct {
 	now   time.Time
 	b     budget
 	zones map[string]*zoneState
+	// keys, if set, keeps zone states across validations (the
+	// iterative Resolver's key cache).
+	keys *keyCache
+	// hop: the answer is one hop of a chain the caller follows itself,
+	// so an answer that ends in a CNAME is complete (the target is
+	// validated on its own).
+	hop bool
+}
+
+// known returns what this validation, or the shared key cache, knows of
+// the zone state at key.
+func (val *validation) known(key string) (*zoneState, bool) {
+	if z, ok := val.zones[key]; ok {
+		return z, true
+	}
+	if z, ok := val.keys.get(key, val.now); ok {
+		val.zones[key] = z
+		return z, true
+	}
+	return nil, false
+}
+
+// learn records a zone state; the key cache keeps it unless it is bogus.
+func (val *validation) learn(key string, z *zoneState) {
+	val.zones[key] = z
+	if z.sec != Bogus {
+		val.keys.put(key, z, val.now)
+	}
 }
 
 // Validate returns the verdict on m, the answer to qname/qtype (RFC 4035
@@ -129,14 +174,17 @@ func (val *validation) keysFor(ctx context.Context, name dnswire.Name) (*zoneSta
 	if !ok {
 		return &zoneState{sec: Indeterminate}, nil
 	}
-	cur, err := val.zoneFromDS(ctx, az, ads)
+	cur, err := val.zoneFromDS(ctx, az, ads, maxStateTTL)
 	if err != nil || cur.sec != Secure {
 		return cur, err
 	}
 	for n := az.NumLabels() + 1; n <= name.NumLabels(); n++ {
 		child := name.Ancestor(n)
 		key := child.Lower().String()
-		if z, ok := val.zones[key]; ok {
+		if z, ok := val.known(key); ok {
+			if z.notCut {
+				continue
+			}
 			if z.sec != Secure {
 				return z, nil
 			}
@@ -148,9 +196,12 @@ func (val *validation) keysFor(ctx context.Context, name dnswire.Name) (*zoneSta
 			return &zoneState{zone: child, sec: Bogus}, err
 		}
 		if !cut {
+			if next != nil {
+				val.learn(key, next)
+			}
 			continue
 		}
-		val.zones[key] = next
+		val.learn(key, next)
 		if next.sec != Secure {
 			return next, nil
 		}
@@ -159,10 +210,11 @@ func (val *validation) keysFor(ctx context.Context, name dnswire.Name) (*zoneSta
 	return cur, nil
 }
 
-// zoneFromDS fetches zone's DNSKEY RRset and verifies it from ds.
-func (val *validation) zoneFromDS(ctx context.Context, zone dnswire.Name, ds []dnswire.DS) (*zoneState, error) {
+// zoneFromDS fetches zone's DNSKEY RRset and verifies it from ds, which
+// may be kept for dsTTL seconds.
+func (val *validation) zoneFromDS(ctx context.Context, zone dnswire.Name, ds []dnswire.DS, dsTTL uint32) (*zoneState, error) {
 	key := zone.Lower().String()
-	if z, ok := val.zones[key]; ok {
+	if z, ok := val.known(key); ok && !z.notCut {
 		return z, nil
 	}
 	m, err := val.v.Query(ctx, zone, dnswire.TypeDNSKEY)
@@ -172,14 +224,18 @@ func (val *validation) zoneFromDS(ctx context.Context, zone dnswire.Name, ds []d
 	sets, sigs, _ := group(m.Answer)
 	k := rrsetKey{key, dnswire.TypeDNSKEY}
 	keys, sec, err := dnskeysFromDS(zone, sets[k], sigs[k], ds, val.now, &val.b)
-	z := &zoneState{zone: zone, keys: keys, sec: sec}
-	val.zones[key] = z
+	if err != nil {
+		sec = Bogus
+	}
+	z := &zoneState{zone: zone, keys: keys, sec: sec, ttl: min(dsTTL, msgTTL(m, val.now))}
+	val.learn(key, z)
 	return z, err
 }
 
 // step asks for DS at child, below the secure zone cur. cut is false
 // when child is no zone cut (a proved NODATA for DS at a name that is
-// not a delegation, or an empty non-terminal).
+// not a delegation, or an empty non-terminal); the state returned then
+// says so (notCut), for the key cache.
 func (val *validation) step(ctx context.Context, cur *zoneState, child dnswire.Name) (*zoneState, bool, error) {
 	m, err := val.v.Query(ctx, child, dnswire.TypeDS)
 	if err != nil {
@@ -197,7 +253,7 @@ func (val *validation) step(ctx context.Context, cur *zoneState, child dnswire.N
 				dss = append(dss, *d)
 			}
 		}
-		z, err := val.zoneFromDS(ctx, child, dss)
+		z, err := val.zoneFromDS(ctx, child, dss, msgTTL(m, val.now))
 		return z, true, err
 	}
 	// No DS: the denial must be signed by cur (RFC 4035 5.2).
@@ -205,17 +261,18 @@ func (val *validation) step(ctx context.Context, cur *zoneState, child dnswire.N
 	if err != nil {
 		return nil, false, err
 	}
+	ttl := msgTTL(m, val.now)
 	switch proof {
 	case proofNoData:
 		// Insecure delegation when the NSEC(3) at child has NS.
 		if nsecs.delegation(child, &val.b) {
-			return &zoneState{zone: child, sec: Insecure}, true, nil
+			return &zoneState{zone: child, sec: Insecure, ttl: ttl}, true, nil
 		}
-		return nil, false, nil
+		return &zoneState{zone: child, sec: Secure, notCut: true, ttl: ttl}, false, nil
 	case proofNXDomain:
-		return nil, false, nil
+		return &zoneState{zone: child, sec: Secure, notCut: true, ttl: ttl}, false, nil
 	case proofOptOut, proofInsecure:
-		return &zoneState{zone: child, sec: Insecure}, true, nil
+		return &zoneState{zone: child, sec: Insecure, ttl: ttl}, true, nil
 	}
 	return nil, false, &BogusError{Name: child, Type: dnswire.TypeDS, EDE: EDENSECMissing, Reason: "no proof that DS is absent"}
 }
@@ -301,6 +358,15 @@ func (val *validation) answer(ctx context.Context, qname dnswire.Name, qtype dns
 		set := sets[k]
 		owner := set[0].Name
 		ss := sigs[k]
+		if len(ss) == 0 && k.t == dnswire.TypeCNAME && synthesisedCNAME(sets, set) {
+			// RFC 6672 5.3.1 (RFC 4035 3.1.3): a CNAME synthesised
+			// from a DNAME carries no RRSIG; the DNAME's own
+			// signature, checked as one of these RRsets, covers it.
+			if owner.Equal(name) {
+				name = set[0].Data.(*dnswire.CNAME).Target
+			}
+			continue
+		}
 		if len(ss) == 0 {
 			z, err := val.keysFor(ctx, owner)
 			if err != nil {
@@ -356,14 +422,19 @@ func (val *validation) answer(ctx context.Context, qname dnswire.Name, qtype dns
 				return Bogus, &BogusError{Name: owner, Type: k.t, EDE: EDENSECMissing, Reason: "wildcard answer without proof that the name is absent"}
 			}
 		}
-		if owner.Equal(name) && (k.t == qtype || k.t == dnswire.TypeCNAME) {
-			positive = positive || k.t == qtype
+		if owner.Equal(name) && (k.t == qtype || qtype == dnswire.TypeANY || k.t == dnswire.TypeCNAME) {
+			positive = positive || k.t == qtype || qtype == dnswire.TypeANY
 			if c, ok := set[0].Data.(*dnswire.CNAME); ok && k.t == dnswire.TypeCNAME {
 				name = c.Target
 			}
 		}
 	}
 	if positive || qtype == dnswire.TypeCNAME && len(order) > 0 {
+		return verdict, nil
+	}
+	if val.hop && !name.Equal(qname) {
+		// One hop: the answer ends in a CNAME whose target the caller
+		// resolves and validates next.
 		return verdict, nil
 	}
 	// A negative answer (or a CNAME chain ending in one) for name.
@@ -400,4 +471,54 @@ func minLabels(sigs []dnswire.RRSIG) uint8 {
 		l = min(l, s.Labels)
 	}
 	return l
+}
+
+// synthesisedCNAME reports whether set, a one-record CNAME RRset,
+// is what a DNAME RRset among sets synthesises for its owner (RFC 6672
+// 2.2): the DNAME owned by a proper ancestor, the target its owner's
+// suffix replaced by the DNAME's target.
+func synthesisedCNAME(sets map[rrsetKey][]dnswire.RR, set []dnswire.RR) bool {
+	if len(set) != 1 {
+		return false
+	}
+	c, ok := set[0].Data.(*dnswire.CNAME)
+	if !ok {
+		return false
+	}
+	name := set[0].Name
+	for p, ok := name.Parent(); ok; p, ok = p.Parent() {
+		ds := sets[rrsetKey{p.Lower().String(), dnswire.TypeDNAME}]
+		if len(ds) == 0 {
+			continue
+		}
+		d, ok := ds[0].Data.(*dnswire.DNAME)
+		if !ok {
+			return false
+		}
+		target, err := synthesise(name, p, d.Target)
+		return err == nil && target.Equal(c.Target)
+	}
+	return false
+}
+
+// maxStateTTL caps how long a zone state is kept (the resolver's
+// default MaxTTL, one day).
+const maxStateTTL = 86400
+
+// msgTTL returns how long what m says may be kept: the least TTL of its
+// answer and authority records, and no longer than its first RRSIG
+// expires (RFC 4035 5.3.3: the TTL of validated data does not outlast
+// its signature), at most maxStateTTL.
+func msgTTL(m *dnswire.Msg, now time.Time) uint32 {
+	ttl := uint32(maxStateTTL)
+	for _, sec := range [][]dnswire.RR{m.Answer, m.Ns} {
+		for i := range sec {
+			ttl = min(ttl, sec[i].TTL)
+			if s, ok := sec[i].Data.(*dnswire.RRSIG); ok {
+				left := int64(s.Expiration) - now.Unix()
+				ttl = uint32(max(0, min(int64(ttl), left)))
+			}
+		}
+	}
+	return ttl
 }

@@ -138,11 +138,15 @@ func (r *Resolver) exchange(rc *resCtx, perQ *int, srv netip.AddrPort, zone, qn 
 // RD clear (we iterate) or set (to Config.Forwarders), and an OPT advertising our buffer size
 // (RFC 6891 6.2.5) unless edns is false.
 func (r *Resolver) buildQuery(n dnswire.Name, t dnswire.Type, edns bool) ([]byte, error) {
-	h := dnswire.Header{ID: uint16(rand.Uint32()), RecursionDesired: len(r.cfg.Forwarders) > 0}
+	fwd := len(r.cfg.Forwarders) > 0
+	// RFC 4035 3.2.2, 4.6: a validating resolver sets CD towards a
+	// recursive server, so bogus data comes back for it to judge.
+	h := dnswire.Header{ID: uint16(rand.Uint32()), RecursionDesired: fwd, CheckingDisabled: fwd && r.cfg.DNSSEC}
 	b := dnswire.NewBuilder(make([]byte, 0, 64+n.Len()), h, dnswire.BuildOptions{})
 	b.Question(&dnswire.Question{Name: n, Type: t, Class: dnswire.ClassINET})
 	if edns {
-		b.OPT(&dnswire.EDNS{UDPSize: r.cfg.EDNSBufferSize})
+		// RFC 4035 3.2.1, 4.1: DO asks for RRSIG, NSEC and NSEC3.
+		b.OPT(&dnswire.EDNS{UDPSize: r.cfg.EDNSBufferSize, DO: r.cfg.DNSSEC})
 	}
 	return b.Finish()
 }

@@ -59,7 +59,9 @@ func (r *Resolver) forward(rc *resCtx, name dnswire.Name, t dnswire.Type) (outco
 			// The rest of the chain, as the forwarder resolved it.
 			r.storeSection(s.answer[s.own:], rankAnswerNonAuth)
 		}
-		return r.outcomeFrom(m, s, kind, name, t), nil
+		o := r.outcomeFrom(m, s, kind, name, t)
+		o.msg = m
+		return o, nil
 	}
 }
 

@@ -22,6 +22,10 @@ type outcome struct {
 	fromCache bool
 	stale     bool
 	yx        bool // YXDOMAIN (RFC 6672 2.2)
+	// msg is the response the outcome came from (not from the cache),
+	// RRSIGs and denial records included, for DNSSEC validation.
+	msg *dnswire.Msg
+	sec Security // the DNSSEC verdict (Config.DNSSEC)
 }
 
 // resolveChain resolves name/t, following CNAMEs (RFC 1034 5.3.3 step 3:
@@ -29,16 +33,26 @@ type outcome struct {
 // name"), and builds the Result.
 func (r *Resolver) resolveChain(rc *resCtx, name dnswire.Name, t dnswire.Type) (Result, error) {
 	res := Result{FromCache: true}
+	validate := r.cfg.DNSSEC && rc.depth == 0
+	if validate {
+		res.Security = Secure // lowered by each hop's verdict
+	}
 	cur := name
 	for hop := 0; ; hop++ {
 		o, err := r.resolveName(rc, cur, t)
 		if err != nil {
 			res.RCode = dnswire.RCodeServerFailure
 			res.FromCache = res.FromCache && errors.Is(err, ErrCachedFailure)
+			if validate && errors.Is(err, ErrBogus) {
+				res.Security = Bogus
+			}
 			return res, &Error{Kind: ErrServFail, Name: name.String(), Type: t, Reason: err}
 		}
 		res.FromCache = res.FromCache && o.fromCache
 		res.Stale = res.Stale || o.stale
+		if validate {
+			res.Security = min(res.Security, o.sec)
+		}
 		res.Answer = append(res.Answer, o.rrs...)
 		switch {
 		case o.yx:
@@ -76,7 +90,11 @@ func (r *Resolver) resolveChain(rc *resCtx, name dnswire.Name, t dnswire.Type) (
 // following a CNAME it finds (it returns it).
 func (r *Resolver) resolveName(rc *resCtx, name dnswire.Name, t dnswire.Type) (outcome, error) {
 	now := r.now()
-	if o, ok := r.fromCache(name, t, now, false); ok {
+	// With DNSSEC on, answers come from the validated cache; the
+	// lookups a resolution depends on (name server addresses, at depth
+	// > 0) use the plain cache unvalidated, as Unbound's iterator does.
+	validate := r.cfg.DNSSEC && rc.depth == 0
+	if o, ok := r.lookupCache(name, t, now, false, validate); ok {
 		return o, nil
 	}
 	// Failures live under their own key so that one never replaces
@@ -87,9 +105,13 @@ func (r *Resolver) resolveName(rc *resCtx, name dnswire.Name, t dnswire.Type) (o
 		// RFC 8767 4: while the failure is remembered, stale data is
 		// answered at once instead of trying again.
 		if r.cfg.ServeStale {
-			if o, ok := r.fromCache(name, t, now, true); ok {
+			if o, ok := r.lookupCache(name, t, now, true, validate); ok {
 				return o, nil
 			}
+		}
+		if errors.Is(e.reason, ErrBogus) {
+			// The reason a bogus answer was refused stays visible.
+			return outcome{}, errors.Join(ErrCachedFailure, e.reason)
 		}
 		return outcome{}, ErrCachedFailure
 	}
@@ -99,6 +121,9 @@ func (r *Resolver) resolveName(rc *resCtx, name dnswire.Name, t dnswire.Type) (o
 		o, err = r.forward(rc, name, t)
 	} else {
 		o, err = r.iterate(rc, name, t)
+	}
+	if err == nil && validate {
+		o, err = r.validateOutcome(rc, name, t, o)
 	}
 	if err == nil {
 		return o, nil
@@ -111,7 +136,7 @@ func (r *Resolver) resolveName(rc *resCtx, name dnswire.Name, t dnswire.Type) (o
 			stored: now, expire: now + int64(r.cfg.ServFailTTL), staleUntil: now + int64(r.cfg.ServFailTTL)}, now)
 	}
 	if r.cfg.ServeStale {
-		if o, ok := r.fromCache(name, t, r.now(), true); ok {
+		if o, ok := r.lookupCache(name, t, r.now(), true, validate); ok {
 			return o, nil
 		}
 	}
@@ -244,7 +269,7 @@ func newServers(zone dnswire.Name, hosts []dnswire.Name, addrs []netip.AddrPort)
 // iterate runs the algorithm of RFC 1034 5.3.3 from the closest known
 // zone cut, with QNAME minimisation (RFC 9156, relaxed).
 func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (outcome, error) {
-	sv, err := r.closestServers(rc, qname)
+	sv, err := r.closestServers(rc, cutFor(qname, qtype))
 	if err != nil {
 		return outcome{}, err
 	}
@@ -311,7 +336,7 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 					fellBack, failed, prevErr = true, tried, lastErr
 					var kb [dnswire.MaxNameLen + 2]byte
 					r.cache.drop(appendKey(kb[:0], sv.zone, dnswire.TypeNS))
-					if sv, err = r.closestServers(rc, qname); err != nil {
+					if sv, err = r.closestServers(rc, cutFor(qname, qtype)); err != nil {
 						return outcome{}, err
 					}
 					tried = make(map[netip.AddrPort]bool)
@@ -323,7 +348,9 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 				if resort != nil {
 					// Nothing else answered: use a lame server's
 					// answer as the last resort (not cached).
-					return r.outcomeFrom(resort, resortScrub, resortKind, qname, qtype), nil
+					o := r.outcomeFrom(resort, resortScrub, resortKind, qname, qtype)
+					o.msg = resort
+					return o, nil
 				}
 				if lastErr == nil && prevErr != nil {
 					return outcome{}, prevErr
@@ -394,6 +421,13 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			lastErr = ErrReferralLoop
 			continue
 		case respReferral:
+			if qtype == dnswire.TypeDS && s.nsOwner.Equal(qname) {
+				// RFC 4035 3.1.4.1: the DS is the parent's to
+				// answer; the child's servers cannot. A server that
+				// refers us there for it is no use for this question.
+				lastErr = ErrReferralLoop
+				continue
+			}
 			referrals++
 			if referrals > r.cfg.MaxReferrals {
 				return outcome{}, ErrReferralDepth
@@ -433,8 +467,22 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			clear(netFailed)
 			continue
 		}
-		return r.outcomeFrom(m, s, kind, qname, qtype), nil
+		o := r.outcomeFrom(m, s, kind, qname, qtype)
+		o.msg = m
+		return o, nil
 	}
+}
+
+// cutFor returns the name whose closest known zone cut is asked for
+// qname/qtype: the parent for DS, which the parent side of a zone cut
+// holds (RFC 4035 3.1.4.1; RFC 4034 5), qname otherwise.
+func cutFor(qname dnswire.Name, qtype dnswire.Type) dnswire.Name {
+	if qtype == dnswire.TypeDS {
+		if p, ok := qname.Parent(); ok {
+			return p
+		}
+	}
+	return qname
 }
 
 // isFatal reports errors that end the whole resolution at once.

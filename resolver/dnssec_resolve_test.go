@@ -1,0 +1,169 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/relaykit/relaykit/dnswire"
+)
+
+// labResolver returns an iterative Resolver validating from the lab's
+// DS, whose root hint is the lab's authoritative server a (which holds
+// lab., sec.lab. and insec.lab.: every question ends there, DS at a
+// cut answered from the parent zone).
+func labResolver(t *testing.T, a *labAuth) *Resolver {
+	t.Helper()
+	addr, _ := serveLab(t, a)
+	return New(Config{
+		DNSSEC: true, TrustAnchors: labAnchor(t),
+		RootHints: []netip.AddrPort{addr}, GluePort: addr.Port(), AllowSpecialAddrs: true,
+		Now: at2030, Disable0x20: true,
+	})
+}
+
+// TestResolverValidates: with Config.DNSSEC the iterative resolver
+// itself gives the Validator's verdicts on the signed lab (NSEC and
+// NSEC3, positive, wildcard, NODATA, NXDOMAIN, insecure delegation),
+// from upstream and again from its cache, which answers without asking.
+func TestResolverValidates(t *testing.T) {
+	cases := []struct {
+		qname string
+		qtype dnswire.Type
+		kind  error // nil, ErrNXDomain or ErrNoData
+		want  Security
+		n     int // records of qtype in the answer
+	}{
+		{"www.lab.", dnswire.TypeA, nil, Secure, 1},
+		{"mx.sec.lab.", dnswire.TypeA, nil, Secure, 1},
+		{"_25._tcp.mx.sec.lab.", dnswire.TypeTLSA, nil, Secure, 1},
+		{"x.wild.sec.lab.", dnswire.TypeTXT, nil, Secure, 1},
+		{"nope.sec.lab.", dnswire.TypeA, ErrNXDomain, Secure, 0},
+		{"mx.sec.lab.", dnswire.TypeTXT, ErrNoData, Secure, 0},
+		{"_tcp.mx.sec.lab.", dnswire.TypeA, ErrNoData, Secure, 0},
+		{"nope.lab.", dnswire.TypeA, ErrNXDomain, Secure, 0},
+		{"www.lab.", dnswire.TypeMX, ErrNoData, Secure, 0},
+		{"www.insec.lab.", dnswire.TypeA, nil, Insecure, 1},
+		{"nope.insec.lab.", dnswire.TypeA, ErrNXDomain, Insecure, 0},
+	}
+	a := newLabAuth(t)
+	r := labResolver(t, a)
+	ctx := context.Background()
+	for round := range 2 {
+		for _, tc := range cases {
+			before := a.queries
+			res, err := r.Resolve(ctx, dnswire.MustName(tc.qname), tc.qtype)
+			if (tc.kind == nil) != (err == nil) || (tc.kind != nil && !errors.Is(err, tc.kind)) {
+				t.Fatalf("round %d %s %v: err %v, want %v", round, tc.qname, tc.qtype, err, tc.kind)
+			}
+			n := 0
+			for _, rr := range res.Answer {
+				if rr.Type == tc.qtype {
+					n++
+				}
+				if rr.Type == dnswire.TypeRRSIG {
+					t.Fatalf("%s: RRSIG in the answer", tc.qname)
+				}
+			}
+			if res.Security != tc.want || n != tc.n {
+				t.Fatalf("round %d %s %v: %v with %d records, want %v with %d", round, tc.qname, tc.qtype, res.Security, n, tc.want, tc.n)
+			}
+			if round == 1 && (!res.FromCache || a.queries != before) {
+				t.Fatalf("%s %v: not answered from the cache (%d queries)", tc.qname, tc.qtype, a.queries-before)
+			}
+		}
+	}
+}
+
+// TestResolverKeyCache: the DS and DNSKEY RRsets of a chain are fetched
+// once and kept: a second name in a validated zone costs one query.
+func TestResolverKeyCache(t *testing.T) {
+	a := newLabAuth(t)
+	r := labResolver(t, a)
+	ctx := context.Background()
+	mustSecure := func(name string, typ dnswire.Type) {
+		t.Helper()
+		res, err := r.Resolve(ctx, dnswire.MustName(name), typ)
+		if err != nil || res.Security != Secure {
+			t.Fatalf("%s: %v %v", name, res.Security, err)
+		}
+	}
+	var asked []string
+	a.edit = func(q dnswire.Name, ty dnswire.Type, _ *dnswire.Msg) {
+		if ty == dnswire.TypeDS || ty == dnswire.TypeDNSKEY {
+			asked = append(asked, q.String()+" "+ty.String())
+		}
+	}
+	mustSecure("mx.sec.lab.", dnswire.TypeA)
+	if len(asked) < 3 {
+		t.Fatalf("cold: asked only %v", asked)
+	}
+	asked = nil
+	mustSecure("_25._tcp.mx.sec.lab.", dnswire.TypeTLSA)
+	// Only the DS at the names between mx.sec.lab. and the TLSA owner
+	// (proved to be no zone cuts); the DNSKEYs and DS of lab. and
+	// sec.lab., and the proof that mx.sec.lab. is no cut, come from
+	// the key cache.
+	want := []string{"_tcp.mx.sec.lab. DS", "_25._tcp.mx.sec.lab. DS"}
+	if diff := cmp.Diff(want, asked); diff != "" {
+		t.Fatalf("second name asked (-want +got):\n%s", diff)
+	}
+	asked = nil
+	res, err := r.Resolve(ctx, dnswire.MustName("mx.sec.lab."), dnswire.TypeTXT)
+	if !errors.Is(err, ErrNoData) || res.Security != Secure || len(asked) != 0 {
+		t.Fatalf("NODATA: %v %v, asked %v", res.Security, err, asked)
+	}
+}
+
+// TestResolverRefusesForged: a forged answer (an address changed, an
+// RRSIG stripped, a forged NXDOMAIN) is bogus: Resolve fails with
+// ErrServFail whose reason is a *BogusError, returns no records, and
+// the forged data is not served from the cache afterwards either.
+func TestResolverRefusesForged(t *testing.T) {
+	cases := []struct {
+		name  string
+		qname string
+		edit  func(dnswire.Name, dnswire.Type, *dnswire.Msg)
+		ede   uint16
+	}{
+		{"forged address", "mx.sec.lab.", func(q dnswire.Name, ty dnswire.Type, m *dnswire.Msg) {
+			if ty == dnswire.TypeA && q.Equal(dnswire.MustName("mx.sec.lab.")) && len(m.Answer) > 0 {
+				m.Answer[0].Data = &dnswire.A{Addr: netip.MustParseAddr("192.0.2.66")}
+			}
+		}, EDEDNSSECBogus},
+		{"rrsig stripped", "www.lab.", func(q dnswire.Name, ty dnswire.Type, m *dnswire.Msg) {
+			if ty == dnswire.TypeA && q.Equal(dnswire.MustName("www.lab.")) && len(m.Answer) > 1 {
+				m.Answer = m.Answer[:1]
+			}
+		}, EDERRSIGsMissing},
+		{"forged nxdomain", "mx.sec.lab.", func(q dnswire.Name, ty dnswire.Type, m *dnswire.Msg) {
+			if ty == dnswire.TypeA && q.Equal(dnswire.MustName("mx.sec.lab.")) {
+				m.Answer, m.RCode = nil, dnswire.RCodeNameError
+			}
+		}, EDENSECMissing},
+		{"ds denial stripped", "mx.sec.lab.", func(q dnswire.Name, ty dnswire.Type, m *dnswire.Msg) {
+			if ty == dnswire.TypeDS && q.Equal(dnswire.MustName("sec.lab.")) {
+				m.Answer, m.Ns = nil, nil
+			}
+		}, EDENSECMissing},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newLabAuth(t)
+			a.edit = tc.edit
+			r := labResolver(t, a)
+			for round := range 2 {
+				res, err := r.Resolve(context.Background(), dnswire.MustName(tc.qname), dnswire.TypeA)
+				var be *BogusError
+				if !errors.Is(err, ErrServFail) || !errors.Is(err, ErrBogus) || !errors.As(err, &be) {
+					t.Fatalf("round %d: %v", round, err)
+				}
+				if be.EDE != tc.ede || res.Security != Bogus || len(res.Answer) != 0 || res.RCode != dnswire.RCodeServerFailure {
+					t.Fatalf("round %d: EDE %d (want %d), %v, %v, %v", round, be.EDE, tc.ede, res.Security, res.Answer, res.RCode)
+				}
+			}
+		})
+	}
+}
