@@ -7,7 +7,8 @@ import (
 )
 
 // ValidatingResolver is what FromResolver needs from a DNSSEC-validating
-// resolver (resolver.Validator satisfies it): the RRset of a type at a
+// resolver (a *resolver.Resolver with Config.DNSSEC set satisfies it, as
+// does a resolver.Validator): the RRset of a type at a
 // name, whether the answer (or its proof of nonexistence) was secure,
 // and an error for a bogus answer or a failed lookup.
 type ValidatingResolver interface {

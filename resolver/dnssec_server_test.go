@@ -60,3 +60,48 @@ func TestServerValidating(t *testing.T) {
 		t.Fatalf("bogus with CD: %v AD %v %v", m.RCode, m.AuthenticData, m.Answer)
 	}
 }
+
+// TestServerIterativeValidating: a Server over a Resolver with
+// Config.DNSSEC sets AD on what the resolver validated, for DO clients
+// only, never on insecure data, and answers a forged (bogus) answer with
+// SERVFAIL and the Extended DNS Error saying why (RFC 8914), also when
+// the failure is answered again from the cache.
+func TestServerIterativeValidating(t *testing.T) {
+	a := newLabAuth(t)
+	a.edit = func(q dnswire.Name, ty dnswire.Type, m *dnswire.Msg) {
+		if ty == dnswire.TypeA && q.Equal(dnswire.MustName("ns.sec.lab.")) && len(m.Answer) > 0 {
+			m.Answer[0].Data = &dnswire.A{Addr: netip.MustParseAddr("192.0.2.66")}
+		}
+	}
+	r := labResolver(t, a)
+	_, udp, _ := startServer(t, ServerConfig{Resolver: r})
+	ask := func(name string, do bool) *dnswire.Msg {
+		var m dnswire.Msg
+		m.ID, m.RecursionDesired = 7, true
+		m.SetQuestion(dnswire.MustName(name), dnswire.TypeA)
+		m.SetEDNS(1232, do)
+		b, err := m.Pack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return exchangeUDP(t, udp, b)
+	}
+	for round := range 2 {
+		if m := ask("mx.sec.lab.", true); m.RCode != dnswire.RCodeSuccess || !m.AuthenticData || len(m.Answer) != 1 {
+			t.Fatalf("round %d secure with DO: %v AD %v %v", round, m.RCode, m.AuthenticData, m.Answer)
+		}
+		if m := ask("mx.sec.lab.", false); m.RCode != dnswire.RCodeSuccess || m.AuthenticData {
+			t.Fatalf("round %d secure without DO: %v AD %v", round, m.RCode, m.AuthenticData)
+		}
+		if m := ask("www.insec.lab.", true); m.RCode != dnswire.RCodeSuccess || m.AuthenticData || len(m.Answer) != 1 {
+			t.Fatalf("round %d insecure: %v AD %v", round, m.RCode, m.AuthenticData)
+		}
+		m := ask("ns.sec.lab.", true)
+		if m.RCode != dnswire.RCodeServerFailure || len(m.Answer) != 0 || m.EDNS == nil || len(m.EDNS.Options) != 1 {
+			t.Fatalf("round %d bogus: %v %v", round, m.RCode, m.Answer)
+		}
+		if d := m.EDNS.Options[0].Data; m.EDNS.Options[0].Code != dnswire.OptionEDE || len(d) < 2 || uint16(d[0])<<8|uint16(d[1]) != EDEDNSSECBogus {
+			t.Fatalf("round %d EDE %+v", round, m.EDNS.Options[0])
+		}
+	}
+}

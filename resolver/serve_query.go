@@ -84,6 +84,9 @@ func (s *Server) respond(query []byte, client netip.Addr, tcp bool) []byte {
 	m.RCode = res.RCode
 	m.Answer = res.Answer
 	m.Ns = res.Authority
+	// RFC 4035 3.2.3, RFC 6840 5.8: AD only on validated data, for a
+	// client that asked with DO or AD (Config.DNSSEC; dnssec_resolve.go).
+	m.AuthenticData = res.Security == Secure && (q.AuthenticData || q.EDNS != nil && q.EDNS.DO)
 	if res.Stale {
 		addEDE(&m, edeStaleAnswer, "")
 	}
@@ -101,6 +104,9 @@ func (s *Server) respond(query []byte, client netip.Addr, tcp bool) []byte {
 
 // edeCode picks the Extended DNS Error for a failure reason.
 func edeCode(reason error) uint16 {
+	if be := (*BogusError)(nil); errors.As(reason, &be) {
+		return be.EDE // RFC 8914 4.7-4.13: why validation failed
+	}
 	switch {
 	case errors.Is(reason, ErrCachedFailure):
 		return edeCachedError
