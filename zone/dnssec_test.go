@@ -180,7 +180,7 @@ func TestSignCSK(t *testing.T) {
 }
 
 func TestSignKSKZSK(t *testing.T) {
-	ksk := p256Key(t, dnswire.DNSKEYZone|dnswire.DNSKEYSEP)
+	ksk := testKey(1)
 	zsk := testKey(2)
 	zsk.Flags = dnswire.DNSKEYZone
 	z := signedZone(t, SignConfig{Keys: []SigningKey{ksk, zsk}})
@@ -192,9 +192,13 @@ func TestSignKSKZSK(t *testing.T) {
 		}
 	}
 	ds, err := ksk.DS(z.origin)
-	if err != nil || ds.KeyTag != kskPub.KeyTag() || ds.Algorithm != AlgECDSAP256SHA256 || len(ds.Digest) != 32 {
+	if err != nil || ds.KeyTag != kskPub.KeyTag() || ds.Algorithm != AlgED25519 || len(ds.Digest) != 32 {
 		t.Errorf("DS %v %v", ds, err)
 	}
+	// Two algorithms: each signs every RRset (RFC 4035 2.2), the P-256
+	// key being the only one of its algorithm.
+	z = signedZone(t, SignConfig{Keys: []SigningKey{ksk, zsk, p256Key(t, 0)}})
+	checkSigned(t, z, func(dnswire.Type) int { return 2 })
 }
 
 func TestSignNSEC3(t *testing.T) {

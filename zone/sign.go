@@ -158,9 +158,10 @@ func (k SigningKey) sign(rnd io.Reader, alg uint8, data []byte) ([]byte, error) 
 // SignConfig configures Sign.
 type SignConfig struct {
 	// Keys sign the zone; their DNSKEYs are added at the apex. When
-	// some keys have the SEP flag and some do not, the SEP keys (KSKs)
-	// sign only the DNSKEY RRset and the others (ZSKs) everything else;
-	// otherwise every key signs every RRset (CSK).
+	// some keys of one algorithm have the SEP flag and some do not, the
+	// SEP keys (KSKs) sign only the DNSKEY RRset and the others (ZSKs)
+	// everything else; otherwise each key signs every RRset (a CSK).
+	// Every algorithm present signs every RRset (RFC 4035 2.2).
 	Keys []SigningKey
 	// Now is the clock the validity period starts from; nil means
 	// time.Now.
@@ -214,7 +215,10 @@ func Sign(z *Zone, cfg SignConfig) (*Zone, error) {
 		tag uint16
 	}
 	keys := make([]key, 0, len(cfg.Keys))
-	sep, zsk := false, false
+	// RFC 4035 2.2 (RFC 6840 5.11): every algorithm of the DNSKEY RRset
+	// signs every RRset; within one algorithm, KSKs sign the DNSKEY
+	// RRset and ZSKs the rest when it has both.
+	sep, zsk := map[uint8]bool{}, map[uint8]bool{}
 	for _, k := range cfg.Keys {
 		pub, err := k.DNSKEY()
 		if err != nil {
@@ -222,12 +226,11 @@ func Sign(z *Zone, cfg SignConfig) (*Zone, error) {
 		}
 		keys = append(keys, key{k, pub, pub.KeyTag()})
 		if pub.Flags&dnswire.DNSKEYSEP != 0 {
-			sep = true
+			sep[pub.Algorithm] = true
 		} else {
-			zsk = true
+			zsk[pub.Algorithm] = true
 		}
 	}
-	split := sep && zsk
 	soaTTL := z.soa.TTL
 	negTTL := z.minTTL // RFC 9077 3: NSEC TTL is min(SOA TTL, MINIMUM)
 
@@ -374,6 +377,7 @@ func Sign(z *Zone, cfg SignConfig) (*Zone, error) {
 			}
 			for _, k := range keys {
 				isSEP := k.pub.Flags&dnswire.DNSKEYSEP != 0
+				split := sep[k.pub.Algorithm] && zsk[k.pub.Algorithm]
 				if split && isSEP != (s.typ == dnswire.TypeDNSKEY) {
 					continue
 				}
