@@ -14,6 +14,13 @@
 // (chosen free at start): give a resolver RootHints() and Port() as its
 // glue port, and set resolver.Config.AllowSpecialAddrs, since a resolver
 // does not otherwise send queries to loopback addresses.
+//
+// With Config.Sign set, every zone is signed (DNSSEC, RFC 4035) before
+// it is served, the DS records of each signed child are put in its
+// parent (below the delegation) before the parent is signed, and
+// TrustAnchor returns the root's DS: a validator given that anchor and
+// Query sees a chain of trust from the root to every signed zone, and
+// insecure delegations to the zones listed in Sign.Unsigned.
 package dnstest
 
 import (
@@ -26,6 +33,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/zone"
@@ -46,6 +54,27 @@ type Config struct {
 	// Setup, when set, is called for each server before it starts, to
 	// set fields such as Keys, UpdatePolicy or JournalDir.
 	Setup func(addr netip.Addr, s *zone.Server)
+	// Sign, when set, signs the zones (DNSSEC) before serving them.
+	Sign *Signing
+}
+
+// Signing says how the hierarchy's zones are signed.
+type Signing struct {
+	// Keys gives the signing keys of some zones, by origin as in
+	// Config.Zones; every other zone gets a new Ed25519 key that signs
+	// everything (a CSK).
+	Keys map[string][]zone.SigningKey
+	// Unsigned lists zones (by origin) left unsigned; their parents
+	// publish no DS for them, which makes them provably insecure.
+	Unsigned []string
+	// NSEC3, when set, gives every zone an NSEC3 chain with these
+	// parameters instead of an NSEC chain.
+	NSEC3 *dnswire.NSEC3PARAM
+	// Now is the clock the signatures' validity starts from (default
+	// time.Now); they are valid from an hour before it for Validity
+	// (default 14 days).
+	Now      func() time.Time
+	Validity time.Duration
 }
 
 // Server is one server of the hierarchy.
@@ -62,6 +91,8 @@ type Hierarchy struct {
 	servers []*Server
 	port    uint16
 	root    []netip.AddrPort
+	anchor  []dnswire.RR
+	keys    map[dnswire.Name][]zone.SigningKey
 }
 
 // New starts the hierarchy for a test and stops it when the test ends;
@@ -82,7 +113,6 @@ func Start(cfg Config) (*Hierarchy, error) {
 	if ttl == 0 {
 		ttl = 3600
 	}
-	zones := make(map[string]*zone.Zone)
 	var all []*zone.Zone
 	for origin, text := range cfg.Zones {
 		o, err := dnswire.ParseName(origin)
@@ -93,11 +123,18 @@ func Start(cfg Config) (*Hierarchy, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dnstest: %w", err)
 		}
-		zones[o.Lower().String()] = z
 		all = append(all, z)
 	}
 	if len(all) == 0 {
 		return nil, errors.New("dnstest: no zones")
+	}
+	var sg *signed
+	if cfg.Sign != nil {
+		var err error
+		if sg, err = signAll(all, cfg.Sign, ttl); err != nil {
+			return nil, err
+		}
+		all = sg.zones
 	}
 	slices.SortFunc(all, func(a, b *zone.Zone) int { return a.Origin().Compare(b.Origin()) })
 	// Every address record of every zone, by lower-cased owner.
@@ -151,6 +188,9 @@ func Start(cfg Config) (*Hierarchy, error) {
 		if err == nil {
 			for _, a := range root {
 				h.root = append(h.root, netip.AddrPortFrom(a, h.port))
+			}
+			if sg != nil {
+				h.anchor, h.keys = sg.anchor, sg.keys
 			}
 			return h, nil
 		}

@@ -13,6 +13,7 @@ type piece struct {
 	owner dnswire.Name
 	set   *rrset
 	zone  *Zone
+	sig   bool // the RRSIGs of the piece before it
 }
 
 // lookupResult says how a zone answered one name.
@@ -49,6 +50,8 @@ func (zs *zoneSet) find(n dnswire.Name) *Zone {
 // so the query path does not allocate.
 type responder struct {
 	ans, auth, add []piece
+	proof          []piece // NSEC/NSEC3 proofs, put after the authority
+	do             bool    // the client set DO (RFC 3225): add DNSSEC records
 	synth          [maxChain]rrset
 	synthData      [maxChain]dnswire.CNAME
 	nsynth         int
@@ -57,9 +60,10 @@ type responder struct {
 
 func newResponder() *responder {
 	r := &responder{
-		ans:  make([]piece, 0, 16),
-		auth: make([]piece, 0, 8),
-		add:  make([]piece, 0, 16),
+		ans:   make([]piece, 0, 16),
+		auth:  make([]piece, 0, 8),
+		add:   make([]piece, 0, 16),
+		proof: make([]piece, 0, 8),
 	}
 	for i := range r.synth {
 		r.synth[i].rrs = make([]dnswire.RR, 1)
@@ -69,8 +73,9 @@ func newResponder() *responder {
 }
 
 func (r *responder) reset() {
-	r.ans, r.auth, r.add = r.ans[:0], r.auth[:0], r.add[:0]
+	r.ans, r.auth, r.add, r.proof = r.ans[:0], r.auth[:0], r.add[:0], r.proof[:0]
 	r.nsynth = 0
+	r.do = false
 }
 
 // resolve fills the answer and authority pieces for qname/qt per RFC 1034
@@ -81,6 +86,15 @@ func (r *responder) resolve(zs *zoneSet, qname dnswire.Name, qt dnswire.Type) (d
 	if z == nil {
 		// Step 2 of RFC 1034 4.3.2: no zone of ours holds the name.
 		return dnswire.RCodeRefused, false
+	}
+	if qt == dnswire.TypeDS && qname.Equal(z.origin) {
+		// RFC 4035 3.1.4.1: the parent side answers DS, when it is
+		// served here too.
+		if p, ok := qname.Parent(); ok {
+			if pz := zs.find(p); pz != nil {
+				z = pz
+			}
+		}
 	}
 	aa := true
 	for chain := 0; ; chain++ {
@@ -117,7 +131,7 @@ func (r *responder) resolve(zs *zoneSet, qname dnswire.Name, qt dnswire.Type) (d
 // Its TTL is written as min(SOA TTL, MINIMUM) by the builder (RFC 2308 5).
 func (r *responder) negative(z *Zone, qname dnswire.Name) {
 	apex := z.nodes[z.origin.Lower()]
-	r.auth = append(r.auth, piece{owner: qname.Ancestor(z.origin.NumLabels()), set: apex.get(dnswire.TypeSOA), zone: z})
+	r.auth = r.withSig(r.auth, z, apex, qname.Ancestor(z.origin.NumLabels()), apex.get(dnswire.TypeSOA))
 }
 
 // lookup does steps 3 and 4 of RFC 1034 4.3.2 in one zone.
@@ -142,27 +156,55 @@ func (r *responder) lookup(z *Zone, qname dnswire.Name, qt dnswire.Type) (lookup
 			// a referral; the parent answers DS at the cut itself
 			// (RFC 4035 3.1.4.1).
 			if ns := nd.get(dnswire.TypeNS); ns != nil && !(k == ql && qt == dnswire.TypeDS) {
-				r.auth = append(r.auth, piece{owner: qname.Ancestor(k), set: ns, zone: z})
+				cut := qname.Ancestor(k)
+				r.auth = append(r.auth, piece{owner: cut, set: ns, zone: z})
+				if r.do && z.signed {
+					r.referralProof(z, nd, cut)
+				}
 				return resReferral, dnswire.Name{}
 			}
 		}
 		if k < ql {
 			if dn := nd.get(dnswire.TypeDNAME); dn != nil {
-				return r.dname(z, qname, k, dn)
+				return r.dname(z, nd, qname, k, dn)
 			}
 		}
 	}
+	dnssec := r.do && z.signed
 	if k > ql {
 		// Step 3a: the whole name matched.
-		return r.match(z, ce, qname, qt)
+		res, next := r.match(z, ce, qname, qt)
+		if dnssec && res == resNoData {
+			r.proveNoData(z, ce, qname)
+		}
+		return res, next
 	}
 	// Step 3c: look for a wildcard at the closest encloser (RFC 4592
 	// 3.3.1), whose source of synthesis is "*.<closest encloser>".
 	wc, err := ce.name.Child("*")
 	if err == nil {
 		if wn := z.nodes[wc.Lower()]; wn != nil {
-			return r.match(z, wn, qname, qt)
+			res, next := r.match(z, wn, qname, qt)
+			if dnssec {
+				// RFC 4035 3.1.3.3 (RFC 5155 7.2.6): prove that qname
+				// itself does not exist; for NODATA also that the
+				// wildcard lacks the type (RFC 4035 3.1.3.4, RFC
+				// 5155 7.2.5).
+				r.proveNoName(z, qname, ce.name, false)
+				if res == resNoData {
+					if z.n3 != nil {
+						if m, ok := z.nsec3For(ce.name); ok {
+							r.proveSet(z, m, dnswire.TypeNSEC3)
+						}
+					}
+					r.proveNoData(z, wn, wc)
+				}
+			}
+			return res, next
 		}
+	}
+	if dnssec {
+		r.proveNoName(z, qname, ce.name, true)
 	}
 	return resNXDomain, dnswire.Name{}
 }
@@ -180,11 +222,11 @@ func (r *responder) match(z *Zone, nd *node, owner dnswire.Name, qt dnswire.Type
 		return resAnswer, dnswire.Name{}
 	}
 	if s := nd.get(qt); s != nil {
-		r.ans = append(r.ans, piece{owner: owner, set: s, zone: z})
+		r.ans = r.withSig(r.ans, z, nd, owner, s)
 		return resAnswer, dnswire.Name{}
 	}
 	if s := nd.get(dnswire.TypeCNAME); s != nil {
-		r.ans = append(r.ans, piece{owner: owner, set: s, zone: z})
+		r.ans = r.withSig(r.ans, z, nd, owner, s)
 		return resAlias, s.rrs[0].Data.(*dnswire.CNAME).Target
 	}
 	return resNoData, dnswire.Name{}
@@ -193,9 +235,10 @@ func (r *responder) match(z *Zone, nd *node, owner dnswire.Name, qt dnswire.Type
 // dname answers through the DNAME at qname's ancestor with k labels
 // (RFC 6672 3.2): the DNAME itself, then a CNAME from qname to qname with
 // the owner's suffix replaced by the target, whose target is followed.
-func (r *responder) dname(z *Zone, qname dnswire.Name, k int, dn *rrset) (lookupResult, dnswire.Name) {
+func (r *responder) dname(z *Zone, nd *node, qname dnswire.Name, k int, dn *rrset) (lookupResult, dnswire.Name) {
 	owner := qname.Ancestor(k)
-	r.ans = append(r.ans, piece{owner: owner, set: dn, zone: z})
+	// RFC 6672 5.3.1: the DNAME is signed, the CNAME made from it not.
+	r.ans = r.withSig(r.ans, z, nd, owner, dn)
 	target := dn.rrs[0].Data.(*dnswire.DNAME).Target
 	var buf [2 * dnswire.MaxNameLen]byte
 	w := qname.AppendWire(buf[:0])
@@ -251,7 +294,9 @@ func (r *responder) additional() {
 				}
 				for _, t := range [2]dnswire.Type{dnswire.TypeA, dnswire.TypeAAAA} {
 					if s := nd.get(t); s != nil && !r.placed(s) {
-						r.add = append(r.add, piece{owner: nd.name, set: s, zone: p.zone})
+						// RFC 4035 3.1.1: with the RRSIGs of
+						// authoritative data (glue has none).
+						r.add = r.withSig(r.add, p.zone, nd, nd.name, s)
 					}
 				}
 			}

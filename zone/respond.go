@@ -168,10 +168,13 @@ func (r *responder) answerQuery(zs *zoneSet, lim limits, req *request, out []byt
 	if req.q.Class != dnswire.ClassINET && req.q.Class != dnswire.ClassANY {
 		return r.errorReply(req, lim, dnswire.RCodeRefused, out)
 	}
+	r.do = req.do
 	rc, aa := r.resolve(zs, req.q.Name, req.q.Type)
 	if rc == dnswire.RCodeRefused {
 		return r.errorReply(req, lim, rc, out)
 	}
+	// RFC 4035 3.1.3: the NSEC/NSEC3 proofs follow the SOA.
+	r.auth = append(r.auth, r.proof...)
 	r.additional()
 	return r.write(req, lim, rc, aa, out)
 }
@@ -268,7 +271,7 @@ func (r *responder) write(req *request, lim limits, rc dnswire.RCode, aa bool, o
 	}
 	for _, p := range r.auth {
 		var ttl uint32
-		if p.set.typ == dnswire.TypeSOA {
+		if p.set.typ == dnswire.TypeSOA || p.set.cov == dnswire.TypeSOA {
 			ttl = p.zone.minTTL + 1 // +1: 0 means "keep the record's"
 		}
 		r.emit(dnswire.SectionAuthority, p, ttl)
@@ -276,12 +279,16 @@ func (r *responder) write(req *request, lim limits, rc dnswire.RCode, aa bool, o
 	if r.b.Truncated() {
 		tc = true
 	} else {
+		placed := false
 		for _, p := range r.add {
 			need := p.set.wire + len(p.set.rrs)*p.owner.Len()
-			if r.b.Len()+need > limit {
+			if r.b.Len()+need > limit || p.sig && !placed {
+				// RFC 4035 3.1.1: RRSIGs only beside their RRset.
+				placed = false
 				continue
 			}
 			r.emit(dnswire.SectionAdditional, p, 0)
+			placed = true
 		}
 	}
 	if tc {

@@ -61,12 +61,14 @@ func (e *RecordError) Unwrap() error { return e.Err }
 type rrset struct {
 	typ  dnswire.Type
 	rrs  []dnswire.RR
-	wire int // sum over rrs of 10 + RDLENGTH
+	wire int          // sum over rrs of 10 + RDLENGTH
+	cov  dnswire.Type // for the RRSIGs of one covered type (node.sigs)
 }
 
 type node struct {
 	name dnswire.Name
 	sets []rrset
+	sigs []rrset // the RRSIGs of sets[RRSIG] by type covered (indexDNSSEC)
 }
 
 func (n *node) get(t dnswire.Type) *rrset {
@@ -86,6 +88,14 @@ type Zone struct {
 	nodes  map[dnswire.Name]*node // key: Lower(); empty non-terminals included
 	count  int
 	minTTL uint32 // negative-answer TTL: min(SOA TTL, MINIMUM) (RFC 2308 5)
+
+	// DNSSEC (indexDNSSEC): whether the zone holds RRSIGs, its NSEC
+	// owners in canonical order, its NSEC3 owners by hash, and the
+	// apex NSEC3PARAM.
+	signed bool
+	nsec   []*node
+	nsec3  []nsec3Entry
+	n3     *dnswire.NSEC3PARAM
 }
 
 // LoadConfig configures Parse.
@@ -230,6 +240,11 @@ func (z *Zone) finish() error {
 	for _, n := range z.nodes {
 		for i := range n.sets {
 			s := &n.sets[i]
+			if s.typ == dnswire.TypeRRSIG {
+				// RFC 4034 3: each RRSIG has the TTL of the RRset it
+				// covers; the RRSIGs at one name are not one RRset's.
+				continue
+			}
 			ttl := s.rrs[0].TTL
 			for _, rr := range s.rrs {
 				ttl = min(ttl, rr.TTL)
@@ -242,6 +257,7 @@ func (z *Zone) finish() error {
 			return err
 		}
 	}
+	z.indexDNSSEC()
 	return nil
 }
 
