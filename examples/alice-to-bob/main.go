@@ -13,13 +13,15 @@
 // mail.hamburger.edu. Then:
 //
 //  1. The registrar adds hamburger.edu to the edu. zone with a
-//     TSIG-signed DNS UPDATE (RFC 2136, RFC 3007, RFC 8945): the NS record
-//     and its glue.
+//     TSIG-signed DNS UPDATE (RFC 2136, RFC 3007, RFC 8945): the NS record,
+//     its glue, and the DS record that links Bob's signed zone into the
+//     chain of trust (every zone is signed, DNSSEC).
 //  2. Alice's message is composed (RFC 5322), with a text part and an
 //     attachment (MIME); Bob's side prints its MIME tree at the end.
 //  3. Her user agent submits it over TLS (RFC 8314) with AUTH PLAIN.
 //  4. Alice's server finds Bob's mail server through DNS, from the root
-//     down, and prints the resolver's trace.
+//     down, validating the answer from the root's key (DNSSEC), and prints
+//     the resolver's trace.
 //  5. Bob's server is down: the message is deferred; Alice sends a second
 //     one, deferred too.
 //  6. 30 simulated minutes later the queue retries and both messages go
@@ -40,6 +42,10 @@
 //  12. Alice's laptop asks its local DNS server for www.hamburger.edu (an
 //     alias with three addresses): once, again from the cache, and again
 //     after the TTL ran out.
+//  13. Bob's server turns on STARTTLS and publishes a TLSA record in
+//     its signed zone; a forged TLSA answer fails DNSSEC validation and
+//     the message waits; then it goes over TLS, the server's key
+//     verified by DANE (RFC 7672).
 //
 // -v prints every SMTP session and every DNS response in full. The
 // program exits 0 only if every step happened as told; its test runs it.

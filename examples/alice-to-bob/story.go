@@ -95,7 +95,7 @@ func (s *story) summary() int {
 
 func (s *story) tell() {
 	for _, step := range []func(){
-		s.setup, s.registrar, s.compose, s.firstAttempt, s.secondMessage, s.retry, s.authCheck, s.forgery, s.bounce, s.giveUp, s.mailbox, s.phone, s.localDNS,
+		s.setup, s.registrar, s.compose, s.firstAttempt, s.secondMessage, s.retry, s.authCheck, s.forgery, s.bounce, s.giveUp, s.mailbox, s.phone, s.localDNS, s.secureTransport,
 	} {
 		if s.failed {
 			return
@@ -298,8 +298,13 @@ func (s *story) firstAttempt() {
 	}
 	s.expect(asked[rootAddr] && asked[eduAddr] && asked[hamburgerDNS],
 		"the MX lookup went root -> edu. -> hamburger.edu.")
+	s.printf("\n  The resolver also checks the answer (DNSSEC, RFC 4035): it fetches each zone's\n")
+	s.printf("  public keys (DNSKEY) and the digest of them its parent signed (DS), from the root,\n")
+	s.printf("  whose key it was configured with, down to hamburger.edu, and verifies the MX\n")
+	s.printf("  records' signature (RRSIG, the second record of each answer). Verdict: %s.\n", mx.Result.Security)
 	s.expect(mx.Err == nil && hasRecord(mx.Result.Answer, "MX\t10 mail.hamburger.edu."),
 		"hamburger.edu MX 10 mail.hamburger.edu found")
+	s.expect(mx.Result.Security == resolver.Secure, "the MX answer is validated from the root's key down (DNSSEC: secure)")
 	ip, ok := s.waitTrace("address lookup of mail.hamburger.edu")
 	if !ok {
 		return

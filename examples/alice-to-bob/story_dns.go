@@ -76,9 +76,11 @@ func (s *story) registrar() {
 	s.expect(before.RCode == dnswire.RCodeNameError, "before registration, ns.edu says hamburger.edu does not exist (NXDOMAIN)")
 
 	s.printf("\n  The registrar sends ns.edu a dynamic update (RFC 2136) with the two records\n")
-	s.printf("  the chapter names: the NS record and its glue. It is signed with the key the\n")
-	s.printf("  registry gave it (TSIG, RFC 8945), and the registry's policy lets that key\n")
-	s.printf("  add only NS and address records below edu. (RFC 3007):\n\n")
+	s.printf("  the chapter names: the NS record and its glue; and, since every zone here is\n")
+	s.printf("  signed (DNSSEC, RFC 4033), the DS record: the digest of hamburger.edu's key,\n")
+	s.printf("  which links Bob's zone into the chain of trust. The update is signed with the\n")
+	s.printf("  key the registry gave the registrar (TSIG, RFC 8945), and the registry's policy\n")
+	s.printf("  lets that key add only NS, DS and address records below edu. (RFC 3007):\n\n")
 	u := dnswire.NewUpdate(dnswire.MustName("edu."))
 	u.ID = uint16(rand.Uint32()) // unpredictable, as for any query (RFC 5452 4.3)
 	u.PrereqNameNotInUse(dnswire.MustName("hamburger.edu."))
@@ -92,6 +94,15 @@ func (s *story) registrar() {
 			return
 		}
 		u.UpdateAdd(rr)
+	}
+	hamburger := dnswire.MustName("hamburger.edu.")
+	for _, k := range s.w.dns.SigningKeys("hamburger.edu.") {
+		ds, err := k.DS(hamburger)
+		if err != nil {
+			s.stop("hamburger.edu's DS record", err)
+			return
+		}
+		u.UpdateAdd(dnswire.RR{RRHeader: dnswire.RRHeader{Name: hamburger, Type: dnswire.TypeDS, Class: dnswire.ClassINET, TTL: 3600}, Data: ds})
 	}
 	s.indent(u.String())
 	wire, err := u.Pack()
@@ -117,6 +128,14 @@ func (s *story) registrar() {
 		s.stop("the registrar's UPDATE", err)
 		return
 	}
+	// A signed zone that changes is signed again: new signatures for
+	// the changed RRsets and an NSEC chain that now covers hamburger.edu
+	// (RFC 4035 2.3). zone.Server leaves that to its operator.
+	if err = s.w.changeZone("edu."); err != nil {
+		s.stop("ns.edu signs its zone again", err)
+		return
+	}
+	s.printf("  The registry then signs edu. again, so the new DS record carries edu.'s signature.\n")
 	after, _, err := s.ask(edu, "mail.hamburger.edu.", dnswire.TypeA)
 	if err != nil {
 		s.stop("ns.edu answers after the update", err)

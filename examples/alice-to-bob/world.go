@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"maps"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/relaykit/relaykit/dane"
 	"github.com/relaykit/relaykit/dmarc"
 	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
@@ -78,7 +80,7 @@ web 300 A 127.0.1.3`,
 }
 
 // registrarKey is the TSIG key (RFC 8945) the edu. registry gave the
-// registrar: the edu. server accepts UPDATE signed with it, for NS and
+// registrar: the edu. server accepts UPDATE signed with it, for NS, DS and
 // address records below edu. only (RFC 3007 policy).
 var registrarKey = &dnswire.TSIGKey{
 	Name:      dnswire.MustName("registrar.edu."),
@@ -197,6 +199,10 @@ type world struct {
 	imap     *imap.Server // mail.hamburger.edu's IMAP server
 	imapAddr string
 	bobTLS   *tls.Config // what Bob's user agent trusts
+	bobCert  tls.Certificate
+
+	path   *onPath // between mail.crepes.fr's resolver and the DNS
+	tlsLog tlsLog  // what TLS each of mail.crepes.fr's deliveries used
 
 	dkimKey  ed25519.PrivateKey  // crepes.fr's DKIM signing key
 	verdicts chan *dmarc.Verdict // Bob's server's sender-authentication results
@@ -216,7 +222,7 @@ func newWorld() (*world, error) {
 	w := &world{
 		dir:       dir,
 		clock:     newSimClock(t0),
-		serveDone: make(chan error, 4),
+		serveDone: make(chan error, 8),
 		attempts:  make(chan attempt, 64),
 		traces:    make(chan traceEvent, 64),
 		accepted:  make(chan mailsrv.Accepted, 16),
@@ -239,7 +245,10 @@ func (w *world) build() error {
 	// address serves which zone comes from the zones' NS and glue.
 	all := maps.Clone(zones)
 	all["crepes.fr."] += authZoneRecords(w.dkimKey.Public().(ed25519.PublicKey))
-	w.dns, err = dnstest.Start(dnstest.Config{Zones: all, Setup: func(addr netip.Addr, s *zone.Server) {
+	// Every zone is signed (DNSSEC, RFC 4035) with a key of its own, and
+	// each parent holds its children's DS records; hamburger.edu's DS
+	// comes with the registration.
+	w.dns, err = dnstest.Start(dnstest.Config{Zones: all, Sign: &dnstest.Signing{Now: w.clock.Now}, Setup: func(addr netip.Addr, s *zone.Server) {
 		s.Now = w.clock.Now // TSIG times are checked against this clock
 		// Round-robin load distribution: each answer gives a set of
 		// several records in the next order.
@@ -248,7 +257,7 @@ func (w *world) build() error {
 			s.Keys = []*dnswire.TSIGKey{registrarKey}
 			s.UpdatePolicy = []zone.UpdateRule{{
 				Key: registrarKey.Name, Name: dnswire.MustName("edu."), BelowOnly: true,
-				Types: []dnswire.Type{dnswire.TypeNS, dnswire.TypeA, dnswire.TypeAAAA},
+				Types: []dnswire.Type{dnswire.TypeNS, dnswire.TypeDS, dnswire.TypeA, dnswire.TypeAAAA},
 			}}
 		}
 	}})
@@ -276,7 +285,12 @@ func (w *world) build() error {
 	}
 	w.aliceMXRec, w.aliceSubRec = &recorder{Listener: mxl}, &recorder{Listener: subl}
 
-	res := resolver.New(resolver.Config{RootHints: w.dns.RootHints(), GluePort: w.dns.Port(), AllowSpecialAddrs: true})
+	// Alice's server's resolver validates every answer (DNSSEC) from the
+	// root's key, as Unbound does by default; this Internet's root key
+	// stands in for IANA's.
+	w.path = &onPath{inner: resolver.NetTransport{}}
+	res := resolver.New(resolver.Config{RootHints: w.dns.RootHints(), GluePort: w.dns.Port(), AllowSpecialAddrs: true,
+		Now: w.clock.Now, DNSSEC: true, TrustAnchors: w.dns.TrustAnchor(), Transport: w.path})
 	w.spool, err = mailqueue.OpenSpool(filepath.Join(w.dir, "alice-spool"), mailqueue.SpoolConfig{})
 	if err != nil {
 		return err
@@ -287,6 +301,12 @@ func (w *world) build() error {
 			// Connections leave from mail.crepes.fr's own address, the
 			// one its SPF record names.
 			Dial: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(aliceMailAddr)}}).DialContext,
+		}, OutboundTLS: mailqueue.OutboundTLS{
+			// Opportunistic DANE everywhere (RFC 7672), with TLSA
+			// records the resolver validated.
+			Policies: mailqueue.StaticTLSPolicies{Default: mailqueue.TLSPolicy{Level: mailqueue.TLSDANE}},
+			DANE:     dane.FromResolver(res),
+			Report:   w.tlsLog.add,
 		}}, events: w.attempts},
 		// Every message the queue takes is DKIM-signed for its From domain.
 		Sign:     mailsrv.DKIMKeys{"crepes.fr": {{Domain: "crepes.fr", Selector: "mail", Key: w.dkimKey}}}.Sign,
@@ -338,15 +358,16 @@ func (w *world) build() error {
 		Now:          w.clock.Now,
 		OnAccept:     func(a mailsrv.Accepted) { w.bobGot <- a },
 	})
-	bobCert, bobPool, err := mailsrv.SelfSigned("mail.hamburger.edu", 24*time.Hour)
+	var bobPool *x509.CertPool
+	w.bobCert, bobPool, err = mailsrv.SelfSigned("mail.hamburger.edu", 24*time.Hour)
 	if err != nil {
 		return err
 	}
 	w.bobTLS = &tls.Config{RootCAs: bobPool, ServerName: "mail.hamburger.edu"}
-	if err := w.startPOP3(bobCert); err != nil {
+	if err := w.startPOP3(w.bobCert); err != nil {
 		return err
 	}
-	if err := w.startIMAP(bobCert); err != nil {
+	if err := w.startIMAP(w.bobCert); err != nil {
 		return err
 	}
 	// In front of Bob's mailbox: SPF, DKIM and DMARC checks, with Bob's
