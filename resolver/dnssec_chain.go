@@ -256,6 +256,17 @@ func (val *validation) step(ctx context.Context, cur *zoneState, child dnswire.N
 		z, err := val.zoneFromDS(ctx, child, dss, msgTTL(m, val.now))
 		return z, true, err
 	}
+	// A signed CNAME at child instead of DS: the server followed the
+	// alias (RFC 1034 4.3.2). A name that owns a CNAME owns no other
+	// data, NS included (RFC 2181 10.1), so child is no zone cut; the
+	// CNAME must verify with cur's keys, as the denial would have to.
+	ck := rrsetKey{child.Lower().String(), dnswire.TypeCNAME}
+	if cn := sets[ck]; len(cn) > 0 {
+		if _, err := verifyRRset(cn, sigs[ck], cur.keys, cur.zone, val.now, &val.b); err != nil {
+			return nil, false, err
+		}
+		return &zoneState{zone: child, sec: Secure, notCut: true, ttl: msgTTL(m, val.now)}, false, nil
+	}
 	// No DS: the denial must be signed by cur (RFC 4035 5.2).
 	proof, nsecs, err := val.denial(cur, m, child, dnswire.TypeDS)
 	if err != nil {
