@@ -181,6 +181,7 @@ func (s *story) localDNS() {
 	query := func() (*dnswire.Msg, bool) {
 		var q dnswire.Msg
 		q.SetQuestion(dnswire.MustName("www.hamburger.edu."), dnswire.TypeA)
+		q.AuthenticData = true // "tell me whether you validated it" (RFC 6840 5.7)
 		wire, err := q.Pack()
 		if err != nil {
 			s.stop("query packed", err)
@@ -206,7 +207,9 @@ func (s *story) localDNS() {
 		hasRecord(first.Answer, "CNAME\tweb.hamburger.edu."),
 		"www.hamburger.edu is an alias (CNAME) of web.hamburger.edu, which has three addresses")
 	s.printf("\n  www.hamburger.edu is an alias: the canonical name web.hamburger.edu has three\n")
-	s.printf("  addresses, so clients spread over three web servers.\n")
+	s.printf("  addresses, so clients spread over three web servers. The local server validated\n")
+	s.printf("  the records (DNSSEC) and says so with the ad flag, which the laptop asked for.\n")
+	s.expect(first.AuthenticData, "the local DNS server validated the answer (ad flag)")
 
 	s.w.clock.Advance(time.Minute)
 	second, ok := query()

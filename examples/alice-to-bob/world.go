@@ -265,7 +265,8 @@ func (w *world) build() error {
 		return fmt.Errorf("DNS servers: %w", err)
 	}
 	// The local DNS server of crepes.fr's network, for Alice's laptop.
-	w.localRes = resolver.New(resolver.Config{RootHints: w.dns.RootHints(), GluePort: w.dns.Port(), AllowSpecialAddrs: true, Now: w.clock.Now})
+	w.localRes = resolver.New(resolver.Config{RootHints: w.dns.RootHints(), GluePort: w.dns.Port(), AllowSpecialAddrs: true, Now: w.clock.Now,
+		DNSSEC: true, TrustAnchors: w.dns.TrustAnchor()})
 	w.localDNS = resolver.NewServer(resolver.ServerConfig{Resolver: w.localRes})
 	if w.localDNSConn, err = net.ListenPacket("udp", net.JoinHostPort(localDNSAddr, strconv.Itoa(int(w.dns.Port())))); err != nil {
 		return fmt.Errorf("local DNS server: %w", err)
