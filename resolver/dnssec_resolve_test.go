@@ -34,13 +34,16 @@ func (l labTransport) Exchange(ctx context.Context, _ string, _ netip.AddrPort, 
 // cut answered from the parent zone).
 func labResolver(t *testing.T, a *labAuth) *Resolver {
 	t.Helper()
-	addr := netip.MustParseAddrPort("127.0.0.1:53")
 	return New(Config{
 		DNSSEC: true, TrustAnchors: labAnchor(t),
-		RootHints: []netip.AddrPort{addr}, AllowSpecialAddrs: true,
+		RootHints: labHints, AllowSpecialAddrs: true,
 		Transport: labTransport{a}, Now: at2030,
 	})
 }
+
+// labHints names the lab's server for labTransport (which answers
+// whatever address is asked).
+var labHints = []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:53")}
 
 // TestResolverValidates: with Config.DNSSEC the iterative resolver
 // itself gives the Validator's verdicts on the signed lab (NSEC and
