@@ -256,6 +256,17 @@ func (val *validation) step(ctx context.Context, cur *zoneState, child dnswire.N
 		z, err := val.zoneFromDS(ctx, child, dss, msgTTL(m, val.now))
 		return z, true, err
 	}
+	ck := rrsetKey{child.Lower().String(), dnswire.TypeCNAME}
+	if cn := sets[ck]; len(cn) > 0 {
+		// The server answered the DS question with a CNAME at child
+		// (RFC 1034 4.3.2): an alias, which cannot also be a zone cut
+		// (RFC 1034 3.6.2; a delegation point has NS). It must be
+		// signed by cur, or anyone could deny a cut this way.
+		if _, err := verifyRRset(cn, sigs[ck], cur.keys, cur.zone, val.now, &val.b); err != nil {
+			return nil, false, err
+		}
+		return &zoneState{zone: child, sec: Secure, notCut: true, ttl: msgTTL(m, val.now)}, false, nil
+	}
 	// No DS: the denial must be signed by cur (RFC 4035 5.2).
 	proof, nsecs, err := val.denial(cur, m, child, dnswire.TypeDS)
 	if err != nil {
