@@ -284,7 +284,7 @@ func TestInteropDNSSECSignedHierarchy(t *testing.T) {
 		{"_25._tcp.mx.sec.lab.", "TLSA", resolver.Secure},
 		{"x.wild.sec.lab.", "TXT", resolver.Secure},
 		{"alias.sec.lab.", "A", resolver.Secure},
-		{"mx.dn.lab.", "A", resolver.Secure}, // DNAME, synthesised CNAME
+		{"mx.dn.lab.", "A", resolver.Secure},    // DNAME, synthesised CNAME
 		{"nope.sec.lab.", "A", resolver.Secure}, // NSEC3 NXDOMAIN
 		{"mx.sec.lab.", "TXT", resolver.Secure}, // NSEC3 NODATA
 		{"nope.lab.", "A", resolver.Secure},     // NSEC NXDOMAIN
