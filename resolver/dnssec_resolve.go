@@ -104,7 +104,7 @@ func (r *Resolver) validateOutcome(rc *resCtx, name dnswire.Name, t dnswire.Type
 	}
 	now := r.cfg.Now()
 	v := &Validator{Anchors: r.cfg.TrustAnchors, Query: r.fetchDNSSEC(rc), Now: r.cfg.Now, Limits: r.cfg.ValidationLimits}
-	val := &validation{v: v, now: now, b: budget{lim: v.Limits.withDefaults()}, zones: map[string]*zoneState{}, keys: r.keys, hop: true}
+	val := &validation{v: v, now: now, b: budget{lim: v.Limits.withDefaults()}, zones: map[string]*zoneState{}, keys: r.keys, hop: true, cut: o.zone}
 	sec, err := val.answer(rc.ctx, qn, qt, m)
 	if sec == Bogus || err != nil {
 		var be *BogusError

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/relaykit/relaykit/dnswire"
 )
 
@@ -123,13 +122,11 @@ func TestResolverKeyCache(t *testing.T) {
 	}
 	asked = nil
 	mustSecure("_25._tcp.mx.sec.lab.", dnswire.TypeTLSA)
-	// Only the DS at the names between mx.sec.lab. and the TLSA owner
-	// (proved to be no zone cuts); the DNSKEYs and DS of lab. and
-	// sec.lab., and the proof that mx.sec.lab. is no cut, come from
-	// the key cache.
-	want := []string{"_tcp.mx.sec.lab. DS", "_25._tcp.mx.sec.lab. DS"}
-	if diff := cmp.Diff(want, asked); diff != "" {
-		t.Fatalf("second name asked (-want +got):\n%s", diff)
+	// The DNSKEYs and DS of lab. and sec.lab. come from the key cache;
+	// the TLSA record is signed by sec.lab., the zone that answered, so
+	// no DS is asked at the names between (as Unbound).
+	if len(asked) != 0 {
+		t.Fatalf("second name asked %v", asked)
 	}
 	asked = nil
 	res, err := r.Resolve(ctx, dnswire.MustName("mx.sec.lab."), dnswire.TypeTXT)
