@@ -6,8 +6,9 @@
 // data) with its wire and presentation forms; Verifier matches a server's
 // certificate chain against a set of records, and Verifier.VerifyConnection
 // plugs into tls.Config. Lookup is the small interface for validated TLSA
-// lookups (records plus a DNSSEC verdict) that a validating resolver
-// satisfies; Policy turns its answer into what RFC 7672 says a client must
+// lookups (records plus a DNSSEC verdict); FromResolver makes one from a
+// validating resolver, such as a *resolver.Resolver with Config.DNSSEC
+// set, whose own validation then decides DANE; Policy turns its answer into what RFC 7672 says a client must
 // do (authenticate, encrypt without authentication, or fall back).
 //
 // Departures and limits:

@@ -77,6 +77,26 @@ type validation struct {
 	// so an answer that ends in a CNAME is complete (the target is
 	// validated on its own).
 	hop bool
+	// cut, if not zero, is the zone whose servers the iterative
+	// resolver reached by referrals and which answered (see within).
+	cut dnswire.Name
+}
+
+// within returns the zone whose keys speak for name when zone (a
+// signer, or the owner of a negative answer's SOA) lies at or below the
+// cut the resolver followed referrals to and holds name: that zone
+// itself. There is no need to prove, by asking for DS at every name
+// between zone and name, that no cut lies between them, as Unbound does
+// not: the servers reached by referral answered for name with zone's
+// signature, and only zone's own operator (who controls the DS of any
+// child too) could sign below a cut of its own. Otherwise (a Validator,
+// or a forwarder's answer) it returns name, whose chain is walked in
+// full.
+func (val *validation) within(zone, name dnswire.Name) dnswire.Name {
+	if !val.cut.IsZero() && zone.IsSubdomainOf(val.cut) && name.IsSubdomainOf(zone) {
+		return zone
+	}
+	return name
 }
 
 // known returns what this validation, or the shared key cache, knows of
@@ -256,12 +276,12 @@ func (val *validation) step(ctx context.Context, cur *zoneState, child dnswire.N
 		z, err := val.zoneFromDS(ctx, child, dss, msgTTL(m, val.now))
 		return z, true, err
 	}
-	// A signed CNAME at child instead of DS: the server followed the
-	// alias (RFC 1034 4.3.2). A name that owns a CNAME owns no other
-	// data, NS included (RFC 2181 10.1), so child is no zone cut; the
-	// CNAME must verify with cur's keys, as the denial would have to.
 	ck := rrsetKey{child.Lower().String(), dnswire.TypeCNAME}
 	if cn := sets[ck]; len(cn) > 0 {
+		// The server answered the DS question with a CNAME at child
+		// (RFC 1034 4.3.2): an alias, which cannot also be a zone cut
+		// (RFC 1034 3.6.2; a delegation point has NS). It must be
+		// signed by cur, or anyone could deny a cut this way.
 		if _, err := verifyRRset(cn, sigs[ck], cur.keys, cur.zone, val.now, &val.b); err != nil {
 			return nil, false, err
 		}
@@ -408,7 +428,7 @@ func (val *validation) answer(ctx context.Context, qname dnswire.Name, qtype dns
 		if k.t == dnswire.TypeDS && owner.NumLabels() > 0 {
 			holder = owner.Ancestor(owner.NumLabels() - 1)
 		}
-		hz, err := val.keysFor(ctx, holder)
+		hz, err := val.keysFor(ctx, val.within(signer, holder))
 		if err != nil {
 			return Bogus, err
 		}
@@ -449,7 +469,14 @@ func (val *validation) answer(ctx context.Context, qname dnswire.Name, qtype dns
 		return verdict, nil
 	}
 	// A negative answer (or a CNAME chain ending in one) for name.
-	z, err := val.keysFor(ctx, name)
+	held := name
+	for _, rr := range m.Ns {
+		if rr.Type == dnswire.TypeSOA {
+			held = val.within(rr.Name, name)
+			break
+		}
+	}
+	z, err := val.keysFor(ctx, held)
 	if err != nil {
 		return Bogus, err
 	}

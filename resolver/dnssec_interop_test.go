@@ -4,6 +4,7 @@ package resolver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -21,7 +22,9 @@ import (
 // 127.0.0.1, points a validating Unbound at them (stub zone, the lab's DS
 // as trust anchor) and checks that our Validator and Unbound give the
 // same verdict on every case: Unbound's AD flag for secure, NOERROR or
-// NXDOMAIN without AD for insecure, SERVFAIL for bogus. It runs on the
+// NXDOMAIN without AD for insecure, SERVFAIL for bogus. The iterative
+// Resolver with Config.DNSSEC, given the same server as its root hint,
+// must agree too (verdict and rcode). It runs on the
 // real clock (the fixtures are signed from 2026 to 2036).
 func TestInteropDNSSECVerdictsUnbound(t *testing.T) {
 	bin, err := exec.LookPath("unbound")
@@ -114,6 +117,9 @@ stub-zone:
 	}
 
 	v := &Validator{Anchors: labAnchor(t), Query: UpstreamQuery(nil, time.Second, auth)}
+	// The iterative resolver validating by itself, from the lab's
+	// server as its root hint.
+	r := New(Config{DNSSEC: true, TrustAnchors: labAnchor(t), RootHints: []netip.AddrPort{auth}, AllowSpecialAddrs: true})
 	cases := []struct {
 		name string
 		ty   dnswire.Type
@@ -149,6 +155,11 @@ stub-zone:
 			t.Logf("unbound: %v (rcode %v); ours: %v (%v)", theirs, m.RCode, ours.Security, err)
 			if theirs != ours.Security || ours.Security != tc.want {
 				t.Fatalf("unbound %v, ours %v, want %v\n%s", theirs, ours.Security, tc.want, out.String())
+			}
+			res, err := r.Resolve(context.Background(), dnswire.MustName(tc.name), tc.ty)
+			t.Logf("iterative: %v (rcode %v, %v)", res.Security, res.RCode, err)
+			if res.Security != theirs || res.RCode != m.RCode || (theirs == Bogus) != errors.Is(err, ErrBogus) {
+				t.Fatalf("unbound %v (%v), iterative resolver %v (%v, %v)", theirs, m.RCode, res.Security, res.RCode, err)
 			}
 		})
 	}

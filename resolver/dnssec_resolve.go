@@ -60,6 +60,28 @@ func soaTTL(soa *RR) uint32 {
 	return soa.TTL
 }
 
+// validatedHit is resolve's fast path with Config.DNSSEC: a fresh
+// validated RRset (no CNAME, no negative answer) for name/t, as a
+// Result with its verdict; one allocation, the answer slice.
+func (r *Resolver) validatedHit(name dnswire.Name, t dnswire.Type, now int64) (Result, bool) {
+	var kb [dnswire.MaxNameLen + 4]byte
+	e := r.cache.get(validatedKey(kb[:0], name, t))
+	if e == nil || e.val == nil || e.expire <= now {
+		return Result{}, false
+	}
+	o := &e.val.o
+	if o.kind != kindPositive || o.cname || o.yx {
+		return Result{}, false
+	}
+	ttl := e.remaining(now)
+	ans := make([]RR, len(o.rrs))
+	for i, rr := range o.rrs {
+		rr.TTL = min(rr.TTL, ttl)
+		ans[i] = rr
+	}
+	return Result{Answer: ans, RCode: dnswire.RCodeSuccess, FromCache: true, Security: e.val.sec}, true
+}
+
 // validatedOutcome is a validated cache entry's payload.
 type validatedOutcome struct {
 	o   outcome // msg cleared
@@ -82,7 +104,7 @@ func (r *Resolver) validateOutcome(rc *resCtx, name dnswire.Name, t dnswire.Type
 	}
 	now := r.cfg.Now()
 	v := &Validator{Anchors: r.cfg.TrustAnchors, Query: r.fetchDNSSEC(rc), Now: r.cfg.Now, Limits: r.cfg.ValidationLimits}
-	val := &validation{v: v, now: now, b: budget{lim: v.Limits.withDefaults()}, zones: map[string]*zoneState{}, keys: r.keys, hop: true}
+	val := &validation{v: v, now: now, b: budget{lim: v.Limits.withDefaults()}, zones: map[string]*zoneState{}, keys: r.keys, hop: true, cut: o.zone}
 	sec, err := val.answer(rc.ctx, qn, qt, m)
 	if sec == Bogus || err != nil {
 		var be *BogusError

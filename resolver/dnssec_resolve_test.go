@@ -5,10 +5,27 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/relaykit/relaykit/dnswire"
 )
+
+// labTransport answers the resolver's queries from a labAuth in
+// process (no sockets, no timeouts: deterministic on a loaded machine).
+type labTransport struct{ a *labAuth }
+
+func (l labTransport) Exchange(ctx context.Context, _ string, _ netip.AddrPort, query []byte, _ time.Duration) ([]byte, error) {
+	var q dnswire.Msg
+	if err := q.Unpack(query); err != nil || len(q.Question) != 1 {
+		return nil, errors.New("lab: bad query")
+	}
+	m, _ := l.a.query(ctx, q.Question[0].Name, q.Question[0].Type)
+	m.ID, m.Question = q.ID, q.Question
+	if q.EDNS != nil {
+		m.EDNS = &dnswire.EDNS{UDPSize: 4096, DO: q.EDNS.DO}
+	}
+	return m.Pack()
+}
 
 // labResolver returns an iterative Resolver validating from the lab's
 // DS, whose root hint is the lab's authoritative server a (which holds
@@ -16,13 +33,16 @@ import (
 // cut answered from the parent zone).
 func labResolver(t *testing.T, a *labAuth) *Resolver {
 	t.Helper()
-	addr, _ := serveLab(t, a)
 	return New(Config{
 		DNSSEC: true, TrustAnchors: labAnchor(t),
-		RootHints: []netip.AddrPort{addr}, GluePort: addr.Port(), AllowSpecialAddrs: true,
-		Now: at2030, Disable0x20: true,
+		RootHints: labHints, AllowSpecialAddrs: true,
+		Transport: labTransport{a}, Now: at2030,
 	})
 }
+
+// labHints names the lab's server for labTransport (which answers
+// whatever address is asked).
+var labHints = []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:53")}
 
 // TestResolverValidates: with Config.DNSSEC the iterative resolver
 // itself gives the Validator's verdicts on the signed lab (NSEC and
@@ -93,7 +113,7 @@ func TestResolverKeyCache(t *testing.T) {
 	var asked []string
 	a.edit = func(q dnswire.Name, ty dnswire.Type, _ *dnswire.Msg) {
 		if ty == dnswire.TypeDS || ty == dnswire.TypeDNSKEY {
-			asked = append(asked, q.String()+" "+ty.String())
+			asked = append(asked, q.Lower().String()+" "+ty.String())
 		}
 	}
 	mustSecure("mx.sec.lab.", dnswire.TypeA)
@@ -102,13 +122,11 @@ func TestResolverKeyCache(t *testing.T) {
 	}
 	asked = nil
 	mustSecure("_25._tcp.mx.sec.lab.", dnswire.TypeTLSA)
-	// Only the DS at the names between mx.sec.lab. and the TLSA owner
-	// (proved to be no zone cuts); the DNSKEYs and DS of lab. and
-	// sec.lab., and the proof that mx.sec.lab. is no cut, come from
-	// the key cache.
-	want := []string{"_tcp.mx.sec.lab. DS", "_25._tcp.mx.sec.lab. DS"}
-	if diff := cmp.Diff(want, asked); diff != "" {
-		t.Fatalf("second name asked (-want +got):\n%s", diff)
+	// The DNSKEYs and DS of lab. and sec.lab. come from the key cache;
+	// the TLSA record is signed by sec.lab., the zone that answered, so
+	// no DS is asked at the names between (as Unbound).
+	if len(asked) != 0 {
+		t.Fatalf("second name asked %v", asked)
 	}
 	asked = nil
 	res, err := r.Resolve(ctx, dnswire.MustName("mx.sec.lab."), dnswire.TypeTXT)

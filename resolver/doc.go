@@ -73,6 +73,31 @@
 //     TCP on TC, EDNS0, DNS Cookies (RFC 7873 5.1, 5.3: a client cookie
 //     per server, the server cookie remembered, BADCOOKIE retried once,
 //     a wrong client cookie rejected), timeout.
+//   - DNSSEC validation (RFC 4033, 4034, 4035, 5155, 6840, 8624), in the
+//     iterative Resolver itself (Config.DNSSEC) or as a Validator over
+//     any DNSSECQuery: a chain of trust from Config.TrustAnchors (by
+//     default RootAnchors: the root KSK-2017, tag 20326, and KSK-2024,
+//     tag 38696, from IANA's root-anchors.xml) through DS and DNSKEY at
+//     every zone cut, DS asked of the parent side (RFC 4035 3.1.4.1);
+//     RRSIGs with RSA/SHA-1, SHA-256 and SHA-512, ECDSA P-256 and
+//     P-384, Ed25519 (zones signed only with others, and DS digests
+//     other than SHA-1, SHA-256 and SHA-384, are insecure: RFC 8624);
+//     NSEC and NSEC3 denial (closest encloser, wildcards, opt-out, the
+//     RFC 9276 iteration limit); DNAME-synthesised CNAMEs accepted from
+//     their signed DNAME (RFC 6672 5.3.1). Work is bounded per answer
+//     (ValidationLimits: signatures, keys per tag, verifications,
+//     NSEC3 iterations and hashes; CVE-2023-50387, CVE-2023-50868).
+//     Queries carry DO (and CD towards forwarders, RFC 4035 3.2.2);
+//     each hop of a resolution is validated from its own response; the
+//     verified DS/DNSKEY states are kept in a key cache and validated
+//     answers apart from the plain cache, with their verdict and no
+//     longer than their signatures (RFC 4035 5.3.3). Result.Security
+//     says Secure, Insecure or Indeterminate; a bogus answer is never
+//     returned or cached as data: Resolve fails with ErrServFail whose
+//     reason is a *BogusError (ErrBogus, and the RFC 8914 code). The
+//     Server sets AD on secure answers for DO or AD clients (RFC 6840
+//     5.8) and answers bogus with SERVFAIL and the Extended DNS Error.
+//     ResolveValidated is what dane.FromResolver needs.
 //
 // Time and the network are seams (Config.Now, Config.Transport), so tests
 // run a whole hierarchy in process with simulated time
@@ -80,7 +105,16 @@
 //
 // # Departures and limits
 //
-//   - No DNSSEC validation (the DO bit is never set; AD is never set).
+//   - DNSSEC validation is off by default (Config.DNSSEC), so existing
+//     labs with unsigned or unanchored zones keep working; Unbound
+//     validates by default. No RFC 5011 automated trust-anchor
+//     rollover: the built-in root anchors are updated with releases.
+//   - With Config.DNSSEC, a server client's CD bit does not pass bogus
+//     data through (the Server's Validator mode does); name server
+//     addresses looked up during a resolution are not validated (as
+//     Unbound's iterator); the server's zero-allocation cache path is
+//     not used (validated answers take the Resolve path); no
+//     aggressive use of NSEC (RFC 8198).
 //   - Class IN only. IPv4 name server addresses only unless Config.IPv6.
 //   - Glue is accepted when it lies within the zone of the server asked
 //     (Unbound's rule), not only within the delegated child zone.

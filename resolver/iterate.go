@@ -24,8 +24,9 @@ type outcome struct {
 	yx        bool // YXDOMAIN (RFC 6672 2.2)
 	// msg is the response the outcome came from (not from the cache),
 	// RRSIGs and denial records included, for DNSSEC validation.
-	msg *dnswire.Msg
-	sec Security // the DNSSEC verdict (Config.DNSSEC)
+	msg  *dnswire.Msg
+	zone dnswire.Name // the zone whose servers sent msg (iterating)
+	sec  Security     // the DNSSEC verdict (Config.DNSSEC)
 }
 
 // resolveChain resolves name/t, following CNAMEs (RFC 1034 5.3.3 step 3:
@@ -468,7 +469,7 @@ func (r *Resolver) iterate(rc *resCtx, qname dnswire.Name, qtype dnswire.Type) (
 			continue
 		}
 		o := r.outcomeFrom(m, s, kind, qname, qtype)
-		o.msg = m
+		o.msg, o.zone = m, sv.zone
 		return o, nil
 	}
 }

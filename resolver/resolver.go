@@ -105,6 +105,11 @@ func (r *Resolver) resolveCounted(ctx context.Context, name dnswire.Name, t dnsw
 	if e := r.cache.get(key); !r.cfg.DNSSEC && e != nil && e.kind == kindPositive && e.rank >= rankAnswerNonAuth && e.expire > now && !e.synth {
 		return Result{Answer: e.records(name, t, now), RCode: dnswire.RCodeSuccess, FromCache: true}, nil
 	}
+	if r.cfg.DNSSEC {
+		if res, ok := r.validatedHit(name, t, now); ok {
+			return res, nil
+		}
+	}
 	if trace != nil {
 		rc := r.newResCtx(ctx, trace)
 		return r.resolveChain(rc, name, t)
