@@ -168,6 +168,11 @@ func errorReply(h dnswire.Header, rcode dnswire.RCode) []byte {
 // an allowed client for an RRset in the cache. ok is false when the query
 // needs the full path (respond).
 func (s *Server) fastRespond(query []byte, client netip.Addr, tcp bool, dst []byte) (out []byte, ok bool) {
+	if s.cfg.Validator != nil {
+		// A validating server answers from the Validator only; the
+		// Resolver's cache holds unvalidated data.
+		return nil, false
+	}
 	var p dnswire.Parser
 	h, err := p.Start(query)
 	if err != nil || h.Response || h.Opcode != dnswire.OpcodeQuery ||
