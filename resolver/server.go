@@ -248,6 +248,7 @@ func (s *Server) udpLoop(pc net.PacketConn) error {
 	}
 	buf := make([]byte, 65535)
 	out := make([]byte, 0, 1500)
+	pk := newPackedAnswers()
 	for {
 		var (
 			n    int
@@ -275,7 +276,7 @@ func (s *Server) udpLoop(pc net.PacketConn) error {
 			return err
 		}
 		client := ap.Addr().Unmap()
-		if resp, ok := s.fastRespond(buf[:n], client, false, out[:0]); ok {
+		if resp, ok := s.answerUDP(pk, buf[:n], client, out[:0]); ok {
 			if uc != nil {
 				uc.WriteToUDPAddrPort(resp, ap)
 			} else {

@@ -74,6 +74,7 @@ func (s *Server) udpLoopBatch(uc *net.UDPConn) (ok bool, err error) {
 		return false, nil
 	}
 	st := newMmsgState()
+	pk := newPackedAnswers()
 	// The closures are made once: a closure passed to rc.Read escapes,
 	// and making it per batch would allocate per batch.
 	recv := func(fd uintptr) bool {
@@ -135,7 +136,7 @@ func (s *Server) udpLoopBatch(uc *net.UDPConn) (ok bool, err error) {
 			}
 			q := st.bufs[i*mmsgBufSize : i*mmsgBufSize+int(h.n)]
 			k := st.nout
-			if resp, ok := s.fastRespond(q, ap.Addr().Unmap(), false, st.resp[k][:0]); ok {
+			if resp, ok := s.answerUDP(pk, q, ap.Addr().Unmap(), st.resp[k][:0]); ok {
 				// The answer goes back to the address it came from,
 				// still in names[i].
 				st.resp[k] = resp
