@@ -188,3 +188,44 @@ func BenchmarkServerAnswer(b *testing.B) {
 		})
 	}
 }
+
+// FuzzPackedAnswer feeds arbitrary queries to the table of prepacked
+// answers. Oracle: no panic, and asked twice (the second time from the
+// table when the first was kept) the answer is fastRespond's.
+func FuzzPackedAnswer(f *testing.F) {
+	for _, q := range []struct {
+		name string
+		t    dnswire.Type
+		edns uint16
+	}{
+		{"www.example.com.", dnswire.TypeA, 1232},
+		{"alias2.example.com.", dnswire.TypeA, 0},
+		{"big.example.com.", dnswire.TypeTXT, 512},
+		{"nope.example.com.", dnswire.TypeMX, 4096},
+	} {
+		f.Add(packedQuery(f, q.name, q.t, q.edns, q.edns > 1000, false, true, 77))
+	}
+	f.Add([]byte{0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1})
+	h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
+	if err != nil {
+		f.Fatal(err)
+	}
+	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
+	s := NewServer(ServerConfig{Resolver: r})
+	lo := netip.MustParseAddr("127.0.0.1")
+	for _, n := range []string{"www.example.com.", "alias2.example.com.", "big.example.com.", "nope.example.com."} {
+		for _, t := range []dnswire.Type{dnswire.TypeA, dnswire.TypeTXT, dnswire.TypeMX} {
+			s.respond(packedQuery(f, n, t, 0, false, false, true, 9), lo, false)
+		}
+	}
+	pk := newPackedAnswers()
+	f.Fuzz(func(t *testing.T, q []byte) {
+		for range 2 {
+			want, wok := s.fastRespond(q, lo, false, nil)
+			got, gok := s.answerUDP(pk, q, lo, nil)
+			if gok != wok || string(got) != string(want) {
+				t.Fatalf("prepacked (ok %v)\n%x\nfast path (ok %v)\n%x", gok, got, wok, want)
+			}
+		}
+	})
+}
