@@ -92,6 +92,9 @@ const entryOverhead = 200
 type cache struct {
 	seed   maphash.Seed
 	shards [cacheShards]shard
+	// gen counts changes (put, drop, flush); a prepacked answer
+	// (answercache.go) is good only while it is unchanged.
+	gen atomic.Uint64
 }
 
 type shard struct {
@@ -163,6 +166,7 @@ func (c *cache) put(e *entry, now int64) bool {
 		s.bytes += e.size - old.size
 		s.m[e.key] = e
 		s.evict(now, e)
+		c.gen.Add(1)
 		return true
 	}
 	if n := len(s.free); n > 0 {
@@ -176,6 +180,7 @@ func (c *cache) put(e *entry, now int64) bool {
 	s.m[e.key] = e
 	s.bytes += e.size
 	s.evict(now, e)
+	c.gen.Add(1)
 	return true
 }
 
@@ -236,6 +241,7 @@ func (c *cache) flush() {
 		s.mu.Lock()
 		s.m = make(map[string]*entry)
 		s.ring, s.free, s.hand, s.bytes = nil, nil, 0, 0
+		c.gen.Add(1)
 		s.mu.Unlock()
 	}
 }
@@ -271,6 +277,7 @@ func (c *cache) drop(key []byte) {
 	s.mu.Lock()
 	if e := s.m[string(key)]; e != nil {
 		s.remove(e)
+		c.gen.Add(1)
 	}
 	s.mu.Unlock()
 }

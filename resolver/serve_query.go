@@ -174,6 +174,28 @@ func errorReply(h dnswire.Header, rcode dnswire.RCode) []byte {
 // an allowed client for an RRset in the cache. ok is false when the query
 // needs the full path (respond).
 func (s *Server) fastRespond(query []byte, client netip.Addr, tcp bool, dst []byte) (out []byte, ok bool) {
+	return s.fastAnswer(query, client, tcp, dst, nil)
+}
+
+// fastUsed is what fastAnswer built an answer from: the cache entries
+// whose records are in the answer section, in order, and the negative
+// entry whose SOA is in the authority section (or nil).
+type fastUsed struct {
+	chain [8]*entry
+	n     int
+	soa   *entry
+	now   int64
+}
+
+// fastAnswer is fastRespond that also tells, when used is not nil, the
+// entries the answer was built from (for a prepacked answer,
+// answercache.go).
+func (s *Server) fastAnswer(query []byte, client netip.Addr, tcp bool, dst []byte, used *fastUsed) (out []byte, ok bool) {
+	if s.cfg.Validator != nil {
+		// A validating server answers from the Validator only; the
+		// Resolver's cache holds unvalidated data.
+		return nil, false
+	}
 	var p dnswire.Parser
 	h, err := p.Start(query)
 	if err != nil || h.Response || h.Opcode != dnswire.OpcodeQuery ||
@@ -270,6 +292,12 @@ func (s *Server) fastRespond(query []byte, client netip.Addr, tcp bool, dst []by
 	out, err = b.Finish()
 	if err != nil {
 		return nil, false
+	}
+	if used != nil {
+		used.chain, used.n, used.soa, used.now = chain, n, nil, now
+		if soa != nil && soa.soa != nil {
+			used.soa = soa
+		}
 	}
 	return out, true
 }

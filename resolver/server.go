@@ -240,8 +240,15 @@ func (s *Server) serveUDP(pc net.PacketConn, readers int) error {
 
 func (s *Server) udpLoop(pc net.PacketConn) error {
 	uc, _ := pc.(*net.UDPConn)
+	if uc != nil {
+		// Linux: several datagrams per system call (udp_mmsg_linux.go).
+		if ok, err := s.udpLoopBatch(uc); ok {
+			return err
+		}
+	}
 	buf := make([]byte, 65535)
 	out := make([]byte, 0, 1500)
+	pk := newPackedAnswers()
 	for {
 		var (
 			n    int
@@ -269,7 +276,7 @@ func (s *Server) udpLoop(pc net.PacketConn) error {
 			return err
 		}
 		client := ap.Addr().Unmap()
-		if resp, ok := s.fastRespond(buf[:n], client, false, out[:0]); ok {
+		if resp, ok := s.answerUDP(pk, buf[:n], client, out[:0]); ok {
 			if uc != nil {
 				uc.WriteToUDPAddrPort(resp, ap)
 			} else {
@@ -278,27 +285,35 @@ func (s *Server) udpLoop(pc net.PacketConn) error {
 			out = resp[:0]
 			continue
 		}
-		select {
-		case s.sem <- struct{}{}:
-		default:
-			if s.dropped.Add(1)&1023 == 1 && s.cfg.Logger != nil {
-				s.cfg.Logger.Warn("resolver: server busy, dropping UDP queries", "dropped", s.dropped.Load())
-			}
-			continue
-		}
-		if from == nil {
-			from = net.UDPAddrFromAddrPort(ap)
-		}
-		q := append([]byte(nil), buf[:n]...)
-		s.inflight.Add(1)
-		go func() {
-			defer s.inflight.Done()
-			defer func() { <-s.sem }()
-			if resp := s.respond(q, client, false); resp != nil {
-				pc.WriteTo(resp, from)
-			}
-		}()
+		s.udpSlow(pc, buf[:n], ap, from)
 	}
+}
+
+// udpSlow answers a UDP query that fastRespond could not in a goroutine
+// of its own (it may wait for upstream servers), within MaxConcurrent:
+// beyond it the query is dropped. It copies query; from may be nil.
+func (s *Server) udpSlow(pc net.PacketConn, query []byte, ap netip.AddrPort, from net.Addr) {
+	select {
+	case s.sem <- struct{}{}:
+	default:
+		if s.dropped.Add(1)&1023 == 1 && s.cfg.Logger != nil {
+			s.cfg.Logger.Warn("resolver: server busy, dropping UDP queries", "dropped", s.dropped.Load())
+		}
+		return
+	}
+	if from == nil {
+		from = net.UDPAddrFromAddrPort(ap)
+	}
+	client := ap.Addr().Unmap()
+	q := append([]byte(nil), query...)
+	s.inflight.Add(1)
+	go func() {
+		defer s.inflight.Done()
+		defer func() { <-s.sem }()
+		if resp := s.respond(q, client, false); resp != nil {
+			pc.WriteTo(resp, from)
+		}
+	}()
 }
 
 // ServeTCP accepts connections on l until Shutdown or Close, then returns

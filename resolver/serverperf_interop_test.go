@@ -1,0 +1,256 @@
+//go:build interop
+
+package resolver_test
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/relaykit/relaykit/resolver"
+)
+
+// perfPrefix is the NSD hierarchy of the server performance test, apart
+// from interopPrefix so the two can run at the same time.
+const perfPrefix = "127.58.0."
+
+// perfQuestions are the cached questions dnsperf sends, in turn.
+var perfQuestions = []string{"www.example.com. A", "multi.example.com. A", "example.com. MX", "txt.example.com. TXT",
+	"v6.example.com. AAAA", "alias2.example.com. A", "www.example.org. A", "nope.example.com. A"}
+
+// TestInteropServerPerf measures cached answers per second, and CPU per
+// answer, of our Server and of Unbound given the same CPUs: each server
+// is pinned with taskset to the first RELAYKIT_DNSPERF_CPUS CPUs (default
+// 1) with that many threads (GOMAXPROCS for ours, num-threads for
+// Unbound), dnsperf to the CPUs after them (to the same ones when none
+// is left). Our server runs in a child
+// process (this test binary again), so both are measured the same way:
+// answers/s from dnsperf, CPU from /proc/<pid>/stat. Rounds alternate;
+// medians are logged. It runs only when RELAYKIT_DNSPERF is set to the
+// seconds per round (RELAYKIT_DNSPERF_ROUNDS rounds, default 5).
+// RELAYKIT_DNSPERF_PPROF=<file> writes a CPU profile of our server.
+func TestInteropServerPerf(t *testing.T) {
+	secs := os.Getenv("RELAYKIT_DNSPERF")
+	if secs == "" {
+		t.Skip("set RELAYKIT_DNSPERF=<seconds> to measure")
+	}
+	need(t, "nsd", "unbound", "dnsperf", "dig", "taskset")
+	cpus := envInt("RELAYKIT_DNSPERF_CPUS", 1)
+	rounds := envInt("RELAYKIT_DNSPERF_ROUNDS", 5)
+	if cpus > runtime.NumCPU() {
+		t.Skipf("%d CPUs asked for, %d here", cpus, runtime.NumCPU())
+	}
+	server := fmt.Sprintf("0-%d", cpus-1)
+	client := fmt.Sprintf("%d-%d", cpus, runtime.NumCPU()-1)
+	if cpus == runtime.NumCPU() {
+		client = server // no CPU left over: dnsperf shares the server's
+	}
+	startNSD(t, perfPrefix)
+	root := perfPrefix + "1"
+
+	upid, uport := startUnboundPinned(t, root, cpus, server)
+	opid, oport := startOursChild(t, root, cpus, server)
+	data := filepath.Join(t.TempDir(), "queries")
+	os.WriteFile(data, []byte(strings.Join(perfQuestions, "\n")+"\n"), 0o644)
+	for _, p := range []int{uport, oport} {
+		for _, q := range perfQuestions {
+			f := strings.Fields(q)
+			dig(t, p, f[0], f[1])
+		}
+	}
+	type figure struct{ qps, cpuUs float64 }
+	perf := func(pid, port int) figure {
+		c0 := procCPU(t, pid)
+		out, err := exec.Command("taskset", "-c", client, "dnsperf", "-s", "127.0.0.1", "-p", strconv.Itoa(port),
+			"-d", data, "-l", secs, "-c", "10", "-q", "100").CombinedOutput()
+		if err != nil {
+			t.Fatalf("dnsperf: %v\n%s", err, out)
+		}
+		c1 := procCPU(t, pid)
+		var qps, done float64
+		for _, line := range strings.Split(string(out), "\n") {
+			f := strings.Fields(line)
+			switch {
+			case strings.Contains(line, "Queries per second:"):
+				qps, _ = strconv.ParseFloat(f[3], 64)
+			case strings.Contains(line, "Queries completed:"):
+				done, _ = strconv.ParseFloat(f[2], 64)
+			}
+		}
+		if qps == 0 || done == 0 {
+			t.Fatalf("no rate in dnsperf output:\n%s", out)
+		}
+		return figure{qps, float64(c1-c0) / done * 1e6}
+	}
+	var oq, uq, oc, uc, rq, rc []float64
+	for i := range rounds {
+		// Alternate who goes first, so neither always follows the other.
+		var o, u figure
+		if i%2 == 0 {
+			o, u = perf(opid, oport), perf(upid, uport)
+		} else {
+			u, o = perf(upid, uport), perf(opid, oport)
+		}
+		t.Logf("round %d: relaykit %.0f answers/s, %.2f µs CPU/answer; unbound %.0f answers/s, %.2f µs CPU/answer; ratios %.2f, %.2f",
+			i+1, o.qps, o.cpuUs, u.qps, u.cpuUs, o.qps/u.qps, u.cpuUs/o.cpuUs)
+		oq, uq, oc, uc = append(oq, o.qps), append(uq, u.qps), append(oc, o.cpuUs), append(uc, u.cpuUs)
+		rq, rc = append(rq, o.qps/u.qps), append(rc, u.cpuUs/o.cpuUs)
+	}
+	t.Logf("%d CPU(s) each (server on %s, dnsperf on %s), %d rounds of %ss, medians: relaykit %.0f answers/s %.2f µs CPU/answer; unbound %.0f answers/s %.2f µs CPU/answer; answers/s ratio %.2f (rounds %s), CPU/answer ratio %.2f (rounds %s)",
+		cpus, server, client, rounds, secs, median(oq), median(oc), median(uq), median(uc),
+		median(rq), fmtSorted(rq), median(rc), fmtSorted(rc))
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func fmtSorted(v []float64) string {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	parts := make([]string, len(s))
+	for i, x := range s {
+		parts[i] = strconv.FormatFloat(x, 'f', 2, 64)
+	}
+	return strings.Join(parts, " ")
+}
+
+// procCPU returns the user plus system CPU seconds of process pid and its
+// threads so far.
+func procCPU(t *testing.T, pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ is 100 on Linux
+}
+
+// startUnboundPinned runs Unbound as startUnbound does, with threads
+// threads, pinned to cpus, and returns its PID and port.
+func startUnboundPinned(t *testing.T, rootIP string, threads int, cpus string) (int, int) {
+	dir := t.TempDir()
+	port := freePort(t, "127.0.0.1")
+	hints := fmt.Sprintf(".  3600000 NS a.root-servers.test.\na.root-servers.test. 3600000 A %s\n", rootIP)
+	os.WriteFile(filepath.Join(dir, "root.hints"), []byte(hints), 0o644)
+	conf := fmt.Sprintf(`server:
+  interface: 127.0.0.1@%d
+  port: %d
+  username: ""
+  chroot: ""
+  directory: %q
+  pidfile: %q
+  do-daemonize: no
+  use-syslog: no
+  logfile: ""
+  verbosity: 0
+  do-ip6: no
+  num-threads: %d
+  so-reuseport: yes
+  access-control: 127.0.0.0/8 allow
+  root-hints: %q
+  do-not-query-localhost: no
+  qname-minimisation: yes
+  module-config: "iterator"
+  trust-anchor-signaling: no
+  msg-cache-size: 64m
+  rrset-cache-size: 128m
+remote-control:
+  control-enable: no
+`, port, port, dir, filepath.Join(dir, "unbound.pid"), threads, filepath.Join(dir, "root.hints"))
+	cf := filepath.Join(dir, "unbound.conf")
+	os.WriteFile(cf, []byte(conf), 0o644)
+	cmd := exec.Command("taskset", "-c", cpus, "unbound", "-d", "-c", cf)
+	startProc(t, cmd, filepath.Join(dir, "unbound.log"))
+	waitDNS(t, fmt.Sprintf("127.0.0.1:%d", port), ".")
+	return cmd.Process.Pid, port // taskset execs unbound: same PID
+}
+
+// startOursChild runs our Server in a child process (this test binary,
+// TestInteropServerPerfChild) pinned to cpus with GOMAXPROCS=threads and
+// returns its PID and port.
+func startOursChild(t *testing.T, rootIP string, threads int, cpus string) (int, int) {
+	port := freePort(t, "127.0.0.1")
+	cmd := exec.Command("taskset", "-c", cpus, os.Args[0], "-test.run=^TestInteropServerPerfChild$")
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(threads),
+		"RELAYKIT_PERF_CHILD="+fmt.Sprintf("%s:53 127.0.0.1:%d", rootIP, port))
+	log := filepath.Join(t.TempDir(), "child.log")
+	f, err := os.Create(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// SIGTERM lets the child write its profile.
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		f.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(log)
+			t.Logf("child:\n%s", b)
+		}
+	})
+	waitDNS(t, fmt.Sprintf("127.0.0.1:%d", port), "www.example.com.")
+	return cmd.Process.Pid, port
+}
+
+// TestInteropServerPerfChild is the server process of
+// TestInteropServerPerf; it does nothing unless that test started it.
+func TestInteropServerPerfChild(t *testing.T) {
+	spec := strings.Fields(os.Getenv("RELAYKIT_PERF_CHILD"))
+	if len(spec) != 2 {
+		t.Skip("run by TestInteropServerPerf")
+	}
+	hint := netip.MustParseAddrPort(spec[0])
+	r := resolver.New(resolver.Config{RootHints: []netip.AddrPort{hint}, GluePort: 53, AllowSpecialAddrs: true})
+	s := resolver.NewServer(resolver.ServerConfig{Resolver: r})
+	if prof := os.Getenv("RELAYKIT_DNSPERF_PPROF"); prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	go func() { <-sig; s.Close() }()
+	s.ListenAndServe(spec[1])
+}
