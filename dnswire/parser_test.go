@@ -3,6 +3,7 @@ package dnswire
 import (
 	"bytes"
 	"errors"
+	"net/netip"
 	"os"
 	"testing"
 )
@@ -169,8 +170,8 @@ func TestReadRRHeaderInPlace(t *testing.T) {
 	m.Response = true
 	long := MustName("a-rather-long-owner-name.in.a.deep.subdomain.example.org.")
 	m.Answer = []RR{
-		{RRHeader: RRHeader{Name: long, Type: TypeA, Class: ClassINET, TTL: 5}, Data: &A{}},
-		{RRHeader: RRHeader{Name: MustName("b.example."), Type: TypeA, Class: ClassINET, TTL: 6}, Data: &A{}},
+		{RRHeader: RRHeader{Name: long, Type: TypeA, Class: ClassINET, TTL: 5}, Data: &A{Addr: netip.MustParseAddr("192.0.2.1")}},
+		{RRHeader: RRHeader{Name: MustName("b.example."), Type: TypeA, Class: ClassINET, TTL: 6}, Data: &A{Addr: netip.MustParseAddr("192.0.2.2")}},
 	}
 	wire, err := m.AppendPack(nil)
 	if err != nil {
