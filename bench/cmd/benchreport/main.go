@@ -77,7 +77,11 @@ func parse(r io.Reader) (*results, error) {
 			}
 		}
 		group, impl := name, "relaykit"
-		if i := strings.Index(name, "/impl="); i >= 0 {
+		if i := strings.LastIndexByte(name, '/'); i >= 0 && bareImpl(name[i+1:]) {
+			// The POP3 and IMAP benchmarks name the server alone
+			// (BenchmarkPOP3Retrieve10k/dovecot).
+			group, impl = name[:i], name[i+1:]
+		} else if i := strings.Index(name, "/impl="); i >= 0 {
 			group = name[:i]
 			impl = name[i+len("/impl="):]
 			if j := strings.IndexByte(impl, '/'); j >= 0 {
@@ -162,6 +166,10 @@ func roundRatios(ours, peer []sample, m string) []float64 {
 	}
 	return r
 }
+
+// bareImpl reports whether a last name element without "impl=" names a
+// server: relaykit, relaykit-<variant> or dovecot.
+func bareImpl(s string) bool { return isOurs(s) || s == "dovecot" }
 
 func isOurs(impl string) bool { return impl == "relaykit" || strings.HasPrefix(impl, "relaykit-") }
 
