@@ -111,9 +111,22 @@ func parse(r io.Reader) (*results, error) {
 }
 
 // ratioMetric is the unit compared for a group, the first one its samples
-// have of: server CPU per message, process CPU per op, wall time per op.
+// have of: server CPU per message, memory per session, process CPU per
+// op, wall time per op.
 func ratioMetric(ss map[string][]sample) string {
-	for _, m := range []string{"srv-cpu-ns/msg", "cpu-ns/op", "ns/op"} {
+	cands := []string{"srv-cpu-ns/msg"}
+	for _, s := range ss {
+		for u := range s[0] {
+			if strings.HasPrefix(u, "B/") && u != "B/op" && !slices.Contains(cands, u) {
+				// Memory per session (B/idle-session): the figure of
+				// the memory benchmarks, whose ns/op is set-up time.
+				cands = append(cands, u)
+			}
+		}
+		break
+	}
+	cands = append(cands, "cpu-ns/op", "ns/op")
+	for _, m := range cands {
 		ok := true
 		for _, s := range ss {
 			if len(s) == 0 {

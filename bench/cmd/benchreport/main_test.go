@@ -29,6 +29,10 @@ func TestReport(t *testing.T) {
 	if m := ratioMetric(res.data["DNSUnpack"]); m != "cpu-ns/op" {
 		t.Errorf("DNSUnpack compares %q, want cpu-ns/op", m)
 	}
+	mem := map[string][]sample{"relaykit": {{"ns/op": 9e9, "B/idle-session": 5e4}}, "dovecot": {{"ns/op": 3e9, "B/idle-session": 5e5}}}
+	if m := ratioMetric(mem); m != "B/idle-session" {
+		t.Errorf("memory benchmark compares %q, want B/idle-session", m)
+	}
 	if m := ratioMetric(res.data["SMTPServerProc/client=raw"]); m != "srv-cpu-ns/msg" {
 		t.Errorf("SMTPServerProc compares %q, want srv-cpu-ns/msg", m)
 	}
