@@ -269,6 +269,10 @@ func BenchmarkPOP3Retrieve10k(b *testing.B) {
 // process (POP3_BENCH_SERVE=maildir), so its memory is measured as
 // Dovecot's is: the server's processes only.
 func TestMain(m *testing.M) {
+	if impl := os.Getenv(smtpServeEnv); impl != "" {
+		serveSMTPChild(impl) // smtp_server_proc_test.go
+		return
+	}
 	if dir := os.Getenv("POP3_BENCH_SERVE"); dir != "" {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

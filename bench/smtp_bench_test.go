@@ -56,13 +56,18 @@ func (s *rkSession) Data(_ context.Context, r io.Reader) error {
 	return nil
 }
 
+// newRelaykitSink is the relaykit discard server of every benchmark.
+func newRelaykitSink(be *rkDiscard) *smtp.Server {
+	return &smtp.Server{Backend: be, Hostname: "sink.test", MaxMessageBytes: 1 << 20}
+}
+
 // startRelaykit serves a relaykit discard server on 127.0.0.1.
 func startRelaykit(tb testing.TB, be *rkDiscard) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &smtp.Server{Backend: be, Hostname: "sink.test", MaxMessageBytes: 1 << 20}
+	s := newRelaykitSink(be)
 	go s.Serve(l)
 	tb.Cleanup(func() { s.Close() })
 	return l.Addr().String()

@@ -12,9 +12,17 @@ import "math/rand/v2"
 // A Msg can be reused: Unpack into a Msg that has unpacked before
 // allocates nothing once its storage has grown to the message's size. The
 // record data, names and byte slices of one Unpack belong to the Msg and
-// are overwritten by its next Unpack; copy what must outlive it (or use a
-// fresh Msg). Do not copy a Msg value after Unpack and Unpack into both
-// copies: they share that storage.
+// are overwritten by its next Unpack; copy what must outlive it (RR.Clone,
+// CloneRData, Msg.Clone), or use a fresh Msg. Do not copy a Msg value
+// after Unpack and Unpack into both copies: they share that storage.
+//
+// Storage is shared in slabs: the records of one type share one array,
+// and in a fresh Msg the Answer, Ns and Extra sections share one array
+// of RRs (each section's capacity ends at its own length, so appending to
+// one section never writes into another). A record kept from a Msg that
+// is then reused therefore changes with the next Unpack even when that
+// message has other records; clone it to keep it. A Msg that is never
+// reused keeps everything it decoded unchanged.
 type Msg struct {
 	Header
 	Question []Question
@@ -44,7 +52,8 @@ func (m *Msg) Unpack(msg []byte) error {
 		m.Question, m.Answer, m.Ns, m.Extra, m.EDNS = m.Question[:0], m.Answer[:0], m.Ns[:0], m.Extra[:0], nil
 		return err
 	}
-	if m.st == nil {
+	fresh := m.st == nil
+	if fresh {
 		m.st = new(store)
 	}
 	st := m.st
@@ -53,6 +62,21 @@ func (m *Msg) Unpack(msg []byte) error {
 	m.EDNS = nil
 	// Start checked the counts against the message length, so these
 	// sizes are bounded by the input's real size.
+	if fresh {
+		// A fresh Msg: count the records of each type first (a walk
+		// over the record headers, skipping names and data), so each
+		// type's data gets one array of exactly the size needed, and
+		// give the three sections one array of records.
+		countTypes(msg, p, &st.hints)
+		st.hinted = true
+		if cap(m.Answer) == 0 && cap(m.Ns) == 0 && cap(m.Extra) == 0 {
+			an, ns, ar := int(p.counts[1]), int(p.counts[2]), int(p.counts[3])
+			all := make([]RR, an+ns+ar)
+			m.Answer = all[:an:an]
+			m.Ns = all[an : an+ns : an+ns]
+			m.Extra = all[an+ns:]
+		}
+	}
 	m.Question = resize(m.Question, int(p.counts[0]))
 	for i := range m.Question {
 		if err := p.readQuestion(&m.Question[i]); err != nil {
@@ -72,6 +96,32 @@ func (m *Msg) Unpack(msg []byte) error {
 		return &ParseError{Section: SectionAdditional, Index: -1, Offset: p.off, Err: ErrTrailingBytes}
 	}
 	return nil
+}
+
+// countTypes adds to hints the number of records (up to 255) of each type
+// below hintTypes in msg, walking from the parser p just after Start; it stops
+// quietly at the first malformation (the decoding pass reports it).
+func countTypes(msg []byte, p Parser, hints *[hintTypes]uint8) {
+	for p.sec == SectionQuestion && p.idx < int(p.counts[0]) {
+		if p.skipQuestion() != nil {
+			return
+		}
+	}
+	for s := SectionAnswer; s <= SectionAdditional; s++ {
+		for range p.counts[s-1] {
+			off, err := skipName(msg, p.off)
+			if err != nil || off+10 > len(msg) {
+				return
+			}
+			if t := be16(msg[off:]); t < hintTypes && hints[t] < 255 {
+				hints[t]++
+			}
+			p.off = off + 10 + int(be16(msg[off+8:]))
+			if p.off > len(msg) {
+				return
+			}
+		}
+	}
 }
 
 func resize[T any](s []T, n int) []T {

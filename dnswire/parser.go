@@ -181,6 +181,12 @@ func (p *Parser) RRHeader(s Section) (RRHeader, error) {
 	return h, err
 }
 
+// ReadRRHeader is RRHeader filling *h in place: an RRHeader holds its
+// owner Name by value (258 octets), and a walk that reuses one h saves
+// zeroing and copying it for every record. On error (ErrSectionDone
+// included) *h is unspecified.
+func (p *Parser) ReadRRHeader(s Section, h *RRHeader) error { return p.readRRHeader(s, h) }
+
 func (p *Parser) rrHeader(s Section) (RRHeader, error) {
 	var h RRHeader
 	err := p.readRRHeader(s, &h)

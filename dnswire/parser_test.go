@@ -3,6 +3,7 @@ package dnswire
 import (
 	"bytes"
 	"errors"
+	"net/netip"
 	"os"
 	"testing"
 )
@@ -157,5 +158,47 @@ func TestMsgClone(t *testing.T) {
 		if b, err := c.AppendPack(nil); err != nil || !bytes.Equal(b, raw) {
 			t.Errorf("%s: clone packs differently: %v", f, err)
 		}
+	}
+}
+
+// TestReadRRHeaderInPlace: ReadRRHeader into one reused RRHeader gives
+// the same headers as RRHeader, even when a long owner name is followed
+// by a shorter one (the octets past a name stay zero, so == works), and
+// allocates nothing.
+func TestReadRRHeaderInPlace(t *testing.T) {
+	var m Msg
+	m.Response = true
+	long := MustName("a-rather-long-owner-name.in.a.deep.subdomain.example.org.")
+	m.Answer = []RR{
+		{RRHeader: RRHeader{Name: long, Type: TypeA, Class: ClassINET, TTL: 5}, Data: &A{Addr: netip.MustParseAddr("192.0.2.1")}},
+		{RRHeader: RRHeader{Name: MustName("b.example."), Type: TypeA, Class: ClassINET, TTL: 6}, Data: &A{Addr: netip.MustParseAddr("192.0.2.2")}},
+	}
+	wire, err := m.AppendPack(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var byValue, inPlace Parser
+	byValue.Start(wire)
+	inPlace.Start(wire)
+	var h RRHeader
+	for i := 0; ; i++ {
+		want, werr := byValue.RRHeader(SectionAnswer)
+		gerr := inPlace.ReadRRHeader(SectionAnswer, &h)
+		if werr != gerr {
+			t.Fatalf("record %d: error %v, want %v", i, gerr, werr)
+		}
+		if werr != nil {
+			break
+		}
+		if h != want {
+			t.Errorf("record %d: %+v, want %+v", i, h, want)
+		}
+	}
+	if a := testing.AllocsPerRun(100, func() {
+		inPlace.Start(wire)
+		for inPlace.ReadRRHeader(SectionAnswer, &h) == nil {
+		}
+	}); a != 0 {
+		t.Errorf("ReadRRHeader walk: %v allocs, want 0", a)
 	}
 }

@@ -344,8 +344,8 @@ func unpackTypes(msg []byte, off int, st *store) ([]Type, error) {
 	var out []Type
 	first := 0
 	if st != nil {
-		first = len(st.types)
-		out = st.types
+		first = len(st.rareSlabs().types)
+		out = st.rare.types
 	}
 	last := -1
 	for off < len(msg) {
@@ -367,7 +367,7 @@ func unpackTypes(msg []byte, off int, st *store) ([]Type, error) {
 		off += 2 + l
 	}
 	if st != nil {
-		st.types = out
+		st.rare.types = out
 		if len(out) == first {
 			return nil, nil
 		}

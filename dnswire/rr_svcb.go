@@ -161,8 +161,8 @@ func (r *SVCB) unpack(msg []byte, off int, st *store) error {
 	var ps []SVCParam
 	first := 0
 	if st != nil {
-		first = len(st.params)
-		ps = st.params
+		first = len(st.rareSlabs().params)
+		ps = st.rare.params
 	}
 	last := -1
 	for off < len(msg) {
@@ -187,7 +187,7 @@ func (r *SVCB) unpack(msg []byte, off int, st *store) error {
 		off += l
 	}
 	if st != nil {
-		st.params = ps
+		st.rare.params = ps
 		ps = ps[first:len(ps):len(ps)]
 	}
 	if len(ps) == 0 {

@@ -4,11 +4,19 @@ package dnswire
 // starts a new, larger slice instead of growing in place, so pointers
 // already handed out stay valid; after warm-up the last slice is big
 // enough and reset makes the next round allocation-free.
+//
+// The first slice of a fresh store has exactly the size the message
+// needs (the store's hint, counted before decoding), so a fresh Msg
+// allocates one array per record type present, sized to fit.
 type slab[T any] struct{ s []T }
 
-func (a *slab[T]) next() *T {
+func (a *slab[T]) next(hint uint16) *T {
 	if len(a.s) == cap(a.s) {
-		a.s = make([]T, 0, max(4, 2*cap(a.s)))
+		n := max(4, 2*cap(a.s))
+		if cap(a.s) == 0 && hint > 0 {
+			n = int(hint)
+		}
+		a.s = make([]T, 0, n)
 	}
 	a.s = a.s[:len(a.s)+1]
 	return &a.s[len(a.s)-1]
@@ -18,19 +26,47 @@ func (a *slab[T]) reset() { a.s = a.s[:0] }
 
 // store is the storage a Msg reuses across Unpack calls: typed record data
 // and the bytes of variable-length fields, so that Unpack into a warm Msg
-// allocates nothing.
+// allocates nothing. The types a mail server's resolver meets on every
+// lookup live here; the rest (DNSSEC, SVCB, ...) in rare, allocated on
+// first use, which keeps a fresh Msg small.
 type store struct {
-	a           slab[A]
-	aaaa        slab[AAAA]
-	ns          slab[NS]
-	cname       slab[CNAME]
-	ptr         slab[PTR]
-	mx          slab[MX]
-	soa         slab[SOA]
-	txt         slab[TXT]
-	srv         slab[SRV]
+	a       slab[A]
+	aaaa    slab[AAAA]
+	ns      slab[NS]
+	cname   slab[CNAME]
+	ptr     slab[PTR]
+	mx      slab[MX]
+	soa     slab[SOA]
+	txt     slab[TXT]
+	srv     slab[SRV]
+	unknown slab[Unknown]
+	bytes   []byte
+	segs    [][]byte
+	opts    []EDNSOption
+	edns    EDNS
+	msgLen  int // length of the message being decoded
+	// hints counts (up to 255) the records of each type below
+	// hintTypes in the message of a fresh store's first Unpack, for
+	// slab; hinted says they are set.
+	hints  [hintTypes]uint8
+	hinted bool
+	rare   *rareStore
+}
+
+// hintTypes bounds the types whose records are counted for a fresh
+// store's slabs: every type below TypeHTTPS (65); later types start at 4.
+const hintTypes = 66
+
+func (st *store) hint(t Type) uint16 {
+	if !st.hinted || int(t) >= hintTypes {
+		return 0
+	}
+	return uint16(st.hints[t])
+}
+
+// rareStore holds the slabs of the types met less often.
+type rareStore struct {
 	caa         slab[CAA]
-	unknown     slab[Unknown]
 	dname       slab[DNAME]
 	ds_         slab[DS]
 	cds_        slab[CDS]
@@ -48,14 +84,43 @@ type store struct {
 	smimea_     slab[SMIMEA]
 	uri_        slab[URI]
 	zonemd_     slab[ZONEMD]
-	types       []Type
-	params      []SVCParam
 	svcb_       slab[SVCB]
 	https_      slab[HTTPS]
-	bytes       []byte
-	segs        [][]byte
-	opts        []EDNSOption
-	edns        EDNS
+	types       []Type
+	params      []SVCParam
+}
+
+func (r *rareStore) reset() {
+	r.caa.reset()
+	r.dname.reset()
+	r.ds_.reset()
+	r.cds_.reset()
+	r.dnskey_.reset()
+	r.cdnskey_.reset()
+	r.rrsig_.reset()
+	r.sig_.reset()
+	r.nsec_.reset()
+	r.nsec3_.reset()
+	r.nsec3param_.reset()
+	r.hinfo_.reset()
+	r.naptr_.reset()
+	r.sshfp_.reset()
+	r.tlsa_.reset()
+	r.smimea_.reset()
+	r.uri_.reset()
+	r.zonemd_.reset()
+	r.svcb_.reset()
+	r.https_.reset()
+	r.types = r.types[:0]
+	r.params = r.params[:0]
+}
+
+// rareSlabs returns the store's rare part, allocating it on first use.
+func (st *store) rareSlabs() *rareStore {
+	if st.rare == nil {
+		st.rare = new(rareStore)
+	}
+	return st.rare
 }
 
 func (st *store) reset(msgLen int) {
@@ -68,35 +133,21 @@ func (st *store) reset(msgLen int) {
 	st.soa.reset()
 	st.txt.reset()
 	st.srv.reset()
-	st.caa.reset()
 	st.unknown.reset()
-	st.dname.reset()
-	st.ds_.reset()
-	st.cds_.reset()
-	st.dnskey_.reset()
-	st.cdnskey_.reset()
-	st.rrsig_.reset()
-	st.sig_.reset()
-	st.nsec_.reset()
-	st.nsec3_.reset()
-	st.nsec3param_.reset()
-	st.hinfo_.reset()
-	st.naptr_.reset()
-	st.sshfp_.reset()
-	st.tlsa_.reset()
-	st.smimea_.reset()
-	st.uri_.reset()
-	st.zonemd_.reset()
-	st.types = st.types[:0]
-	st.params = st.params[:0]
-	st.svcb_.reset()
-	st.https_.reset()
+	if st.rare != nil {
+		st.rare.reset()
+	}
+	if st.hinted {
+		st.hints, st.hinted = [hintTypes]uint8{}, false
+	}
 	// Every copied field is a distinct part of the message, so msgLen
 	// bytes nearly always suffice; only names decompressed out of RFC 3597
 	// 4 types can need more, and then append moves on to a new array
-	// while slices already handed out keep the old one.
+	// while slices already handed out keep the old one. The array is
+	// made on first use (most answers copy no bytes at all).
+	st.msgLen = msgLen
 	if cap(st.bytes) < msgLen {
-		st.bytes = make([]byte, 0, msgLen)
+		st.bytes = nil
 	}
 	st.bytes = st.bytes[:0]
 	st.segs = st.segs[:0]
@@ -112,6 +163,9 @@ func (st *store) copyBytes(b []byte) []byte {
 	if len(b) == 0 {
 		return nil
 	}
+	if st.bytes == nil {
+		st.bytes = make([]byte, 0, max(st.msgLen, len(b)))
+	}
 	n := len(st.bytes)
 	st.bytes = append(st.bytes, b...)
 	return st.bytes[n : n+len(b) : n+len(b)]
@@ -125,69 +179,69 @@ func (st *store) newRData(t Type) RData {
 	}
 	switch t {
 	case TypeA:
-		return st.a.next()
+		return st.a.next(st.hint(t))
 	case TypeAAAA:
-		return st.aaaa.next()
+		return st.aaaa.next(st.hint(t))
 	case TypeNS:
-		return st.ns.next()
+		return st.ns.next(st.hint(t))
 	case TypeCNAME:
-		return st.cname.next()
+		return st.cname.next(st.hint(t))
 	case TypePTR:
-		return st.ptr.next()
+		return st.ptr.next(st.hint(t))
 	case TypeMX:
-		return st.mx.next()
+		return st.mx.next(st.hint(t))
 	case TypeSOA:
-		return st.soa.next()
+		return st.soa.next(st.hint(t))
 	case TypeTXT:
-		return st.txt.next()
+		return st.txt.next(st.hint(t))
 	case TypeSRV:
-		return st.srv.next()
+		return st.srv.next(st.hint(t))
 	case TypeCAA:
-		return st.caa.next()
+		return st.rareSlabs().caa.next(st.hint(t))
 	case TypeDNAME:
-		return st.dname.next()
+		return st.rareSlabs().dname.next(st.hint(t))
 	case TypeSVCB:
-		return st.svcb_.next()
+		return st.rareSlabs().svcb_.next(st.hint(t))
 	case TypeHTTPS:
-		return st.https_.next()
+		return st.rareSlabs().https_.next(st.hint(t))
 	case TypeDS:
-		return st.ds_.next()
+		return st.rareSlabs().ds_.next(st.hint(t))
 	case TypeCDS:
-		return st.cds_.next()
+		return st.rareSlabs().cds_.next(st.hint(t))
 	case TypeDNSKEY:
-		return st.dnskey_.next()
+		return st.rareSlabs().dnskey_.next(st.hint(t))
 	case TypeCDNSKEY:
-		return st.cdnskey_.next()
+		return st.rareSlabs().cdnskey_.next(st.hint(t))
 	case TypeRRSIG:
-		return st.rrsig_.next()
+		return st.rareSlabs().rrsig_.next(st.hint(t))
 	case TypeSIG:
-		return st.sig_.next()
+		return st.rareSlabs().sig_.next(st.hint(t))
 	case TypeNSEC:
-		return st.nsec_.next()
+		return st.rareSlabs().nsec_.next(st.hint(t))
 	case TypeNSEC3:
-		return st.nsec3_.next()
+		return st.rareSlabs().nsec3_.next(st.hint(t))
 	case TypeNSEC3PARAM:
-		return st.nsec3param_.next()
+		return st.rareSlabs().nsec3param_.next(st.hint(t))
 	case TypeHINFO:
-		return st.hinfo_.next()
+		return st.rareSlabs().hinfo_.next(st.hint(t))
 	case TypeNAPTR:
-		return st.naptr_.next()
+		return st.rareSlabs().naptr_.next(st.hint(t))
 	case TypeSSHFP:
-		return st.sshfp_.next()
+		return st.rareSlabs().sshfp_.next(st.hint(t))
 	case TypeTLSA:
-		return st.tlsa_.next()
+		return st.rareSlabs().tlsa_.next(st.hint(t))
 	case TypeSMIMEA:
-		return st.smimea_.next()
+		return st.rareSlabs().smimea_.next(st.hint(t))
 	case TypeURI:
-		return st.uri_.next()
+		return st.rareSlabs().uri_.next(st.hint(t))
 	case TypeZONEMD:
-		return st.zonemd_.next()
+		return st.rareSlabs().zonemd_.next(st.hint(t))
 	case TypeTSIG:
 		return new(TSIG)
 	case TypeTKEY:
 		return new(TKEY)
 	}
-	u := st.unknown.next()
+	u := st.unknown.next(0)
 	u.T = t
 	return u
 }

@@ -106,40 +106,68 @@ func newConn(s *Server, nc net.Conn) *Conn {
 // wait for the client, which is exactly when RFC 2920 3.2 says the server
 // must send the replies of the commands received so far. A pipelined
 // group's replies therefore leave in one write.
+//
+// The clock is read once per network read, not per command or reply:
+// on virtual machines time.Now costs about half a microsecond, and a
+// pipelined message would otherwise read it seven times (see
+// bench/results/smtp.md).
 type connReader struct {
-	c        *Conn
-	deadline time.Time     // for command reads
+	c *Conn
+	// deadline ends the wait for the current command; zero means the
+	// wait has not begun, and the first network read sets it to now plus
+	// the command timeout, so a command that was already buffered costs
+	// no clock read, and a command dribbled over several reads still has
+	// one deadline (no slowloris).
+	deadline time.Time
 	set      time.Time     // deadline last set on the connection
 	rolling  time.Duration // when > 0: each read gets now+rolling (data)
 }
 
 var errShutdown = sentinel("smtp: server shutting down")
 
+// startCommand begins the wait for a command: its deadline starts with
+// the first read that has to wait for the network.
+func (r *connReader) startCommand() { r.deadline = time.Time{} }
+
 func (r *connReader) Read(p []byte) (int, error) {
 	c := r.c
+	now := time.Now()
 	if c.bw.Buffered() > 0 {
-		if err := c.bw.Flush(); err != nil {
+		c.wr.now = now
+		err := c.bw.Flush()
+		c.wr.now = time.Time{}
+		if err != nil {
 			return 0, err
 		}
 	}
+	timeout := c.srv.commandTimeout()
 	c.mu.Lock()
 	if c.woken && !c.inData {
 		c.mu.Unlock()
 		return 0, errShutdown
 	}
 	var err error
-	deadline := r.deadline
-	if !c.stressBy.IsZero() && c.stressBy.Before(deadline) {
-		deadline = c.stressBy
-	}
 	if r.rolling > 0 {
-		err = c.raw.SetReadDeadline(time.Now().Add(r.rolling))
-		r.set = time.Time{}
-	} else if d := deadline.Sub(r.set); d > c.srv.commandTimeout()/16 || d < 0 {
-		// Moving the deadline costs a syscall-ish lock; skip moves that
-		// change it by less than 1/16 of the timeout.
-		err = c.raw.SetReadDeadline(deadline)
-		r.set = deadline
+		// RFC 5321 4.5.3.2.5: each read of data gets the data block
+		// timeout; moves by less than 1/16 of it are skipped, as below.
+		if d := now.Add(r.rolling).Sub(r.set); d > r.rolling/16 || d < 0 {
+			r.set = now.Add(r.rolling)
+			err = c.raw.SetReadDeadline(r.set)
+		}
+	} else {
+		if r.deadline.IsZero() {
+			r.deadline = now.Add(timeout)
+		}
+		deadline := r.deadline
+		if !c.stressBy.IsZero() && c.stressBy.Before(deadline) {
+			deadline = c.stressBy
+		}
+		if d := deadline.Sub(r.set); d > timeout/16 || d < 0 {
+			// Moving the deadline costs a syscall-ish lock; skip moves
+			// that change it by less than 1/16 of the timeout.
+			err = c.raw.SetReadDeadline(deadline)
+			r.set = deadline
+		}
 	}
 	c.mu.Unlock()
 	if err != nil {
@@ -152,11 +180,15 @@ func (r *connReader) Read(p []byte) (int, error) {
 type connWriter struct {
 	c   *Conn
 	set time.Time // the write deadline last set
+	now time.Time // when non-zero: the clock read by the flushing Read
 }
 
 func (w *connWriter) Write(p []byte) (int, error) {
 	c := w.c
-	now := time.Now()
+	now := w.now
+	if now.IsZero() {
+		now = time.Now()
+	}
 	timeout := c.srv.commandTimeout()
 	if w.set.Sub(now) < timeout-timeout/16 {
 		w.set = now.Add(timeout)
@@ -240,7 +272,7 @@ func (c *Conn) serve() {
 		return
 	}
 	c.sess = sess
-	c.rd.deadline = time.Now().Add(s.commandTimeout())
+	c.rd.startCommand()
 	proto := " ESMTP"
 	if s.LMTP {
 		proto = " LMTP"
@@ -252,7 +284,7 @@ func (c *Conn) serve() {
 			c.bw.WriteString("421 4.3.2 " + s.hostname() + " Service shutting down, closing transmission channel\r\n")
 			return
 		}
-		c.rd.deadline = time.Now().Add(s.commandTimeout())
+		c.rd.startCommand()
 		c.mu.Lock()
 		c.stressBy = time.Time{} // the wait it cut short is over
 		c.mu.Unlock()

@@ -2,7 +2,6 @@ package smtp
 
 import (
 	"io"
-	"time"
 )
 
 // errBDATAborted is what a Session's reader returns when the client sent
@@ -101,7 +100,7 @@ func (b *bdatReader) nextChunk() error {
 	c := b.c
 	c.bw.WriteString("250 2.0.0 Chunk received\r\n")
 	c.rd.rolling = 0
-	c.rd.deadline = time.Now().Add(c.srv.commandTimeout())
+	c.rd.startCommand()
 	line, err := c.readCommand(maxAuthLine + 2)
 	c.rd.rolling = c.srv.dataTimeout()
 	if err != nil {

@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -103,6 +104,43 @@ func TestServerSlowClientTimesOut(t *testing.T) {
 	lc2.expectEOF()
 	if len(be.messages()) != 0 {
 		t.Fatal("partial message accepted")
+	}
+}
+
+// TestServerDribbledCommandTimesOut: the command timeout bounds the whole
+// wait for a command line, not each read, so a client sending one byte at
+// a time cannot hold the connection (the deadline starts with the first
+// read of the command and is not moved by the reads that follow).
+func TestServerDribbledCommandTimesOut(t *testing.T) {
+	s := &Server{Backend: &testBackend{}, Timeouts: ServerTimeouts{Command: 200 * time.Millisecond}}
+	c := pipeServer(t, s)
+	br := bufio.NewReader(c)
+	if _, err := br.ReadString('\n'); err != nil { // greeting
+		t.Fatal(err)
+	}
+	replies := make(chan string, 1)
+	go func() {
+		l, _ := br.ReadString('\n')
+		replies <- l
+	}()
+	// 100 bytes, one per 20 ms: the line would take 2 s, ten times the
+	// timeout, while each pause is far shorter than the timeout.
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	closed := false
+	for _, b := range []byte(strings.Repeat("N", 100)) {
+		<-tick.C
+		c.SetWriteDeadline(time.Now().Add(time.Second))
+		if _, err := c.Write([]byte{b}); err != nil {
+			closed = true // the server gave up on the line
+			break
+		}
+	}
+	if !closed {
+		t.Fatal("a dribbled command line kept the connection past its timeout")
+	}
+	if r := <-replies; !strings.HasPrefix(r, "421 4.4.2") {
+		t.Fatalf("reply %q, want 421 4.4.2", r)
 	}
 }
 
