@@ -13,6 +13,17 @@
 // are the operator's commands (mailq, postqueue -f, postsuper -h/-H/-d);
 // Shutdown stops the queue gracefully.
 //
+// # Several nodes on one store
+//
+// A LeaseStore (mailqueue/pgstore on PostgreSQL) lets several queue
+// processes share one queue. Each claims due messages with a lease,
+// renews it while the attempt runs, records the outcome fenced by the
+// lease and releases it; a node that dies leaves its leases to expire
+// (Config.LeaseTTL) and the others take its messages over. Only messages
+// whose attempt was in flight at the death can be delivered twice. A
+// Spool is scheduled from memory by its one process unless Config.Shared
+// asks for leases.
+//
 // # Durability
 //
 // The Spool is an append-only log split into segment files. Concurrent
