@@ -1,4 +1,4 @@
-package main
+package relay
 
 import (
 	"context"
@@ -44,6 +44,17 @@ type Config struct {
 	// OnAccept, if set, is called after each accepted message (tests
 	// wait on it instead of polling mailboxes).
 	OnAccept func(mailsrv.Accepted)
+	// Postgres is the -postgres DSN; Main opens it into Store.
+	Postgres string
+	// Store, if set, holds the queue instead of the spool directory
+	// (which still holds the lock, the control socket and the journal).
+	// A LeaseStore that is not a Spool is shared with other relay nodes
+	// (mailqueue Config.Shared). The relay does not close it.
+	Store mailqueue.Store
+	// Node and LeaseTTL name this node and size its leases on a shared
+	// store (mailqueue.Config).
+	Node     string
+	LeaseTTL time.Duration
 }
 
 // Relay is a running relay.
@@ -103,7 +114,11 @@ func Start(cfg Config) (*Relay, error) {
 		Logger:     logger,
 	})
 	res := resolver.New(resolver.Config{RootHints: cfg.Roots, GluePort: gluePort(cfg.Roots), AllowSpecialAddrs: len(cfg.Roots) > 0})
-	r.queue, err = mailqueue.New(spool, mailqueue.Config{
+	var store mailqueue.Store = spool
+	if cfg.Store != nil {
+		store = cfg.Store
+	}
+	r.queue, err = mailqueue.New(store, mailqueue.Config{
 		Resolver:  mailsrv.LocalRoutes{Backend: r.backend, Next: mailsrv.DNS{R: res}},
 		Deliverer: mailsrv.LocalDeliverer{Backend: r.backend, Next: &mailqueue.SMTPDeliverer{Hostname: cfg.Hostname}},
 		Port:      uint16(cfg.RemotePort),
@@ -111,6 +126,8 @@ func Start(cfg Config) (*Relay, error) {
 		Hostname:  cfg.Hostname,
 		Logger:    logger,
 		Observer:  &r.counters,
+		Node:      cfg.Node,
+		LeaseTTL:  cfg.LeaseTTL,
 	})
 	if err != nil {
 		r.closeStores()
