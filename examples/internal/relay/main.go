@@ -56,6 +56,19 @@ func Main(args []string, stdout, stderr io.Writer, opts Options) int {
 		defer closer.Close()
 		cfg.Store = st
 	}
+	switch cfg.MailLogPath {
+	case "", "none":
+	case "-":
+		cfg.MailLog = stderr
+	default:
+		f, err := os.OpenFile(cfg.MailLogPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+		if err != nil {
+			fmt.Fprintln(stderr, "relay:", err)
+			return 1
+		}
+		defer f.Close()
+		cfg.MailLog = f
+	}
 	if cfg.CPUProfile != "" {
 		f, err := os.Create(cfg.CPUProfile)
 		if err != nil {
@@ -152,6 +165,7 @@ func parseFlags(args []string, errOut io.Writer) (Config, bool, error) {
 	fs.BoolVar(&cfg.Hold, "hold", false, "store relayed mail held, never deliver it (like Postfix's hold queue)")
 	fs.BoolVar(&cfg.QueueLocal, "queue-local", false, "send local mail through the queue (250 after the queue write) instead of into the mailboxes before the 250")
 	fs.BoolVar(&cfg.Journal, "journal", false, "local mail: 250 once it is in a journal (SPOOL/journal), then written into the mailboxes in batches flushed together")
+	fs.StringVar(&cfg.MailLogPath, "maillog", "-", "mail log, a line per accepted message and per delivery outcome (queue id, from, to, size, status): - for stderr, a file to append to, or none")
 	fs.StringVar(&cfg.Postgres, "postgres", "", "queue in this PostgreSQL database (a DSN) shared with other relay nodes, instead of the spool (examples/relaypg only)")
 	fs.StringVar(&cfg.Node, "node", "", "this node's name in the shared queue's leases (default: host, pid and a random suffix)")
 	fs.DurationVar(&cfg.LeaseTTL, "lease-ttl", 2*time.Minute, "shared queue: how long a node's claim on a message lasts, renewed while it is attempted; a dead node's messages wait this long")

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -44,6 +45,11 @@ type Config struct {
 	// OnAccept, if set, is called after each accepted message (tests
 	// wait on it instead of polling mailboxes).
 	OnAccept func(mailsrv.Accepted)
+	// MailLog, if set, receives the mail log: a line per accepted message
+	// and per recipient outcome (maillog.go). The command's -maillog
+	// sends it to stderr by default.
+	MailLog     io.Writer
+	MailLogPath string // -maillog: "-" for stderr, "none", or a file
 	// Postgres is the -postgres DSN; Main opens it into Store.
 	Postgres string
 	// Store, if set, holds the queue instead of the spool directory
@@ -99,6 +105,19 @@ func Start(cfg Config) (*Relay, error) {
 	// the queue delivers the local domains into the backend's maildirs.
 	// enq gets its queue before any connection is served.
 	enq := &queueEnqueuer{held: cfg.Hold}
+	onAccept := cfg.OnAccept
+	var observer mailqueue.Observer = &r.counters
+	if cfg.MailLog != nil {
+		ml := newMailLog(cfg.MailLog)
+		journaled := cfg.Journal && !cfg.QueueLocal
+		onAccept = func(a mailsrv.Accepted) {
+			ml.accepted(a, journaled, cfg.Hold)
+			if cfg.OnAccept != nil {
+				cfg.OnAccept(a)
+			}
+		}
+		observer = observers{&r.counters, ml}
+	}
 	r.backend = mailsrv.New(mailsrv.Config{
 		Hostname:     cfg.Hostname,
 		LocalDomains: cfg.Domains,
@@ -110,7 +129,7 @@ func Start(cfg Config) (*Relay, error) {
 		// Held mail is never delivered, so local mail never waits on hold.
 		QueueLocal: cfg.QueueLocal && !cfg.Hold,
 		Journal:    journal,
-		OnAccept:   cfg.OnAccept,
+		OnAccept:   onAccept,
 		Logger:     logger,
 	})
 	res := resolver.New(resolver.Config{RootHints: cfg.Roots, GluePort: gluePort(cfg.Roots), AllowSpecialAddrs: len(cfg.Roots) > 0})
@@ -125,7 +144,7 @@ func Start(cfg Config) (*Relay, error) {
 		Schedule:  mailqueue.Fixed(cfg.Retry),
 		Hostname:  cfg.Hostname,
 		Logger:    logger,
-		Observer:  &r.counters,
+		Observer:  observer,
 		Node:      cfg.Node,
 		LeaseTTL:  cfg.LeaseTTL,
 	})
