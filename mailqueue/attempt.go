@@ -257,35 +257,45 @@ func (q *Queue) finish(m *Message, before []Status, next time.Time) {
 		ops = it.pendingOps
 	}
 	q.mu.Unlock()
-	if ops&opHoldAfter != 0 {
-		st.Held = true
-	}
-	if ops&opReleaseAfter != 0 {
-		st.Held = false
-	}
-	if ops&opFlushAfter != 0 && q.shared != nil {
-		st.NextAttempt = now // the in-memory schedule does this on one node
-	}
 	ctx := context.Background() // the outcome is persisted even at shutdown
-	if pending == 0 || ops&opDeleteAfter != 0 {
-		if err := q.storeRemove(ctx, m.ID); errors.Is(err, ErrLeaseLost) {
-			q.log(slog.LevelWarn, "mailqueue: lease lost before the finished message could be removed; another node may attempt it again", "id", m.ID, "node", q.cfg.Node)
-		} else if err != nil {
-			q.log(slog.LevelError, "mailqueue: cannot remove finished message", "id", m.ID, "err", err)
-			q.endJob(m.ID, next, false, false, false)
+	for {
+		if ops&opHoldAfter != 0 {
+			st.Held = true
+		}
+		if ops&opReleaseAfter != 0 {
+			st.Held = false
+		}
+		if ops&opFlushAfter != 0 && q.shared != nil {
+			st.NextAttempt = now // the in-memory schedule does this on one node
+		}
+		if pending == 0 || ops&opDeleteAfter != 0 {
+			if err := q.storeRemove(ctx, m.ID); errors.Is(err, ErrLeaseLost) {
+				q.log(slog.LevelWarn, "mailqueue: lease lost before the finished message could be removed; another node may attempt it again", "id", m.ID, "node", q.cfg.Node)
+			} else if err != nil {
+				q.log(slog.LevelError, "mailqueue: cannot remove finished message", "id", m.ID, "err", err)
+				q.endJob(m.ID, next, false, false, false)
+				return
+			}
+			q.log(slog.LevelInfo, "mailqueue: message done", "id", m.ID, "attempts", st.Attempts)
+			q.endJob(m.ID, time.Time{}, true, false, false)
 			return
 		}
-		q.log(slog.LevelInfo, "mailqueue: message done", "id", m.ID, "attempts", st.Attempts)
-		q.endJob(m.ID, time.Time{}, true, false, false)
-		return
+		if err := q.storeUpdate(ctx, m.ID, st); errors.Is(err, ErrLeaseLost) {
+			q.log(slog.LevelWarn, "mailqueue: lease lost before the attempt's outcome could be stored", "id", m.ID, "node", q.cfg.Node)
+		} else if err != nil {
+			q.log(slog.LevelError, "mailqueue: cannot persist attempt outcome", "id", m.ID, "err", err)
+		}
+		// Hold, Release or Delete may have come while the outcome was
+		// written: then it is written again with them, or they would be
+		// lost when the job ends. (On a shared store the lease is gone
+		// by now; the job ends and a late operation is not applied.)
+		late := q.endJobUnless(m.ID, next, st.Held, ops)
+		if late == 0 {
+			q.log(slog.LevelInfo, "mailqueue: deferred", "id", m.ID, "pending", pending, "next", next)
+			return
+		}
+		ops = late
 	}
-	if err := q.storeUpdate(ctx, m.ID, st); errors.Is(err, ErrLeaseLost) {
-		q.log(slog.LevelWarn, "mailqueue: lease lost before the attempt's outcome could be stored", "id", m.ID, "node", q.cfg.Node)
-	} else if err != nil {
-		q.log(slog.LevelError, "mailqueue: cannot persist attempt outcome", "id", m.ID, "err", err)
-	}
-	q.log(slog.LevelInfo, "mailqueue: deferred", "id", m.ID, "pending", pending, "next", next)
-	q.endJob(m.ID, next, false, st.Held, false)
 }
 
 // logTransaction logs the outcome of a completed transaction by what its

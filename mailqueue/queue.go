@@ -462,10 +462,30 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// endJobUnless ends a job whose message stays queued, like endJob, unless
+// Hold, Release or Delete arrived that the job has not applied (seen are
+// the operations it did apply): then it returns the pending operations
+// and the job goes on.
+func (q *Queue) endJobUnless(id ID, next time.Time, held bool, seen uint8) uint8 {
+	const storedOps = opHoldAfter | opReleaseAfter | opDeleteAfter
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if it := q.items[id]; it != nil && q.shared == nil && it.pendingOps&^seen&storedOps != 0 {
+		return it.pendingOps
+	}
+	q.endJobLocked(id, next, false, held, false)
+	return 0
+}
+
 // endJob returns the item to the schedule (or drops it) after a job.
 func (q *Queue) endJob(id ID, next time.Time, gone, held, broken bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.endJobLocked(id, next, gone, held, broken)
+}
+
+// endJobLocked is endJob with q.mu held.
+func (q *Queue) endJobLocked(id ID, next time.Time, gone, held, broken bool) {
 	if q.shared != nil {
 		q.endSharedJob(id)
 		return
