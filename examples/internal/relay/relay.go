@@ -70,6 +70,7 @@ type Relay struct {
 	spool     *mailqueue.Spool
 	journal   *mailqueue.Spool // nil without Config.Journal
 	queue     *mailqueue.Queue
+	store     mailqueue.Store // the queue's
 	servers   []*smtp.Server
 	listeners []net.Listener
 	control   net.Listener
@@ -137,6 +138,7 @@ func Start(cfg Config) (*Relay, error) {
 	if cfg.Store != nil {
 		store = cfg.Store
 	}
+	r.store = store
 	r.queue, err = mailqueue.New(store, mailqueue.Config{
 		Resolver:  mailsrv.LocalRoutes{Backend: r.backend, Next: mailsrv.DNS{R: res}},
 		Deliverer: mailsrv.LocalDeliverer{Backend: r.backend, Next: &mailqueue.SMTPDeliverer{Hostname: cfg.Hostname}},
