@@ -36,7 +36,7 @@ import (
 // Sizes: 3,000 messages (600 with -short); RELAY_NODES_MESSAGES sets
 // another count (20000 for the full run). RELAY_NODES_BENCH=1
 // also measures throughput with 1, 2 and 3 nodes and with the spool
-// (bench/results/mailqueue.md).
+// (bench/results/mailqueue.md), RELAY_NODES_ROUNDS times (default 3).
 
 func TestInteropRelayNodesOnPostgres(t *testing.T) {
 	n := 3000
@@ -64,6 +64,9 @@ func TestInteropRelayNodesThroughput(t *testing.T) {
 		n, _ = strconv.Atoi(s)
 	}
 	rounds := 3
+	if s := os.Getenv("RELAY_NODES_ROUNDS"); s != "" {
+		rounds, _ = strconv.Atoi(s)
+	}
 	for r := range rounds {
 		for _, nodes := range []int{0, 1, 2, 3} { // 0: one relay on its spool
 			env := startNodesEnv(t, nodes > 0)
