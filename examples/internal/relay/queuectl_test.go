@@ -90,8 +90,9 @@ func TestRelayq(t *testing.T) {
 	deferred := false
 	for deadline := time.Now().Add(30 * time.Second); !deferred && time.Now().Before(deadline); {
 		out, _ = relayq(t, cfg.Spool, "list", "-deferred")
-		deferred = len(listedIDs(out)) == 1 && !strings.Contains(out, "!") && !strings.Contains(out, "*") // not held, not running
-		time.Sleep(10 * time.Millisecond) // the attempt runs in the relay
+		// Not held, not running: the attempt, in the relay, has ended.
+		deferred = len(listedIDs(out)) == 1 && !strings.Contains(out, "!") && !strings.Contains(out, "*")
+		time.Sleep(10 * time.Millisecond)
 	}
 	if !deferred {
 		t.Fatalf("released message not attempted:\n%s", out)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/mailqueue/dnsroute"
 	"github.com/relaykit/relaykit/resolver"
 	"github.com/relaykit/relaykit/smtp"
 )
@@ -140,7 +141,7 @@ func Start(cfg Config) (*Relay, error) {
 	}
 	r.store = store
 	r.queue, err = mailqueue.New(store, mailqueue.Config{
-		Resolver:  mailsrv.LocalRoutes{Backend: r.backend, Next: mailsrv.DNS{R: res}},
+		Resolver:  mailsrv.LocalRoutes{Backend: r.backend, Next: dnsroute.Resolver{R: res}},
 		Deliverer: mailsrv.LocalDeliverer{Backend: r.backend, Next: &mailqueue.SMTPDeliverer{Hostname: cfg.Hostname}},
 		Port:      uint16(cfg.RemotePort),
 		Schedule:  mailqueue.Fixed(cfg.Retry),
