@@ -36,7 +36,8 @@ import (
 // Sizes: 3,000 messages (600 with -short); RELAY_NODES_MESSAGES sets
 // another count (20000 for the full run). RELAY_NODES_BENCH=1
 // also measures throughput with 1, 2 and 3 nodes and with the spool
-// (bench/results/mailqueue.md), RELAY_NODES_ROUNDS times (default 3).
+// (bench/results/mailqueue.md), RELAY_NODES_ROUNDS times (default 3);
+// RELAY_NODES_LIST picks node counts (e.g. "0,1,3"; 0 is the spool).
 
 func TestInteropRelayNodesOnPostgres(t *testing.T) {
 	n := 3000
@@ -67,8 +68,16 @@ func TestInteropRelayNodesThroughput(t *testing.T) {
 	if s := os.Getenv("RELAY_NODES_ROUNDS"); s != "" {
 		rounds, _ = strconv.Atoi(s)
 	}
+	configs := []int{0, 1, 2, 3} // 0: one relay on its spool
+	if s := os.Getenv("RELAY_NODES_LIST"); s != "" {
+		configs = nil
+		for _, f := range strings.Split(s, ",") {
+			v, _ := strconv.Atoi(f)
+			configs = append(configs, v)
+		}
+	}
 	for r := range rounds {
-		for _, nodes := range []int{0, 1, 2, 3} { // 0: one relay on its spool
+		for _, nodes := range configs {
 			env := startNodesEnv(t, nodes > 0)
 			nn := max(nodes, 1)
 			res := env.run(t, loadConfig{nodes: nn, messages: n, workers: 12, spool: nodes == 0})
