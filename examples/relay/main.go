@@ -9,11 +9,24 @@
 //
 //	relay -listen 127.0.0.1:2525 -domains example.test -maildir ./mail -spool ./spool \
 //	      [-submission 127.0.0.1:5870 -user alice:secret] [-trusted 127.0.0.0/8] \
-//	      [-tls] [-root 127.0.0.2:5353] [-remote-port 25] [-hold] [-journal] [-v]
+//	      [-tls] [-root 127.0.0.2:5353] [-remote-port 25] [-hold] [-journal] \
+//	      [-maillog -|FILE|none] [-v]
 //	relay -spool ./spool -mailq
 //
 // The second form prints the queue of the relay running on that spool
-// (it asks over the control socket spool/control.sock) and exits.
+// (it asks over the control socket spool/control.sock) and exits;
+// examples/relayq also changes it (flush, hold, release, delete, requeue),
+// on a running relay or a stopped one.
+//
+// The mail log (-maillog, stderr by default) has one line per accepted
+// message (queue ID, sender, recipients, size, client, status) and one per
+// recipient outcome of each delivery attempt, what an operator greps.
+//
+// Several relays can share one queue in PostgreSQL: examples/relaypg is
+// this command with -postgres DSN working (its own module, so this one
+// stays free of the driver); each node claims due messages with a lease,
+// and a node that dies leaves its messages to the others after
+// -lease-ttl.
 //
 // Mail is accepted (250) only once it is on disk: local mail in its
 // mailboxes (an fsync'd file renamed into new/, the directory fsync'd),
