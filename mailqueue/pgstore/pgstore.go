@@ -4,6 +4,12 @@
 // LOCKED), and a node that dies leaves its leases to expire and its
 // messages to the others.
 //
+// A mailqueue.Queue over a Store runs as one node of several (it claims
+// through the leases; mailqueue Config.Shared is implied). examples/relaypg
+// is the relay with this store behind its -postgres flag, and the relay's
+// interop test runs three of its processes on one PostgreSQL, killing one
+// mid-run (examples/internal/relay/nodes_interop_test.go).
+//
 // It lives in its own module (driver github.com/jackc/pgx/v5) so the
 // relaykit core stays free of dependencies.
 //
