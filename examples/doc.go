@@ -14,7 +14,14 @@
 //     with -trace to resolve from the root and print each referral.
 //   - relay: a small mail server: maildir delivery for local domains,
 //     authenticated or trusted relaying through the queue, no open relay,
-//     mailq. relay/bench measures it against Postfix with smtp-source.
+//     mailq, a mail log (a line per message). relay/bench measures it
+//     against Postfix with smtp-source.
+//   - relaypg: the relay with its queue in PostgreSQL (mailqueue/pgstore),
+//     so several relay processes share one queue; its own module.
+//   - relayq: the relay's queue commands (list, show, counts, flush, hold,
+//     release, delete, requeue) on a running or a stopped relay.
 //
-// examples/internal/mailsrv is the mail server code the programs share.
+// examples/internal/mailsrv is the mail server code the programs share;
+// examples/internal/relay is the relay command as a package, so relay and
+// relaypg are one call each.
 package examples

@@ -16,7 +16,7 @@ import (
 // removes the message.
 func (q *Queue) job(id ID) {
 	defer q.wg.Done()
-	ctx := q.ctx
+	ctx := q.jobContext(id)
 	m, err := q.store.Get(ctx, id)
 	if err != nil {
 		switch {
@@ -49,11 +49,15 @@ func (q *Queue) job(id ID) {
 		}
 		st.NextAttempt = next
 		// Persist the next attempt before trying, so that a crash during
-		// the attempt cannot make the restarted queue retry at once.
-		if err := q.store.Update(context.Background(), id, st); err != nil {
-			q.log(slog.LevelError, "mailqueue: cannot persist attempt; not attempting", "id", id, "err", err)
-			q.endJob(id, next, false, false, false)
-			return
+		// the attempt cannot make the restarted queue retry at once. On
+		// a shared store the lease does that: the message stays out of
+		// reach until it expires.
+		if q.shared == nil {
+			if err := q.store.Update(context.Background(), id, st); err != nil {
+				q.log(slog.LevelError, "mailqueue: cannot persist attempt; not attempting", "id", id, "err", err)
+				q.endJob(id, next, false, false, false)
+				return
+			}
 		}
 	}
 	q.observe(Event{Kind: EventAttempt, ID: id})
@@ -253,28 +257,45 @@ func (q *Queue) finish(m *Message, before []Status, next time.Time) {
 		ops = it.pendingOps
 	}
 	q.mu.Unlock()
-	if ops&opHoldAfter != 0 {
-		st.Held = true
-	}
-	if ops&opReleaseAfter != 0 {
-		st.Held = false
-	}
 	ctx := context.Background() // the outcome is persisted even at shutdown
-	if pending == 0 || ops&opDeleteAfter != 0 {
-		if err := q.store.Remove(ctx, m.ID); err != nil {
-			q.log(slog.LevelError, "mailqueue: cannot remove finished message", "id", m.ID, "err", err)
-			q.endJob(m.ID, next, false, false, false)
+	for {
+		if ops&opHoldAfter != 0 {
+			st.Held = true
+		}
+		if ops&opReleaseAfter != 0 {
+			st.Held = false
+		}
+		if ops&opFlushAfter != 0 && q.shared != nil {
+			st.NextAttempt = now // the in-memory schedule does this on one node
+		}
+		if pending == 0 || ops&opDeleteAfter != 0 {
+			if err := q.storeRemove(ctx, m.ID); errors.Is(err, ErrLeaseLost) {
+				q.log(slog.LevelWarn, "mailqueue: lease lost before the finished message could be removed; another node may attempt it again", "id", m.ID, "node", q.cfg.Node)
+			} else if err != nil {
+				q.log(slog.LevelError, "mailqueue: cannot remove finished message", "id", m.ID, "err", err)
+				q.endJob(m.ID, next, false, false, false)
+				return
+			}
+			q.log(slog.LevelInfo, "mailqueue: message done", "id", m.ID, "attempts", st.Attempts)
+			q.endJob(m.ID, time.Time{}, true, false, false)
 			return
 		}
-		q.log(slog.LevelInfo, "mailqueue: message done", "id", m.ID, "attempts", st.Attempts)
-		q.endJob(m.ID, time.Time{}, true, false, false)
-		return
+		if err := q.storeUpdate(ctx, m.ID, st); errors.Is(err, ErrLeaseLost) {
+			q.log(slog.LevelWarn, "mailqueue: lease lost before the attempt's outcome could be stored", "id", m.ID, "node", q.cfg.Node)
+		} else if err != nil {
+			q.log(slog.LevelError, "mailqueue: cannot persist attempt outcome", "id", m.ID, "err", err)
+		}
+		// Hold, Release or Delete may have come while the outcome was
+		// written: then it is written again with them, or they would be
+		// lost when the job ends. (On a shared store the lease is gone
+		// by now; the job ends and a late operation is not applied.)
+		late := q.endJobUnless(m.ID, next, st.Held, ops)
+		if late == 0 {
+			q.log(slog.LevelInfo, "mailqueue: deferred", "id", m.ID, "pending", pending, "next", next)
+			return
+		}
+		ops = late
 	}
-	if err := q.store.Update(ctx, m.ID, st); err != nil {
-		q.log(slog.LevelError, "mailqueue: cannot persist attempt outcome", "id", m.ID, "err", err)
-	}
-	q.log(slog.LevelInfo, "mailqueue: deferred", "id", m.ID, "pending", pending, "next", next)
-	q.endJob(m.ID, next, false, st.Held, false)
 }
 
 // logTransaction logs the outcome of a completed transaction by what its

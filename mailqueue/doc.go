@@ -9,9 +9,22 @@
 // Open a store (OpenSpool for a directory on local disk, or any Store),
 // start a Queue with New, and call Enqueue from the SMTP server's DATA
 // handler: it returns once the message is durable, and an error there
-// should become a 452 reply. Queue.List, Flush, Hold, Release and Delete
+// should become a 452 reply; Backend is an smtp.Backend that does exactly
+// that (452 when the store fails, 552 over the size limit, a Received
+// field on each message). Queue.List, Flush, Hold, Release and Delete
 // are the operator's commands (mailq, postqueue -f, postsuper -h/-H/-d);
 // Shutdown stops the queue gracefully.
+//
+// # Several nodes on one store
+//
+// A LeaseStore (mailqueue/pgstore on PostgreSQL) lets several queue
+// processes share one queue. Each claims due messages with a lease,
+// renews it while the attempt runs, records the outcome fenced by the
+// lease and releases it; a node that dies leaves its leases to expire
+// (Config.LeaseTTL) and the others take its messages over. Only messages
+// whose attempt was in flight at the death can be delivered twice. A
+// Spool is scheduled from memory by its one process unless Config.Shared
+// asks for leases.
 //
 // # Durability
 //

@@ -3,11 +3,15 @@ package mailqueue_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
+	netsmtp "net/smtp"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/smtp"
 )
 
 // A queue over a spool directory that routes example.com to its MX and
@@ -98,4 +102,52 @@ func ExampleExponential() {
 	}
 	fmt.Println()
 	// Output: 5m0s 10m0s 20m0s 40m0s 1h7m0s 1h7m0s
+}
+
+// Backend turns an smtp.Server into the front of a relay: every message
+// it accepts is in the queue before the 250.
+func ExampleBackend() {
+	dir, _ := os.MkdirTemp("", "spool")
+	defer os.RemoveAll(dir)
+	spool, _ := mailqueue.OpenSpool(dir, mailqueue.SpoolConfig{})
+	defer spool.Close()
+	q, _ := mailqueue.New(spool, mailqueue.Config{
+		Hostname: "mx.example.org",
+		// A real relay leaves these nil (DNS, SMTP); here nothing leaves.
+		Resolver: mailqueue.StaticResolver{},
+		Deliverer: mailqueue.DelivererFunc(func(context.Context, mailqueue.Target, *mailqueue.Transaction) ([]mailqueue.Reply, error) {
+			return []mailqueue.Reply{{Code: 250}}, nil
+		}),
+	})
+	defer q.Shutdown(context.Background())
+
+	srv := &smtp.Server{Hostname: "mx.example.org", Backend: &mailqueue.Backend{
+		Queue: q,
+		// No open relay (RFC 5321 7.1): only example.com is relayed.
+		Rcpt: func(_ context.Context, _ *smtp.Conn, _, to string) error {
+			if !strings.HasSuffix(to, "@example.com") {
+				return smtp.NewError(554, smtp.EnhancedCode{Class: 5, Subject: 7, Detail: 1}, "Relay access denied")
+			}
+			return nil
+		},
+		OnEnqueue: func(id mailqueue.ID, env *mailqueue.Envelope, size int) {
+			fmt.Printf("queued: from=<%s> to=<%s> size=%d\n", env.From, env.Recipients[0].Addr, size)
+		},
+	}}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(l)
+	defer srv.Close()
+
+	c, _ := netsmtp.Dial(l.Addr().String())
+	defer c.Close()
+	c.Mail("alice@example.org")
+	fmt.Println("RCPT eve@example.net:", c.Rcpt("eve@example.net"))
+	c.Rcpt("bob@example.com")
+	w, _ := c.Data()
+	w.Write([]byte("Subject: hi\r\n\r\nHello Bob.\r\n"))
+	fmt.Println("DATA:", w.Close())
+	// Output:
+	// RCPT eve@example.net: 554 "5.7.1 Relay access denied"
+	// queued: from=<alice@example.org> to=<bob@example.com> size=27
+	// DATA: <nil>
 }

@@ -31,19 +31,42 @@ type EntryRecipient struct {
 
 // List calls fn for every queued message, in order of next attempt. It
 // reads each message's state from the store, so it costs a store read per
-// message; it stops at the first error from fn or the store.
+// message; it stops at the first error from fn or the store. On a shared
+// store it lists every node's messages (Running only for this node's).
 func (q *Queue) List(ctx context.Context, fn func(Entry) error) error {
-	q.mu.Lock()
 	type snap struct {
 		id    ID
 		due   int64
 		state uint8
 	}
-	all := make([]snap, 0, len(q.items))
-	for _, it := range q.items {
-		all = append(all, snap{it.id, it.due, it.state})
+	var all []snap
+	if q.shared != nil {
+		sums, err := q.sharedIDs(ctx)
+		if err != nil {
+			return err
+		}
+		q.mu.Lock()
+		for _, s := range sums {
+			st := uint8(itemQueued)
+			switch {
+			case q.items[s.ID] != nil:
+				st = itemRunning
+			case s.Err != nil:
+				st = itemBroken
+			case s.Held:
+				st = itemHeld
+			}
+			all = append(all, snap{s.ID, s.NextAttempt.UnixNano(), st})
+		}
+		q.mu.Unlock()
+	} else {
+		q.mu.Lock()
+		all = make([]snap, 0, len(q.items))
+		for _, it := range q.items {
+			all = append(all, snap{it.id, it.due, it.state})
+		}
+		q.mu.Unlock()
 	}
-	q.mu.Unlock()
 	slices.SortFunc(all, func(a, b snap) int {
 		if a.due != b.due {
 			if a.due < b.due {
@@ -87,8 +110,17 @@ func (q *Queue) List(ctx context.Context, fn func(Entry) error) error {
 	return nil
 }
 
-// Len returns the number of queued messages.
+// Len returns the number of queued messages. On a shared store it counts
+// the store's messages (every node's), or returns -1 if the store cannot
+// be read.
 func (q *Queue) Len() int {
+	if q.shared != nil {
+		n := 0
+		if err := q.store.Scan(context.Background(), func(Summary) error { n++; return nil }); err != nil {
+			return -1
+		}
+		return n
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.items)
@@ -98,12 +130,17 @@ func (q *Queue) Len() int {
 // is not held (like postqueue -f). A message being attempted is tried
 // again as soon as its attempt ends. It changes only the schedule in
 // memory (a message's stored next attempt stays as it was, so a restart
-// does not lose more than the flush); ctx is for the same shape as the
-// other operations and for stores that keep the schedule elsewhere: Flush
-// returns ctx's error, doing nothing, if ctx is already done.
+// does not lose more than the flush); Flush returns ctx's error, doing
+// nothing, if ctx is already done. On a shared store (Config.Shared),
+// which keeps the schedule, the stored next attempt is moved, for every
+// node to see.
 func (q *Queue) Flush(ctx context.Context, ids ...ID) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if q.shared != nil {
+		// No schedule in memory: the stored next attempt is moved.
+		return q.sharedFlush(ctx, ids)
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -149,6 +186,9 @@ func (q *Queue) Hold(ctx context.Context, id ID) error { return q.setHeld(ctx, i
 func (q *Queue) Release(ctx context.Context, id ID) error { return q.setHeld(ctx, id, false) }
 
 func (q *Queue) setHeld(ctx context.Context, id ID, held bool) error {
+	if q.shared != nil {
+		return q.sharedSetHeld(ctx, id, held)
+	}
 	q.mu.Lock()
 	it := q.items[id]
 	if it == nil {
@@ -214,6 +254,9 @@ func (q *Queue) setHeld(ctx context.Context, id ID, held bool) error {
 // (like postsuper -d). A message being attempted is removed when its
 // attempt ends; recipients it delivered to meanwhile keep the message.
 func (q *Queue) Delete(ctx context.Context, id ID) error {
+	if q.shared != nil {
+		return q.sharedDelete(ctx, id)
+	}
 	q.mu.Lock()
 	it := q.items[id]
 	if it == nil {

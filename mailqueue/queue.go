@@ -58,6 +58,26 @@ type Config struct {
 	// deferred, bounced, expired) with its reply, for metrics; *Counters
 	// counts them. Nil reports nothing.
 	Observer Observer
+
+	// Shared makes the queue one node of several sharing its store, which
+	// must then implement LeaseStore: the queue keeps no schedule in
+	// memory but claims due messages from the store with a lease, renews
+	// the leases while it attempts them, and records each outcome against
+	// its lease (shared.go). A LeaseStore that is not a *Spool (pgstore,
+	// say) is always used this way; Shared is needed only to run several
+	// queues of one process on one Spool.
+	Shared bool
+	// Node names this queue in the leases it takes on a shared store.
+	// Default: host name, process ID and a random suffix.
+	Node string
+	// LeaseTTL is how long a lease on a shared store lasts; the queue
+	// renews it every third of that while the attempt runs. It is also
+	// how long the messages of a node that died wait before the other
+	// nodes take them over. Default 2 minutes.
+	LeaseTTL time.Duration
+	// PollInterval is how often an idle node of a shared store asks it
+	// for due messages (other nodes' enqueues and retries). Default 1 s.
+	PollInterval time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -120,6 +140,10 @@ type Queue struct {
 	wake     chan struct{}
 	loopDone chan struct{}
 	wg       sync.WaitGroup
+	// shared is set when the queue claims from a LeaseStore (shared.go).
+	shared *sharedState
+	// renewDone stops the lease renewer after the last job has ended.
+	renewDone chan struct{}
 }
 
 // item is the scheduler's view of one message: 24 bytes, plus its slot in
@@ -175,6 +199,19 @@ func New(store Store, cfg Config) (*Queue, error) {
 	}
 	q.cond = sync.NewCond(&q.mu)
 	q.disp.init(cfg.MaxConcurrency, cfg.MaxPerDomain)
+	if ls := sharedStore(store, &q.cfg); ls != nil {
+		q.cfg.setSharedDefaults()
+		q.shared = &sharedState{store: ls, leases: make(map[ID]*heldLease)}
+		q.renewDone = make(chan struct{})
+		q.log(slog.LevelInfo, "mailqueue: started on a shared store", "node", q.cfg.Node)
+		go q.loopShared()
+		go q.renewLeases(q.renewDone)
+		return q, nil
+	}
+	if cfg.Shared {
+		cancel()
+		return nil, errors.New("mailqueue: Config.Shared needs a store that implements LeaseStore")
+	}
 	err := store.Scan(context.Background(), func(s Summary) error {
 		if s.Err != nil {
 			q.log(slog.LevelError, "mailqueue: unreadable message in store", "id", s.ID, "err", s.Err)
@@ -277,6 +314,21 @@ func (q *Queue) enqueue(ctx context.Context, env Envelope, body []byte, held boo
 	m.State = State{Created: now, NextAttempt: next, Attempts: 1, Rcpts: make([]RcptState, len(env.Recipients))}
 	if held {
 		m.State = State{Created: now, NextAttempt: now, Held: true, Rcpts: m.State.Rcpts}
+	}
+	if q.shared != nil {
+		// Any node may claim the message: it is stored due now, and
+		// whichever node claims it counts the first attempt.
+		m.State.NextAttempt, m.State.Attempts = now, 0
+		if err := q.store.Put(ctx, m); err != nil {
+			q.log(slog.LevelError, "mailqueue: enqueue failed", "err", err)
+			return 0, err
+		}
+		if !held {
+			q.kick()
+		}
+		q.observe(Event{Kind: EventAccepted, ID: m.ID})
+		q.log(slog.LevelInfo, "mailqueue: enqueued", "id", m.ID, "from", env.From, "rcpts", len(env.Recipients), "size", len(body))
+		return m.ID, nil
 	}
 	for {
 		err := q.store.Put(ctx, m)
@@ -400,6 +452,9 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 		q.cancel()
 		<-done
 	}
+	if q.renewDone != nil {
+		close(q.renewDone)
+	}
 	q.cancel()
 	if q.own != nil {
 		q.own.Close()
@@ -407,10 +462,34 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// endJobUnless ends a job whose message stays queued, like endJob, unless
+// Hold, Release or Delete arrived that the job has not applied (seen are
+// the operations it did apply): then it returns the pending operations
+// and the job goes on.
+func (q *Queue) endJobUnless(id ID, next time.Time, held bool, seen uint8) uint8 {
+	const storedOps = opHoldAfter | opReleaseAfter | opDeleteAfter
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if it := q.items[id]; it != nil && q.shared == nil && it.pendingOps&^seen&storedOps != 0 {
+		return it.pendingOps
+	}
+	q.endJobLocked(id, next, false, held, false)
+	return 0
+}
+
 // endJob returns the item to the schedule (or drops it) after a job.
 func (q *Queue) endJob(id ID, next time.Time, gone, held, broken bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.endJobLocked(id, next, gone, held, broken)
+}
+
+// endJobLocked is endJob with q.mu held.
+func (q *Queue) endJobLocked(id ID, next time.Time, gone, held, broken bool) {
+	if q.shared != nil {
+		q.endSharedJob(id)
+		return
+	}
 	it := q.items[id]
 	if it == nil {
 		return

@@ -16,8 +16,9 @@
 // With Config.Journal, local mail is instead made durable in a
 // mailqueue.Store (one write, group commit) before the 250, as Postfix
 // accepts into its queue; one goroutine then writes the maildir files and
-// makes whole batches of them durable at once (written in tmp/, syncfs(2),
-// renamed into new/, syncfs again) before removing the stored copies. The
+// makes whole batches of them durable at once (written in tmp/, each file
+// fdatasync'd, renamed into new/, each new/ directory fsync'd once per
+// batch) before removing the stored copies. The
 // flushes leave the reply path and are shared by up to 256 files, which
 // under load is what makes this mode faster. After a crash every message
 // still in the store is delivered again when the Backend starts; file

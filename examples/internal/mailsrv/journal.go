@@ -26,10 +26,12 @@ import (
 //
 // A batch keeps the maildir rule (a file is complete on disk before its
 // name appears in new/): its files are written into tmp/, flushed, renamed
-// into new/, and the new names flushed, before the stored copies go. On
-// Linux each of the two flushes is one syncfs(2) for the whole batch, so
-// the cost per message falls as batches grow; the flushes run off the
-// SMTP reply path, so their latency is not the client's.
+// into new/, and the new names flushed, before the stored copies go: an
+// fdatasync(2) of each file (its writeback started when it was written,
+// so the flushes overlap) and an fsync(2) of each new/ directory the
+// batch renamed into, once per batch; not syncfs(2), which would flush
+// the whole file system's dirty pages, other programs' too. The flushes
+// run off the SMTP reply path, so their latency is not the client's.
 type journal struct {
 	store mailqueue.Store
 	md    *Maildir

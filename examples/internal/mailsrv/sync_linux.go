@@ -88,38 +88,36 @@ func syncDir(dir string) error {
 // noFile is a tmpFile already closed.
 const noFile tmpFile = -1
 
-// flushFiles makes the journal's batch of files durable: one syncfs(2)
-// of the file system holding root instead of a flush per file. The
-// writeback of their data was started in this process (startWriteback).
-func flushFiles(root string, _ []journalFile) error { return syncFS(root) }
-
-// flushNames makes the batch's new names in dirs durable, the same way.
-func flushNames(root string, _ map[string]bool) error { return syncFS(root) }
-
-// syncFS flushes the whole file system holding dir: syncfs(2), then an
-// fsync(2) of dir. syncfs alone is not enough everywhere: Linux writes the
-// block device's buffers after the file system's own flush, and ext2 or
-// ext4 without a journal keep their metadata (inode tables, bitmaps,
-// directories) there, so the fsync's cache flush is what makes those
-// writes durable.
-func syncFS(dir string) error {
-	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return &os.PathError{Op: "open", Path: dir, Err: err}
-	}
-	defer syscall.Close(fd)
-	for {
-		_, _, e := syscall.Syscall(sysSyncfs, uintptr(fd), 0, 0)
-		if e == syscall.EINTR {
-			continue
+// flushFiles makes the journal's batch of files durable: fdatasync(2) of
+// each file, whose writeback was started when it was written
+// (startWriteback), so the flushes mostly wait for writes already under
+// way. Not syncfs(2): that flushes every dirty page of the whole file
+// system, other programs' included, and its cost grows with them.
+func flushFiles(_ string, files []journalFile) error {
+	for _, f := range files {
+		if err := fdatasync(int(f.f)); err != nil {
+			return &os.PathError{Op: "fdatasync", Path: f.tmp, Err: err}
 		}
-		if e != 0 {
-			return &os.PathError{Op: "syncfs", Path: dir, Err: e}
-		}
-		break
-	}
-	if err := syscall.Fsync(fd); err != nil {
-		return &os.PathError{Op: "fsync", Path: dir, Err: err}
 	}
 	return nil
+}
+
+// flushNames makes the batch's new names durable: an fsync(2) of each
+// new/ directory that got one.
+func flushNames(_ string, dirs map[string]bool) error {
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fdatasync(fd int) error {
+	for {
+		err := syscall.Fdatasync(fd)
+		if err != syscall.EINTR {
+			return err
+		}
+	}
 }

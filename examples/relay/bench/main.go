@@ -48,6 +48,7 @@ func main() {
 	flag.StringVar(&targets, "targets", "postfix,relay,relay-journal", "servers to measure, comma-separated: postfix, relay, relay-journal (delivered mode only)")
 	flag.StringVar(&modes, "modes", "queued,delivered", "what to measure, comma-separated: queued, delivered")
 	flag.StringVar(&cfg.RelayBinary, "relay-bin", "", "examples/relay binary (default: go build it)")
+	flag.BoolVar(&cfg.NoMailLog, "no-maillog", false, "run the relay without its mail log (-maillog none; binaries before it need this)")
 	flag.IntVar(&cfg.Rounds, "rounds", 1, "repeat every measurement, alternating servers; report medians")
 	flag.BoolVar(&cfg.Verbose, "v", false, "print progress")
 	flag.Parse()

@@ -19,8 +19,9 @@ import (
 // -journal (local mail: 250 after a journal write, mailboxes written in
 // batches).
 type relayTarget struct {
-	bin     string
-	journal bool
+	bin       string
+	journal   bool
+	noMailLog bool
 }
 
 // buildRelay compiles examples/relay into dir.
@@ -49,6 +50,10 @@ func (rt relayTarget) start(mode, dir string) (*server, error) {
 	}
 	if rt.journal {
 		args = append(args, "-journal")
+	}
+	if !rt.noMailLog {
+		// The mail log in a file, as Postfix's maillog: a line per message.
+		args = append(args, "-maillog", filepath.Join(dir, "maillog"))
 	}
 	rcpt := "bob@relay.test"
 	if mode == "queued" {

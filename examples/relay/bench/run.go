@@ -26,9 +26,13 @@ type Config struct {
 	// table then reports medians. Default 1.
 	Rounds      int
 	RelayBinary string // examples/relay; built if empty
-	Dir         string // work directory; a temporary one if empty
-	Verbose     bool
-	Log         io.Writer // progress when Verbose; nil: silent
+	// NoMailLog runs the relay with -maillog none (its mail log is on by
+	// default, written to a file in its work directory as Postfix writes
+	// its maillog); for binaries that predate -maillog.
+	NoMailLog bool
+	Dir       string // work directory; a temporary one if empty
+	Verbose   bool
+	Log       io.Writer // progress when Verbose; nil: silent
 }
 
 // Result is one measurement: one target loaded in one mode.
@@ -105,7 +109,7 @@ func Run(cfg Config) ([]Result, error) {
 				}
 				cfg.RelayBinary = bin
 			}
-			targets[ti] = relayTarget{bin: bin, journal: name == "relay-journal"}
+			targets[ti] = relayTarget{bin: bin, journal: name == "relay-journal", noMailLog: cfg.NoMailLog}
 		default:
 			return nil, fmt.Errorf("bench: unknown target %q", name)
 		}

@@ -1,4 +1,4 @@
-package main
+package relay
 
 import (
 	"crypto/tls"

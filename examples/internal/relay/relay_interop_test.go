@@ -1,6 +1,6 @@
 //go:build interop
 
-package main
+package relay
 
 import (
 	"bytes"

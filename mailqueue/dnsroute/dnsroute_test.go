@@ -1,4 +1,4 @@
-package mailsrv
+package dnsroute
 
 import (
 	"context"
@@ -30,7 +30,7 @@ nullmx MX 0 .`,
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := DNS{R: resolver.New(resolver.Config{RootHints: h.RootHints(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})}
+	d := Resolver{R: resolver.New(resolver.Config{RootHints: h.RootHints(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})}
 	ctx := context.Background()
 	mxs, err := d.LookupMX(ctx, "mx.test")
 	if err != nil || len(mxs) != 1 || mxs[0] != (mailqueue.MX{Host: "mail.mx.test", Pref: 10}) {

@@ -1,7 +1,6 @@
-package main
+package relay
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -14,10 +13,10 @@ import (
 	"github.com/relaykit/relaykit/mailqueue"
 )
 
-// listenControl opens the control socket: each connection gets the
-// current queue listing and is closed (Postfix's mailq asks showq the
-// same way). The socket is in the spool directory, 0700, so only the
-// relay's user can read the queue.
+// listenControl opens the control socket: each connection carries one
+// command, from relay -mailq or relayq (queuectl.go); Postfix's mailq asks
+// showq the same way. The socket is in the spool directory, 0700, so only
+// the relay's user can read or change the queue.
 func (r *Relay) listenControl() error {
 	path := controlPath(r.cfg.Spool)
 	os.Remove(path) // a socket left by a relay that crashed
@@ -32,15 +31,7 @@ func (r *Relay) listenControl() error {
 			if err != nil {
 				return
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			c.SetDeadline(time.Now().Add(30 * time.Second))
-			w := bufio.NewWriter(c)
-			if err := r.WriteQueue(ctx, w); err != nil {
-				fmt.Fprintf(w, "relay: %v\n", err)
-			}
-			w.Flush()
-			cancel()
-			c.Close()
+			go r.serveControl(c)
 		}
 	}()
 	return nil
@@ -52,9 +43,11 @@ func printQueue(w io.Writer, spool string) error {
 	if err != nil {
 		return fmt.Errorf("relay: no relay running on %s: %w", spool, err)
 	}
-	defer c.Close()
-	_, err = io.Copy(w, c)
-	return err
+	var errOut strings.Builder
+	if queueOverSocket(c, nil, w, &errOut) != 0 {
+		return errors.New(strings.TrimSpace(errOut.String()))
+	}
+	return nil
 }
 
 // Entries returns the queued messages, then (with Config.Journal) the

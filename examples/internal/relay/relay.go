@@ -1,10 +1,11 @@
-package main
+package relay
 
 import (
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/mailqueue/dnsroute"
 	"github.com/relaykit/relaykit/resolver"
 	"github.com/relaykit/relaykit/smtp"
 )
@@ -44,6 +46,22 @@ type Config struct {
 	// OnAccept, if set, is called after each accepted message (tests
 	// wait on it instead of polling mailboxes).
 	OnAccept func(mailsrv.Accepted)
+	// MailLog, if set, receives the mail log: a line per accepted message
+	// and per recipient outcome (maillog.go). The command's -maillog
+	// sends it to stderr by default.
+	MailLog     io.Writer
+	MailLogPath string // -maillog: "-" for stderr, "none", or a file
+	// Postgres is the -postgres DSN; Main opens it into Store.
+	Postgres string
+	// Store, if set, holds the queue instead of the spool directory
+	// (which still holds the lock, the control socket and the journal).
+	// A LeaseStore that is not a Spool is shared with other relay nodes
+	// (mailqueue Config.Shared). The relay does not close it.
+	Store mailqueue.Store
+	// Node and LeaseTTL name this node and size its leases on a shared
+	// store (mailqueue.Config).
+	Node     string
+	LeaseTTL time.Duration
 }
 
 // Relay is a running relay.
@@ -53,6 +71,7 @@ type Relay struct {
 	spool     *mailqueue.Spool
 	journal   *mailqueue.Spool // nil without Config.Journal
 	queue     *mailqueue.Queue
+	store     mailqueue.Store // the queue's
 	servers   []*smtp.Server
 	listeners []net.Listener
 	control   net.Listener
@@ -88,6 +107,19 @@ func Start(cfg Config) (*Relay, error) {
 	// the queue delivers the local domains into the backend's maildirs.
 	// enq gets its queue before any connection is served.
 	enq := &queueEnqueuer{held: cfg.Hold}
+	onAccept := cfg.OnAccept
+	var observer mailqueue.Observer = &r.counters
+	if cfg.MailLog != nil {
+		ml := newMailLog(cfg.MailLog)
+		journaled := cfg.Journal && !cfg.QueueLocal
+		onAccept = func(a mailsrv.Accepted) {
+			ml.accepted(a, journaled, cfg.Hold)
+			if cfg.OnAccept != nil {
+				cfg.OnAccept(a)
+			}
+		}
+		observer = observers{&r.counters, ml}
+	}
 	r.backend = mailsrv.New(mailsrv.Config{
 		Hostname:     cfg.Hostname,
 		LocalDomains: cfg.Domains,
@@ -99,18 +131,25 @@ func Start(cfg Config) (*Relay, error) {
 		// Held mail is never delivered, so local mail never waits on hold.
 		QueueLocal: cfg.QueueLocal && !cfg.Hold,
 		Journal:    journal,
-		OnAccept:   cfg.OnAccept,
+		OnAccept:   onAccept,
 		Logger:     logger,
 	})
 	res := resolver.New(resolver.Config{RootHints: cfg.Roots, GluePort: gluePort(cfg.Roots), AllowSpecialAddrs: len(cfg.Roots) > 0})
-	r.queue, err = mailqueue.New(spool, mailqueue.Config{
-		Resolver:  mailsrv.LocalRoutes{Backend: r.backend, Next: mailsrv.DNS{R: res}},
+	var store mailqueue.Store = spool
+	if cfg.Store != nil {
+		store = cfg.Store
+	}
+	r.store = store
+	r.queue, err = mailqueue.New(store, mailqueue.Config{
+		Resolver:  mailsrv.LocalRoutes{Backend: r.backend, Next: dnsroute.Resolver{R: res}},
 		Deliverer: mailsrv.LocalDeliverer{Backend: r.backend, Next: &mailqueue.SMTPDeliverer{Hostname: cfg.Hostname}},
 		Port:      uint16(cfg.RemotePort),
 		Schedule:  mailqueue.Fixed(cfg.Retry),
 		Hostname:  cfg.Hostname,
 		Logger:    logger,
-		Observer:  &r.counters,
+		Observer:  observer,
+		Node:      cfg.Node,
+		LeaseTTL:  cfg.LeaseTTL,
 	})
 	if err != nil {
 		r.closeStores()
