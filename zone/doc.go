@@ -34,6 +34,22 @@
 // and per client. An optional RateLimit applies response rate limiting
 // to UDP.
 //
+// Signed zones (DNSSEC, RFC 4033-4035, RFC 5155) are served as they
+// are loaded, from Sign or from ldns-signzone or dnssec-signzone: to a
+// query with the DO bit set (RFC 3225) every RRset in the answer comes
+// with its RRSIGs, and negative answers, wildcard answers and referrals
+// with the NSEC or NSEC3 records that prove them (RFC 4035 3.1.3,
+// RFC 5155 7.2) and their RRSIGs; a referral carries the signed DS RRset
+// or the proof that there is none (RFC 4035 3.1.4). A DS question is
+// answered from the parent side of the cut, also when the child zone is
+// served here (RFC 4035 3.1.4.1). Without DO, DNSSEC records appear only
+// when asked for by type. Sign signs a zone in Go with the caller's keys
+// (Ed25519, ECDSA P-256 and P-384, RSA/SHA-256; one CSK or KSK and ZSK):
+// the DNSKEY RRset, an NSEC or NSEC3 chain and an RRSIG over every
+// authoritative RRset, valid from the caller's clock. Server.Resign
+// re-signs each zone an UPDATE makes, and the journal and IXFR carry the
+// signed difference.
+//
 // Signed requests (TSIG, RFC 8945, through dnswire.VerifyTSIG) are
 // verified against Server.Keys and their answers signed; a bad key,
 // MAC or time gets NOTAUTH with BADKEY, BADSIG or BADTIME as RFC 8945 5.2
@@ -68,7 +84,9 @@
 // them; Knot warns); an UPDATE that leaves an in-zone name server without
 // an address is refused (send NS and glue in one UPDATE); UPDATE rebuilds
 // and revalidates the zone copy, which costs time in proportion to the
-// zone's size; there are no catalog zones yet; a secondary keeps its
+// zone's size (and Resign re-signs the whole zone); Sign makes no
+// NSEC3 opt-out and keeps no key state (no automatic rollover);
+// there are no catalog zones yet; a secondary keeps its
 // copy in memory only (it starts with an AXFR) and serves it onward by
 // AXFR only; in a signed transfer every message must be signed (RFC
 // 8945 5.3.1 lets a primary skip up to 99); NOTIFY given to Handle

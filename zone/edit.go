@@ -2,6 +2,7 @@ package zone
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/relaykit/relaykit/dnswire"
 )
@@ -90,4 +91,48 @@ func withSerial(soa dnswire.RR, serial uint32) dnswire.RR {
 	d.Serial = serial
 	soa.Data = &d
 	return soa
+}
+
+// diffZones returns the change from a to b (both of one origin): the
+// records of a not in b (same name, type, TTL and data) and of b not in
+// a, and the SOAs of both.
+func diffZones(a, b *Zone) *change {
+	ch := &change{oldSOA: a.soa, newSOA: b.soa}
+	key := func(rr *dnswire.RR) string {
+		w, err := dnswire.AppendCanonicalRR(nil, rr, rr.TTL)
+		if err != nil {
+			return rr.String() + strconv.Itoa(int(rr.TTL))
+		}
+		return string(w)
+	}
+	old := make(map[string]dnswire.RR, a.count)
+	for _, n := range a.nodes {
+		for _, s := range n.sets {
+			if s.typ == dnswire.TypeSOA {
+				continue
+			}
+			for i := range s.rrs {
+				old[key(&s.rrs[i])] = s.rrs[i]
+			}
+		}
+	}
+	for _, n := range b.nodes {
+		for _, s := range n.sets {
+			if s.typ == dnswire.TypeSOA {
+				continue
+			}
+			for i := range s.rrs {
+				k := key(&s.rrs[i])
+				if _, ok := old[k]; ok {
+					delete(old, k)
+					continue
+				}
+				ch.add = append(ch.add, s.rrs[i])
+			}
+		}
+	}
+	for _, rr := range old {
+		ch.del = append(ch.del, rr)
+	}
+	return ch
 }
