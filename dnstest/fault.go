@@ -325,3 +325,19 @@ func (c *faultConn) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
+
+// QueryCount returns the number of queries all servers got so far.
+func (h *Hierarchy) QueryCount() int {
+	n := 0
+	for _, s := range h.servers {
+		n += len(s.Queries())
+	}
+	return n
+}
+
+// ResetQueries forgets every server's queries.
+func (h *Hierarchy) ResetQueries() {
+	for _, s := range h.servers {
+		s.ResetQueries()
+	}
+}

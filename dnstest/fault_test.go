@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,5 +181,31 @@ func TestNetworkFaults(t *testing.T) {
 	leaf.SetFault(dnstest.Fault{})
 	if m, _, err = exchangeNet(t, "udp", leaf.Addr, q); err != nil || len(m.Answer) != 2 {
 		t.Errorf("healed: %v %+v", err, m)
+	}
+}
+
+// TestSetZone: a zone replaced at run time is served at once, signed
+// with its keys when the hierarchy is signed.
+func TestSetZone(t *testing.T) {
+	clock := dnstest.NewClock(time.Now())
+	h := dnstest.New(t, dnstest.Config{Zones: zones(), Clock: clock, Sign: &dnstest.Signing{}})
+	ctx := context.Background()
+	if err := h.SetZone("hamburger.edu.", hamburgerZone+"new A 127.0.0.9\n"); err != nil {
+		t.Fatal(err)
+	}
+	v := &resolver.Validator{Anchors: h.TrustAnchor(), Query: h.Query, Now: clock.Now}
+	a, err := v.Resolve(ctx, dnswire.MustName("new.hamburger.edu."), dnswire.TypeA)
+	if err != nil || a.Security != resolver.Secure || len(a.Records) != 1 {
+		t.Errorf("new name: %v %v %v", a.Security, a.Records, err)
+	}
+	if h.QueryCount() == 0 {
+		t.Error("no queries counted")
+	}
+	h.ResetQueries()
+	if h.QueryCount() != 0 {
+		t.Error("queries not reset")
+	}
+	if err := h.SetZone("nowhere.", "@ SOA a.test. b.test. 1 2 3 4 5\n@ NS a.test.\n"); err == nil || !strings.Contains(err.Error(), "no server") {
+		t.Error("zone no server serves accepted")
 	}
 }
