@@ -88,7 +88,8 @@
 // NSEC3 opt-out and keeps no key state (no automatic rollover);
 // there are no catalog zones yet; a secondary keeps its
 // copy in memory only (it starts with an AXFR) and serves it onward by
-// AXFR only; in a signed transfer every message must be signed (RFC
+// AXFR, or by IXFR from serials it has held (one difference sequence per
+// transfer it pulled); in a signed transfer every message must be signed (RFC
 // 8945 5.3.1 lets a primary skip up to 99); NOTIFY given to Handle
 // (no source address) gets NOTIMP; IXFR over UDP is refused (clients use
 // TCP); the update history for IXFR is kept in memory (the last 1000

@@ -95,7 +95,7 @@ func withSerial(soa dnswire.RR, serial uint32) dnswire.RR {
 
 // diffZones returns the change from a to b (both of one origin): the
 // records of a not in b (same name, type, TTL and data) and of b not in
-// a, and the SOAs of both.
+// a, each in canonical order, and the SOAs of both.
 func diffZones(a, b *Zone) *change {
 	ch := &change{oldSOA: a.soa, newSOA: b.soa}
 	key := func(rr *dnswire.RR) string {
@@ -105,34 +105,23 @@ func diffZones(a, b *Zone) *change {
 		}
 		return string(w)
 	}
-	old := make(map[string]dnswire.RR, a.count)
-	for _, n := range a.nodes {
-		for _, s := range n.sets {
-			if s.typ == dnswire.TypeSOA {
-				continue
-			}
-			for i := range s.rrs {
-				old[key(&s.rrs[i])] = s.rrs[i]
-			}
+	ar, br := a.Records()[1:], b.Records()[1:] // the SOA comes first
+	inA := make(map[string]bool, len(ar))
+	for i := range ar {
+		inA[key(&ar[i])] = true
+	}
+	inB := make(map[string]bool, len(br))
+	for i := range br {
+		k := key(&br[i])
+		inB[k] = true
+		if !inA[k] {
+			ch.add = append(ch.add, br[i])
 		}
 	}
-	for _, n := range b.nodes {
-		for _, s := range n.sets {
-			if s.typ == dnswire.TypeSOA {
-				continue
-			}
-			for i := range s.rrs {
-				k := key(&s.rrs[i])
-				if _, ok := old[k]; ok {
-					delete(old, k)
-					continue
-				}
-				ch.add = append(ch.add, s.rrs[i])
-			}
+	for i := range ar {
+		if !inB[key(&ar[i])] {
+			ch.del = append(ch.del, ar[i])
 		}
-	}
-	for _, rr := range old {
-		ch.del = append(ch.del, rr)
 	}
 	return ch
 }

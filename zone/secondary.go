@@ -162,11 +162,35 @@ func (s *Server) refresh(f *follower) (time.Duration, error) {
 		return 0, err
 	}
 	if old == nil || serialGreater(nz.Serial(), old.Serial()) {
+		if old != nil {
+			s.recordHistory(diffZones(old, nz))
+		}
 		s.swapZone(nz)
 		s.logDebug("zone: secondary updated", "zone", nz.origin, "serial", nz.Serial(), "by", by)
 		s.notifyAll(nz)
 	}
 	return refreshOf(nz), nil
+}
+
+// recordHistory keeps a secondary zone's change, so that the zone is
+// served onward by IXFR (RFC 1995 4) to secondaries of this server: one
+// difference sequence per transfer, however many the primary sent.
+func (s *Server) recordHistory(ch *change) {
+	s.umu.Lock()
+	defer s.umu.Unlock()
+	k := ch.newSOA.Name.Lower()
+	j := s.journals[k]
+	if j == nil {
+		j = &journal{}
+		if s.journals == nil {
+			s.journals = make(map[dnswire.Name]*journal)
+		}
+		s.journals[k] = j
+	}
+	j.history = append(j.history, ch)
+	if len(j.history) > 1000 {
+		j.history = j.history[len(j.history)-1000:]
+	}
 }
 
 func refreshOf(z *Zone) time.Duration {
