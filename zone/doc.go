@@ -76,7 +76,13 @@
 // successful check. A NOTIFY from the primary (or signed with the zone's
 // key) triggers a check at once (RFC 1996 3.10); NOTIFY for other zones
 // is answered NOTAUTH, from strangers REFUSED. UPDATE to a secondary
-// zone is REFUSED, not forwarded (RFC 2136 6 allows either).
+// zone is REFUSED, not forwarded (RFC 2136 6 allows either). A
+// Secondary with Catalog set is a catalog zone (RFC 9432, schema
+// version 2): the member zones it lists are followed from the same
+// primary, members it drops are removed, and a member whose unique ID
+// changes is transferred afresh; RemoveSecondary stops following a zone
+// (a catalog's members with it). Catalog properties (group, coo) are
+// not acted on.
 //
 // Departures: class ANY questions are answered from class IN data; the
 // TTLs of an RRset are set to the lowest of them at load (RFC 2181 5.2);
@@ -86,7 +92,7 @@
 // and revalidates the zone copy, which costs time in proportion to the
 // zone's size (and Resign re-signs the whole zone); Sign makes no
 // NSEC3 opt-out and keeps no key state (no automatic rollover);
-// there are no catalog zones yet; a secondary keeps its
+// the catalog zone itself is served like any zone; a secondary keeps its
 // copy in memory only (it starts with an AXFR) and serves it onward by
 // AXFR, or by IXFR from serials it has held (one difference sequence per
 // transfer it pulled); in a signed transfer every message must be signed (RFC
