@@ -18,6 +18,7 @@ func (z *Zone) remove(rr dnswire.RR) bool {
 	if s == nil {
 		return false
 	}
+	z.dirty = true
 	for i, o := range s.rrs {
 		if sameRData(o.Data, rr.Data) {
 			s.rrs = slices.Delete(s.rrs, i, i+1)
@@ -58,6 +59,7 @@ func (z *Zone) removeSet(name dnswire.Name, t dnswire.Type) []dnswire.RR {
 		return nil
 	}
 	out := s.rrs
+	z.dirty = true
 	z.count -= len(out)
 	n.sets = slices.DeleteFunc(n.sets, func(x rrset) bool { return x.typ == t })
 	return out
