@@ -21,6 +21,16 @@
 // TrustAnchor returns the root's DS: a validator given that anchor and
 // Query sees a chain of trust from the root to every signed zone, and
 // insecure delegations to the zones listed in Sign.Unsigned.
+//
+// Servers can misbehave on demand (Server.SetFault): drop, delay or
+// truncate answers, answer lame (REFUSED), SERVFAIL, with a wrong ID or
+// question, without EDNS or 0x20, as a recursive server, with forged
+// records, or race a spoofed datagram ahead of the real one; each keeps
+// a log of the queries it got (Server.Queries). Besides the sockets,
+// Hierarchy.Transport answers in process (resolver.Transport's shape)
+// and advances a simulated Clock by a round trip per exchange, or by the
+// timeout when no usable answer comes, so retry and expiry tests run
+// deterministically in no real time.
 package dnstest
 
 import (
@@ -56,6 +66,13 @@ type Config struct {
 	Setup func(addr netip.Addr, s *zone.Server)
 	// Sign, when set, signs the zones (DNSSEC) before serving them.
 	Sign *Signing
+	// Clock, when set, is the servers' clock (zone.Server.Now, for
+	// TSIG and rate limits), the signer's (unless Sign.Now is set), and
+	// the one Transport advances.
+	Clock *Clock
+	// RTT is the round trip Transport charges each exchange (default
+	// 1 ms).
+	RTT time.Duration
 }
 
 // Signing says how the hierarchy's zones are signed.
@@ -77,13 +94,16 @@ type Signing struct {
 	Validity time.Duration
 }
 
-// Server is one server of the hierarchy.
+// Server is one server of the hierarchy. Its zone.Server serves on
+// sockets dnstest binds, so that SetFault can make it misbehave.
 type Server struct {
 	// Addr is where it listens (UDP and TCP).
 	Addr netip.AddrPort
 	// Origins are the zones it serves.
 	Origins []dnswire.Name
 	*zone.Server
+
+	f faults
 }
 
 // Hierarchy is a running set of servers; Close stops them.
@@ -93,6 +113,8 @@ type Hierarchy struct {
 	root    []netip.AddrPort
 	anchor  []dnswire.RR
 	keys    map[dnswire.Name][]zone.SigningKey
+	clock   *Clock
+	rtt     time.Duration
 }
 
 // New starts the hierarchy for a test and stops it when the test ends;
@@ -130,8 +152,12 @@ func Start(cfg Config) (*Hierarchy, error) {
 	}
 	var sg *signed
 	if cfg.Sign != nil {
+		sign := *cfg.Sign
+		if sign.Now == nil && cfg.Clock != nil {
+			sign.Now = cfg.Clock.Now
+		}
 		var err error
-		if sg, err = signAll(all, cfg.Sign, ttl); err != nil {
+		if sg, err = signAll(all, &sign, ttl); err != nil {
 			return nil, err
 		}
 		all = sg.zones
@@ -204,9 +230,15 @@ func Start(cfg Config) (*Hierarchy, error) {
 
 // listen binds every address on one port (the first one's, picked free).
 func listen(cfg Config, order []netip.Addr, byAddr map[netip.Addr][]*zone.Zone) (*Hierarchy, error) {
-	h := &Hierarchy{port: cfg.Port}
+	h := &Hierarchy{port: cfg.Port, clock: cfg.Clock, rtt: cfg.RTT}
+	if h.rtt == 0 {
+		h.rtt = time.Millisecond
+	}
 	for _, a := range order {
 		s := &zone.Server{}
+		if cfg.Clock != nil {
+			s.Now = cfg.Clock.Now
+		}
 		if cfg.Setup != nil {
 			cfg.Setup(a, s)
 		}
@@ -218,15 +250,31 @@ func listen(cfg Config, order []netip.Addr, byAddr map[netip.Addr][]*zone.Zone) 
 			}
 			srv.Origins = append(srv.Origins, z.Origin())
 		}
-		if err := s.ListenAndServe(net.JoinHostPort(a.String(), strconv.Itoa(int(h.port)))); err != nil {
+		if err := srv.listen(net.JoinHostPort(a.String(), strconv.Itoa(int(h.port)))); err != nil {
 			h.Close()
 			return nil, err
 		}
-		srv.Addr = s.Addr()
 		h.port = srv.Addr.Port()
 		h.servers = append(h.servers, srv)
 	}
 	return h, nil
+}
+
+// listen binds UDP and TCP at addr and serves them through the faults.
+func (s *Server) listen(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	pc, err := net.ListenPacket("udp", l.Addr().String())
+	if err != nil {
+		l.Close()
+		return err
+	}
+	s.Addr = l.Addr().(*net.TCPAddr).AddrPort()
+	go s.Serve(&faultListener{Listener: l, s: s})
+	go s.ServePacket(&faultPC{PacketConn: pc, s: s})
+	return nil
 }
 
 // RootHints returns the root servers' addresses, for a resolver.
@@ -261,6 +309,11 @@ func (h *Hierarchy) Close() error {
 		if err := s.Shutdown(context.Background()); err != nil {
 			errs = append(errs, err)
 		}
+		s.f.mu.Lock()
+		if s.f.spoofPC != nil {
+			s.f.spoofPC.Close()
+		}
+		s.f.mu.Unlock()
 	}
 	h.servers = nil
 	return errors.Join(errs...)

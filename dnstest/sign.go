@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
@@ -238,4 +239,42 @@ func exchange(ctx context.Context, network, addr string, wire []byte) (*dnswire.
 		return nil, err
 	}
 	return m, nil
+}
+
+// SetZone replaces the zone at origin on every server that serves it
+// with text (as Config.Zones gives it, default TTL 3600), signed with the
+// zone's keys when it was signed (validity from now, or the Clock).
+func (h *Hierarchy) SetZone(origin, text string) error {
+	o, err := dnswire.ParseName(origin)
+	if err != nil || !o.IsAbsolute() {
+		return fmt.Errorf("dnstest: zone origin %q must be an absolute name", origin)
+	}
+	z, err := zone.Parse(strings.NewReader(text), o, zone.LoadConfig{TTL: 3600, File: origin})
+	if err != nil {
+		return fmt.Errorf("dnstest: %w", err)
+	}
+	if keys := h.keys[o.Lower()]; len(keys) > 0 {
+		cfg := zone.SignConfig{Keys: keys}
+		if h.clock != nil {
+			cfg.Now = h.clock.Now
+		}
+		if z, err = zone.Sign(z, cfg); err != nil {
+			return fmt.Errorf("dnstest: signing %s: %w", origin, err)
+		}
+	}
+	found := false
+	for _, s := range h.servers {
+		for _, so := range s.Origins {
+			if so.Equal(o) {
+				if err := s.AddZone(z); err != nil {
+					return err
+				}
+				found = true
+			}
+		}
+	}
+	if !found {
+		return fmt.Errorf("dnstest: no server serves %s", origin)
+	}
+	return nil
 }

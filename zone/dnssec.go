@@ -26,15 +26,19 @@ type nsec3Entry struct {
 // treat more than 150 as insecure, RFC 9276 3.2, so more is useless).
 const maxServedIterations = 500
 
-// indexDNSSEC groups each node's RRSIGs by the type they cover and
-// indexes the NSEC and NSEC3 chains.
-func (z *Zone) indexDNSSEC() {
-	z.signed, z.nsec, z.nsec3, z.n3 = false, nil, nil, nil
-	for _, n := range z.nodes {
-		n.sigs = nil
-		if s := n.get(dnswire.TypeRRSIG); s != nil {
+// resetDNSSEC, indexNode (for every node) and sortDNSSEC index the
+// zone's RRSIGs by type covered and its NSEC and NSEC3 chains (finish
+// calls them in its pass over the nodes).
+func (z *Zone) resetDNSSEC() { z.signed, z.nsec, z.nsec3, z.n3 = false, nil, nil, nil }
+
+// indexNode indexes the DNSSEC records of one node.
+func (z *Zone) indexNode(n *node) {
+	n.sigs = nil
+	for i := range n.sets {
+		switch n.sets[i].typ {
+		case dnswire.TypeRRSIG:
 			z.signed = true
-			for _, rr := range s.rrs {
+			for _, rr := range n.sets[i].rrs {
 				sig, ok := rr.Data.(*dnswire.RRSIG)
 				if !ok {
 					continue
@@ -47,20 +51,28 @@ func (z *Zone) indexDNSSEC() {
 				g.rrs = append(g.rrs, rr)
 				g.wire += 10 + rdataLen(rr)
 			}
-		}
-		if n.get(dnswire.TypeNSEC) != nil {
+		case dnswire.TypeNSEC:
 			z.nsec = append(z.nsec, n)
-		}
-		if n.get(dnswire.TypeNSEC3) != nil && n.name.NumLabels() == z.origin.NumLabels()+1 {
-			if h, ok := decodeBase32Hex(n.name.Label(0)); ok {
-				z.nsec3 = append(z.nsec3, nsec3Entry{hash: h, nd: n})
+		case dnswire.TypeNSEC3:
+			if n.name.NumLabels() == z.origin.NumLabels()+1 {
+				if h, ok := decodeBase32Hex(n.name.Label(0)); ok {
+					z.nsec3 = append(z.nsec3, nsec3Entry{hash: h, nd: n})
+				}
 			}
 		}
 	}
-	slices.SortFunc(z.nsec, func(a, b *node) int { return a.name.Compare(b.name) })
-	slices.SortFunc(z.nsec3, func(a, b nsec3Entry) int { return bytes.Compare(a.hash, b.hash) })
-	if apex := z.nodes[z.origin.Lower()]; apex != nil {
-		if s := apex.get(dnswire.TypeNSEC3PARAM); s != nil && len(z.nsec3) > 0 {
+}
+
+// sortDNSSEC orders the chains and finds the NSEC3 parameters.
+func (z *Zone) sortDNSSEC() {
+	if len(z.nsec) > 1 {
+		slices.SortFunc(z.nsec, func(a, b *node) int { return a.name.Compare(b.name) })
+	}
+	if len(z.nsec3) > 1 {
+		slices.SortFunc(z.nsec3, func(a, b nsec3Entry) int { return bytes.Compare(a.hash, b.hash) })
+	}
+	if apex := z.nodes[z.origin.Lower()]; apex != nil && len(z.nsec3) > 0 {
+		if s := apex.get(dnswire.TypeNSEC3PARAM); s != nil {
 			p := s.rrs[0].Data.(*dnswire.NSEC3PARAM)
 			if p.HashAlg == 1 && p.Iterations <= maxServedIterations {
 				z.n3 = p

@@ -372,3 +372,55 @@ func TestServeSignedNSEC3(t *testing.T) {
 		t.Errorf("referral %q", r.Ns)
 	}
 }
+
+// TestUpdateResign: with Server.Resign, an UPDATE to a signed zone is
+// served signed (new RRSIGs, the new name in the NSEC chain), and the
+// journal carries the signed change across a restart.
+func TestUpdateResign(t *testing.T) {
+	dir := t.TempDir()
+	resign := func(z *Zone) (*Zone, error) {
+		return Sign(z, SignConfig{Keys: []SigningKey{testKey(1)}, Now: func() time.Time { return signNow }})
+	}
+	start := func() *Server {
+		s := updateServer(t, t.TempDir()) // (its unsigned zone journals elsewhere)
+		s.JournalDir = dir
+		s.Resign = resign
+		z, err := parseText("edu.", eduZone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sz, _ := resign(z)
+		if err := s.AddZone(sz); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := start()
+	if m := send(t, s, registerHamburger(t), registrar, testNow); m.RCode != dnswire.RCodeSuccess {
+		t.Fatalf("register: %v", m.RCode)
+	}
+	z := s.Zone(dnswire.MustName("edu."))
+	checkSigned(t, z, func(dnswire.Type) int { return 1 })
+	if z.set(dnswire.MustName("hamburger.edu."), dnswire.TypeNSEC) == nil {
+		t.Error("new delegation not in the NSEC chain")
+	}
+	r := dnssecAsk(t, s, "www.hamburger.edu.", dnswire.TypeA, true)
+	if want := []string{"hamburger.edu. NS", "hamburger.edu. NSEC mit.edu.", "hamburger.edu. RRSIG NSEC"}; !slices.Equal(summary(r.Ns), want) {
+		t.Errorf("referral %q", summary(r.Ns))
+	}
+	// Restart: the journal replays the signed difference.
+	s2 := start()
+	z2 := s2.Zone(dnswire.MustName("edu."))
+	if z2.Serial() != z.Serial() || z2.Len() != z.Len() {
+		t.Fatalf("after restart: serial %d, %d records; want %d, %d", z2.Serial(), z2.Len(), z.Serial(), z.Len())
+	}
+	checkSigned(t, z2, func(dnswire.Type) int { return 1 })
+	// A failing re-signer answers SERVFAIL and changes nothing.
+	s2.Resign = func(*Zone) (*Zone, error) { return nil, ErrNoKeys }
+	u := dnswire.NewUpdate(dnswire.MustName("edu."))
+	u.UpdateAdd(rr(t, "x.edu. 3600 IN NS ns.x.edu."))
+	u.UpdateAdd(rr(t, "ns.x.edu. 3600 IN A 192.0.2.7"))
+	if m := send(t, s2, u, registrar, testNow); m.RCode != dnswire.RCodeServerFailure || s2.Zone(dnswire.MustName("edu.")).Serial() != z.Serial() {
+		t.Errorf("failing re-signer: %v", m.RCode)
+	}
+}

@@ -34,6 +34,22 @@
 // and per client. An optional RateLimit applies response rate limiting
 // to UDP.
 //
+// Signed zones (DNSSEC, RFC 4033-4035, RFC 5155) are served as they
+// are loaded, from Sign or from ldns-signzone or dnssec-signzone: to a
+// query with the DO bit set (RFC 3225) every RRset in the answer comes
+// with its RRSIGs, and negative answers, wildcard answers and referrals
+// with the NSEC or NSEC3 records that prove them (RFC 4035 3.1.3,
+// RFC 5155 7.2) and their RRSIGs; a referral carries the signed DS RRset
+// or the proof that there is none (RFC 4035 3.1.4). A DS question is
+// answered from the parent side of the cut, also when the child zone is
+// served here (RFC 4035 3.1.4.1). Without DO, DNSSEC records appear only
+// when asked for by type. Sign signs a zone in Go with the caller's keys
+// (Ed25519, ECDSA P-256 and P-384, RSA/SHA-256; one CSK or KSK and ZSK):
+// the DNSKEY RRset, an NSEC or NSEC3 chain and an RRSIG over every
+// authoritative RRset, valid from the caller's clock. Server.Resign
+// re-signs each zone an UPDATE makes, and the journal and IXFR carry the
+// signed difference.
+//
 // Signed requests (TSIG, RFC 8945, through dnswire.VerifyTSIG) are
 // verified against Server.Keys and their answers signed; a bad key,
 // MAC or time gets NOTAUTH with BADKEY, BADSIG or BADTIME as RFC 8945 5.2
@@ -60,7 +76,13 @@
 // successful check. A NOTIFY from the primary (or signed with the zone's
 // key) triggers a check at once (RFC 1996 3.10); NOTIFY for other zones
 // is answered NOTAUTH, from strangers REFUSED. UPDATE to a secondary
-// zone is REFUSED, not forwarded (RFC 2136 6 allows either).
+// zone is REFUSED, not forwarded (RFC 2136 6 allows either). A
+// Secondary with Catalog set is a catalog zone (RFC 9432, schema
+// version 2): the member zones it lists are followed from the same
+// primary, members it drops are removed, and a member whose unique ID
+// changes is transferred afresh; RemoveSecondary stops following a zone
+// (a catalog's members with it). Catalog properties (group, coo) are
+// not acted on.
 //
 // Departures: class ANY questions are answered from class IN data; the
 // TTLs of an RRset are set to the lowest of them at load (RFC 2181 5.2);
@@ -68,9 +90,12 @@
 // them; Knot warns); an UPDATE that leaves an in-zone name server without
 // an address is refused (send NS and glue in one UPDATE); UPDATE rebuilds
 // and revalidates the zone copy, which costs time in proportion to the
-// zone's size; there are no catalog zones yet; a secondary keeps its
+// zone's size (and Resign re-signs the whole zone); Sign makes no
+// NSEC3 opt-out and keeps no key state (no automatic rollover);
+// the catalog zone itself is served like any zone; a secondary keeps its
 // copy in memory only (it starts with an AXFR) and serves it onward by
-// AXFR only; in a signed transfer every message must be signed (RFC
+// AXFR, or by IXFR from serials it has held (one difference sequence per
+// transfer it pulled); in a signed transfer every message must be signed (RFC
 // 8945 5.3.1 lets a primary skip up to 99); NOTIFY given to Handle
 // (no source address) gets NOTIMP; IXFR over UDP is refused (clients use
 // TCP); the update history for IXFR is kept in memory (the last 1000

@@ -2,6 +2,7 @@ package zone
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/relaykit/relaykit/dnswire"
 )
@@ -17,6 +18,7 @@ func (z *Zone) remove(rr dnswire.RR) bool {
 	if s == nil {
 		return false
 	}
+	z.dirty = true
 	for i, o := range s.rrs {
 		if sameRData(o.Data, rr.Data) {
 			s.rrs = slices.Delete(s.rrs, i, i+1)
@@ -57,6 +59,7 @@ func (z *Zone) removeSet(name dnswire.Name, t dnswire.Type) []dnswire.RR {
 		return nil
 	}
 	out := s.rrs
+	z.dirty = true
 	z.count -= len(out)
 	n.sets = slices.DeleteFunc(n.sets, func(x rrset) bool { return x.typ == t })
 	return out
@@ -90,4 +93,37 @@ func withSerial(soa dnswire.RR, serial uint32) dnswire.RR {
 	d.Serial = serial
 	soa.Data = &d
 	return soa
+}
+
+// diffZones returns the change from a to b (both of one origin): the
+// records of a not in b (same name, type, TTL and data) and of b not in
+// a, each in canonical order, and the SOAs of both.
+func diffZones(a, b *Zone) *change {
+	ch := &change{oldSOA: a.soa, newSOA: b.soa}
+	key := func(rr *dnswire.RR) string {
+		w, err := dnswire.AppendCanonicalRR(nil, rr, rr.TTL)
+		if err != nil {
+			return rr.String() + strconv.Itoa(int(rr.TTL))
+		}
+		return string(w)
+	}
+	ar, br := a.Records()[1:], b.Records()[1:] // the SOA comes first
+	inA := make(map[string]bool, len(ar))
+	for i := range ar {
+		inA[key(&ar[i])] = true
+	}
+	inB := make(map[string]bool, len(br))
+	for i := range br {
+		k := key(&br[i])
+		inB[k] = true
+		if !inA[k] {
+			ch.add = append(ch.add, br[i])
+		}
+	}
+	for i := range ar {
+		if !inB[key(&ar[i])] {
+			ch.del = append(ch.del, ar[i])
+		}
+	}
+	return ch
 }

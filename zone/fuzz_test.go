@@ -29,9 +29,25 @@ func FuzzServer(f *testing.F) {
 		q.SetEDNS(4096, true)
 		f.Add(mustPack(q), true)
 	}
+	// Signed zones (NSEC and NSEC3) exercise the DNSSEC proofs.
+	for _, n := range []string{"nope.signed.test.", "x.wild.nsec3.test.", "a.insecure.nsec3.test.", "b.c.signed.test."} {
+		q := query(n, dnswire.TypeA)
+		q.SetEDNS(1232, true)
+		f.Add(mustPack(q), false)
+	}
 	u := dnswire.NewUpdate(dnswire.MustName("example."))
 	f.Add(mustPack(u), false)
 	s := testServer(f)
+	for origin, n3 := range map[string]*dnswire.NSEC3PARAM{"signed.test.": nil, "nsec3.test.": {HashAlg: 1, Iterations: 1, Salt: []byte{7}}} {
+		z, err := parseText(origin, signMe)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if z, err = Sign(z, SignConfig{Keys: []SigningKey{testKey(1)}, NSEC3: n3}); err != nil {
+			f.Fatal(err)
+		}
+		s.AddZone(z)
+	}
 	f.Fuzz(func(t *testing.T, msg []byte, tcp bool) {
 		resp := s.Handle(msg, tcp, nil)
 		if resp == nil {

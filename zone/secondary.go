@@ -32,6 +32,14 @@ type Secondary struct {
 	// it expired) and the check's error. It runs on the zone's refresh goroutine and must
 	// not block (Close waits for that goroutine).
 	OnRefresh func(z *Zone, err error)
+	// Catalog marks the zone as a catalog zone (RFC 9432): after each
+	// transfer, every member zone it lists is followed as a Secondary
+	// with the same Primary, Key, Timeout and OnRefresh, members
+	// dropped from it are no longer followed or served, and a member
+	// whose unique ID changes is transferred afresh (RFC 9432 5.6).
+	Catalog bool
+
+	owner dnswire.Name // for a member zone: its catalog's origin
 }
 
 // Secondary errors.
@@ -39,12 +47,19 @@ var (
 	ErrTransfer  = Error("zone: bad zone transfer")
 	ErrUnsigned  = Error("zone: transfer response not signed with the key")
 	ErrNoPrimary = Error("zone: no secondary for that zone")
+	ErrFollowed  = Error("zone: zone already followed")
 )
 
 // follower runs one Secondary.
 type follower struct {
-	cfg  Secondary
-	kick chan struct{} // a NOTIFY or Refresh: check the SOA now
+	cfg    Secondary
+	kick   chan struct{} // a NOTIFY or Refresh: check the SOA now
+	ctx    context.Context
+	cancel context.CancelFunc // RemoveSecondary
+	exited chan struct{}
+	// For a catalog: its members by origin (lower case), with their
+	// unique IDs.
+	members map[dnswire.Name]dnswire.Name
 }
 
 // AddSecondary starts following a zone from its primary, in the
@@ -58,7 +73,8 @@ func (s *Server) AddSecondary(sec Secondary) error {
 	if !sec.Origin.IsAbsolute() || !sec.Primary.IsValid() {
 		return fmt.Errorf("zone: secondary %s: origin and primary needed", sec.Origin)
 	}
-	f := &follower{cfg: sec, kick: make(chan struct{}, 1)}
+	f := &follower{cfg: sec, kick: make(chan struct{}, 1), exited: make(chan struct{})}
+	f.ctx, f.cancel = context.WithCancel(context.Background())
 	s.mu.Lock()
 	s.init()
 	if s.closed {
@@ -68,14 +84,41 @@ func (s *Server) AddSecondary(sec Secondary) error {
 	if s.followers == nil {
 		s.followers = make(map[dnswire.Name]*follower)
 	}
+	if s.followers[sec.Origin.Lower()] != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("zone: secondary %s: %w", sec.Origin, ErrFollowed)
+	}
 	s.followers[sec.Origin.Lower()] = f
 	s.wg.Add(1)
 	done := s.done
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
+		defer close(f.exited)
 		s.follow(f, done)
 	}()
+	return nil
+}
+
+// RemoveSecondary stops following the zone at origin and stops serving
+// it (for a catalog, its members too). It returns when the zone's
+// refresh goroutine has ended.
+func (s *Server) RemoveSecondary(origin dnswire.Name) error {
+	s.mu.Lock()
+	f := s.followers[origin.Lower()]
+	if f != nil {
+		delete(s.followers, origin.Lower())
+	}
+	s.mu.Unlock()
+	if f == nil {
+		return ErrNoPrimary
+	}
+	f.cancel()
+	<-f.exited
+	s.RemoveZone(origin)
+	for m := range f.members {
+		s.RemoveSecondary(m)
+	}
 	return nil
 }
 
@@ -107,6 +150,9 @@ func (s *Server) follow(f *follower, done <-chan struct{}) {
 	var lastOK time.Time
 	for {
 		wait, err := s.refresh(f)
+		if f.ctx.Err() != nil {
+			return // RemoveSecondary
+		}
 		if err == nil {
 			lastOK = s.now()
 		} else {
@@ -135,6 +181,9 @@ func (s *Server) follow(f *follower, done <-chan struct{}) {
 		case <-done:
 			t.Stop()
 			return
+		case <-f.ctx.Done():
+			t.Stop()
+			return
 		case <-f.kick:
 			t.Stop()
 		case <-t.C:
@@ -145,7 +194,7 @@ func (s *Server) follow(f *follower, done <-chan struct{}) {
 // refresh checks the primary's serial and transfers the zone when it is
 // newer; it returns the refresh interval of the zone now served.
 func (s *Server) refresh(f *follower) (time.Duration, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), f.cfg.timeout())
+	ctx, cancel := context.WithTimeout(f.ctx, f.cfg.timeout())
 	defer cancel()
 	old := s.Zone(f.cfg.Origin)
 	if old != nil {
@@ -162,11 +211,41 @@ func (s *Server) refresh(f *follower) (time.Duration, error) {
 		return 0, err
 	}
 	if old == nil || serialGreater(nz.Serial(), old.Serial()) {
+		if f.ctx.Err() != nil {
+			return 0, f.ctx.Err() // removed meanwhile: do not serve it again
+		}
+		if old != nil {
+			s.recordHistory(diffZones(old, nz))
+		}
 		s.swapZone(nz)
+		if f.cfg.Catalog {
+			s.syncCatalog(f, nz)
+		}
 		s.logDebug("zone: secondary updated", "zone", nz.origin, "serial", nz.Serial(), "by", by)
 		s.notifyAll(nz)
 	}
 	return refreshOf(nz), nil
+}
+
+// recordHistory keeps a secondary zone's change, so that the zone is
+// served onward by IXFR (RFC 1995 4) to secondaries of this server: one
+// difference sequence per transfer, however many the primary sent.
+func (s *Server) recordHistory(ch *change) {
+	s.umu.Lock()
+	defer s.umu.Unlock()
+	k := ch.newSOA.Name.Lower()
+	j := s.journals[k]
+	if j == nil {
+		j = &journal{}
+		if s.journals == nil {
+			s.journals = make(map[dnswire.Name]*journal)
+		}
+		s.journals[k] = j
+	}
+	j.history = append(j.history, ch)
+	if len(j.history) > 1000 {
+		j.history = j.history[len(j.history)-1000:]
+	}
 }
 
 func refreshOf(z *Zone) time.Duration {
@@ -233,6 +312,7 @@ func (s *Server) primarySerial(ctx context.Context, f *follower) (uint32, error)
 		return 0, err
 	}
 	defer c.Close()
+	defer context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.SetDeadline(dl)
 	}
@@ -300,6 +380,7 @@ func (s *Server) pull1(ctx context.Context, f *follower, old *Zone) (*Zone, bool
 		return nil, false, err
 	}
 	defer c.Close()
+	defer context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.SetDeadline(dl)
 	}

@@ -90,6 +90,21 @@ func TestSecondaryFollowsPrimary(t *testing.T) {
 	if d := strings.Join(texts(r.z.Records()), "\n"); d != strings.Join(want, "\n") {
 		t.Fatalf("secondary holds\n%s\nwant\n%s", d, strings.Join(want, "\n"))
 	}
+	// IXFR onward: the secondary serves the change it pulled as a
+	// difference sequence (RFC 1995 4), the whole zone from older
+	// serials.
+	sec.TransferFrom = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	rrs, rc := xfr(t, sec.Addr(), ixfrQuery(t, "edu.", 100), nil)
+	var types []string
+	for _, r := range rrs {
+		types = append(types, r.Type.String())
+	}
+	if rc != dnswire.RCodeSuccess || joinStr(types) != "SOA SOA SOA NS A SOA" {
+		t.Errorf("IXFR from the secondary: %v %s", rc, joinStr(types))
+	}
+	if rrs, _ := xfr(t, sec.Addr(), ixfrQuery(t, "edu.", 99), nil); len(rrs) != r.z.Len()+1 {
+		t.Errorf("IXFR from an unknown serial: %d records", len(rrs))
+	}
 	q := &dnswire.Msg{}
 	q.SetQuestion(dnswire.MustName("www.hamburger.edu."), dnswire.TypeA)
 	m := send(t, sec, q, nil, testNow)

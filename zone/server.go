@@ -65,6 +65,13 @@ type Server struct {
 	// (RFC 2136) is refused unless signed with a key and allowed here;
 	// nil refuses every UPDATE.
 	UpdatePolicy []UpdateRule
+	// Resign, when set, is given every zone an UPDATE produces and
+	// returns it signed (e.g. with Sign and the zone's keys), so a
+	// signed zone stays signed: new RRSIGs, NSEC or NSEC3 chain. The
+	// journal and IXFR then carry the signed difference. Nil serves the
+	// updated zone as the update left it (stale signatures on a signed
+	// zone; re-sign it and AddZone it again).
+	Resign func(*Zone) (*Zone, error)
 	// JournalDir, when set, makes updates durable: each zone added has a
 	// journal and snapshot there (see AddZone), and an UPDATE is
 	// answered NOERROR only after its journal entry is fsynced. Empty

@@ -136,6 +136,14 @@ func (s *Server) update(req *request, auth *dnswire.TSIGResult) dnswire.RCode {
 	if rc != dnswire.RCodeSuccess || nz == nil {
 		return rc
 	}
+	if s.Resign != nil {
+		sz, err := s.Resign(nz)
+		if err != nil || sz == nil || !sz.origin.Equal(z.origin) || sz.Serial() != nz.Serial() {
+			s.logDebug("zone: re-signing after update failed", "zone", z.origin, "err", err)
+			return dnswire.RCodeServerFailure
+		}
+		nz, ch = sz, diffZones(z, sz)
+	}
 	j := s.journals[z.origin.Lower()]
 	if j == nil {
 		// No JournalDir: keep the history in memory, for IXFR.

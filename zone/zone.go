@@ -88,6 +88,9 @@ type Zone struct {
 	nodes  map[dnswire.Name]*node // key: Lower(); empty non-terminals included
 	count  int
 	minTTL uint32 // negative-answer TTL: min(SOA TTL, MINIMUM) (RFC 2308 5)
+	// dirty: records were removed since the last finish, so empty
+	// nodes may need pruning (adding never leaves an empty leaf).
+	dirty bool
 
 	// DNSSEC (indexDNSSEC): whether the zone holds RRSIGs, its NSEC
 	// owners in canonical order, its NSEC3 owners by hash, and the
@@ -220,7 +223,10 @@ func (z *Zone) add(rr dnswire.RR) bool {
 
 // finish prunes empty leaves, normalises TTLs and validates.
 func (z *Zone) finish() error {
-	z.prune()
+	if z.dirty {
+		z.prune()
+		z.dirty = false
+	}
 	apex := z.nodes[z.origin.Lower()]
 	if apex == nil {
 		return fmt.Errorf("zone: %s: %w", z.origin, ErrNoSOA)
@@ -237,6 +243,7 @@ func (z *Zone) finish() error {
 	}
 	z.soa = soa.rrs[0]
 	z.minTTL = min(z.soa.TTL, z.soa.Data.(*dnswire.SOA).Minimum)
+	z.resetDNSSEC()
 	for _, n := range z.nodes {
 		for i := range n.sets {
 			s := &n.sets[i]
@@ -245,19 +252,26 @@ func (z *Zone) finish() error {
 				// covers; the RRSIGs at one name are not one RRset's.
 				continue
 			}
-			ttl := s.rrs[0].TTL
-			for _, rr := range s.rrs {
+			if len(s.rrs) == 1 {
+				continue
+			}
+			ttl, same := s.rrs[0].TTL, true
+			for _, rr := range s.rrs[1:] {
+				same = same && rr.TTL == ttl
 				ttl = min(ttl, rr.TTL)
 			}
-			for j := range s.rrs {
-				s.rrs[j].TTL = ttl
+			if !same {
+				for j := range s.rrs {
+					s.rrs[j].TTL = ttl
+				}
 			}
 		}
 		if err := z.checkNode(n); err != nil {
 			return err
 		}
+		z.indexNode(n)
 	}
-	z.indexDNSSEC()
+	z.sortDNSSEC()
 	return nil
 }
 
@@ -480,13 +494,29 @@ func appendRData(dst []byte, rr *dnswire.RR) []byte {
 	if err != nil {
 		return dst
 	}
-	// Header (12) + root owner (1) + type, class, TTL, RDLENGTH (10).
-	rd := out[start+dnswire.HeaderLen+1+10:]
+	// Header (12) + owner (uncompressed) + type, class, TTL, RDLENGTH
+	// (10).
+	rd := out[start+dnswire.HeaderLen+rr.Name.Len()+10:]
 	return append(out[:start], rd...)
 }
 
 // rdataLen is the uncompressed RDLENGTH of rr.
 func rdataLen(rr dnswire.RR) int {
+	// The common types without building the record.
+	switch d := rr.Data.(type) {
+	case *dnswire.A:
+		return 4
+	case *dnswire.AAAA:
+		return 16
+	case *dnswire.NS:
+		return d.Host.Len()
+	case *dnswire.CNAME:
+		return d.Target.Len()
+	case *dnswire.PTR:
+		return d.Target.Len()
+	case *dnswire.MX:
+		return 2 + d.Host.Len()
+	}
 	var buf [512]byte
 	return len(appendRData(buf[:0], &rr))
 }

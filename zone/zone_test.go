@@ -110,3 +110,17 @@ func TestDuplicatesAndTTL(t *testing.T) {
 		t.Error(d)
 	}
 }
+
+// TestRDataLen: the fast path agrees with the wire form.
+func TestRDataLen(t *testing.T) {
+	for _, s := range []string{"a. 1 IN A 192.0.2.1", "a. 1 IN AAAA 2001:db8::1", "a. 1 IN NS ns.example.", "a. 1 IN CNAME x.y.z.",
+		"a. 1 IN PTR p.example.", "a. 1 IN MX 10 mail.example.", "a. 1 IN TXT \"hello\" \"world\""} {
+		rr, err := dnswire.ParseRR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := rdataLen(rr), len(appendRData(nil, &rr)); got != want {
+			t.Errorf("%s: %d, want %d", s, got, want)
+		}
+	}
+}
