@@ -61,9 +61,11 @@ func (ss *session) fetch(cmd *Command) {
 	}
 	if setSeen && !ss.readOnly {
 		var unseen []uint32
+		own := map[uint32][]string{}
 		for _, i := range idx {
 			if m := ss.snap.Messages[i]; !hasFlag(m.Flags, `\Seen`) {
 				unseen = append(unseen, m.UID)
+				own[m.UID] = nil // reported by this FETCH's FLAGS
 			}
 		}
 		if len(unseen) > 0 {
@@ -71,7 +73,7 @@ func (ss *session) fetch(cmd *Command) {
 				ss.result(t, "FETCH", err)
 				return
 			}
-			ss.refreshExcept(false, unseen)
+			ss.refreshExcept(false, own)
 			if !hasFlags {
 				items = append(items, FetchItem{Kind: FetchFlags}) // RFC 9051 6.4.5
 			}
