@@ -32,6 +32,7 @@ func (ss *session) fetch(cmd *Command) {
 	}
 	items := cmd.Fetch
 	needBody, needTree, setSeen, hasUID, hasFlags, hasModSeq := false, false, false, false, false, false
+	needHeader := false // only the header: from the cache when it has it
 	for _, it := range items {
 		if needsTree(it) {
 			needBody, needTree = true, true
@@ -44,8 +45,15 @@ func (ss *session) fetch(cmd *Command) {
 		case FetchModSeq:
 			hasModSeq = true
 		case FetchEnvelope, FetchRFC822Header:
-			needBody = true
-		case FetchBodySection, FetchRFC822, FetchRFC822Text, FetchBinary:
+			needHeader = true
+		case FetchBodySection:
+			if headerOnly(it.Section) {
+				needHeader = true
+			} else {
+				needBody = true
+			}
+			setSeen = setSeen || !it.Peek
+		case FetchRFC822, FetchRFC822Text, FetchBinary:
 			needBody = true
 			setSeen = setSeen || !it.Peek
 		}
@@ -94,6 +102,13 @@ func (ss *session) fetch(cmd *Command) {
 				continue // expunged meanwhile: RFC 9051 7.5.1 lets it be left out
 			}
 		}
+		var info *msgInfo
+		if needHeader {
+			var err error
+			if info, err = ss.info(&m, msg); err != nil {
+				continue
+			}
+		}
 		var tree *mime.Tree
 		if needTree {
 			// A message the parser cannot read whole still has the tree
@@ -103,7 +118,7 @@ func (ss *session) fetch(cmd *Command) {
 				tree = &mime.Tree{Root: &mime.Part{MediaType: "text/plain", BodyStart: 0, End: int64(len(msg))}}
 			}
 		}
-		if !ss.fetchOne(i+1, m, msg, tree, items) {
+		if !ss.fetchOne(i+1, &m, msg, info, tree, items) {
 			ss.tagged(t, "NO [UNKNOWN-CTE] Cannot decode the part's Content-Transfer-Encoding")
 			return
 		}
@@ -124,9 +139,25 @@ func (ss *session) load(uid uint32) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(rc, maxFetchMessage))
 }
 
+// headerOnly reports whether a BODY[section] needs only the message's
+// header (RFC 9051 6.4.5 HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT of the
+// message itself).
+func headerOnly(s Section) bool {
+	if len(s.Part) > 0 {
+		return false
+	}
+	switch s.Text {
+	case SectionHeader, SectionHeaderFields, SectionHeaderFieldsNot:
+		return true
+	}
+	return false
+}
+
 // fetchOne writes one FETCH response; false if a BINARY item names a
-// part whose encoding cannot be undone (nothing is written then).
-func (ss *session) fetchOne(seq int, m Message, msg []byte, tree *mime.Tree, items []FetchItem) bool {
+// part whose encoding cannot be undone (nothing is written then). msg is
+// the message when an item needs its body, info its header when an item
+// needs that.
+func (ss *session) fetchOne(seq int, m *Message, msg []byte, info *msgInfo, tree *mime.Tree, items []FetchItem) bool {
 	o := append(ss.out, "* "...)
 	o = AppendNumber(o, uint64(seq))
 	o = append(o, " FETCH ("...)
@@ -153,14 +184,13 @@ func (ss *session) fetchOne(seq int, m Message, msg []byte, tree *mime.Tree, ite
 			o = append(o, ')')
 		case FetchEnvelope:
 			o = append(o, "ENVELOPE "...)
-			o = appendEnvelope(o, msg, ss.utf8)
+			o = append(o, ss.envelope(m, info)...)
 		case FetchRFC822:
 			o = append(o, "RFC822 "...)
 			o = appendLiteral(o, msg)
 		case FetchRFC822Header:
-			h, _ := splitMessage(msg)
 			o = append(o, "RFC822.HEADER "...)
-			o = appendLiteral(o, h)
+			o = appendLiteral(o, info.header)
 		case FetchRFC822Text:
 			_, b := splitMessage(msg)
 			o = append(o, "RFC822.TEXT "...)
@@ -203,7 +233,12 @@ func (ss *session) fetchOne(seq int, m Message, msg []byte, tree *mime.Tree, ite
 			}
 			o = appendLiteral(o, data)
 		case FetchBodySection:
-			data := sectionData(msg, it.Section)
+			var data []byte
+			if headerOnly(it.Section) {
+				data = sectionData(info.header, it.Section)
+			} else {
+				data = sectionData(msg, it.Section)
+			}
 			if len(it.Section.Part) > 0 {
 				data, _ = mimeSection(msg, tree, it.Section)
 			}
@@ -315,6 +350,11 @@ func appendEnvelope(dst, msg []byte, utf8 bool) []byte {
 	if err != nil {
 		hdr = &rfc5322.Header{}
 	}
+	return appendEnvelopeHeader(dst, hdr, utf8)
+}
+
+// appendEnvelopeHeader writes the ENVELOPE of a parsed header.
+func appendEnvelopeHeader(dst []byte, hdr *rfc5322.Header, utf8 bool) []byte {
 	nstr := func(dst []byte, name string) []byte {
 		f, ok := hdr.Lookup(name)
 		if !ok {
