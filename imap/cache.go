@@ -118,7 +118,7 @@ func (ss *session) info(m *Message, msg []byte) (*msgInfo, error) {
 
 	if msg == nil {
 		var err error
-		if msg, err = ss.load(m.UID); err != nil {
+		if msg, err = ss.load(m); err != nil {
 			return nil, err
 		}
 	}

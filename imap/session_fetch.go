@@ -98,7 +98,7 @@ func (ss *session) fetch(cmd *Command) {
 		var msg []byte
 		if needBody {
 			var err error
-			if msg, err = ss.load(m.UID); err != nil {
+			if msg, err = ss.load(&m); err != nil {
 				continue // expunged meanwhile: RFC 9051 7.5.1 lets it be left out
 			}
 		}
@@ -130,13 +130,31 @@ func (ss *session) fetch(cmd *Command) {
 	ss.tagged(t, "OK FETCH completed")
 }
 
-func (ss *session) load(uid uint32) ([]byte, error) {
-	rc, err := ss.mbox.Open(ss.ctx, uid)
+// load reads message m whole (at most maxFetchMessage octets), into a
+// buffer of its RFC822.SIZE.
+func (ss *session) load(m *Message) ([]byte, error) {
+	rc, err := ss.mbox.Open(ss.ctx, m.UID)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	return io.ReadAll(io.LimitReader(rc, maxFetchMessage))
+	r := io.LimitReader(rc, maxFetchMessage)
+	// One octet more than the size, so the read that finds the end needs
+	// no larger buffer.
+	b := make([]byte, 0, min(max(m.Size, 0), maxFetchMessage)+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // headerOnly reports whether a BODY[section] needs only the message's

@@ -24,7 +24,7 @@ type searchMsg struct {
 func (sm *searchMsg) content() []byte {
 	if !sm.loaded {
 		sm.loaded = true
-		sm.msg, _ = sm.ss.load(sm.m.UID)
+		sm.msg, _ = sm.ss.load(&sm.m)
 	}
 	return sm.msg
 }

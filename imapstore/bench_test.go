@@ -160,6 +160,32 @@ func BenchmarkFetchEnvelope(b *testing.B) {
 	}
 }
 
+// BenchmarkFetchEnvelopeCold: the same FETCH in a new server each time
+// (no cache: every file read).
+func BenchmarkFetchEnvelopeCold(b *testing.B) {
+	md := benchMaildir(b, benchMessages)
+	for range b.N {
+		b.StopTimer()
+		rc := benchSession(b, md)
+		b.StartTimer()
+		if n := rc.do(b, "FETCH 1:* (FLAGS ENVELOPE)"); n != benchMessages {
+			b.Fatalf("%d FETCH lines", n)
+		}
+		rc.c.Close()
+	}
+}
+
+// BenchmarkFetchBody: FETCH 1:* BODY.PEEK[] of the 20,000 messages.
+func BenchmarkFetchBody(b *testing.B) {
+	rc := benchSession(b, benchMaildir(b, benchMessages))
+	b.ResetTimer()
+	for range b.N {
+		if n := rc.do(b, "FETCH 1:* BODY.PEEK[]"); n < benchMessages {
+			b.Fatalf("%d lines", n)
+		}
+	}
+}
+
 // BenchmarkSearchHeader: SEARCH by header text over 20,000 messages.
 func BenchmarkSearchHeader(b *testing.B) {
 	rc := benchSession(b, benchMaildir(b, benchMessages))
