@@ -49,6 +49,14 @@
 //     (RFC 9051 7.5.1); connection limits in total and per address;
 //     Shutdown says BYE.
 //
+// # Cache
+//
+// A Server keeps the headers and ENVELOPEs it parsed across sessions
+// (Server.CacheSize, 64 MiB by default), keyed by user, mailbox,
+// UIDVALIDITY and UID, so FETCH ENVELOPE, header sections and SEARCH by
+// header read each message's file once, as Dovecot keeps them in its
+// index cache (ours is in memory only).
+//
 // # Limits
 //
 // Every Decoder input is bounded by Limits: line length, literal sizes,
@@ -63,7 +71,9 @@
 //     delimiter and the outer delimiter belongs to the outer one (the
 //     mime package's reading of RFC 2046 5.1.1; Dovecot gives it to the
 //     inner part).
-//   - FETCH and SEARCH read a message into memory (at most 256 MiB).
+//   - FETCH and SEARCH read a message into memory (at most 256 MiB);
+//     items that need only the header come from the cache when it has
+//     them.
 //   - No \Recent flag (RFC 9051 removed it): RECENT is 0, NEW matches
 //     nothing.
 //   - QRESYNC's SELECT parameter is read and ignored (a server using this

@@ -18,6 +18,7 @@ type memBackend struct {
 	boxes    map[string]*memBox
 	modseq   uint64
 	logins   int
+	opens    int // messages opened, to see the server's cache work
 }
 
 type memBox struct {
@@ -168,6 +169,7 @@ func (s *memSel) Snapshot(context.Context) (Snapshot, error) {
 func (s *memSel) Open(_ context.Context, uid uint32) (io.ReadCloser, error) {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
+	s.b.opens++
 	for _, m := range s.box().msgs {
 		if m.uid == uid {
 			return io.NopCloser(bytes.NewReader(m.data)), nil

@@ -73,6 +73,15 @@ type Server struct {
 	// ends early when the connection's context ends).
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration)
+	// CacheSize bounds, in bytes, the parsed message headers and
+	// ENVELOPEs the server keeps across sessions, so FETCH ENVELOPE and
+	// SEARCH by header read a message's file once (default
+	// DefaultCacheSize, 64 MiB; negative: no cache). Entries are keyed
+	// by user name, mailbox name, UIDVALIDITY and UID, and checked
+	// against the message's size and internal date: a store must not
+	// give a UID to other octets without a new UIDVALIDITY (RFC 9051
+	// 2.3.1.1), or should run with no cache.
+	CacheSize int64
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -81,6 +90,8 @@ type Server struct {
 	failures  map[netip.Addr]authRecord
 	wg        sync.WaitGroup
 	closing   atomic.Bool
+	cacheOnce sync.Once
+	msgCache  *msgCache
 }
 
 type authRecord struct {

@@ -37,6 +37,7 @@ type session struct {
 	remote netip.AddrPort
 
 	user      User
+	userName  string // as given at login: the message cache's key
 	mbox      Mailbox
 	mboxName  string
 	readOnly  bool
@@ -326,7 +327,7 @@ func (ss *session) login(tag, user, pass string) {
 		ss.loginFailed(tag, user, err)
 		return
 	}
-	ss.user = u
+	ss.user, ss.userName = u, user
 	ss.state = stateAuth
 	ss.out = append(ss.out, tag...)
 	ss.out = append(ss.out, " OK [CAPABILITY "...)

@@ -32,6 +32,7 @@ func (ss *session) fetch(cmd *Command) {
 	}
 	items := cmd.Fetch
 	needBody, needTree, setSeen, hasUID, hasFlags, hasModSeq := false, false, false, false, false, false
+	needHeader := false // only the header: from the cache when it has it
 	for _, it := range items {
 		if needsTree(it) {
 			needBody, needTree = true, true
@@ -44,8 +45,15 @@ func (ss *session) fetch(cmd *Command) {
 		case FetchModSeq:
 			hasModSeq = true
 		case FetchEnvelope, FetchRFC822Header:
-			needBody = true
-		case FetchBodySection, FetchRFC822, FetchRFC822Text, FetchBinary:
+			needHeader = true
+		case FetchBodySection:
+			if headerOnly(it.Section) {
+				needHeader = true
+			} else {
+				needBody = true
+			}
+			setSeen = setSeen || !it.Peek
+		case FetchRFC822, FetchRFC822Text, FetchBinary:
 			needBody = true
 			setSeen = setSeen || !it.Peek
 		}
@@ -61,9 +69,11 @@ func (ss *session) fetch(cmd *Command) {
 	}
 	if setSeen && !ss.readOnly {
 		var unseen []uint32
+		own := map[uint32][]string{}
 		for _, i := range idx {
 			if m := ss.snap.Messages[i]; !hasFlag(m.Flags, `\Seen`) {
 				unseen = append(unseen, m.UID)
+				own[m.UID] = nil // reported by this FETCH's FLAGS
 			}
 		}
 		if len(unseen) > 0 {
@@ -71,7 +81,7 @@ func (ss *session) fetch(cmd *Command) {
 				ss.result(t, "FETCH", err)
 				return
 			}
-			ss.refreshExcept(false, unseen)
+			ss.refreshExcept(false, own)
 			if !hasFlags {
 				items = append(items, FetchItem{Kind: FetchFlags}) // RFC 9051 6.4.5
 			}
@@ -88,8 +98,15 @@ func (ss *session) fetch(cmd *Command) {
 		var msg []byte
 		if needBody {
 			var err error
-			if msg, err = ss.load(m.UID); err != nil {
+			if msg, err = ss.load(&m); err != nil {
 				continue // expunged meanwhile: RFC 9051 7.5.1 lets it be left out
+			}
+		}
+		var info *msgInfo
+		if needHeader {
+			var err error
+			if info, err = ss.info(&m, msg); err != nil {
+				continue
 			}
 		}
 		var tree *mime.Tree
@@ -101,7 +118,7 @@ func (ss *session) fetch(cmd *Command) {
 				tree = &mime.Tree{Root: &mime.Part{MediaType: "text/plain", BodyStart: 0, End: int64(len(msg))}}
 			}
 		}
-		if !ss.fetchOne(i+1, m, msg, tree, items) {
+		if !ss.fetchOne(i+1, &m, msg, info, tree, items) {
 			ss.tagged(t, "NO [UNKNOWN-CTE] Cannot decode the part's Content-Transfer-Encoding")
 			return
 		}
@@ -113,18 +130,52 @@ func (ss *session) fetch(cmd *Command) {
 	ss.tagged(t, "OK FETCH completed")
 }
 
-func (ss *session) load(uid uint32) ([]byte, error) {
-	rc, err := ss.mbox.Open(ss.ctx, uid)
+// load reads message m whole (at most maxFetchMessage octets), into a
+// buffer of its RFC822.SIZE.
+func (ss *session) load(m *Message) ([]byte, error) {
+	rc, err := ss.mbox.Open(ss.ctx, m.UID)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	return io.ReadAll(io.LimitReader(rc, maxFetchMessage))
+	r := io.LimitReader(rc, maxFetchMessage)
+	// One octet more than the size, so the read that finds the end needs
+	// no larger buffer.
+	b := make([]byte, 0, min(max(m.Size, 0), maxFetchMessage)+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// headerOnly reports whether a BODY[section] needs only the message's
+// header (RFC 9051 6.4.5 HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT of the
+// message itself).
+func headerOnly(s Section) bool {
+	if len(s.Part) > 0 {
+		return false
+	}
+	switch s.Text {
+	case SectionHeader, SectionHeaderFields, SectionHeaderFieldsNot:
+		return true
+	}
+	return false
 }
 
 // fetchOne writes one FETCH response; false if a BINARY item names a
-// part whose encoding cannot be undone (nothing is written then).
-func (ss *session) fetchOne(seq int, m Message, msg []byte, tree *mime.Tree, items []FetchItem) bool {
+// part whose encoding cannot be undone (nothing is written then). msg is
+// the message when an item needs its body, info its header when an item
+// needs that.
+func (ss *session) fetchOne(seq int, m *Message, msg []byte, info *msgInfo, tree *mime.Tree, items []FetchItem) bool {
 	o := append(ss.out, "* "...)
 	o = AppendNumber(o, uint64(seq))
 	o = append(o, " FETCH ("...)
@@ -151,14 +202,13 @@ func (ss *session) fetchOne(seq int, m Message, msg []byte, tree *mime.Tree, ite
 			o = append(o, ')')
 		case FetchEnvelope:
 			o = append(o, "ENVELOPE "...)
-			o = appendEnvelope(o, msg, ss.utf8)
+			o = append(o, ss.envelope(m, info)...)
 		case FetchRFC822:
 			o = append(o, "RFC822 "...)
 			o = appendLiteral(o, msg)
 		case FetchRFC822Header:
-			h, _ := splitMessage(msg)
 			o = append(o, "RFC822.HEADER "...)
-			o = appendLiteral(o, h)
+			o = appendLiteral(o, info.header)
 		case FetchRFC822Text:
 			_, b := splitMessage(msg)
 			o = append(o, "RFC822.TEXT "...)
@@ -201,7 +251,12 @@ func (ss *session) fetchOne(seq int, m Message, msg []byte, tree *mime.Tree, ite
 			}
 			o = appendLiteral(o, data)
 		case FetchBodySection:
-			data := sectionData(msg, it.Section)
+			var data []byte
+			if headerOnly(it.Section) {
+				data = sectionData(info.header, it.Section)
+			} else {
+				data = sectionData(msg, it.Section)
+			}
 			if len(it.Section.Part) > 0 {
 				data, _ = mimeSection(msg, tree, it.Section)
 			}
@@ -313,6 +368,11 @@ func appendEnvelope(dst, msg []byte, utf8 bool) []byte {
 	if err != nil {
 		hdr = &rfc5322.Header{}
 	}
+	return appendEnvelopeHeader(dst, hdr, utf8)
+}
+
+// appendEnvelopeHeader writes the ENVELOPE of a parsed header.
+func appendEnvelopeHeader(dst []byte, hdr *rfc5322.Header, utf8 bool) []byte {
 	nstr := func(dst []byte, name string) []byte {
 		f, ok := hdr.Lookup(name)
 		if !ok {

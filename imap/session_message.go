@@ -11,26 +11,29 @@ import (
 // and FETCH FLAGS for changed flags.
 func (ss *session) refresh(expunges bool) { ss.refreshExcept(expunges, nil) }
 
-// refreshExcept is refresh without FETCH FLAGS for the UIDs in quiet
-// (the command under way reports their flags itself).
-func (ss *session) refreshExcept(expunges bool, quiet []uint32) {
+// refreshExcept is refresh that leaves out the FETCH FLAGS of the
+// session's own changes: a message in own whose flags are now what the
+// command under way made them (own[uid]; nil means whatever they are)
+// is the command's to report. A message another session changed too is
+// reported here. It returns the UIDs it sent FETCH FLAGS for.
+func (ss *session) refreshExcept(expunges bool, own map[uint32][]string) map[uint32]bool {
 	if ss.state != stateSelected {
-		return
+		return nil
 	}
 	snap, err := ss.mbox.Snapshot(ss.ctx)
 	if err != nil {
-		return
+		return nil
 	}
 	old := ss.snap.Messages
-	present := make(map[uint32]int, len(snap.Messages))
-	for i, m := range snap.Messages {
-		present[m.UID] = i
+	present := make(map[uint32]struct{}, len(snap.Messages))
+	for _, m := range snap.Messages {
+		present[m.UID] = struct{}{}
 	}
 	if !expunges {
 		// Keep expunged messages in the client's view until it may be told.
 		for _, m := range old {
 			if _, ok := present[m.UID]; !ok {
-				return // a later refresh that may expunge will catch up
+				return nil // a later refresh that may expunge will catch up
 			}
 		}
 	}
@@ -42,27 +45,35 @@ func (ss *session) refreshExcept(expunges bool, quiet []uint32) {
 			o = append(o, " EXPUNGE\r\n"...)
 		}
 	}
-	kept := make(map[uint32]Message, len(old))
-	for _, m := range old {
-		kept[m.UID] = m
+	kept := make(map[uint32]int, len(old))
+	for i, m := range old {
+		kept[m.UID] = i
 	}
 	if n := len(snap.Messages); n != len(old) || len(kept) != n {
 		o = append(o, "* "...)
 		o = AppendNumber(o, uint64(n))
 		o = append(o, " EXISTS\r\n"...)
 	}
+	var reported map[uint32]bool
 	for i, m := range snap.Messages {
-		prev, ok := kept[m.UID]
-		if !ok || slices.Equal(prev.Flags, m.Flags) || slices.Contains(quiet, m.UID) {
+		j, ok := kept[m.UID]
+		if !ok || slices.Equal(old[j].Flags, m.Flags) {
 			continue
 		}
+		if want, mine := own[m.UID]; mine && (want == nil || sameFlags(want, m.Flags)) {
+			continue
+		}
+		if reported == nil {
+			reported = map[uint32]bool{}
+		}
+		reported[m.UID] = true
 		o = append(o, "* "...)
 		o = AppendNumber(o, uint64(i+1))
 		o = append(o, " FETCH (FLAGS "...)
 		o = appendFlags(o, m.Flags)
 		o = append(o, " UID "...)
 		o = AppendNumber(o, uint64(m.UID))
-		if ss.condstore {
+		if ss.condstore && snap.HighestModSeq > 0 {
 			o = append(o, " MODSEQ ("...)
 			o = AppendNumber(o, m.ModSeq)
 			o = append(o, ')')
@@ -71,6 +82,40 @@ func (ss *session) refreshExcept(expunges bool, quiet []uint32) {
 	}
 	ss.out = o
 	ss.snap = snap
+	return reported
+}
+
+// applyStore returns flags changed by a STORE operation (RFC 9051
+// 6.4.6), flag names compared without regard to case.
+func applyStore(flags []string, op StoreOp, given []string) []string {
+	switch op {
+	case StoreReplace:
+		return given
+	case StoreAdd:
+		out := slices.Clone(flags)
+		for _, f := range given {
+			if !hasFlag(out, f) {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	return slices.DeleteFunc(slices.Clone(flags), func(f string) bool { return hasFlag(given, f) })
+}
+
+// sameFlags reports whether a and b hold the same flags in any order.
+func sameFlags(a, b []string) bool {
+	for _, f := range a {
+		if !hasFlag(b, f) {
+			return false
+		}
+	}
+	for _, f := range b {
+		if !hasFlag(a, f) {
+			return false
+		}
+	}
+	return true
 }
 
 func appendFlags(dst []byte, flags []string) []byte {
@@ -253,41 +298,58 @@ func (ss *session) store(cmd *Command) {
 			return
 		}
 	}
-	before := ss.snap
-	ss.refresh(cmd.UID)
-	if !cmd.Silent {
-		// Messages whose flags did not change still get a FETCH (RFC 9051
-		// 6.4.6), once: refresh reported the changed ones.
-		changed := map[uint32]bool{}
-		for _, m := range ss.snap.Messages {
-			for _, p := range before.Messages {
-				if p.UID == m.UID && !slices.Equal(p.Flags, m.Flags) {
-					changed[m.UID] = true
-				}
-			}
+	// The command's own changes: what each message's flags become.
+	own := make(map[uint32][]string, len(idx))
+	prev := make(map[uint32]Message, len(idx))
+	for _, i := range idx {
+		m := ss.snap.Messages[i]
+		own[m.UID] = applyStore(m.Flags, cmd.StoreOp, cmd.Flags)
+		prev[m.UID] = m
+	}
+	reported := ss.refreshExcept(cmd.UID, own)
+	modseqs := ss.condstore && ss.snap.HighestModSeq > 0
+	for j, m := range ss.snap.Messages {
+		p, mine := prev[m.UID]
+		if !mine || reported[m.UID] {
+			continue
 		}
-		for _, i := range idx {
-			if i >= len(before.Messages) {
+		if cmd.Silent {
+			// RFC 9051 6.4.6: .SILENT asks for no FETCH of the flags the
+			// client set. RFC 7162 3.1.3 (as Dovecot answers): with
+			// CONDSTORE on, a message whose MODSEQ moved is still
+			// reported, with its UID (UID STORE) and MODSEQ only.
+			if !modseqs || m.ModSeq == p.ModSeq {
 				continue
 			}
-			uid := before.Messages[i].UID
-			if changed[uid] {
-				continue
+			o := append(ss.out, "* "...)
+			o = AppendNumber(o, uint64(j+1))
+			o = append(o, " FETCH ("...)
+			if cmd.UID {
+				o = append(o, "UID "...)
+				o = AppendNumber(o, uint64(m.UID))
+				o = append(o, ' ')
 			}
-			for j, m := range ss.snap.Messages {
-				if m.UID == uid {
-					o := append(ss.out, "* "...)
-					o = AppendNumber(o, uint64(j+1))
-					o = append(o, " FETCH (FLAGS "...)
-					o = appendFlags(o, m.Flags)
-					if cmd.UID {
-						o = append(o, " UID "...)
-						o = AppendNumber(o, uint64(m.UID))
-					}
-					ss.out = append(o, ")\r\n"...)
-				}
-			}
+			o = append(o, "MODSEQ ("...)
+			o = AppendNumber(o, m.ModSeq)
+			ss.out = append(o, "))\r\n"...)
+			continue
 		}
+		// RFC 9051 6.4.6: the flags of every message named, changed
+		// or not.
+		o := append(ss.out, "* "...)
+		o = AppendNumber(o, uint64(j+1))
+		o = append(o, " FETCH (FLAGS "...)
+		o = appendFlags(o, m.Flags)
+		if cmd.UID {
+			o = append(o, " UID "...)
+			o = AppendNumber(o, uint64(m.UID))
+		}
+		if modseqs {
+			o = append(o, " MODSEQ ("...)
+			o = AppendNumber(o, m.ModSeq)
+			o = append(o, ')')
+		}
+		ss.out = append(o, ")\r\n"...)
 	}
 	if modified != nil {
 		o := append(ss.out, t...)

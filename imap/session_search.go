@@ -20,17 +20,30 @@ type searchMsg struct {
 	hdr    *rfc5322.Header
 }
 
-func (sm *searchMsg) content() ([]byte, *rfc5322.Header) {
+// content returns the whole message.
+func (sm *searchMsg) content() []byte {
 	if !sm.loaded {
 		sm.loaded = true
-		sm.msg, _ = sm.ss.load(sm.m.UID)
-		h, _ := splitMessage(sm.msg)
-		sm.hdr, _, _ = rfc5322.ParseHeader(h)
-		if sm.hdr == nil {
+		sm.msg, _ = sm.ss.load(&sm.m)
+	}
+	return sm.msg
+}
+
+// header returns the message's parsed header, from the server's cache
+// when it has it.
+func (sm *searchMsg) header() *rfc5322.Header {
+	if sm.hdr == nil {
+		var msg []byte
+		if sm.loaded {
+			msg = sm.msg
+		}
+		if e, err := sm.ss.info(&sm.m, msg); err == nil {
+			sm.hdr = e.hdr
+		} else {
 			sm.hdr = &rfc5322.Header{}
 		}
 	}
-	return sm.msg, sm.hdr
+	return sm.hdr
 }
 
 // containsFold reports whether s contains sub, ignoring case (RFC 9051
@@ -103,7 +116,7 @@ func (sm *searchMsg) match(k *SearchKey) bool {
 	case SearchSince:
 		return !day(sm.m.InternalDate).Before(k.Date)
 	case SearchSentBefore, SearchSentOn, SearchSentSince:
-		_, h := sm.content()
+		h := sm.header()
 		sent, err := rfc5322.ParseDate(h.Get("Date"))
 		if err != nil {
 			return false
@@ -117,7 +130,7 @@ func (sm *searchMsg) match(k *SearchKey) bool {
 		}
 		return !d.Before(k.Date)
 	case SearchBcc, SearchCc, SearchFrom, SearchTo, SearchSubject, SearchHeader:
-		_, h := sm.content()
+		h := sm.header()
 		field := k.Field
 		if k.Op != SearchHeader {
 			field = string(k.Op)
@@ -132,12 +145,10 @@ func (sm *searchMsg) match(k *SearchKey) bool {
 		}
 		return false
 	case SearchBody:
-		msg, _ := sm.content()
-		_, body := splitMessage(msg)
+		_, body := splitMessage(sm.content())
 		return bytesContainsFold(body, k.Value)
 	case SearchText:
-		msg, _ := sm.content()
-		return bytesContainsFold(msg, k.Value)
+		return bytesContainsFold(sm.content(), k.Value)
 	}
 	return false
 }

@@ -35,7 +35,46 @@ import (
 // folders use ".", so a name holding "." is refused.
 type imapStore struct {
 	md *mailbox.Maildir
-	mu sync.Mutex // guards the subscriptions file
+	mu sync.Mutex // guards the subscriptions file and folders
+	// folders are the folders opened so far, kept so a second SELECT or
+	// an APPEND does not read a folder's UID list and directories anew
+	// (mailbox.Folder.Sync does nothing while they are unchanged).
+	folders map[string]*mailbox.Folder
+}
+
+// folder returns the named Maildir++ folder, opened once.
+func (s *imapStore) folder(fn string) (*mailbox.Folder, error) {
+	s.mu.Lock()
+	f := s.folders[fn]
+	s.mu.Unlock()
+	if f != nil {
+		if _, err := f.Sync(); err == nil {
+			return f, nil
+		}
+		s.forget(fn) // deleted or renamed meanwhile: open it anew
+	}
+	f, err := s.md.Folder(fn)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.folders == nil {
+		s.folders = map[string]*mailbox.Folder{}
+	}
+	s.folders[fn] = f
+	s.mu.Unlock()
+	return f, nil
+}
+
+// forget drops fn and the folders below it from the open folders.
+func (s *imapStore) forget(fn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name := range s.folders {
+		if name == fn || strings.HasPrefix(name, fn+".") {
+			delete(s.folders, name)
+		}
+	}
 }
 
 // systemFlag pairs an IMAP system flag with its Maildir letter.
@@ -152,7 +191,7 @@ func (s *imapStore) Select(_ context.Context, name string, readOnly bool) (imap.
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.md.Folder(fn)
+	f, err := s.folder(fn)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -172,6 +211,7 @@ func (s *imapStore) Delete(_ context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	s.forget(fn)
 	return storeErr(s.md.DeleteFolder(fn))
 }
 
@@ -184,6 +224,8 @@ func (s *imapStore) Rename(_ context.Context, from, to string) error {
 	if err != nil {
 		return err
 	}
+	s.forget(a)
+	s.forget(b)
 	return storeErr(s.md.RenameFolder(a, b))
 }
 
@@ -226,7 +268,7 @@ func (s *imapStore) Append(ctx context.Context, name string, flags []string, dat
 	if err != nil {
 		return 0, 0, err
 	}
-	f, err := s.md.Folder(fn)
+	f, err := s.folder(fn)
 	if err != nil {
 		return 0, 0, storeErr(err)
 	}
@@ -318,7 +360,7 @@ func (m *imapFolder) Copy(_ context.Context, uids []uint32, dest string) (uint32
 	if err != nil {
 		return 0, nil, err
 	}
-	dst, err := m.s.md.Folder(fn)
+	dst, err := m.s.folder(fn)
 	if err != nil {
 		return 0, nil, storeErr(err)
 	}

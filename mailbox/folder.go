@@ -3,6 +3,7 @@ package mailbox
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,6 +53,10 @@ type Folder struct {
 	mu     sync.Mutex
 	status Status
 	msgs   []Message // ascending UID
+	// clean is set when the last Sync's view can be trusted while the
+	// directories' and list's times stay at stamp (see Sync).
+	clean bool
+	stamp [5]int64
 }
 
 // Name returns the folder's name ("INBOX", "Sent", "a.b").
@@ -100,13 +105,54 @@ func (f *Folder) index(uid uint32) (int, bool) {
 
 // Sync scans new/ and cur/, gives every file without a UID the next
 // one, drops UIDs whose files are gone, and returns the folder's status.
+//
+// When new/, cur/ and the UID list have not changed since the last Sync
+// (their modification times and the list's size are the same), Sync
+// does no more than three stat(2) calls. As Dovecot does, times within
+// the last two seconds are not trusted (a coarse file system clock can
+// give a later change the same time), so a folder changed recently is
+// always scanned again.
 func (f *Folder) Sync() (Status, error) {
+	stamp, newest := f.rawStamp()
+	f.mu.Lock()
+	if f.clean && f.stamp == stamp {
+		st := f.status
+		f.mu.Unlock()
+		return st, nil
+	}
+	f.mu.Unlock()
 	var st Status
 	err := f.locked(func(*uidList) (bool, error) { return false, nil })
 	if err == nil {
-		st = f.Status()
+		f.mu.Lock()
+		st = f.status
+		// The real clock, not Maildir's: it is compared with the file
+		// system's times.
+		f.clean = !st.Repaired && newest < time.Now().Add(-2*time.Second).UnixNano()
+		f.stamp = stamp
+		f.mu.Unlock()
 	}
 	return st, err
+}
+
+// rawStamp returns the modification times of new/, cur/ and the UID
+// list, the list's size and inode, and the newest of the times.
+func (f *Folder) rawStamp() (s [5]int64, newest int64) {
+	for i, p := range []string{"new", "cur", UIDListFile} {
+		fi, err := os.Stat(filepath.Join(f.dir, p))
+		if err != nil {
+			s[i] = -1
+			newest = math.MaxInt64 // nothing to trust
+			continue
+		}
+		s[i] = fi.ModTime().UnixNano()
+		newest = max(newest, s[i])
+		if i == 2 {
+			s[3] = fi.Size()
+			s[4] = inode(fi)
+		}
+	}
+	return s, newest
 }
 
 // locked runs op with the folder's UID list lock held, after bringing
@@ -247,8 +293,11 @@ func (f *Folder) merge(l *uidList, files map[string]fileRef) bool {
 			continue
 		}
 		listed[e.key] = true
+		m := f.message(&e, ref, old)
+		changed = changed || !e.stat
+		e.size, e.mtime, e.stat = m.Size, m.InternalDate.UnixNano(), m.name != ""
 		kept = append(kept, e)
-		msgs = append(msgs, f.message(e.uid, e.key, ref, old))
+		msgs = append(msgs, m)
 	}
 	l.entries = kept
 	var fresh []string
@@ -259,10 +308,12 @@ func (f *Folder) merge(l *uidList, files map[string]fileRef) bool {
 	}
 	sort.Strings(fresh)
 	for _, key := range fresh {
-		uid := l.next
+		e := uidEntry{uid: l.next, key: key}
 		l.next++
-		l.entries = append(l.entries, uidEntry{uid, key})
-		msgs = append(msgs, f.message(uid, key, files[key], old))
+		m := f.message(&e, files[key], old)
+		e.size, e.mtime, e.stat = m.Size, m.InternalDate.UnixNano(), m.name != ""
+		l.entries = append(l.entries, e)
+		msgs = append(msgs, m)
 		changed = true
 	}
 	// Files that vanished between the scan and the stat are left out of
@@ -278,13 +329,20 @@ func (f *Folder) merge(l *uidList, files map[string]fileRef) bool {
 }
 
 // message builds a Message, reusing the size and date of an unchanged
-// file from the previous snapshot.
-func (f *Folder) message(uid uint32, key string, ref fileRef, old map[string]Message) Message {
+// file from the previous snapshot, or those the UID list keeps (a
+// message file's octets and time do not change; a flag change renames
+// it), and otherwise from stat(2).
+func (f *Folder) message(e *uidEntry, ref fileRef, old map[string]Message) Message {
+	uid, key := e.uid, e.key
 	_, flags := splitName(ref.name)
 	if o, ok := old[key]; ok && o.name == ref.name && o.Recent == ref.recent && o.UID == uid {
 		return o
 	}
 	m := Message{UID: uid, Key: key, Flags: flags, Recent: ref.recent, name: ref.name}
+	if e.stat {
+		m.Size, m.InternalDate = e.size, time.Unix(0, e.mtime)
+		return m
+	}
 	fi, err := os.Stat(f.path(m))
 	if err != nil {
 		m.name = ""

@@ -10,6 +10,7 @@ import (
 func FuzzUIDList(f *testing.F) {
 	f.Add([]byte("1 V1700000000 N4\n1 :a\n3 :b,S=5,W=6\n"))
 	f.Add([]byte("1 V5 N2\n1 :a\n2 :b\n"))
+	f.Add([]byte("1 V5 N3\n1 S4 T1700000000000000000 :a\n2 G1 S5 :b\n"))
 	f.Add([]byte("garbage"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := parseUIDList("x", data)

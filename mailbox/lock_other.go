@@ -2,6 +2,10 @@
 
 package mailbox
 
+import "os"
+
 const lockSupported = false
 
 func flock(string) (func(), error) { return nil, ErrNoLocking }
+
+func inode(os.FileInfo) int64 { return 0 }

@@ -34,3 +34,12 @@ func flock(path string) (func(), error) {
 		f.Close()
 	}, nil
 }
+
+// inode returns a file's inode number (a replaced UID list has a new
+// one).
+func inode(fi os.FileInfo) int64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int64(st.Ino)
+	}
+	return 0
+}

@@ -2,7 +2,6 @@ package mailbox
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -300,16 +299,27 @@ func (f *Folder) Stamp() Stamp {
 	return s
 }
 
-// ReadMessage returns the whole message with uid.
+// ReadMessage returns the whole message with uid. Like Open, it syncs
+// and tries again if another process renamed the file since the last
+// Sync.
 func (f *Folder) ReadMessage(uid uint32) ([]byte, error) {
-	r, err := f.Open(uid)
-	if err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		m, ok := f.Message(uid)
+		if !ok {
+			return nil, ErrNoMessage
+		}
+		data, err := readFile(f.path(m), m.Size)
+		if err == nil {
+			return data, nil
+		}
+		if !notExist(err) {
+			return nil, fmt.Errorf("mailbox: %w", err)
+		}
+		if attempt == 1 {
+			return nil, ErrNoMessage
+		}
+		if _, err := f.Sync(); err != nil {
+			return nil, err
+		}
 	}
-	defer r.Close()
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(r); err != nil {
-		return nil, fmt.Errorf("mailbox: %w", err)
-	}
-	return b.Bytes(), nil
 }

@@ -21,9 +21,16 @@ type uidList struct {
 	entries        []uidEntry
 }
 
+// uidEntry is one message of the list. size and mtime (the file's size
+// and modification time in Unix nanoseconds, known when stat is set)
+// spare a new Folder a stat(2) per file; they are kept as Dovecot keeps
+// sizes in its uidlist, as extension fields before the key.
 type uidEntry struct {
-	uid uint32
-	key string
+	uid   uint32
+	key   string
+	size  int64
+	mtime int64
+	stat  bool
 }
 
 // parseUIDList parses a UID list. A list that is malformed or disagrees
@@ -57,12 +64,32 @@ func parseUIDList(path string, data []byte) (*uidList, error) {
 		if sp < 0 {
 			return l, bad(lineNo, "bad record")
 		}
-		u, err := strconv.ParseUint(line[:sp], 10, 32)
-		key := line[sp+2:]
+		// "<uid> [S<size> T<mtime>] :<key>"; unknown extension fields
+		// are skipped (a later version's).
+		head, key := line[:sp], line[sp+2:]
+		num, ext, _ := strings.Cut(head, " ")
+		u, err := strconv.ParseUint(num, 10, 32)
 		if err != nil || u == 0 || key == "" || strings.ContainsAny(key, ":/") {
 			return l, bad(lineNo, "bad record")
 		}
-		uid := uint32(u)
+		e := uidEntry{uid: uint32(u), key: key}
+		var hasS, hasT bool
+		for _, x := range strings.Fields(ext) {
+			if x[0] != 'S' && x[0] != 'T' {
+				continue
+			}
+			n, err := strconv.ParseInt(x[1:], 10, 64)
+			if err != nil || n < 0 {
+				return l, bad(lineNo, "bad extension field")
+			}
+			if x[0] == 'S' {
+				e.size, hasS = n, true
+			} else {
+				e.mtime, hasT = n, true
+			}
+		}
+		e.stat = hasS && hasT
+		uid := e.uid
 		if uid >= l.next {
 			return l, bad(lineNo, "uid not below next uid")
 		}
@@ -73,7 +100,7 @@ func parseUIDList(path string, data []byte) (*uidList, error) {
 			return l, bad(lineNo, "key listed twice")
 		}
 		keys[key] = true
-		l.entries = append(l.entries, uidEntry{uid, key})
+		l.entries = append(l.entries, e)
 	}
 	if err := sc.Err(); err != nil {
 		return l, bad(lineNo+1, err.Error())
@@ -85,10 +112,16 @@ func parseUIDList(path string, data []byte) (*uidList, error) {
 }
 
 func (l *uidList) marshal() []byte {
-	b := make([]byte, 0, 32+len(l.entries)*80)
+	b := make([]byte, 0, 32+len(l.entries)*112)
 	b = fmt.Appendf(b, "1 V%d N%d\n", l.validity, l.next)
 	for _, e := range l.entries {
 		b = strconv.AppendUint(b, uint64(e.uid), 10)
+		if e.stat {
+			b = append(b, " S"...)
+			b = strconv.AppendInt(b, e.size, 10)
+			b = append(b, " T"...)
+			b = strconv.AppendInt(b, e.mtime, 10)
+		}
 		b = append(b, " :"...)
 		b = append(b, e.key...)
 		b = append(b, '\n')
