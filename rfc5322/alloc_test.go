@@ -1,6 +1,8 @@
 package rfc5322
 
 import (
+	"bufio"
+	"bytes"
 	"testing"
 )
 
@@ -95,6 +97,57 @@ func BenchmarkParseAddressList(b *testing.B) {
 	for b.Loop() {
 		for _, v := range vs {
 			ParseAddressList(v)
+		}
+	}
+}
+
+// ReadHeader from a bufio.Reader: the Header, the one copy of the header
+// block and the field list (the reader is the caller's and is reused).
+func TestAllocsReadHeader(t *testing.T) {
+	msg := readFixture(t)
+	src := bytes.NewReader(msg)
+	br := bufio.NewReader(src)
+	allocs := testing.AllocsPerRun(100, func() {
+		src.Reset(msg)
+		br.Reset(src)
+		if _, err := ReadHeader(br); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 3 {
+		t.Errorf("ReadHeader: %v allocs, budget 3", allocs)
+	}
+	t.Logf("ReadHeader: %v allocs", allocs)
+}
+
+func BenchmarkReadHeader(b *testing.B) {
+	msg := readFixture(b)
+	src := bytes.NewReader(msg)
+	br := bufio.NewReader(src)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		src.Reset(msg)
+		br.Reset(src)
+		if _, err := ReadHeader(br); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadHeaderInto(b *testing.B) {
+	msg := readFixture(b)
+	src := bytes.NewReader(msg)
+	br := bufio.NewReader(src)
+	var p Parser
+	var h Header
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		src.Reset(msg)
+		br.Reset(src)
+		if err := p.ReadHeaderInto(&h, br); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
