@@ -204,6 +204,23 @@ func BenchmarkMailReadHeader(b *testing.B) {
 			}
 		}
 	})
+	// A different form: a server's per-connection bufio.Reader and
+	// Header, reused from one message to the next (ReadHeaderInto).
+	b.Run("impl=relaykit-reused", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(fixtures.Message3K)))
+		src := bytes.NewReader(fixtures.Message3K)
+		br := bufio.NewReader(src)
+		var p rfc5322.Parser
+		var h rfc5322.Header
+		for b.Loop() {
+			src.Reset(fixtures.Message3K)
+			br.Reset(src)
+			if err := p.ReadHeaderInto(&h, br); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkMailReadHeaderAndAddresses: the same-reader form of

@@ -151,3 +151,21 @@ func BenchmarkReadHeaderInto(b *testing.B) {
 		}
 	}
 }
+
+// ReadMessage from a plain io.Reader: its read buffer (the header is
+// parsed in place), one block for Message, Header and body reader, and
+// the field list.
+func TestAllocsReadMessage(t *testing.T) {
+	msg := readFixture(t)
+	src := bytes.NewReader(msg)
+	allocs := testing.AllocsPerRun(100, func() {
+		src.Reset(msg)
+		if _, err := ReadMessage(src); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 3 {
+		t.Errorf("ReadMessage: %v allocs, budget 3", allocs)
+	}
+	t.Logf("ReadMessage: %v allocs", allocs)
+}

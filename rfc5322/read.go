@@ -175,17 +175,84 @@ func ReadMessage(r io.Reader) (*Message, error) {
 	return p.ReadMessage(r)
 }
 
-// ReadMessage is the Parser's ReadMessage. If r is not a *bufio.Reader it
-// is wrapped in one, which may read past the header; the body reader
-// returned gives those bytes first.
+// ReadMessage is the Parser's ReadMessage. If r is a *bufio.Reader the
+// header is read with ReadHeader and r is the body, left at its first
+// byte. Otherwise the message is read into a buffer of the Header's own
+// (no bufio.Reader is made) until the empty line is in it: the header
+// is parsed in place, without a copy, and Body gives the bytes read past
+// the header first, then the rest of r.
 func (p *Parser) ReadMessage(r io.Reader) (*Message, error) {
-	br, ok := r.(*bufio.Reader)
-	if !ok {
-		br = bufio.NewReader(r)
+	if br, ok := r.(*bufio.Reader); ok {
+		h, err := p.ReadHeader(br)
+		if err != nil {
+			return nil, err
+		}
+		return &Message{Header: h, Body: br}, nil
 	}
-	h, err := p.ReadHeader(br)
-	if err != nil {
+	maxHdr, _, _ := p.limits()
+	// Message, Header and body reader in one allocation.
+	m := new(struct {
+		m    Message
+		h    Header
+		body prefixReader
+	})
+	buf := make([]byte, min(maxHdr, readChunk))
+	filled, end, empty := 0, -1, 0
+	for end < 0 {
+		if filled == len(buf) {
+			if filled >= maxHdr {
+				return nil, &ParseError{What: "header", Offset: filled, Err: ErrHeaderTooLarge}
+			}
+			buf = append(buf, make([]byte, min(len(buf), maxHdr-len(buf)))...)
+			buf = buf[:cap(buf)]
+		}
+		n, err := r.Read(buf[filled:])
+		from := max(filled-2, 0)
+		filled += n
+		if n > 0 {
+			empty = 0
+			end = blockEnd(buf[:filled], from, true)
+		} else if err == nil {
+			if empty++; empty >= 100 {
+				err = io.ErrNoProgress // as bufio.Reader says
+			}
+		}
+		switch {
+		case end >= 0:
+			// The header is whole; an error is the body reader's.
+		case err == io.EOF:
+			end = filled // no empty line: the whole input is header
+		case err != nil:
+			return nil, err
+		}
+	}
+	if end > maxHdr {
+		return nil, &ParseError{What: "header", Offset: 0, Err: ErrHeaderTooLarge}
+	}
+	if _, err := p.parseInto(&m.h, buf[:end:end]); err != nil {
 		return nil, err
 	}
-	return &Message{Header: h, Body: br}, nil
+	m.h.own = buf[:end:end]
+	m.body = prefixReader{pre: buf[end:filled], r: r}
+	m.m = Message{Header: &m.h, Body: &m.body}
+	return &m.m, nil
+}
+
+// readChunk is the size of ReadMessage's first read buffer, which most
+// headers fit in; a larger header grows it, doubling, up to the limit.
+const readChunk = 4096
+
+// prefixReader reads pre, then r.
+type prefixReader struct {
+	pre []byte
+	r   io.Reader
+}
+
+func (p *prefixReader) Read(b []byte) (int, error) {
+	if len(p.pre) > 0 {
+		n := copy(b, p.pre)
+		p.pre = p.pre[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
 }

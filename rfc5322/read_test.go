@@ -46,6 +46,21 @@ func checkReadMatchesParse(t *testing.T, msg []byte, size int, src func(io.Reade
 	if !bytes.Equal(rest, msg[n:]) {
 		t.Fatalf("size %d: left %q in the reader, want the body %q", size, rest, msg[n:])
 	}
+	// ReadMessage from a plain io.Reader reads into its own buffer.
+	p := Parser{MaxHeaderBytes: max(size*8, len(msg)+1)}
+	m, err := p.ReadMessage(src(bytes.NewReader(msg)))
+	if err != nil {
+		t.Fatalf("ReadMessage: %v", err)
+	}
+	if w, g := strings.Join(rawFields(want), "|"), strings.Join(rawFields(m.Header), "|"); w != g {
+		t.Fatalf("ReadMessage: fields differ:\nParseHeader %q\nReadMessage %q", w, g)
+	}
+	if !bytes.Equal(want.MboxFrom(), m.Header.MboxFrom()) || want.BareLF() != m.Header.BareLF() {
+		t.Fatalf("ReadMessage: mbox line or BareLF differ")
+	}
+	if rest, err = io.ReadAll(m.Body); err != nil || !bytes.Equal(rest, msg[n:]) {
+		t.Fatalf("ReadMessage: body %q (%v), want %q", rest, err, msg[n:])
+	}
 }
 
 func TestReadHeaderMatchesParseHeader(t *testing.T) {
@@ -103,6 +118,16 @@ func TestReadHeaderLimits(t *testing.T) {
 			t.Errorf("size %d: err = %v, want ErrTooManyFields", size, err)
 		}
 	}
+	for _, src := range []func(io.Reader) io.Reader{iotest.OneByteReader, func(r io.Reader) io.Reader { return r }} {
+		p := Parser{MaxHeaderBytes: 200}
+		if _, err := p.ReadMessage(src(strings.NewReader(msg))); !errors.Is(err, ErrHeaderTooLarge) {
+			t.Errorf("ReadMessage: err = %v, want ErrHeaderTooLarge", err)
+		}
+		p = Parser{MaxHeaderBytes: 700}
+		if _, err := p.ReadMessage(src(strings.NewReader(msg))); err != nil {
+			t.Errorf("ReadMessage of a 613-octet header with limit 700: %v", err)
+		}
+	}
 	// An endless header line costs at most the limit.
 	p := Parser{MaxHeaderBytes: 1 << 16}
 	_, err := p.ReadHeader(bufio.NewReader(io.MultiReader(strings.NewReader("X: "), neverEnding('a'))))
@@ -110,6 +135,10 @@ func TestReadHeaderLimits(t *testing.T) {
 		t.Errorf("endless line: err = %v, want ErrHeaderTooLarge", err)
 	}
 }
+
+type zeroReader struct{}
+
+func (zeroReader) Read([]byte) (int, error) { return 0, nil }
 
 type neverEnding byte
 
@@ -125,6 +154,22 @@ func TestReadHeaderReadError(t *testing.T) {
 	r := bufio.NewReaderSize(io.MultiReader(strings.NewReader("From: a@b\r\n"), iotest.ErrReader(boom)), 16)
 	if _, err := ReadHeader(r); !errors.Is(err, boom) {
 		t.Errorf("err = %v, want the reader's error", err)
+	}
+	src := io.MultiReader(strings.NewReader("From: a@b\r\n"), iotest.ErrReader(boom))
+	if _, err := ReadMessage(src); !errors.Is(err, boom) {
+		t.Errorf("ReadMessage: err = %v, want the reader's error", err)
+	}
+	// An error after the header is the body reader's.
+	src = io.MultiReader(strings.NewReader("From: a@b\r\n\r\nbody"), iotest.ErrReader(boom))
+	m, err := ReadMessage(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := io.ReadAll(m.Body); string(b) != "body" || !errors.Is(err, boom) {
+		t.Errorf("body %q, %v; want body and the reader's error", b, err)
+	}
+	if _, err := ReadMessage(zeroReader{}); !errors.Is(err, io.ErrNoProgress) {
+		t.Errorf("a reader that returns nothing: err = %v, want io.ErrNoProgress", err)
 	}
 }
 
