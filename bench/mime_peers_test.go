@@ -55,10 +55,7 @@ func (f mimeFixture) relaykitBuild(tb testing.TB) []byte {
 		mime.Attachment("report.pdf", "application/pdf", f.pdf),
 		mime.Attachment("chiffres été.csv", "text/csv", f.csv),
 	)
-	if err := n.Compose(b); err != nil {
-		tb.Fatal(err)
-	}
-	msg, _, err := b.Message()
+	msg, _, err := n.AppendMessage(nil, b)
 	if err != nil {
 		tb.Fatal(err)
 	}
