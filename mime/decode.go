@@ -3,7 +3,6 @@ package mime
 import (
 	"encoding/base64"
 	"io"
-	"mime/quotedprintable"
 	"strings"
 )
 
@@ -16,14 +15,15 @@ import (
 //
 // Both decoders are lenient as RFC 2045 asks of readers: base64 skips
 // octets outside its alphabet and decodes a last group without its
-// padding; quoted-printable (the standard library's reader) keeps a
-// malformed "=" sequence as it is. Memory use is constant.
+// padding; quoted-printable keeps a malformed "=" sequence as it is and
+// lets octets through that should have been encoded (where the standard
+// library's mime/quotedprintable reader fails). Memory use is constant.
 func NewDecoder(cte string, r io.Reader) (io.Reader, error) {
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "", "7bit", "8bit", "binary":
 		return r, nil
 	case "quoted-printable":
-		return quotedprintable.NewReader(r), nil
+		return &qpReader{r: r}, nil
 	case "base64":
 		return NewBase64Reader(r), nil
 	}

@@ -51,7 +51,8 @@ func (c *Config) limits() (depth, parts, hdr int) {
 }
 
 // A Walker reads the MIME tree of a message from an io.Reader in one
-// pass and constant memory (a 64 KiB buffer plus each part's header):
+// pass and constant memory (a 16 KiB buffer, two decoders of 7 KiB
+// and 8 KiB, plus each part's header):
 // Next returns the parts depth first in order, and between calls Body
 // or Decoded read the current part's body as it streams by. It is the
 // way to read a large message without holding it; Parse builds the
@@ -85,6 +86,8 @@ type Walker struct {
 	err                error
 	problems           []error
 	headerBuf          []byte
+	b64                *Base64Reader // reused by Decoded from part to part
+	qp                 *qpReader
 }
 
 type action int
@@ -96,9 +99,13 @@ const (
 	actDone
 )
 
+// walkBufSize is the Walker's read buffer: a line longer than this is
+// read in pieces.
+const walkBufSize = 16 << 10
+
 // NewWalker returns a Walker reading the message from r. cfg may be nil.
 func NewWalker(r io.Reader, cfg *Config) *Walker {
-	w := &Walker{br: bufio.NewReaderSize(r, 64<<10), atLineStart: true}
+	w := &Walker{br: bufio.NewReaderSize(r, walkBufSize), atLineStart: true}
 	if cfg != nil {
 		w.cfg = *cfg
 	}
@@ -484,9 +491,25 @@ func (w *Walker) Body() io.Reader {
 
 // Decoded returns Body with the Content-Transfer-Encoding undone (see
 // NewDecoder); an unknown encoding gives the raw body and the error.
+// Like Body, the reader is valid until the next call of Next: the
+// Walker reuses its decoders from part to part.
 func (w *Walker) Decoded() (io.Reader, error) {
 	if w.cur == nil {
 		return eofReader{}, nil
+	}
+	switch w.cur.Encoding {
+	case "base64":
+		if w.b64 == nil {
+			w.b64 = new(Base64Reader)
+		}
+		*w.b64 = Base64Reader{r: w.Body()}
+		return w.b64, nil
+	case "quoted-printable":
+		if w.qp == nil {
+			w.qp = new(qpReader)
+		}
+		w.qp.reset(w.Body())
+		return w.qp, nil
 	}
 	return NewDecoder(w.cur.Encoding, w.Body())
 }
