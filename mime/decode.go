@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"bytes"
 	"encoding/base64"
 	"io"
 	"strings"
@@ -80,6 +81,19 @@ func (b *Base64Reader) Read(p []byte) (int, error) {
 		b.olen, b.o = 0, 0
 		out := b.out[:]
 		in := b.in[:n]
+		if b.n == 0 && !b.done {
+			// Fastest path: whole lines of whole groups, which
+			// encoding/base64 decodes in one call (it skips CR and
+			// LF); anything it refuses goes the ways below.
+			// Padding is left to the lenient loop, which ignores
+			// what follows it.
+			if end := bytes.LastIndexByte(in, '\n') + 1; end > 0 && bytes.IndexByte(in[:end], '=') < 0 {
+				if m, err := base64.StdEncoding.Decode(out, in[:end]); err == nil {
+					b.olen = m
+					in = in[end:]
+				}
+			}
+		}
 		for i := 0; i < len(in); i++ {
 			if b.n == 0 && !b.done {
 				// Fast path: a run of whole groups up to the next

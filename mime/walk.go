@@ -391,6 +391,29 @@ func (w *Walker) atBoundary(line []byte, full bool) int {
 // full), nil at a boundary, io.EOF at the end of input.
 func (w *Walker) scan(sink *bodyReader) error {
 	for {
+		if w.pending == nil && w.atLineStart {
+			// Whole lines up to the next one that starts with "--"
+			// cannot hold a boundary: take them in one piece.
+			if run := w.contentRun(); len(run) > 0 {
+				eol := int64(1)
+				if len(run) > 1 && run[len(run)-2] == '\r' {
+					eol = 2
+				}
+				if top := w.top(); top.boundary == "" && !top.IsMessage() {
+					top.Lines += int64(bytes.Count(run, []byte{'\n'}))
+				}
+				w.off += int64(len(run))
+				w.lineStart = true
+				if sink != nil {
+					sink.add(w.prevEOL, run[:int64(len(run))-eol])
+				}
+				w.prevEOL = eol
+				if sink != nil {
+					return errStop
+				}
+				continue
+			}
+		}
 		line, off, full, err := w.readLine()
 		if len(line) == 0 && err != nil {
 			if err != io.EOF {
@@ -432,6 +455,30 @@ func (w *Walker) scan(sink *bodyReader) error {
 }
 
 var errStop = errors.New("mime: stop")
+
+// contentRun returns the whole lines buffered at the current line start
+// up to the first that starts with "--" (which may be a boundary, and is
+// left to the line-by-line reader), and consumes them; nil if there is
+// no such line in the buffer. The slice is valid until the next read.
+func (w *Walker) contentRun() []byte {
+	n := w.br.Buffered()
+	if n < 2 {
+		return nil
+	}
+	buf, _ := w.br.Peek(n)
+	if buf[0] == '-' && buf[1] == '-' {
+		return nil
+	}
+	end := bytes.LastIndexByte(buf, '\n') + 1
+	if i := bytes.Index(buf[:end], []byte("\n--")); i >= 0 {
+		end = i + 1
+	}
+	if end == 0 {
+		return nil
+	}
+	_, _ = w.br.Discard(end)
+	return buf[:end]
+}
 
 func (w *Walker) top() *Part { return w.open[len(w.open)-1] }
 
