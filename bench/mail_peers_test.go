@@ -110,6 +110,7 @@ func TestRelaykitMailAgreesOnFixture(t *testing.T) {
 func BenchmarkMailHeaderAndAddresses(b *testing.B) {
 	b.Run("impl=netmail", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		b.SetBytes(int64(len(fixtures.Message3K)))
 		for b.Loop() {
 			netmailHeaderAndAddresses(b)
@@ -117,6 +118,7 @@ func BenchmarkMailHeaderAndAddresses(b *testing.B) {
 	})
 	b.Run("impl=relaykit", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		b.SetBytes(int64(len(fixtures.Message3K)))
 		for b.Loop() {
 			relaykitHeaderAndAddresses(b)
@@ -128,6 +130,7 @@ func BenchmarkMailHeaderAndAddresses(b *testing.B) {
 func BenchmarkMailHeader(b *testing.B) {
 	b.Run("impl=gomessage", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		b.SetBytes(int64(len(fixtures.Message3K)))
 		for b.Loop() {
 			if _, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(fixtures.Message3K))); err != nil {
@@ -137,6 +140,7 @@ func BenchmarkMailHeader(b *testing.B) {
 	})
 	b.Run("impl=netmail", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		b.SetBytes(int64(len(fixtures.Message3K)))
 		for b.Loop() {
 			if _, err := mail.ReadMessage(bytes.NewReader(fixtures.Message3K)); err != nil {
@@ -146,6 +150,7 @@ func BenchmarkMailHeader(b *testing.B) {
 	})
 	b.Run("impl=relaykit", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		b.SetBytes(int64(len(fixtures.Message3K)))
 		for b.Loop() {
 			if _, _, err := rfc5322.ParseHeader(fixtures.Message3K); err != nil {
@@ -160,6 +165,7 @@ func BenchmarkMailAddressList(b *testing.B) {
 	vs := addressValues(b)
 	b.Run("impl=netmail", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			for _, v := range vs {
 				if _, err := mail.ParseAddressList(v); err != nil {
@@ -170,6 +176,7 @@ func BenchmarkMailAddressList(b *testing.B) {
 	})
 	b.Run("impl=relaykit", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			for _, v := range vs {
 				if _, err := rfc5322.ParseAddressList(v); err != nil {
@@ -188,6 +195,7 @@ func BenchmarkMailAddressList(b *testing.B) {
 func BenchmarkMailReadHeader(b *testing.B) {
 	b.Run("impl=gomessage", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		b.SetBytes(int64(len(fixtures.Message3K)))
 		for b.Loop() {
 			if _, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(fixtures.Message3K))); err != nil {
@@ -197,6 +205,7 @@ func BenchmarkMailReadHeader(b *testing.B) {
 	})
 	b.Run("impl=relaykit", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		b.SetBytes(int64(len(fixtures.Message3K)))
 		for b.Loop() {
 			if _, err := rfc5322.ReadHeader(bufio.NewReader(bytes.NewReader(fixtures.Message3K))); err != nil {
@@ -208,6 +217,7 @@ func BenchmarkMailReadHeader(b *testing.B) {
 	// Header, reused from one message to the next (ReadHeaderInto).
 	b.Run("impl=relaykit-reused", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		b.SetBytes(int64(len(fixtures.Message3K)))
 		src := bytes.NewReader(fixtures.Message3K)
 		br := bufio.NewReader(src)
@@ -231,6 +241,7 @@ func BenchmarkMailReadHeader(b *testing.B) {
 func BenchmarkMailReadHeaderAndAddresses(b *testing.B) {
 	b.Run("impl=netmail", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		b.SetBytes(int64(len(fixtures.Message3K)))
 		for b.Loop() {
 			netmailHeaderAndAddresses(b)
@@ -238,6 +249,7 @@ func BenchmarkMailReadHeaderAndAddresses(b *testing.B) {
 	})
 	b.Run("impl=relaykit", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		b.SetBytes(int64(len(fixtures.Message3K)))
 		for b.Loop() {
 			m, err := rfc5322.ReadMessage(bytes.NewReader(fixtures.Message3K))
