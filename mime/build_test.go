@@ -198,5 +198,9 @@ func TestBuildProperty(t *testing.T) {
 		if d := cmp.Diff(flatten(&n), readBack(t, msg)); d != "" {
 			t.Fatalf("case %d (-built +read):\n%s\n%s", i, d, msg)
 		}
+		var w bytes.Buffer
+		if err := n.WriteEntity(&w); err != nil || !bytes.Equal(w.Bytes(), msg) {
+			t.Fatalf("case %d: WriteEntity (%v) differs from AppendEntity", i, err)
+		}
 	}
 }

@@ -1,9 +1,9 @@
 package mime
 
 import (
+	"bytes"
 	"encoding/base64"
 	"io"
-	"mime/quotedprintable"
 	"strings"
 )
 
@@ -16,14 +16,15 @@ import (
 //
 // Both decoders are lenient as RFC 2045 asks of readers: base64 skips
 // octets outside its alphabet and decodes a last group without its
-// padding; quoted-printable (the standard library's reader) keeps a
-// malformed "=" sequence as it is. Memory use is constant.
+// padding; quoted-printable keeps a malformed "=" sequence as it is and
+// lets octets through that should have been encoded (where the standard
+// library's mime/quotedprintable reader fails). Memory use is constant.
 func NewDecoder(cte string, r io.Reader) (io.Reader, error) {
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "", "7bit", "8bit", "binary":
 		return r, nil
 	case "quoted-printable":
-		return quotedprintable.NewReader(r), nil
+		return &qpReader{r: r}, nil
 	case "base64":
 		return NewBase64Reader(r), nil
 	}
@@ -80,6 +81,19 @@ func (b *Base64Reader) Read(p []byte) (int, error) {
 		b.olen, b.o = 0, 0
 		out := b.out[:]
 		in := b.in[:n]
+		if b.n == 0 && !b.done {
+			// Fastest path: whole lines of whole groups, which
+			// encoding/base64 decodes in one call (it skips CR and
+			// LF); anything it refuses goes the ways below.
+			// Padding is left to the lenient loop, which ignores
+			// what follows it.
+			if end := bytes.LastIndexByte(in, '\n') + 1; end > 0 && bytes.IndexByte(in[:end], '=') < 0 {
+				if m, err := base64.StdEncoding.Decode(out, in[:end]); err == nil {
+					b.olen = m
+					in = in[end:]
+				}
+			}
+		}
 		for i := 0; i < len(in); i++ {
 			if b.n == 0 && !b.done {
 				// Fast path: a run of whole groups up to the next

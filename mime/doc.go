@@ -26,11 +26,18 @@
 // # Building
 //
 // Text, HTML, Attachment, Inline, Alternative, Mixed and Related make a
-// tree of Nodes; Compose puts it into an rfc5322.Builder (or
-// AppendEntity writes it alone). Each leaf gets 7bit, quoted-printable
-// or base64 by its content, base64 and quoted-printable lines stay
-// within 76 octets and 7bit ones within 998, and each boundary is chosen so that none of the encoded parts
-// holds it. The whole message is built in memory.
+// tree of Nodes. AppendMessage writes a whole message (an
+// rfc5322.Builder's header, the MIME fields, the body) into one buffer;
+// WriteMessage writes it to an io.Writer as it goes, holding about 64
+// KiB at a time, so an attachment given as an io.Reader (Node.Reader)
+// streams through in base64 and is never held whole. Compose puts the
+// tree into a Builder instead; AppendEntity and WriteEntity write a
+// body part alone. Each leaf held in memory gets 7bit, quoted-printable
+// or base64 by its content; base64 and quoted-printable lines stay
+// within 76 octets and 7bit ones within 998. Every boundary holds "=_",
+// which quoted-printable and base64 never write, and is checked against
+// the 7bit bodies and part headers, so each part is encoded once,
+// straight into the output.
 //
 // # Reading
 //
@@ -40,7 +47,7 @@
 // without parsing again. ParseReaderAt does the same over a file.
 // Walker reads a message from an io.Reader in one pass and constant
 // memory, handing each part's body out as a stream (Body, Decoded,
-// Text), so a 50 MB attachment costs a 64 KiB buffer.
+// Text), so a 50 MB attachment costs a 16 KiB buffer and a decoder.
 //
 // Part headers are rfc5322.Header values, raw bytes kept. Nesting depth,
 // the number of parts and the size of one part's header are bounded

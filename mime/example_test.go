@@ -48,7 +48,7 @@ func Example() {
 	fmt.Printf("%s: %q\n", att.Filename(), data)
 	fmt.Println(bytes.Equal(att.RawHeader(msg), msg[att.HeaderStart:att.BodyStart]))
 	// Output:
-	// TEXT multipart/mixed 321 octets
+	// TEXT multipart/mixed 324 octets
 	//   1 text/plain 41 octets
 	//   2 text/plain name="crêpes.txt" 19 octets
 	// crêpes.txt: "flour, eggs, milk\r\n"

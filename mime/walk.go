@@ -51,7 +51,8 @@ func (c *Config) limits() (depth, parts, hdr int) {
 }
 
 // A Walker reads the MIME tree of a message from an io.Reader in one
-// pass and constant memory (a 64 KiB buffer plus each part's header):
+// pass and constant memory (a 16 KiB buffer, two decoders of 7 KiB
+// and 8 KiB, plus each part's header):
 // Next returns the parts depth first in order, and between calls Body
 // or Decoded read the current part's body as it streams by. It is the
 // way to read a large message without holding it; Parse builds the
@@ -85,6 +86,8 @@ type Walker struct {
 	err                error
 	problems           []error
 	headerBuf          []byte
+	b64                *Base64Reader // reused by Decoded from part to part
+	qp                 *qpReader
 }
 
 type action int
@@ -96,9 +99,13 @@ const (
 	actDone
 )
 
+// walkBufSize is the Walker's read buffer: a line longer than this is
+// read in pieces.
+const walkBufSize = 16 << 10
+
 // NewWalker returns a Walker reading the message from r. cfg may be nil.
 func NewWalker(r io.Reader, cfg *Config) *Walker {
-	w := &Walker{br: bufio.NewReaderSize(r, 64<<10), atLineStart: true}
+	w := &Walker{br: bufio.NewReaderSize(r, walkBufSize), atLineStart: true}
 	if cfg != nil {
 		w.cfg = *cfg
 	}
@@ -384,6 +391,29 @@ func (w *Walker) atBoundary(line []byte, full bool) int {
 // full), nil at a boundary, io.EOF at the end of input.
 func (w *Walker) scan(sink *bodyReader) error {
 	for {
+		if w.pending == nil && w.atLineStart {
+			// Whole lines up to the next one that starts with "--"
+			// cannot hold a boundary: take them in one piece.
+			if run := w.contentRun(); len(run) > 0 {
+				eol := int64(1)
+				if len(run) > 1 && run[len(run)-2] == '\r' {
+					eol = 2
+				}
+				if top := w.top(); top.boundary == "" && !top.IsMessage() {
+					top.Lines += int64(bytes.Count(run, []byte{'\n'}))
+				}
+				w.off += int64(len(run))
+				w.lineStart = true
+				if sink != nil {
+					sink.add(w.prevEOL, run[:int64(len(run))-eol])
+				}
+				w.prevEOL = eol
+				if sink != nil {
+					return errStop
+				}
+				continue
+			}
+		}
 		line, off, full, err := w.readLine()
 		if len(line) == 0 && err != nil {
 			if err != io.EOF {
@@ -425,6 +455,30 @@ func (w *Walker) scan(sink *bodyReader) error {
 }
 
 var errStop = errors.New("mime: stop")
+
+// contentRun returns the whole lines buffered at the current line start
+// up to the first that starts with "--" (which may be a boundary, and is
+// left to the line-by-line reader), and consumes them; nil if there is
+// no such line in the buffer. The slice is valid until the next read.
+func (w *Walker) contentRun() []byte {
+	n := w.br.Buffered()
+	if n < 2 {
+		return nil
+	}
+	buf, _ := w.br.Peek(n)
+	if buf[0] == '-' && buf[1] == '-' {
+		return nil
+	}
+	end := bytes.LastIndexByte(buf, '\n') + 1
+	if i := bytes.Index(buf[:end], []byte("\n--")); i >= 0 {
+		end = i + 1
+	}
+	if end == 0 {
+		return nil
+	}
+	_, _ = w.br.Discard(end)
+	return buf[:end]
+}
 
 func (w *Walker) top() *Part { return w.open[len(w.open)-1] }
 
@@ -484,9 +538,25 @@ func (w *Walker) Body() io.Reader {
 
 // Decoded returns Body with the Content-Transfer-Encoding undone (see
 // NewDecoder); an unknown encoding gives the raw body and the error.
+// Like Body, the reader is valid until the next call of Next: the
+// Walker reuses its decoders from part to part.
 func (w *Walker) Decoded() (io.Reader, error) {
 	if w.cur == nil {
 		return eofReader{}, nil
+	}
+	switch w.cur.Encoding {
+	case "base64":
+		if w.b64 == nil {
+			w.b64 = new(Base64Reader)
+		}
+		*w.b64 = Base64Reader{r: w.Body()}
+		return w.b64, nil
+	case "quoted-printable":
+		if w.qp == nil {
+			w.qp = new(qpReader)
+		}
+		w.qp.reset(w.Body())
+		return w.qp, nil
 	}
 	return NewDecoder(w.cur.Encoding, w.Body())
 }

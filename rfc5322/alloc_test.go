@@ -1,6 +1,8 @@
 package rfc5322
 
 import (
+	"bufio"
+	"bytes"
 	"testing"
 )
 
@@ -97,4 +99,73 @@ func BenchmarkParseAddressList(b *testing.B) {
 			ParseAddressList(v)
 		}
 	}
+}
+
+// ReadHeader from a bufio.Reader: the Header, the one copy of the header
+// block and the field list (the reader is the caller's and is reused).
+func TestAllocsReadHeader(t *testing.T) {
+	msg := readFixture(t)
+	src := bytes.NewReader(msg)
+	br := bufio.NewReader(src)
+	allocs := testing.AllocsPerRun(100, func() {
+		src.Reset(msg)
+		br.Reset(src)
+		if _, err := ReadHeader(br); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 3 {
+		t.Errorf("ReadHeader: %v allocs, budget 3", allocs)
+	}
+	t.Logf("ReadHeader: %v allocs", allocs)
+}
+
+func BenchmarkReadHeader(b *testing.B) {
+	msg := readFixture(b)
+	src := bytes.NewReader(msg)
+	br := bufio.NewReader(src)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		src.Reset(msg)
+		br.Reset(src)
+		if _, err := ReadHeader(br); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadHeaderInto(b *testing.B) {
+	msg := readFixture(b)
+	src := bytes.NewReader(msg)
+	br := bufio.NewReader(src)
+	var p Parser
+	var h Header
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		src.Reset(msg)
+		br.Reset(src)
+		if err := p.ReadHeaderInto(&h, br); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// ReadMessage from a plain io.Reader: its read buffer (the header is
+// parsed in place), one block for Message, Header and body reader, and
+// the field list.
+func TestAllocsReadMessage(t *testing.T) {
+	msg := readFixture(t)
+	src := bytes.NewReader(msg)
+	allocs := testing.AllocsPerRun(100, func() {
+		src.Reset(msg)
+		if _, err := ReadMessage(src); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 3 {
+		t.Errorf("ReadMessage: %v allocs, budget 3", allocs)
+	}
+	t.Logf("ReadMessage: %v allocs", allocs)
 }

@@ -10,8 +10,12 @@
 // is a slice of the input holding the field exactly as it was, folding and
 // line end included, so a DKIM verifier sees the bytes it signs. Values are
 // unfolded (Field.Value, Header.Get) and decoded (Field.Text) only when
-// asked. ReadHeader and ReadMessage do the same from a bufio.Reader or an
-// io.Reader. Limits on the header size, the number of fields and one
+// asked. ReadHeader does the same from a bufio.Reader, copying the header
+// block once out of the reader's buffer and leaving the reader at the
+// body; ReadHeaderInto reuses a Header's memory from one message to the
+// next (no allocation once warm, for a server's connection loop);
+// ReadMessage reads a plain io.Reader into a buffer of its own and parses
+// the header there. Limits on the header size, the number of fields and one
 // field's length are checked before memory is spent; going over one is a
 // *ParseError wrapping ErrHeaderTooLarge, ErrTooManyFields or
 // ErrFieldTooLong.

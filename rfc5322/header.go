@@ -84,6 +84,7 @@ type Header struct {
 	fields   []Field
 	mboxFrom []byte
 	bareLF   bool
+	own      []byte // the buffer ReadHeaderInto copied the header into
 }
 
 // Len returns the number of fields.

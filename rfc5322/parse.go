@@ -1,9 +1,7 @@
 package rfc5322
 
 import (
-	"bufio"
 	"bytes"
-	"io"
 )
 
 // Default limits of a zero Parser.
@@ -167,89 +165,12 @@ func (p *Parser) finish(h *Header, fields []Field, pos, maxHdr int) (int, error)
 		return 0, &ParseError{What: "header", Offset: pos, Err: ErrHeaderTooLarge}
 	}
 	if len(fields) > 0 {
-		h.fields = make([]Field, len(fields))
+		if cap(h.fields) >= len(fields) {
+			h.fields = h.fields[:len(fields)] // ReadHeaderInto reuses it
+		} else {
+			h.fields = make([]Field, len(fields))
+		}
 		copy(h.fields, fields)
 	}
 	return pos, nil
-}
-
-// ReadHeader reads a header block from r with the default limits. See
-// Parser.ReadHeader.
-func ReadHeader(r *bufio.Reader) (*Header, error) {
-	var p Parser
-	return p.ReadHeader(r)
-}
-
-// ReadHeader reads the header block from r, up to and including the empty
-// line that ends it (or EOF), and leaves r at the first byte of the body.
-// The bytes are copied into one buffer owned by the Header. Limits are
-// checked while reading, so an oversized header costs at most
-// MaxHeaderBytes of memory.
-func (p *Parser) ReadHeader(r *bufio.Reader) (*Header, error) {
-	maxHdr, _, _ := p.limits()
-	// Most headers fit in 4 KiB; a larger one grows by append.
-	buf := make([]byte, 0, min(maxHdr, 4096))
-	atStart := true
-	for {
-		line, err := r.ReadSlice('\n')
-		if len(buf)+len(line) > maxHdr {
-			return nil, &ParseError{What: "header", Offset: len(buf), Err: ErrHeaderTooLarge}
-		}
-		empty := atStart && isEmptyLine(line)
-		buf = append(buf, line...)
-		if err == bufio.ErrBufferFull {
-			atStart = false
-			continue
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if empty {
-			break
-		}
-		atStart = true
-	}
-	h, n, err := p.ParseHeader(buf)
-	if err != nil {
-		return nil, err
-	}
-	if n != len(buf) {
-		// Cannot happen: buf ends at the first empty line.
-		return nil, &ParseError{What: "header", Offset: n, Err: ErrMalformedHeader}
-	}
-	return h, nil
-}
-
-func isEmptyLine(l []byte) bool {
-	return len(l) == 1 && l[0] == '\n' || len(l) == 2 && l[0] == '\r' && l[1] == '\n'
-}
-
-// A Message is a parsed header and the unread body.
-type Message struct {
-	Header *Header
-	Body   io.Reader
-}
-
-// ReadMessage reads the header block from r with the default limits and
-// returns it with a reader for the body, which is passed through
-// untouched.
-func ReadMessage(r io.Reader) (*Message, error) {
-	var p Parser
-	return p.ReadMessage(r)
-}
-
-// ReadMessage is the Parser's ReadMessage.
-func (p *Parser) ReadMessage(r io.Reader) (*Message, error) {
-	br, ok := r.(*bufio.Reader)
-	if !ok {
-		br = bufio.NewReader(r)
-	}
-	h, err := p.ReadHeader(br)
-	if err != nil {
-		return nil, err
-	}
-	return &Message{Header: h, Body: br}, nil
 }
