@@ -65,6 +65,11 @@ type Verifier struct {
 	MinRSABits, MaxRSABits int
 	// Now is the clock for x=; nil means time.Now.
 	Now func() time.Time
+	// KeyCache, when set, keeps parsed key records so that a key seen
+	// before is not decoded and parsed again; the key record is still
+	// looked up for every signature (see KeyCache). One cache may serve
+	// many Verifiers. Nil means every key is parsed on every use.
+	KeyCache *KeyCache
 }
 
 type sigState struct {
@@ -199,7 +204,7 @@ func (v *Verifier) fetchKey(ctx context.Context, sig *Signature) (*KeyRecord, St
 	for _, t := range txts {
 		// RFC 6376 3.6.2.2: with several records the result is
 		// undefined; we use the first one that parses.
-		if key, perr = ParseKeyRecord(t); perr == nil {
+		if key, perr = v.KeyCache.parse(t); perr == nil {
 			break
 		}
 	}
