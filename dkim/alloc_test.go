@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"context"
 	"crypto/sha256"
 	"hash"
 	"strings"
@@ -76,6 +77,53 @@ func BenchmarkBodyCanon(b *testing.B) {
 						bc.finish()
 					}
 				})
+			}
+		}
+	}
+}
+
+// TestAppendStripB: only the value of b= goes (RFC 6376 3.7), whatever
+// the folding around its name; bh= and everything else stay byte for
+// byte.
+func TestAppendStripB(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"DKIM-Signature: v=1; bh=abc; b=xyz", "DKIM-Signature: v=1; bh=abc; b="},
+		{"DKIM-Signature: v=1; b=xy\r\n z; d=a", "DKIM-Signature: v=1; b=; d=a"},
+		{"DKIM-Signature: v=1; \r\n b =xyz;\r\n", "DKIM-Signature: v=1; \r\n b =;\r\n"},
+		{"DKIM-Signature: b=xyz\r\n", "DKIM-Signature: b=\r\n"},
+		{"DKIM-Signature: bb=1; ab=2; b b=3", "DKIM-Signature: bb=1; ab=2; b b=3"},
+		{"DKIM-Signature: v=1; x", "DKIM-Signature: v=1; x"},
+	} {
+		if got := string(appendStripB(nil, []byte(tc.in))); got != tc.want {
+			t.Errorf("%q:\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestVerifyAllocs: verifying a message with one signature stays within
+// its allocation budget, whatever the body's length (the body is never
+// held; the header fields are canonicalized into one buffer).
+func TestVerifyAllocs(t *testing.T) {
+	ek := rfc8463Key()
+	dns := fakeDNS{"ed._domainkey.crepes.fr": {keyRecord(ek.Public())}}
+	for _, size := range []int{0, 64 << 10} {
+		signed := signMsg(t, testMsg+strings.Repeat("Bob, the crepes  are ready.\t\r\n", size/31), SignOptions{Domain: "crepes.fr", Selector: "ed", Key: ek})
+		for _, cache := range []*KeyCache{nil, {}} {
+			v := &Verifier{Resolver: dns, KeyCache: cache}
+			r := strings.NewReader(signed)
+			n := testing.AllocsPerRun(20, func() {
+				r.Reset(signed)
+				res, err := v.Verify(context.Background(), r)
+				if err != nil || res[0].Status != Pass {
+					t.Fatal(err, res)
+				}
+			})
+			budget := 22.0
+			if cache != nil {
+				budget = 19
+			}
+			if n > budget {
+				t.Errorf("body %d bytes, cache %v: %.0f allocs per Verify, budget %.0f", size, cache != nil, n, budget)
 			}
 		}
 	}

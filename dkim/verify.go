@@ -73,9 +73,10 @@ type Verifier struct {
 }
 
 type sigState struct {
-	res   Result
-	canon *bodyCanon
-	h     hash.Hash
+	res    Result
+	canon  *bodyCanon // nil when the signature is not checked
+	h      hash.Hash
+	canonv bodyCanon // canon points here
 }
 
 // Verify reads a message (header and body, CRLF or LF line ends) from r
@@ -142,15 +143,26 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Result, error) {
 			continue
 		}
 		st.h = sha256.New()
-		st.canon = newBodyCanon(st.h, sig.BodyCanon, sig.Length)
+		st.canonv = bodyCanon{h: st.h, relaxed: sig.BodyCanon == Relaxed, limit: sig.Length}
+		st.canon = &st.canonv
 		writers = append(writers, st.canon)
 	}
 	if len(writers) > 0 {
-		if _, err := io.Copy(io.MultiWriter(writers...), br); err != nil {
+		w := writers[0]
+		if len(writers) > 1 {
+			w = io.MultiWriter(writers...)
+		}
+		if _, err := io.Copy(w, br); err != nil {
 			return nil, fmt.Errorf("dkim: reading body: %w", err)
 		}
 	}
-	var buf []byte
+	// One buffer for the canonical header fields and one for the
+	// signature field without b=, each sized once for the whole header.
+	hdrLen := 0
+	for _, f := range hdr.Fields() {
+		hdrLen += len(f.Raw())
+	}
+	var buf, sigBuf []byte
 	for _, st := range states {
 		if st.canon == nil {
 			continue
@@ -161,7 +173,8 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Result, error) {
 			st.res.Status, st.res.Err = PermError, ErrLength
 			continue
 		}
-		if subtle.ConstantTimeCompare(st.h.Sum(nil), sig.BodyHash) != 1 {
+		var sum [sha256.Size]byte
+		if subtle.ConstantTimeCompare(st.h.Sum(sum[:0]), sig.BodyHash) != 1 {
 			st.res.Status, st.res.Err = Fail, ErrBodyHash
 			continue
 		}
@@ -171,8 +184,13 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Result, error) {
 			st.res.Status, st.res.Err = status, err
 			continue
 		}
+		if buf == nil {
+			buf = make([]byte, 0, hdrLen+len(st.res.Field)+64)
+			sigBuf = make([]byte, 0, len(st.res.Field))
+		}
+		sigBuf = appendStripB(sigBuf[:0], st.res.Field)
 		var digest [sha256.Size]byte
-		buf, digest = headerHash(buf[:0], hdr, sig.Headers, sig.HeaderCanon, stripB(st.res.Field))
+		buf, digest = headerHash(buf[:0], hdr, sig.Headers, sig.HeaderCanon, sigBuf)
 		if err := checkSig(key.Key, digest[:], sig.Signature); err != nil {
 			st.res.Status, st.res.Err = Fail, err
 			continue
