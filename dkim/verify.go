@@ -87,13 +87,18 @@ type sigState struct {
 func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Result, error) {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
-		// A reader that knows its length (bytes.Reader, strings.Reader)
-		// and is shorter than the usual buffer gets a buffer that just
-		// holds it: most messages are small, and a 32 KiB buffer would
-		// be a large share of the work of verifying them.
+		// A reader over memory that knows its length and writes itself
+		// out (bytes.Reader) gets a buffer just large enough for a
+		// usual header: the body then goes from its memory to the
+		// canonicalizers through its WriteTo, never copied (bufio's
+		// WriteTo hands the rest of the input to the reader's). Other
+		// readers (files, connections) get the usual 32 KiB.
 		size := 32 * 1024
-		if l, ok := r.(interface{ Len() int }); ok && l.Len() < size {
-			size = max(l.Len()+1, 4096)
+		if _, ok := r.(interface {
+			Len() int
+			io.WriterTo
+		}); ok {
+			size = 4096
 		}
 		br = bufio.NewReaderSize(r, size)
 	}
