@@ -289,11 +289,19 @@ func (b *bodyCanon) Write(p []byte) (int, error) {
 			b.beginContent()
 			b.emit('\r')
 		}
+		if len(p) >= 2 && p[0] == '\r' && p[1] == '\n' {
+			b.endLine()
+			p = p[2:]
+			continue
+		}
 		j := b.runLen(p)
 		if j > 0 {
 			b.beginContent()
 			b.emitRun(p[:j])
 			p = p[j:]
+			if b.relaxed {
+				p = b.relaxedRuns(p)
+			}
 			continue
 		}
 		c := p[0]
@@ -304,13 +312,38 @@ func (b *bodyCanon) Write(p []byte) (int, error) {
 		case c == '\n':
 			b.endLine() // a bare LF stands for CRLF
 		case b.relaxed:
-			b.wsp = true // SP or HTAB
+			// SP or HTAB: the whole run is one pending SP.
+			b.wsp = true
+			for len(p) > 0 && isWSP(p[0]) {
+				p = p[1:]
+			}
 		default:
 			b.beginContent()
 			b.emit(c)
 		}
 	}
 	return n, nil
+}
+
+// relaxedRuns goes on after a run of ordinary bytes in relaxed
+// canonicalization: while a run of WSP is followed by an ordinary byte
+// in p, it writes one SP (RFC 6376 3.4.4) and the next run, without a
+// trip through Write's loop per run. It returns the rest of p, which
+// starts with a byte that needs care or with WSP that Write handles.
+func (b *bodyCanon) relaxedRuns(p []byte) []byte {
+	for {
+		k := 0
+		for k < len(p) && isWSP(p[k]) {
+			k++
+		}
+		if k == 0 || k == len(p) || !ordinary(p[k]) {
+			return p
+		}
+		m := b.runLen(p[k:]) // >= 1: p[k] is ordinary
+		b.emit(' ')
+		b.emitRun(p[k : k+m])
+		p = p[k+m:]
+	}
 }
 
 // finish flushes the canonical body into the hash.
