@@ -262,6 +262,8 @@ func BenchmarkDKIMVerifyFloor(b *testing.B) {
 		}
 		pub := k.signer.Public()
 		b.Run("op=verify/alg="+k.name, func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
 			for b.Loop() {
 				switch p := pub.(type) {
 				case *rsa.PublicKey:
