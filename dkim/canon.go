@@ -1,7 +1,9 @@
 package dkim
 
 import (
+	"encoding/binary"
 	"hash"
+	"math/bits"
 )
 
 // Canonicalization names a canonicalization algorithm (RFC 6376 3.4).
@@ -180,6 +182,98 @@ func ordinary(c byte) bool {
 	return c > ' ' || (c != '\r' && c != '\n' && c != ' ' && c != '\t')
 }
 
+// runLen returns the length of the run at the start of p that passes
+// through canonicalization unchanged. The bytes that need care (CR, LF,
+// SP, HTAB) are all <= ' '. SP and HTAB are ordinary in simple
+// canonicalization; in relaxed, one SP between two ordinary bytes stays
+// as it is, so it joins the run too. The run is found eight bytes at a
+// time (see stopMask), falling back to one byte at a time where a word
+// holds a byte that needs care.
+func (b *bodyCanon) runLen(p []byte) int {
+	j := 0
+	for j < len(p) {
+		if b.relaxed {
+			// A SP at the very start has no ordinary byte before it in
+			// this run; the byte loop below decides about it.
+			if j > 0 || ordinary(p[0]) {
+				for j+8 < len(p) {
+					m := relaxedStops(binary.LittleEndian.Uint64(p[j:]), p[j+8])
+					if m != 0 {
+						j += bits.TrailingZeros64(m) >> 3
+						break
+					}
+					j += 8
+				}
+			}
+		} else {
+			for j+8 <= len(p) {
+				m := simpleStops(binary.LittleEndian.Uint64(p[j:]))
+				if m != 0 {
+					j += bits.TrailingZeros64(m) >> 3
+					break
+				}
+				j += 8
+			}
+		}
+		if j == len(p) {
+			break
+		}
+		c := p[j]
+		if ordinary(c) {
+			j++
+			continue
+		}
+		if c == ' ' || c == '\t' {
+			if !b.relaxed || (c == ' ' && j > 0 && j+1 < len(p) && ordinary(p[j+1])) {
+				j++
+				continue
+			}
+		}
+		break
+	}
+	return j
+}
+
+// SWAR ("SIMD within a register") masks over eight bytes read as a
+// little-endian uint64: byte i of the word is byte i of the input.
+const (
+	swarLo7 = 0x7f7f7f7f7f7f7f7f
+	swarCR  = 0x0d0d0d0d0d0d0d0d
+	swarLF  = 0x0a0a0a0a0a0a0a0a
+	swarSP  = 0x2020202020202020
+	swarCtl = 0xe0e0e0e0e0e0e0e0 // a byte < 0x20 has none of these bits
+)
+
+// zeroBytes returns a mask with 0x80 in each byte of x that is zero and
+// 0 elsewhere, exactly (no carries cross bytes, unlike the shorter
+// has-zero test).
+func zeroBytes(x uint64) uint64 {
+	t := (x & swarLo7) + swarLo7
+	return ^(t | x | swarLo7)
+}
+
+// simpleStops marks the CRs and LFs of word x: in simple
+// canonicalization every other byte passes through.
+func simpleStops(x uint64) uint64 {
+	return zeroBytes(x^swarCR) | zeroBytes(x^swarLF)
+}
+
+// relaxedStops marks the bytes of word x that may end a relaxed run:
+// every byte below 0x20 (CR, LF, HTAB; other control bytes are ordinary
+// but rare, and the byte loop passes them), and every SP followed by a
+// SP or a byte below 0x20. next is the byte after the word. A SP at the
+// start of the word follows a byte already in the run, which is
+// ordinary (a SP there would have been marked as followed by a SP).
+func relaxedStops(x uint64, next byte) uint64 {
+	ctl := zeroBytes(x & swarCtl)
+	sp := zeroBytes(x ^ swarSP)
+	after := (ctl | sp) >> 8
+	if next <= ' ' {
+		after |= 0x80 << 56
+	}
+	return ctl | sp&after
+}
+
 // Write canonicalizes p. It never fails.
 func (b *bodyCanon) Write(p []byte) (int, error) {
 	n := len(p)
@@ -195,29 +289,19 @@ func (b *bodyCanon) Write(p []byte) (int, error) {
 			b.beginContent()
 			b.emit('\r')
 		}
-		// The bytes that need care (CR, LF, SP, HTAB) are all <= ' ':
-		// copy the run of other bytes at once. SP and HTAB are ordinary
-		// in simple canonicalization; in relaxed, one SP between two
-		// ordinary bytes stays as it is, so it joins the run too.
-		j := 0
-		for j < len(p) {
-			c := p[j]
-			if ordinary(c) {
-				j++
-				continue
-			}
-			if c == ' ' || c == '\t' {
-				if !b.relaxed || (c == ' ' && j > 0 && j+1 < len(p) && ordinary(p[j+1])) {
-					j++
-					continue
-				}
-			}
-			break
+		if len(p) >= 2 && p[0] == '\r' && p[1] == '\n' {
+			b.endLine()
+			p = p[2:]
+			continue
 		}
+		j := b.runLen(p)
 		if j > 0 {
 			b.beginContent()
 			b.emitRun(p[:j])
 			p = p[j:]
+			if b.relaxed {
+				p = b.relaxedRuns(p)
+			}
 			continue
 		}
 		c := p[0]
@@ -228,13 +312,38 @@ func (b *bodyCanon) Write(p []byte) (int, error) {
 		case c == '\n':
 			b.endLine() // a bare LF stands for CRLF
 		case b.relaxed:
-			b.wsp = true // SP or HTAB
+			// SP or HTAB: the whole run is one pending SP.
+			b.wsp = true
+			for len(p) > 0 && isWSP(p[0]) {
+				p = p[1:]
+			}
 		default:
 			b.beginContent()
 			b.emit(c)
 		}
 	}
 	return n, nil
+}
+
+// relaxedRuns goes on after a run of ordinary bytes in relaxed
+// canonicalization: while a run of WSP is followed by an ordinary byte
+// in p, it writes one SP (RFC 6376 3.4.4) and the next run, without a
+// trip through Write's loop per run. It returns the rest of p, which
+// starts with a byte that needs care or with WSP that Write handles.
+func (b *bodyCanon) relaxedRuns(p []byte) []byte {
+	for {
+		k := 0
+		for k < len(p) && isWSP(p[k]) {
+			k++
+		}
+		if k == 0 || k == len(p) || !ordinary(p[k]) {
+			return p
+		}
+		m := b.runLen(p[k:]) // >= 1: p[k] is ordinary
+		b.emit(' ')
+		b.emitRun(p[k : k+m])
+		p = p[k+m:]
+	}
 }
 
 // finish flushes the canonical body into the hash.

@@ -12,7 +12,10 @@
 // a Result for each, with its status (pass, fail, neutral, temperror,
 // permerror) and the reason. Public keys are fetched through the small
 // TXTResolver interface, which relaykit's resolver satisfies and a map
-// can implement in tests.
+// can implement in tests. A KeyCache, shared by any number of
+// Verifiers, keeps parsed keys by the text of their records, so a key
+// seen before is not parsed again; the record is still looked up every
+// time, so the resolver's TTLs and revocations keep their effect.
 //
 // Departures from RFC 6376, all in the direction of RFC 8301 and current
 // practice: rsa-sha1 signatures are never accepted (RFC 8301 3.1); RSA

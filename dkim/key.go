@@ -49,7 +49,8 @@ type KeyRecord struct {
 
 // ParseKeyRecord parses a key record as published in DNS.
 func ParseKeyRecord(txt string) (*KeyRecord, error) {
-	tags, err := parseTagList(txt, maxSigTags)
+	var arr [8]tag
+	tags, err := parseTagList(arr[:0], txt, maxSigTags)
 	if err != nil {
 		return nil, err
 	}

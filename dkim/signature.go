@@ -37,6 +37,25 @@ type Signature struct {
 	identifierGiven bool
 }
 
+// sigTags is a set of the tags of a signature that ParseSignature must
+// know it has seen: the required ones in the order of requiredTags, and
+// c=.
+type sigTags uint8
+
+const (
+	tagV sigTags = 1 << iota
+	tagA
+	tagB
+	tagBH
+	tagD
+	tagH
+	tagS
+	tagC
+)
+
+// requiredTags names the bits of sigTags from tagV to tagS.
+var requiredTags = [...]string{"v", "a", "b", "bh", "d", "h", "s"}
+
 // maxSigTags bounds the tag count of a signature or key record, so a
 // hostile field cannot make the parser build a large list.
 const maxSigTags = 64
@@ -44,35 +63,40 @@ const maxSigTags = 64
 // ParseSignature parses the value of a DKIM-Signature field (everything
 // after the colon, folding kept or not).
 func ParseSignature(value string) (*Signature, error) {
-	tags, err := parseTagList(value, maxSigTags)
+	var arr [16]tag
+	tags, err := parseTagList(arr[:0], value, maxSigTags)
 	if err != nil {
 		return nil, err
 	}
 	s := &Signature{Length: -1, Timestamp: -1, Expiration: -1}
-	seen := map[string]bool{}
+	var seen sigTags
 	for _, t := range tags {
-		seen[t.name] = true
 		v := t.value
 		switch t.name {
 		case "v":
+			seen |= tagV
 			// RFC 6376 3.5: v= MUST be "1".
 			if v != "1" {
 				return nil, &SyntaxError{Msg: "unsupported version", Tag: "v=" + v}
 			}
 			s.Version = 1
 		case "a":
+			seen |= tagA
 			s.Algorithm = Algorithm(strings.ToLower(v))
 		case "b":
-			s.Signature, err = base64.StdEncoding.DecodeString(removeFWS(v))
+			seen |= tagB
+			s.Signature, err = decodeBase64FWS(v)
 			if err != nil {
 				return nil, &SyntaxError{Msg: "bad base64 in b="}
 			}
 		case "bh":
-			s.BodyHash, err = base64.StdEncoding.DecodeString(removeFWS(v))
+			seen |= tagBH
+			s.BodyHash, err = decodeBase64FWS(v)
 			if err != nil {
 				return nil, &SyntaxError{Msg: "bad base64 in bh="}
 			}
 		case "c":
+			seen |= tagC
 			h, b, ok := strings.Cut(v, "/")
 			s.HeaderCanon = Canonicalization(strings.ToLower(h))
 			s.BodyCanon = Simple // RFC 6376 3.5: "relaxed" alone is relaxed/simple
@@ -83,9 +107,12 @@ func ParseSignature(value string) (*Signature, error) {
 				return nil, &SyntaxError{Msg: "unknown canonicalization", Tag: "c=" + v}
 			}
 		case "d":
+			seen |= tagD
 			s.Domain = v
 		case "h":
-			for _, h := range strings.Split(v, ":") {
+			seen |= tagH
+			s.Headers = make([]string, 0, strings.Count(v, ":")+1)
+			for h := range strings.SplitSeq(v, ":") {
 				h = trimFWS(h)
 				if h == "" {
 					return nil, &SyntaxError{Msg: "empty name in h="}
@@ -104,6 +131,7 @@ func ParseSignature(value string) (*Signature, error) {
 				s.QueryMethods = append(s.QueryMethods, trimFWS(q))
 			}
 		case "s":
+			seen |= tagS
 			s.Selector = v
 		case "t":
 			s.Timestamp, err = parseNumber(v)
@@ -120,12 +148,12 @@ func ParseSignature(value string) (*Signature, error) {
 		}
 	}
 	// RFC 6376 3.5: v, a, b, bh, d, h, s are required.
-	for _, req := range []string{"v", "a", "b", "bh", "d", "h", "s"} {
-		if !seen[req] {
+	for i, req := range requiredTags {
+		if seen&(1<<i) == 0 {
 			return nil, &SyntaxError{Msg: "missing required tag", Tag: req}
 		}
 	}
-	if !seen["c"] {
+	if seen&tagC == 0 {
 		// RFC 6376 3.5: the default is simple/simple.
 		s.HeaderCanon, s.BodyCanon = Simple, Simple
 	}
@@ -195,11 +223,10 @@ func isSubdomain(sub, domain string) bool {
 	return strings.HasSuffix(sub, "."+domain)
 }
 
-// stripB returns the raw field with the value of its b= tag removed
-// (RFC 6376 3.7: the signature is hashed with b= empty), keeping every
-// other byte, folding included.
-func stripB(raw []byte) []byte {
-	out := make([]byte, 0, len(raw))
+// appendStripB appends to dst the raw field with the value of its b=
+// tag removed (RFC 6376 3.7: the signature is hashed with b= empty),
+// keeping every other byte, folding included.
+func appendStripB(dst, raw []byte) []byte {
 	i := 0
 	// Skip the name and colon.
 	for ; i < len(raw) && raw[i] != ':'; i++ {
@@ -207,49 +234,57 @@ func stripB(raw []byte) []byte {
 	if i < len(raw) {
 		i++
 	}
-	out = append(out, raw[:i]...)
+	dst = append(dst, raw[:i]...)
 	for i < len(raw) {
 		// At the start of a tag: find its name.
 		j := i
 		for j < len(raw) && raw[j] != '=' && raw[j] != ';' {
 			j++
 		}
-		name := strings.TrimSpace(strings.Map(dropFWS, string(raw[i:j])))
 		if j < len(raw) && raw[j] == '=' {
-			out = append(out, raw[i:j+1]...)
+			dst = append(dst, raw[i:j+1]...)
 			k := j + 1
 			for k < len(raw) && raw[k] != ';' {
 				k++
 			}
-			if name != "b" {
-				out = append(out, raw[j+1:k]...)
+			if !isTagB(raw[i:j]) {
+				dst = append(dst, raw[j+1:k]...)
 			} else {
 				// Keep the line end of a field that was parsed with one.
-				out = append(out, eolOf(raw[j+1:k])...)
+				dst = append(dst, eolOf(raw[j+1:k])...)
 			}
 			i = k
 		} else {
-			out = append(out, raw[i:j]...)
+			dst = append(dst, raw[i:j]...)
 			i = j
 		}
 		if i < len(raw) && raw[i] == ';' {
-			out = append(out, ';')
+			dst = append(dst, ';')
 			i++
 		}
 	}
-	return out
+	return dst
+}
+
+// isTagB reports whether a tag name, with folding whitespace around or
+// inside it, is "b".
+func isTagB(name []byte) bool {
+	seen := false
+	for _, c := range name {
+		switch {
+		case isFWS(c):
+		case c == 'b' && !seen:
+			seen = true
+		default:
+			return false
+		}
+	}
+	return seen
 }
 
 func eolOf(b []byte) []byte {
 	t := trimEOL(b)
 	return b[len(t):]
-}
-
-func dropFWS(r rune) rune {
-	if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
-		return -1
-	}
-	return r
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"encoding/base64"
 	"strings"
 )
 
@@ -12,9 +13,10 @@ type tag struct {
 // parseTagList splits a tag list (RFC 6376 3.2). Whitespace around names
 // and values is removed; folding whitespace inside values is kept for
 // the caller to strip where the grammar allows it. Duplicate tags are an
-// error. At most max tags are accepted.
-func parseTagList(s string, max int) ([]tag, error) {
-	var tags []tag
+// error. At most max tags are accepted. The tags are appended to dst, so
+// a caller can pass a small array of its own.
+func parseTagList(dst []tag, s string, max int) ([]tag, error) {
+	tags := dst
 	for s != "" {
 		var item string
 		if i := strings.IndexByte(s, ';'); i >= 0 {
@@ -37,13 +39,13 @@ func parseTagList(s string, max int) ([]tag, error) {
 		if !validTagName(name) {
 			return nil, &SyntaxError{Msg: "bad tag name", Tag: name}
 		}
-		for _, t := range tags {
+		for _, t := range tags[len(dst):] {
 			if t.name == name {
 				// RFC 6376 3.2: tags with duplicate names MUST NOT occur.
 				return nil, &SyntaxError{Msg: "duplicate tag", Tag: name}
 			}
 		}
-		if len(tags) >= max {
+		if len(tags)-len(dst) >= max {
 			return nil, &SyntaxError{Msg: "too many tags"}
 		}
 		tags = append(tags, tag{name, trimFWS(item[eq+1:])})
@@ -89,4 +91,27 @@ func removeFWS(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// decodeBase64FWS decodes a base64 tag value in which folding whitespace
+// may appear anywhere (RFC 6376 3.5, b= and bh=). Signatures are short,
+// so the whitespace is removed in a scratch array on the stack; only the
+// result is allocated.
+func decodeBase64FWS(s string) ([]byte, error) {
+	var scratch [1024]byte
+	clean := scratch[:0]
+	if len(s) > len(scratch) {
+		clean = make([]byte, 0, len(s))
+	}
+	for i := 0; i < len(s); i++ {
+		if !isFWS(s[i]) {
+			clean = append(clean, s[i])
+		}
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+	n, err := base64.StdEncoding.Decode(out, clean)
+	if err != nil {
+		return nil, err
+	}
+	return out[:n], nil
 }

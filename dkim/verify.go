@@ -65,12 +65,18 @@ type Verifier struct {
 	MinRSABits, MaxRSABits int
 	// Now is the clock for x=; nil means time.Now.
 	Now func() time.Time
+	// KeyCache, when set, keeps parsed key records so that a key seen
+	// before is not decoded and parsed again; the key record is still
+	// looked up for every signature (see KeyCache). One cache may serve
+	// many Verifiers. Nil means every key is parsed on every use.
+	KeyCache *KeyCache
 }
 
 type sigState struct {
-	res   Result
-	canon *bodyCanon
-	h     hash.Hash
+	res    Result
+	canon  *bodyCanon // nil when the signature is not checked
+	h      hash.Hash
+	canonv bodyCanon // canon points here
 }
 
 // Verify reads a message (header and body, CRLF or LF line ends) from r
@@ -81,13 +87,18 @@ type sigState struct {
 func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Result, error) {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
-		// A reader that knows its length (bytes.Reader, strings.Reader)
-		// and is shorter than the usual buffer gets a buffer that just
-		// holds it: most messages are small, and a 32 KiB buffer would
-		// be a large share of the work of verifying them.
+		// A reader over memory that knows its length and writes itself
+		// out (bytes.Reader) gets a buffer just large enough for a
+		// usual header: the body then goes from its memory to the
+		// canonicalizers through its WriteTo, never copied (bufio's
+		// WriteTo hands the rest of the input to the reader's). Other
+		// readers (files, connections) get the usual 32 KiB.
 		size := 32 * 1024
-		if l, ok := r.(interface{ Len() int }); ok && l.Len() < size {
-			size = max(l.Len()+1, 4096)
+		if _, ok := r.(interface {
+			Len() int
+			io.WriterTo
+		}); ok {
+			size = 4096
 		}
 		br = bufio.NewReaderSize(r, size)
 	}
@@ -137,15 +148,26 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Result, error) {
 			continue
 		}
 		st.h = sha256.New()
-		st.canon = newBodyCanon(st.h, sig.BodyCanon, sig.Length)
+		st.canonv = bodyCanon{h: st.h, relaxed: sig.BodyCanon == Relaxed, limit: sig.Length}
+		st.canon = &st.canonv
 		writers = append(writers, st.canon)
 	}
 	if len(writers) > 0 {
-		if _, err := io.Copy(io.MultiWriter(writers...), br); err != nil {
+		w := writers[0]
+		if len(writers) > 1 {
+			w = io.MultiWriter(writers...)
+		}
+		if _, err := io.Copy(w, br); err != nil {
 			return nil, fmt.Errorf("dkim: reading body: %w", err)
 		}
 	}
-	var buf []byte
+	// One buffer for the canonical header fields and one for the
+	// signature field without b=, each sized once for the whole header.
+	hdrLen := 0
+	for _, f := range hdr.Fields() {
+		hdrLen += len(f.Raw())
+	}
+	var buf, sigBuf []byte
 	for _, st := range states {
 		if st.canon == nil {
 			continue
@@ -156,7 +178,8 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Result, error) {
 			st.res.Status, st.res.Err = PermError, ErrLength
 			continue
 		}
-		if subtle.ConstantTimeCompare(st.h.Sum(nil), sig.BodyHash) != 1 {
+		var sum [sha256.Size]byte
+		if subtle.ConstantTimeCompare(st.h.Sum(sum[:0]), sig.BodyHash) != 1 {
 			st.res.Status, st.res.Err = Fail, ErrBodyHash
 			continue
 		}
@@ -166,8 +189,13 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Result, error) {
 			st.res.Status, st.res.Err = status, err
 			continue
 		}
+		if buf == nil {
+			buf = make([]byte, 0, hdrLen+len(st.res.Field)+64)
+			sigBuf = make([]byte, 0, len(st.res.Field))
+		}
+		sigBuf = appendStripB(sigBuf[:0], st.res.Field)
 		var digest [sha256.Size]byte
-		buf, digest = headerHash(buf[:0], hdr, sig.Headers, sig.HeaderCanon, stripB(st.res.Field))
+		buf, digest = headerHash(buf[:0], hdr, sig.Headers, sig.HeaderCanon, sigBuf)
 		if err := checkSig(key.Key, digest[:], sig.Signature); err != nil {
 			st.res.Status, st.res.Err = Fail, err
 			continue
@@ -199,7 +227,7 @@ func (v *Verifier) fetchKey(ctx context.Context, sig *Signature) (*KeyRecord, St
 	for _, t := range txts {
 		// RFC 6376 3.6.2.2: with several records the result is
 		// undefined; we use the first one that parses.
-		if key, perr = ParseKeyRecord(t); perr == nil {
+		if key, perr = v.KeyCache.parse(t); perr == nil {
 			break
 		}
 	}

@@ -81,3 +81,20 @@ func TestTypicalChain(t *testing.T) {
 		t.Errorf("%+v", out)
 	}
 }
+
+// TestTypicalChainAllocs: evaluating the typical chain from a warm
+// cache stays within its allocation budget (6 records fetched and
+// parsed; macro-free domain-specs are not copied).
+func TestTypicalChainAllocs(t *testing.T) {
+	c := &Checker{Resolver: typicalChain()}
+	ip := netip.MustParseAddr("209.85.220.41")
+	ctx := context.Background()
+	n := testing.AllocsPerRun(50, func() {
+		if out := c.Check(ctx, ip, "mail-sor-f41.provider.example", "alice@crepes.fr"); out.Result != Pass {
+			t.Fatal(out.Result, out.Err)
+		}
+	})
+	if n > 40 {
+		t.Errorf("%.0f allocs per check, budget 40", n)
+	}
+}

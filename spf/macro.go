@@ -29,7 +29,18 @@ func checkMacroString(s string, exp bool) error {
 
 // expand expands the macros of s. With env nil it only checks syntax.
 func expand(s string, env *macroEnv, exp bool) (string, error) {
+	if strings.IndexByte(s, '%') < 0 {
+		// No macros (most domain-specs): s expands to itself once its
+		// characters are checked, with no copy.
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; (c < '!' || c > '~') && !(exp && c == ' ') {
+				return "", &SyntaxError{Msg: "bad character in macro-string", Term: s}
+			}
+		}
+		return s, nil
+	}
 	var b strings.Builder
+	b.Grow(len(s) + 32)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c != '%' {

@@ -73,8 +73,10 @@ func ParseRecord(txt string) (*Record, error) {
 			return nil, &SyntaxError{Msg: "non-ASCII or control character in record"}
 		}
 	}
-	r := &Record{}
-	for _, t := range strings.Split(txt[6:], " ") {
+	// Terms are separated by SP: size the list once, bounded by
+	// maxTerms whatever the record claims.
+	r := &Record{Terms: make([]Term, 0, min(strings.Count(txt, " "), maxTerms))}
+	for t := range strings.SplitSeq(txt[6:], " ") {
 		if t == "" {
 			continue
 		}
