@@ -159,6 +159,9 @@ func Start(cfg Config) (*Server, error) {
 	// Postfix's daemons need the usual sbin directories; a test's PATH may
 	// lack them.
 	s.cmd.Env = append(os.Environ(), "PATH=/usr/sbin:/usr/bin:/sbin:/bin")
+	// Postfix's daemons inherit the output pipe; Wait must not wait for
+	// them to close it once unshare itself has exited.
+	s.cmd.WaitDelay = 5 * time.Second
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("postfixtest: start: %w", err)
 	}
@@ -166,7 +169,7 @@ func Start(cfg Config) (*Server, error) {
 		s.wErr = s.cmd.Wait()
 		close(s.waited)
 	}()
-	if err := s.waitListening(30 * time.Second); err != nil {
+	if err := s.waitListening(60 * time.Second); err != nil {
 		_ = s.Stop()
 		return nil, fmt.Errorf("%w\n%s\n%s", err, out.String(), s.LogTail(20))
 	}
@@ -230,7 +233,12 @@ func (s *Server) Stop() error {
 	select {
 	case <-s.waited:
 	case <-time.After(30 * time.Second):
-		// The master ignored SIGTERM: unshare's --kill-child does the rest.
+		// The master ignored SIGTERM: SIGKILL to it (the namespace's
+		// init) ends every process in the namespace, and unshare's
+		// --kill-child does the rest.
+		if pid := s.MasterPID(); pid != 0 {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
 		_ = s.cmd.Process.Kill()
 		<-s.waited
 	}
