@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,4 +185,50 @@ func TestResolverRefusesForged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestForwarderValidates: in forwarder mode the resolver validates what
+// the upstream recursive server passes through (DO and CD set, RFC 4035
+// 3.2.2), fetching DS and DNSKEY through it, and refuses a forgery.
+func TestForwarderValidates(t *testing.T) {
+	a := newLabAuth(t)
+	var cd atomic.Bool
+	cd.Store(true)
+	a.edit = func(q dnswire.Name, ty dnswire.Type, m *dnswire.Msg) {
+		if ty == dnswire.TypeA && q.Equal(dnswire.MustName("www.lab.")) && len(m.Answer) > 0 {
+			m.Answer[0].Data = &dnswire.A{Addr: netip.MustParseAddr("192.0.2.66")}
+		}
+	}
+	tr := checkCD{labTransport{a}, &cd}
+	r := New(Config{DNSSEC: true, TrustAnchors: labAnchor(t), Forwarders: labHints, Transport: tr, Now: at2030})
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		want Security
+	}{{"mx.sec.lab.", Secure}, {"www.insec.lab.", Insecure}} {
+		res, err := r.Resolve(ctx, dnswire.MustName(c.name), dnswire.TypeA)
+		if err != nil || res.Security != c.want || len(res.Answer) != 1 {
+			t.Fatalf("%s: %v %v %v", c.name, res.Security, res.Answer, err)
+		}
+	}
+	if _, err := r.Resolve(ctx, dnswire.MustName("www.lab."), dnswire.TypeA); !errors.Is(err, ErrBogus) {
+		t.Fatalf("forged: %v", err)
+	}
+	if !cd.Load() {
+		t.Fatal("a query to the forwarder without DO and CD")
+	}
+}
+
+// checkCD records whether every query had DO and CD set.
+type checkCD struct {
+	labTransport
+	ok *atomic.Bool
+}
+
+func (c checkCD) Exchange(ctx context.Context, network string, srv netip.AddrPort, q []byte, timeout time.Duration) ([]byte, error) {
+	var m dnswire.Msg
+	if m.Unpack(q) != nil || !m.CheckingDisabled || !m.RecursionDesired || m.EDNS == nil || !m.EDNS.DO {
+		c.ok.Store(false)
+	}
+	return c.labTransport.Exchange(ctx, network, srv, q, timeout)
 }
