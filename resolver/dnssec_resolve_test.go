@@ -232,3 +232,22 @@ func (c checkCD) Exchange(ctx context.Context, network string, srv netip.AddrPor
 	}
 	return c.labTransport.Exchange(ctx, network, srv, q, timeout)
 }
+
+// TestLookupMXValidated: the MX RRset's verdict, which RFC 7672 2.2.1
+// makes the condition for using the MX hosts' TLSA records.
+func TestLookupMXValidated(t *testing.T) {
+	r := labResolver(t, newLabAuth(t))
+	ctx := context.Background()
+	mx, sec, err := r.LookupMXValidated(ctx, "sec.lab")
+	if err != nil || sec != Secure || len(mx) != 1 || mx[0].Host != "mx.sec.lab" {
+		t.Fatalf("sec.lab: %v %v %v", mx, sec, err)
+	}
+	mx, sec, err = r.LookupMXValidated(ctx, "www.insec.lab")
+	if err != nil || sec != Insecure || len(mx) != 1 || !mx[0].Implicit {
+		t.Fatalf("insec.lab: %v %v %v", mx, sec, err)
+	}
+	plain := New(Config{})
+	if _, sec, err := plain.LookupMXValidated(ctx, "bad name..."); err == nil || sec != Indeterminate {
+		t.Fatalf("bad name: %v %v", sec, err)
+	}
+}

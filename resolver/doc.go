@@ -97,7 +97,8 @@
 //     reason is a *BogusError (ErrBogus, and the RFC 8914 code). The
 //     Server sets AD on secure answers for DO or AD clients (RFC 6840
 //     5.8) and answers bogus with SERVFAIL and the Extended DNS Error.
-//     ResolveValidated is what dane.FromResolver needs.
+//     ResolveValidated is what dane.FromResolver needs;
+//     LookupMXValidated gives the MX RRset's verdict (RFC 7672 2.2.1).
 //
 // Time and the network are seams (Config.Now, Config.Transport), so tests
 // run a whole hierarchy in process with simulated time
