@@ -96,6 +96,14 @@ func (r *Resolver) validateOutcome(rc *resCtx, name dnswire.Name, t dnswire.Type
 		o.sec = Indeterminate
 		return o, nil
 	}
+	if t == dnswire.TypeRRSIG {
+		// RFC 4035 5.3: RRSIGs are checked with the RRsets they
+		// cover; asked for themselves they are no RRset to validate
+		// (Unbound answers them unvalidated too).
+		o.sec, o.msg = Indeterminate, nil
+		r.storeValidated(name, t, o, maxStateTTL)
+		return o, nil
+	}
 	m := hopMsg(o)
 	qn, qt := name, t
 	if o.yx && len(o.rrs) > 0 {

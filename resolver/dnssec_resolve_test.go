@@ -251,3 +251,14 @@ func TestLookupMXValidated(t *testing.T) {
 		t.Fatalf("bad name: %v %v", sec, err)
 	}
 }
+
+// TestResolverRRSIGQuestion: a question for RRSIG records themselves is
+// answered (Indeterminate: nothing validates a signature alone), not
+// failed as bogus.
+func TestResolverRRSIGQuestion(t *testing.T) {
+	r := labResolver(t, newLabAuth(t))
+	res, err := r.Resolve(context.Background(), dnswire.MustName("www.lab."), dnswire.TypeRRSIG)
+	if err != nil || res.Security != Indeterminate || len(res.Answer) == 0 {
+		t.Fatalf("%v %v %v", res.Security, res.Answer, err)
+	}
+}
