@@ -82,6 +82,15 @@ func (r *Resolver) validatedHit(name dnswire.Name, t dnswire.Type, now int64) (R
 	return Result{Answer: ans, RCode: dnswire.RCodeSuccess, FromCache: true, Security: e.val.sec}, true
 }
 
+// resolveUnchecked resolves name/t without DNSSEC validation, for a
+// server client that set CD (RFC 4035 3.2.2): it wants the data even
+// when it is bogus, to validate it itself. Security is Indeterminate.
+func (r *Resolver) resolveUnchecked(ctx context.Context, name dnswire.Name, t dnswire.Type) (Result, error) {
+	rc := r.newResCtx(ctx, nil)
+	rc.cd = true
+	return r.resolveChain(rc, name, t)
+}
+
 // validatedOutcome is a validated cache entry's payload.
 type validatedOutcome struct {
 	o   outcome // msg cleared
@@ -124,6 +133,17 @@ func (r *Resolver) validateOutcome(rc *resCtx, name dnswire.Name, t dnswire.Type
 		}
 		if r.cfg.Logger != nil {
 			r.cfg.Logger.Debug("resolver: bogus answer", "qname", name, "qtype", t, "err", err)
+		}
+		// The plain cache took the response in before it was judged;
+		// bogus data must not stay there for the lookups that use it
+		// unvalidated (name server addresses, CD clients).
+		var kb [dnswire.MaxNameLen + 2]byte
+		r.cache.drop(appendKey(kb[:0], name, t))
+		if o.cname {
+			r.cache.drop(appendKey(kb[:0], name, dnswire.TypeCNAME))
+		}
+		if o.kind == kindNXDomain {
+			r.cache.drop(appendKey(kb[:0], name, 0)) // RFC 2308 5: NXDOMAIN's key
 		}
 		return outcome{}, err
 	}

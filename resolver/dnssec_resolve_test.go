@@ -182,6 +182,13 @@ func TestResolverRefusesForged(t *testing.T) {
 				if be.EDE != tc.ede || res.Security != Bogus || len(res.Answer) != 0 || res.RCode != dnswire.RCodeServerFailure {
 					t.Fatalf("round %d: EDE %d (want %d), %v, %v, %v", round, be.EDE, tc.ede, res.Security, res.Answer, res.RCode)
 				}
+				// Nor does the plain cache keep it for unvalidated uses.
+				var kb [dnswire.MaxNameLen + 2]byte
+				for _, ty := range []dnswire.Type{dnswire.TypeA, 0} {
+					if e := r.cache.get(appendKey(kb[:0], dnswire.MustName(tc.qname), ty)); e != nil {
+						t.Fatalf("round %d: bogus data left in the plain cache: %v %v", round, e.kind, e.data)
+					}
+				}
 			}
 		})
 	}

@@ -75,9 +75,10 @@ func TestServerIterativeValidating(t *testing.T) {
 	}
 	r := labResolver(t, a)
 	_, udp, _ := startServer(t, ServerConfig{Resolver: r})
+	cd := false
 	ask := func(name string, do bool) *dnswire.Msg {
 		var m dnswire.Msg
-		m.ID, m.RecursionDesired = 7, true
+		m.ID, m.RecursionDesired, m.CheckingDisabled = 7, true, cd
 		m.SetQuestion(dnswire.MustName(name), dnswire.TypeA)
 		m.SetEDNS(1232, do)
 		b, err := m.Pack()
@@ -103,5 +104,15 @@ func TestServerIterativeValidating(t *testing.T) {
 		if d := m.EDNS.Options[0].Data; m.EDNS.Options[0].Code != dnswire.OptionEDE || len(d) < 2 || uint16(d[0])<<8|uint16(d[1]) != EDEDNSSECBogus {
 			t.Fatalf("round %d EDE %+v", round, m.EDNS.Options[0])
 		}
+	}
+	// RFC 4035 3.2.2: with CD the bogus data is passed through, without
+	// AD, and without CD it is refused again.
+	cd = true
+	if m := ask("ns.sec.lab.", true); m.RCode != dnswire.RCodeSuccess || m.AuthenticData || len(m.Answer) != 1 {
+		t.Fatalf("bogus with CD: %v AD %v %v", m.RCode, m.AuthenticData, m.Answer)
+	}
+	cd = false
+	if m := ask("ns.sec.lab.", true); m.RCode != dnswire.RCodeServerFailure || len(m.Answer) != 0 {
+		t.Fatalf("bogus after CD: %v %v", m.RCode, m.Answer)
 	}
 }

@@ -144,7 +144,9 @@ type resCtx struct {
 	deadline int64
 	sent     int // upstream sends, all lookups together
 	depth    int // dependent lookup nesting
-	trace    func(Step)
+	// cd: checking disabled, no DNSSEC validation (resolveUnchecked).
+	cd    bool
+	trace func(Step)
 	// pending holds the names whose addresses are being looked up in
 	// this resolution, to break dependency cycles.
 	pending []dnswire.Name

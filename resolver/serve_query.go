@@ -81,6 +81,10 @@ func (s *Server) respond(query []byte, client netip.Addr, tcp bool) []byte {
 		return s.pack(&m, &q, tcp)
 	}
 	res, err := s.cfg.Resolver.Resolve(ctx, qq.Name, qq.Type)
+	if q.CheckingDisabled && errors.Is(err, ErrBogus) {
+		// RFC 4035 3.2.2: CD asks for the data even if bogus.
+		res, err = s.cfg.Resolver.resolveUnchecked(ctx, qq.Name, qq.Type)
+	}
 	m.RCode = res.RCode
 	m.Answer = res.Answer
 	m.Ns = res.Authority
