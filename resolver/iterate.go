@@ -27,6 +27,10 @@ type outcome struct {
 	msg  *dnswire.Msg
 	zone dnswire.Name // the zone whose servers sent msg (iterating)
 	sec  Security     // the DNSSEC verdict (Config.DNSSEC)
+	// sigs are the RRSIGs of rrs, proof the authority records that
+	// proved it (NSEC, NSEC3, their RRSIGs, the SOA's RRSIG), kept
+	// with a validated outcome for DO clients (RFC 4035 3.2.1).
+	sigs, proof []RR
 }
 
 // resolveChain resolves name/t, following CNAMEs (RFC 1034 5.3.3 step 3:
@@ -55,6 +59,8 @@ func (r *Resolver) resolveChain(rc *resCtx, name dnswire.Name, t dnswire.Type) (
 			res.Security = min(res.Security, o.sec)
 		}
 		res.Answer = append(res.Answer, o.rrs...)
+		res.Signatures = append(res.Signatures, o.sigs...)
+		res.Proof = append(res.Proof, o.proof...)
 		switch {
 		case o.yx:
 			res.RCode = dnswire.RCodeYXDomain

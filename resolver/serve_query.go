@@ -91,6 +91,9 @@ func (s *Server) respond(query []byte, client netip.Addr, tcp bool) []byte {
 	// RFC 4035 3.2.3, RFC 6840 5.8: AD only on validated data, for a
 	// client that asked with DO or AD (Config.DNSSEC; dnssec_resolve.go).
 	m.AuthenticData = res.Security == Secure && (q.AuthenticData || q.EDNS != nil && q.EDNS.DO)
+	if q.EDNS != nil && q.EDNS.DO { // RFC 4035 3.2.1: RRSIGs and proofs for DO
+		m.Answer, m.Ns = append(m.Answer, res.Signatures...), append(m.Ns, res.Proof...)
+	}
 	if res.Stale {
 		addEDE(&m, edeStaleAnswer, "")
 	}
