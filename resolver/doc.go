@@ -98,7 +98,10 @@
 //     Server sets AD on secure answers for DO or AD clients (RFC 6840
 //     5.8), answers bogus with SERVFAIL and the Extended DNS Error, and
 //     passes bogus data through to a client that set CD (RFC 4035
-//     3.2.2); bogus data is dropped from the plain cache too.
+//     3.2.2); bogus data is dropped from the plain cache too. The
+//     RRSIGs and NSEC/NSEC3 proofs are kept with validated answers
+//     (Result.Signatures, Result.Proof) and returned to DO clients
+//     (RFC 4035 3.2.1).
 //     ResolveValidated is what dane.FromResolver needs;
 //     LookupMXValidated gives the MX RRset's verdict (RFC 7672 2.2.1).
 //
