@@ -146,9 +146,12 @@ func (c *cache) put(e *entry, now int64) bool {
 		e.size += int(unsafe.Sizeof(*e.soa)) + int(unsafe.Sizeof(dnswire.SOA{}))
 	}
 	if e.val != nil {
-		e.size += int(unsafe.Sizeof(*e.val)) + len(e.val.o.rrs)*int(unsafe.Sizeof(RR{}))
-		for _, rr := range e.val.o.rrs {
-			e.size += dataSize([]dnswire.RData{rr.Data})
+		e.size += int(unsafe.Sizeof(*e.val))
+		for _, rrs := range [][]RR{e.val.o.rrs, e.val.o.sigs, e.val.o.proof} {
+			e.size += len(rrs) * int(unsafe.Sizeof(RR{}))
+			for _, rr := range rrs {
+				e.size += dataSize([]dnswire.RData{rr.Data})
+			}
 		}
 		if e.val.o.soa != nil {
 			e.size += int(unsafe.Sizeof(*e.val.o.soa)) + int(unsafe.Sizeof(dnswire.SOA{}))

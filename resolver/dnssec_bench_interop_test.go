@@ -53,11 +53,22 @@ func TestInteropDNSSECBenchUnbound(t *testing.T) {
 		m := &dnswire.Msg{}
 		return m, m.Unpack(raw)
 	}
+	// failed keeps why a run stopped (testing.Benchmark reports only
+	// N = 0).
+	var failed atomic.Value
 	secure := func(b *testing.B, port int, name string) {
 		m, err := ask(port, name)
 		if err != nil || m.RCode != dnswire.RCodeSuccess || !m.AuthenticData {
+			failed.Store(fmt.Sprintf("%s from port %d: %v %v", name, port, m, err))
 			b.Fatalf("%s from port %d: %v %v", name, port, m, err)
 		}
+	}
+	report := func(line string, res testing.BenchmarkResult) {
+		if res.N == 0 {
+			t.Errorf("%s failed: %v", line, failed.Load())
+			return
+		}
+		fmt.Printf("%s\t%d\t%d ns/op\n", line, res.N, res.NsPerOp())
 	}
 	impls := []struct {
 		name string
@@ -71,13 +82,13 @@ func TestInteropDNSSECBenchUnbound(t *testing.T) {
 				secure(b, im.port, "x.wild.sec.lab.")
 			}
 		})
-		fmt.Printf("BenchmarkDNSSECServer/case=cached/impl=%s\t%d\t%d ns/op\n", im.name, res.N, res.NsPerOp())
+		report("BenchmarkDNSSECServer/case=cached/impl="+im.name, res)
 		res = testing.Benchmark(func(b *testing.B) {
 			for b.Loop() {
 				secure(b, im.port, fmt.Sprintf("n%d.wild.sec.lab.", seq.Add(1)))
 			}
 		})
-		fmt.Printf("BenchmarkDNSSECServer/case=newname/impl=%s\t%d\t%d ns/op\n", im.name, res.N, res.NsPerOp())
+		report("BenchmarkDNSSECServer/case=newname/impl="+im.name, res)
 	}
 	var queries uint64
 	res := testing.Benchmark(func(b *testing.B) {

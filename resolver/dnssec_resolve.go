@@ -49,8 +49,23 @@ func (r *Resolver) lookupCache(name dnswire.Name, t dnswire.Type, now int64, sta
 		o.rrs[i] = rr
 	}
 	o.soa = soaWithTTL(o.soa, min(ttl, soaTTL(o.soa)))
+	o.sigs = withTTL(e.val.o.sigs, ttl)
+	o.proof = withTTL(e.val.o.proof, ttl)
 	o.fromCache, o.stale, o.sec = true, stale, e.val.sec
 	return o, true
+}
+
+// withTTL returns a copy of rrs whose TTLs are at most ttl.
+func withTTL(rrs []RR, ttl uint32) []RR {
+	if len(rrs) == 0 {
+		return nil
+	}
+	out := make([]RR, len(rrs))
+	for i, rr := range rrs {
+		rr.TTL = min(rr.TTL, ttl)
+		out[i] = rr
+	}
+	return out
 }
 
 func soaTTL(soa *RR) uint32 {
@@ -74,12 +89,37 @@ func (r *Resolver) validatedHit(name dnswire.Name, t dnswire.Type, now int64) (R
 		return Result{}, false
 	}
 	ttl := e.remaining(now)
-	ans := make([]RR, len(o.rrs))
+	n := len(o.rrs)
+	all := make([]RR, n+len(o.sigs)+len(o.proof))
 	for i, rr := range o.rrs {
 		rr.TTL = min(rr.TTL, ttl)
-		ans[i] = rr
+		all[i] = rr
 	}
-	return Result{Answer: ans, RCode: dnswire.RCodeSuccess, FromCache: true, Security: e.val.sec}, true
+	for i, rr := range o.sigs {
+		rr.TTL = min(rr.TTL, ttl)
+		all[n+i] = rr
+	}
+	for i, rr := range o.proof {
+		rr.TTL = min(rr.TTL, ttl)
+		all[n+len(o.sigs)+i] = rr
+	}
+	res := Result{Answer: all[:n:n], RCode: dnswire.RCodeSuccess, FromCache: true, Security: e.val.sec}
+	if len(o.sigs) > 0 {
+		res.Signatures = all[n : n+len(o.sigs) : n+len(o.sigs)]
+	}
+	if len(o.proof) > 0 {
+		res.Proof = all[n+len(o.sigs):]
+	}
+	return res, true
+}
+
+// resolveUnchecked resolves name/t without DNSSEC validation, for a
+// server client that set CD (RFC 4035 3.2.2): it wants the data even
+// when it is bogus, to validate it itself. Security is Indeterminate.
+func (r *Resolver) resolveUnchecked(ctx context.Context, name dnswire.Name, t dnswire.Type) (Result, error) {
+	rc := r.newResCtx(ctx, nil)
+	rc.cd = true
+	return r.resolveChain(rc, name, t)
 }
 
 // validatedOutcome is a validated cache entry's payload.
@@ -94,6 +134,14 @@ type validatedOutcome struct {
 func (r *Resolver) validateOutcome(rc *resCtx, name dnswire.Name, t dnswire.Type, o outcome) (outcome, error) {
 	if o.msg == nil {
 		o.sec = Indeterminate
+		return o, nil
+	}
+	if t == dnswire.TypeRRSIG {
+		// RFC 4035 5.3: RRSIGs are checked with the RRsets they
+		// cover; asked for themselves they are no RRset to validate
+		// (Unbound answers them unvalidated too).
+		o.sec, o.msg = Indeterminate, nil
+		r.storeValidated(name, t, o, maxStateTTL)
 		return o, nil
 	}
 	m := hopMsg(o)
@@ -117,10 +165,27 @@ func (r *Resolver) validateOutcome(rc *resCtx, name dnswire.Name, t dnswire.Type
 		if r.cfg.Logger != nil {
 			r.cfg.Logger.Debug("resolver: bogus answer", "qname", name, "qtype", t, "err", err)
 		}
+		// The plain cache took the response in before it was judged;
+		// bogus data must not stay there for the lookups that use it
+		// unvalidated (name server addresses, CD clients).
+		var kb [dnswire.MaxNameLen + 2]byte
+		r.cache.drop(appendKey(kb[:0], name, t))
+		if o.cname {
+			r.cache.drop(appendKey(kb[:0], name, dnswire.TypeCNAME))
+		}
+		if o.kind == kindNXDomain {
+			r.cache.drop(appendKey(kb[:0], name, 0)) // RFC 2308 5: NXDOMAIN's key
+		}
 		return outcome{}, err
 	}
 	o.sec = sec
 	o.msg = nil
+	o.sigs = m.Answer[len(o.rrs):]
+	for _, rr := range m.Ns {
+		if rr.Type != dnswire.TypeSOA {
+			o.proof = append(o.proof, rr)
+		}
+	}
 	r.storeValidated(name, t, o, msgTTL(m, now))
 	return o, nil
 }
@@ -186,6 +251,8 @@ func (r *Resolver) storeValidated(name dnswire.Name, t dnswire.Type, o outcome, 
 		rrs[i] = rr
 	}
 	o.rrs = rrs
+	o.sigs = cloneRRs(o.sigs)
+	o.proof = cloneRRs(o.proof)
 	if o.soa != nil {
 		soa := *o.soa
 		soa.Data = cloneRData(soa.Data)
@@ -196,6 +263,18 @@ func (r *Resolver) storeValidated(name dnswire.Name, t dnswire.Type, o outcome, 
 		val: &validatedOutcome{o: o, sec: o.sec},
 		ttl: ttl, stored: now, expire: exp, staleUntil: r.staleUntil(exp),
 	}, now)
+}
+
+func cloneRRs(rrs []RR) []RR {
+	if len(rrs) == 0 {
+		return nil
+	}
+	out := make([]RR, len(rrs))
+	for i, rr := range rrs {
+		rr.Data = cloneRData(rr.Data)
+		out[i] = rr
+	}
+	return out
 }
 
 // fetchDNSSEC is the DNSSECQuery of the resolver's own validations: it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -181,7 +182,90 @@ func TestResolverRefusesForged(t *testing.T) {
 				if be.EDE != tc.ede || res.Security != Bogus || len(res.Answer) != 0 || res.RCode != dnswire.RCodeServerFailure {
 					t.Fatalf("round %d: EDE %d (want %d), %v, %v, %v", round, be.EDE, tc.ede, res.Security, res.Answer, res.RCode)
 				}
+				// Nor does the plain cache keep it for unvalidated uses.
+				var kb [dnswire.MaxNameLen + 2]byte
+				for _, ty := range []dnswire.Type{dnswire.TypeA, 0} {
+					if e := r.cache.get(appendKey(kb[:0], dnswire.MustName(tc.qname), ty)); e != nil {
+						t.Fatalf("round %d: bogus data left in the plain cache: %v %v", round, e.kind, e.data)
+					}
+				}
 			}
 		})
+	}
+}
+
+// TestForwarderValidates: in forwarder mode the resolver validates what
+// the upstream recursive server passes through (DO and CD set, RFC 4035
+// 3.2.2), fetching DS and DNSKEY through it, and refuses a forgery.
+func TestForwarderValidates(t *testing.T) {
+	a := newLabAuth(t)
+	var cd atomic.Bool
+	cd.Store(true)
+	a.edit = func(q dnswire.Name, ty dnswire.Type, m *dnswire.Msg) {
+		if ty == dnswire.TypeA && q.Equal(dnswire.MustName("www.lab.")) && len(m.Answer) > 0 {
+			m.Answer[0].Data = &dnswire.A{Addr: netip.MustParseAddr("192.0.2.66")}
+		}
+	}
+	tr := checkCD{labTransport{a}, &cd}
+	r := New(Config{DNSSEC: true, TrustAnchors: labAnchor(t), Forwarders: labHints, Transport: tr, Now: at2030})
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		want Security
+	}{{"mx.sec.lab.", Secure}, {"www.insec.lab.", Insecure}} {
+		res, err := r.Resolve(ctx, dnswire.MustName(c.name), dnswire.TypeA)
+		if err != nil || res.Security != c.want || len(res.Answer) != 1 {
+			t.Fatalf("%s: %v %v %v", c.name, res.Security, res.Answer, err)
+		}
+	}
+	if _, err := r.Resolve(ctx, dnswire.MustName("www.lab."), dnswire.TypeA); !errors.Is(err, ErrBogus) {
+		t.Fatalf("forged: %v", err)
+	}
+	if !cd.Load() {
+		t.Fatal("a query to the forwarder without DO and CD")
+	}
+}
+
+// checkCD records whether every query had DO and CD set.
+type checkCD struct {
+	labTransport
+	ok *atomic.Bool
+}
+
+func (c checkCD) Exchange(ctx context.Context, network string, srv netip.AddrPort, q []byte, timeout time.Duration) ([]byte, error) {
+	var m dnswire.Msg
+	if m.Unpack(q) != nil || !m.CheckingDisabled || !m.RecursionDesired || m.EDNS == nil || !m.EDNS.DO {
+		c.ok.Store(false)
+	}
+	return c.labTransport.Exchange(ctx, network, srv, q, timeout)
+}
+
+// TestLookupMXValidated: the MX RRset's verdict, which RFC 7672 2.2.1
+// makes the condition for using the MX hosts' TLSA records.
+func TestLookupMXValidated(t *testing.T) {
+	r := labResolver(t, newLabAuth(t))
+	ctx := context.Background()
+	mx, sec, err := r.LookupMXValidated(ctx, "sec.lab")
+	if err != nil || sec != Secure || len(mx) != 1 || mx[0].Host != "mx.sec.lab" {
+		t.Fatalf("sec.lab: %v %v %v", mx, sec, err)
+	}
+	mx, sec, err = r.LookupMXValidated(ctx, "www.insec.lab")
+	if err != nil || sec != Insecure || len(mx) != 1 || !mx[0].Implicit {
+		t.Fatalf("insec.lab: %v %v %v", mx, sec, err)
+	}
+	plain := New(Config{})
+	if _, sec, err := plain.LookupMXValidated(ctx, "bad name..."); err == nil || sec != Indeterminate {
+		t.Fatalf("bad name: %v %v", sec, err)
+	}
+}
+
+// TestResolverRRSIGQuestion: a question for RRSIG records themselves is
+// answered (Indeterminate: nothing validates a signature alone), not
+// failed as bogus.
+func TestResolverRRSIGQuestion(t *testing.T) {
+	r := labResolver(t, newLabAuth(t))
+	res, err := r.Resolve(context.Background(), dnswire.MustName("www.lab."), dnswire.TypeRRSIG)
+	if err != nil || res.Security != Indeterminate || len(res.Answer) == 0 {
+		t.Fatalf("%v %v %v", res.Security, res.Answer, err)
 	}
 }

@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,9 +76,10 @@ func TestServerIterativeValidating(t *testing.T) {
 	}
 	r := labResolver(t, a)
 	_, udp, _ := startServer(t, ServerConfig{Resolver: r})
+	cd := false
 	ask := func(name string, do bool) *dnswire.Msg {
 		var m dnswire.Msg
-		m.ID, m.RecursionDesired = 7, true
+		m.ID, m.RecursionDesired, m.CheckingDisabled = 7, true, cd
 		m.SetQuestion(dnswire.MustName(name), dnswire.TypeA)
 		m.SetEDNS(1232, do)
 		b, err := m.Pack()
@@ -86,22 +88,48 @@ func TestServerIterativeValidating(t *testing.T) {
 		}
 		return exchangeUDP(t, udp, b)
 	}
+	types := func(rrs []dnswire.RR) []string {
+		var out []string
+		for _, rr := range rrs {
+			out = append(out, rr.Type.String())
+		}
+		return out
+	}
 	for round := range 2 {
-		if m := ask("mx.sec.lab.", true); m.RCode != dnswire.RCodeSuccess || !m.AuthenticData || len(m.Answer) != 1 {
+		// RFC 4035 3.2.1: a DO client gets the RRSIGs (and the
+		// proofs of a negative answer); others do not.
+		if m := ask("mx.sec.lab.", true); m.RCode != dnswire.RCodeSuccess || !m.AuthenticData || strings.Join(types(m.Answer), " ") != "A RRSIG" {
 			t.Fatalf("round %d secure with DO: %v AD %v %v", round, m.RCode, m.AuthenticData, m.Answer)
 		}
-		if m := ask("mx.sec.lab.", false); m.RCode != dnswire.RCodeSuccess || m.AuthenticData {
+		if m := ask("mx.sec.lab.", false); m.RCode != dnswire.RCodeSuccess || m.AuthenticData || len(m.Answer) != 1 {
 			t.Fatalf("round %d secure without DO: %v AD %v", round, m.RCode, m.AuthenticData)
+		}
+		m := ask("nope.sec.lab.", true)
+		if got := strings.Join(types(m.Ns), " "); m.RCode != dnswire.RCodeNameError || !m.AuthenticData || !strings.Contains(got, "SOA RRSIG") || !strings.Contains(got, "NSEC3 RRSIG") {
+			t.Fatalf("round %d NXDOMAIN with DO: %v AD %v %s", round, m.RCode, m.AuthenticData, got)
+		}
+		if m := ask("nope.sec.lab.", false); len(m.Ns) != 1 {
+			t.Fatalf("round %d NXDOMAIN without DO: %v", round, m.Ns)
 		}
 		if m := ask("www.insec.lab.", true); m.RCode != dnswire.RCodeSuccess || m.AuthenticData || len(m.Answer) != 1 {
 			t.Fatalf("round %d insecure: %v AD %v", round, m.RCode, m.AuthenticData)
 		}
-		m := ask("ns.sec.lab.", true)
+		m = ask("ns.sec.lab.", true)
 		if m.RCode != dnswire.RCodeServerFailure || len(m.Answer) != 0 || m.EDNS == nil || len(m.EDNS.Options) != 1 {
 			t.Fatalf("round %d bogus: %v %v", round, m.RCode, m.Answer)
 		}
 		if d := m.EDNS.Options[0].Data; m.EDNS.Options[0].Code != dnswire.OptionEDE || len(d) < 2 || uint16(d[0])<<8|uint16(d[1]) != EDEDNSSECBogus {
 			t.Fatalf("round %d EDE %+v", round, m.EDNS.Options[0])
 		}
+	}
+	// RFC 4035 3.2.2: with CD the bogus data is passed through, without
+	// AD, and without CD it is refused again.
+	cd = true
+	if m := ask("ns.sec.lab.", true); m.RCode != dnswire.RCodeSuccess || m.AuthenticData || len(m.Answer) != 1 {
+		t.Fatalf("bogus with CD: %v AD %v %v", m.RCode, m.AuthenticData, m.Answer)
+	}
+	cd = false
+	if m := ask("ns.sec.lab.", true); m.RCode != dnswire.RCodeServerFailure || len(m.Answer) != 0 {
+		t.Fatalf("bogus after CD: %v %v", m.RCode, m.Answer)
 	}
 }

@@ -96,8 +96,14 @@
 //     returned or cached as data: Resolve fails with ErrServFail whose
 //     reason is a *BogusError (ErrBogus, and the RFC 8914 code). The
 //     Server sets AD on secure answers for DO or AD clients (RFC 6840
-//     5.8) and answers bogus with SERVFAIL and the Extended DNS Error.
-//     ResolveValidated is what dane.FromResolver needs.
+//     5.8), answers bogus with SERVFAIL and the Extended DNS Error, and
+//     passes bogus data through to a client that set CD (RFC 4035
+//     3.2.2); bogus data is dropped from the plain cache too. The
+//     RRSIGs and NSEC/NSEC3 proofs are kept with validated answers
+//     (Result.Signatures, Result.Proof) and returned to DO clients
+//     (RFC 4035 3.2.1).
+//     ResolveValidated is what dane.FromResolver needs;
+//     LookupMXValidated gives the MX RRset's verdict (RFC 7672 2.2.1).
 //
 // Time and the network are seams (Config.Now, Config.Transport), so tests
 // run a whole hierarchy in process with simulated time
@@ -109,12 +115,12 @@
 //     labs with unsigned or unanchored zones keep working; Unbound
 //     validates by default. No RFC 5011 automated trust-anchor
 //     rollover: the built-in root anchors are updated with releases.
-//   - With Config.DNSSEC, a server client's CD bit does not pass bogus
-//     data through (the Server's Validator mode does); name server
-//     addresses looked up during a resolution are not validated (as
-//     Unbound's iterator); the server's zero-allocation cache path is
-//     not used (validated answers take the Resolve path); no
-//     aggressive use of NSEC (RFC 8198).
+//   - With Config.DNSSEC, name server addresses looked up during a
+//     resolution are not validated (as Unbound's iterator); the
+//     server's zero-allocation cache path is not used (validated
+//     answers take the Resolve path); no aggressive use of NSEC
+//     (RFC 8198); a question for RRSIG records is answered unvalidated
+//     (Indeterminate).
 //   - Class IN only. IPv4 name server addresses only unless Config.IPv6.
 //   - Glue is accepted when it lies within the zone of the server asked
 //     (Unbound's rule), not only within the delegated child zone.

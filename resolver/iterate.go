@@ -27,6 +27,10 @@ type outcome struct {
 	msg  *dnswire.Msg
 	zone dnswire.Name // the zone whose servers sent msg (iterating)
 	sec  Security     // the DNSSEC verdict (Config.DNSSEC)
+	// sigs are the RRSIGs of rrs, proof the authority records that
+	// proved it (NSEC, NSEC3, their RRSIGs, the SOA's RRSIG), kept
+	// with a validated outcome for DO clients (RFC 4035 3.2.1).
+	sigs, proof []RR
 }
 
 // resolveChain resolves name/t, following CNAMEs (RFC 1034 5.3.3 step 3:
@@ -34,7 +38,7 @@ type outcome struct {
 // name"), and builds the Result.
 func (r *Resolver) resolveChain(rc *resCtx, name dnswire.Name, t dnswire.Type) (Result, error) {
 	res := Result{FromCache: true}
-	validate := r.cfg.DNSSEC && rc.depth == 0
+	validate := r.cfg.DNSSEC && rc.depth == 0 && !rc.cd
 	if validate {
 		res.Security = Secure // lowered by each hop's verdict
 	}
@@ -55,6 +59,8 @@ func (r *Resolver) resolveChain(rc *resCtx, name dnswire.Name, t dnswire.Type) (
 			res.Security = min(res.Security, o.sec)
 		}
 		res.Answer = append(res.Answer, o.rrs...)
+		res.Signatures = append(res.Signatures, o.sigs...)
+		res.Proof = append(res.Proof, o.proof...)
 		switch {
 		case o.yx:
 			res.RCode = dnswire.RCodeYXDomain
@@ -94,7 +100,7 @@ func (r *Resolver) resolveName(rc *resCtx, name dnswire.Name, t dnswire.Type) (o
 	// With DNSSEC on, answers come from the validated cache; the
 	// lookups a resolution depends on (name server addresses, at depth
 	// > 0) use the plain cache unvalidated, as Unbound's iterator does.
-	validate := r.cfg.DNSSEC && rc.depth == 0
+	validate := r.cfg.DNSSEC && rc.depth == 0 && !rc.cd
 	if o, ok := r.lookupCache(name, t, now, false, validate); ok {
 		return o, nil
 	}
@@ -102,7 +108,7 @@ func (r *Resolver) resolveName(rc *resCtx, name dnswire.Name, t dnswire.Type) (o
 	// (expired) data kept for serve-stale.
 	var kb [dnswire.MaxNameLen + 5]byte
 	fkey := append(appendKey(kb[:0], name, t), 0xFF, 'S', 'F')
-	if e := r.cache.get(fkey); e != nil && e.kind == kindServFail && e.expire > now {
+	if e := r.cache.get(fkey); e != nil && e.kind == kindServFail && e.expire > now && !(rc.cd && errors.Is(e.reason, ErrBogus)) {
 		// RFC 8767 4: while the failure is remembered, stale data is
 		// answered at once instead of trying again.
 		if r.cfg.ServeStale {

@@ -46,11 +46,25 @@ func parseHost(s string) (dnswire.Name, error) {
 // gives an error matching ErrNXDomain; a failure one matching
 // ErrServFail.
 func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
+	mx, _, err := r.lookupMX(ctx, domain)
+	return mx, err
+}
+
+// LookupMXValidated is LookupMX that also returns the DNSSEC verdict on
+// the MX RRset, or on the proof that there is none (Config.DNSSEC;
+// Indeterminate without it). RFC 7672 2.2.1: an SMTP client uses the
+// TLSA records of an MX host (DANE) only when the MX lookup was Secure.
+func (r *Resolver) LookupMXValidated(ctx context.Context, domain string) ([]MX, Security, error) {
+	return r.lookupMX(ctx, domain)
+}
+
+func (r *Resolver) lookupMX(ctx context.Context, domain string) ([]MX, Security, error) {
 	n, err := parseHost(domain)
 	if err != nil {
-		return nil, err
+		return nil, Indeterminate, err
 	}
 	res, err := r.Resolve(ctx, n, dnswire.TypeMX)
+	sec := res.Security
 	// RFC 5321 5.1: without MX records the domain itself is the
 	// exchanger; for an alias, its canonical name (the end of the
 	// CNAME chain).
@@ -60,10 +74,10 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
 		}
 	}
 	if errors.Is(err, ErrNoData) {
-		return []MX{{Host: trimDot(n.String()), Implicit: true}}, nil
+		return []MX{{Host: trimDot(n.String()), Implicit: true}}, sec, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, sec, err
 	}
 	var out []MX
 	null := false
@@ -80,13 +94,13 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]MX, error) {
 	}
 	if len(out) == 0 {
 		if null {
-			return nil, ErrNullMX
+			return nil, sec, ErrNullMX
 		}
-		return []MX{{Host: trimDot(n.String()), Implicit: true}}, nil
+		return []MX{{Host: trimDot(n.String()), Implicit: true}}, sec, nil
 	}
 	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	slices.SortStableFunc(out, func(a, b MX) int { return int(a.Pref) - int(b.Pref) })
-	return out, nil
+	return out, sec, nil
 }
 
 func trimDot(s string) string {

@@ -64,6 +64,12 @@ type Result struct {
 	// trust anchor covers it, and Bogus only beside an error. Without
 	// Config.DNSSEC it is Indeterminate.
 	Security Security
+	// Signatures are the RRSIG records of the Answer's RRsets, and
+	// Proof the NSEC and NSEC3 records (with their RRSIGs, and the
+	// SOA's) that proved a negative or wildcard answer, as the servers
+	// sent them: what a server returns to a client that set DO (RFC
+	// 4035 3.2.1). Filled only when Config.DNSSEC validated the answer.
+	Signatures, Proof []RR
 }
 
 // Resolve resolves name (absolute) and type t in class IN. On success it
@@ -144,7 +150,9 @@ type resCtx struct {
 	deadline int64
 	sent     int // upstream sends, all lookups together
 	depth    int // dependent lookup nesting
-	trace    func(Step)
+	// cd: checking disabled, no DNSSEC validation (resolveUnchecked).
+	cd    bool
+	trace func(Step)
 	// pending holds the names whose addresses are being looked up in
 	// this resolution, to break dependency cycles.
 	pending []dnswire.Name

@@ -81,12 +81,19 @@ func (s *Server) respond(query []byte, client netip.Addr, tcp bool) []byte {
 		return s.pack(&m, &q, tcp)
 	}
 	res, err := s.cfg.Resolver.Resolve(ctx, qq.Name, qq.Type)
+	if q.CheckingDisabled && errors.Is(err, ErrBogus) {
+		// RFC 4035 3.2.2: CD asks for the data even if bogus.
+		res, err = s.cfg.Resolver.resolveUnchecked(ctx, qq.Name, qq.Type)
+	}
 	m.RCode = res.RCode
 	m.Answer = res.Answer
 	m.Ns = res.Authority
 	// RFC 4035 3.2.3, RFC 6840 5.8: AD only on validated data, for a
 	// client that asked with DO or AD (Config.DNSSEC; dnssec_resolve.go).
 	m.AuthenticData = res.Security == Secure && (q.AuthenticData || q.EDNS != nil && q.EDNS.DO)
+	if q.EDNS != nil && q.EDNS.DO { // RFC 4035 3.2.1: RRSIGs and proofs for DO
+		m.Answer, m.Ns = append(m.Answer, res.Signatures...), append(m.Ns, res.Proof...)
+	}
 	if res.Stale {
 		addEDE(&m, edeStaleAnswer, "")
 	}
