@@ -54,6 +54,14 @@ type ServerConfig struct {
 // Server answers DNS queries over UDP and TCP from its Resolver
 // (RFC 1035 4.2, RFC 7766). Create it with NewServer; serve with ServeUDP
 // and ServeTCP (or ListenAndServe); stop with Shutdown or Close.
+//
+// A question the cache answers is answered by the goroutine that read it,
+// without allocating; others get a goroutine of their own. Over UDP on
+// Linux (amd64, arm64) each reader takes up to 32 datagrams per
+// recvmmsg(2) and sends the cached answers with one sendmmsg(2)
+// (udp_mmsg_linux.go); a datagram over 4096 octets is dropped there
+// unanswered (a query is a question and an OPT record). Each reader
+// keeps recent UDP answers prepacked (answercache.go).
 type Server struct {
 	cfg ServerConfig
 	sem chan struct{}
