@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -16,8 +17,36 @@ import (
 // path in the same batch: every query gets its own answer, to its own
 // address, with its ID, its question's case (0x20) and its EDNS.
 func TestServerUDPBurst(t *testing.T) {
+	t.Run("loop=native", func(t *testing.T) { testServerUDPBurst(t, false) })
+	// A net.PacketConn that is not a *net.UDPConn takes the portable
+	// loop (ReadFrom/WriteTo) everywhere.
+	t.Run("loop=portable", func(t *testing.T) { testServerUDPBurst(t, true) })
+}
+
+// plainPacketConn hides the *net.UDPConn under a net.PacketConn.
+type plainPacketConn struct{ net.PacketConn }
+
+func testServerUDPBurst(t *testing.T, portable bool) {
 	_, r := newTest(t, Config{})
-	_, udp, _ := startServer(t, ServerConfig{Resolver: r})
+	var udp net.Addr
+	if portable {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := NewServer(ServerConfig{Resolver: r})
+		done := make(chan error, 1)
+		go func() { done <- s.ServeUDP(plainPacketConn{pc}) }()
+		t.Cleanup(func() {
+			s.Close()
+			if err := <-done; !errors.Is(err, ErrClosed) {
+				t.Errorf("ServeUDP returned %v", err)
+			}
+		})
+		udp = pc.LocalAddr()
+	} else {
+		_, udp, _ = startServer(t, ServerConfig{Resolver: r})
+	}
 	cases := []burstCase{
 		{"MuLtI.example.com.", true, dnswire.RCodeSuccess, 3},
 		{"www.EXAMPLE.com.", false, dnswire.RCodeSuccess, 1},
