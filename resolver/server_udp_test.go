@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,5 +213,37 @@ func TestServerUDPOversized(t *testing.T) {
 			t.Fatalf("%+v", m.Header)
 		}
 		return
+	}
+}
+
+// TestServerUDPv6: queries over IPv6 (::1) and IPv4 to a dual-stack
+// socket (the client address arrives v4-mapped) are answered from the
+// cache and, for a miss, through the slow path, to the right address.
+func TestServerUDPv6(t *testing.T) {
+	for _, c := range []struct{ listen, dial string }{{"[::1]:0", "[::1]"}, {"[::]:0", "127.0.0.1"}} {
+		pc, err := net.ListenPacket("udp", c.listen)
+		if err != nil {
+			t.Logf("%s: %v (no IPv6 here?)", c.listen, err)
+			continue
+		}
+		_, r := newTest(t, Config{})
+		s := NewServer(ServerConfig{Resolver: r})
+		done := make(chan error, 1)
+		go func() { done <- s.ServeUDP(pc) }()
+		_, port, _ := net.SplitHostPort(pc.LocalAddr().String())
+		addr, err := net.ResolveUDPAddr("udp", net.JoinHostPort(strings.Trim(c.dial, "[]"), port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 { // a miss (slow path), then cache hits (built, then prepacked)
+			m := exchangeUDP(t, addr, query(t, "www.example.com.", dnswire.TypeA, 1232))
+			if m.ID != 0x1234 || len(m.Answer) != 1 {
+				t.Fatalf("%s via %s, query %d: %+v, %d answers", c.listen, c.dial, i, m.Header, len(m.Answer))
+			}
+		}
+		s.Close()
+		if err := <-done; !errors.Is(err, ErrClosed) {
+			t.Errorf("ServeUDP returned %v", err)
+		}
 	}
 }
