@@ -73,6 +73,7 @@ type Server struct {
 	closing  atomic.Bool
 	inflight sync.WaitGroup // handlers and connections
 	dropped  atomic.Int64
+	noBatch  bool // tests: the portable UDP loop even where recvmmsg exists
 
 	// Set by Listen (under mu).
 	boundUDP []net.PacketConn
@@ -248,7 +249,7 @@ func (s *Server) serveUDP(pc net.PacketConn, readers int) error {
 
 func (s *Server) udpLoop(pc net.PacketConn) error {
 	uc, _ := pc.(*net.UDPConn)
-	if uc != nil {
+	if uc != nil && !s.noBatch {
 		// Linux: several datagrams per system call (udp_mmsg_linux.go).
 		if ok, err := s.udpLoopBatch(uc); ok {
 			return err

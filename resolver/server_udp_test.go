@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
+	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 // TestServerUDPBurst sends bursts of queries from several sockets at
@@ -245,5 +246,66 @@ func TestServerUDPv6(t *testing.T) {
 		if err := <-done; !errors.Is(err, ErrClosed) {
 			t.Errorf("ServeUDP returned %v", err)
 		}
+	}
+}
+
+// BenchmarkServerUDP measures a cached answer socket to socket on
+// loopback: a client keeps 32 queries in flight to the server (one
+// op is one answer), through the batched loop (recvmmsg/sendmmsg where
+// it exists) and through the portable one (ReadFromUDPAddrPort and
+// WriteToUDPAddrPort, one datagram per system call). cpu-ns/op is the
+// CPU time of the process (server and client) per answer.
+func BenchmarkServerUDP(b *testing.B) {
+	for _, portable := range []bool{false, true} {
+		name := "loop=batched"
+		if portable {
+			name = "loop=portable"
+		}
+		b.Run(name, func(b *testing.B) {
+			h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
+			s := NewServer(ServerConfig{Resolver: r})
+			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.noBatch = portable
+			go s.ServeUDP(pc)
+			defer s.Close()
+			c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			to := netip.MustParseAddrPort(pc.LocalAddr().String())
+			q := packedQuery(b, "www.example.com.", dnswire.TypeA, 1232, false, false, true, 7)
+			buf := make([]byte, 1500)
+			c.SetDeadline(time.Now().Add(time.Minute))
+			exchange := func(n int) {
+				const window = 32
+				sent, got := 0, 0
+				for got < n {
+					for sent < n && sent-got < window {
+						if _, err := c.WriteToUDPAddrPort(q, to); err != nil {
+							b.Fatal(err)
+						}
+						sent++
+					}
+					if _, _, err := c.ReadFromUDPAddrPort(buf); err != nil {
+						b.Fatal(err)
+					}
+					got++
+				}
+			}
+			exchange(100) // fills the cache
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := processCPU()
+			exchange(b.N)
+			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		})
 	}
 }
