@@ -27,7 +27,8 @@ import (
 // client's name into the answer, but our Builder compresses a name only
 // against the same octets, so the answer's compression (and the case a
 // CNAME or MX target comes out in) depends on the case of the query: a
-// query in another case is a different key, built afresh.
+// query in another case is a different key, built afresh, and a name in
+// mixed case is not kept at all (see packedKey).
 
 const (
 	// packedSlots is the size of each reader's direct-mapped table.
@@ -194,12 +195,18 @@ func (a *packedAnswer) addTTL(resp []byte, off, ent int) (int, bool) {
 
 // packedKey appends the key of query to dst: the query after its ID;
 // nameEnd is where the question name ends. ok is false for a query too
-// short or long, or whose question name is not plain labels (it takes
-// the usual path).
+// short or long, whose question name is not plain labels, or whose name
+// mixes upper and lower case: such a query takes the usual path.
+//
+// A name in mixed case is most likely from a 0x20 client (RFC 5452 9.1
+// suggests it to resolvers), whose next query for the same name comes
+// in another case: keeping its answer would cost a copy per query and
+// serve none.
 func packedKey(dst, query []byte) (key []byte, nameEnd int, ok bool) {
 	if len(query) < dnswire.HeaderLen+5 || len(query) > packedMaxQuery {
 		return dst, 0, false
 	}
+	var upper, lower bool
 	for i := dnswire.HeaderLen; ; {
 		if i >= len(query) {
 			return dst, 0, false
@@ -209,10 +216,21 @@ func packedKey(dst, query []byte) (key []byte, nameEnd int, ok bool) {
 			nameEnd = i + 1
 			break
 		}
-		if l > 63 {
+		if l > 63 || i+1+l > len(query) {
 			return dst, 0, false
 		}
+		for _, c := range query[i+1 : i+1+l] {
+			switch {
+			case 'a' <= c && c <= 'z':
+				lower = true
+			case 'A' <= c && c <= 'Z':
+				upper = true
+			}
+		}
 		i += 1 + l
+	}
+	if upper && lower {
+		return dst, 0, false
 	}
 	return append(dst, query[2:]...), nameEnd, true
 }

@@ -135,6 +135,39 @@ func TestPackedAnswersRefuse(t *testing.T) {
 	}
 }
 
+// TestPackedAnswersSkipMixedCase: a 0x20 client's query (name in mixed
+// case) is answered but not kept; the same name in one case is.
+func TestPackedAnswersSkipMixedCase(t *testing.T) {
+	_, r := newTest(t, Config{})
+	s := NewServer(ServerConfig{Resolver: r})
+	lo := netip.MustParseAddr("127.0.0.1")
+	s.respond(query(t, "www.example.com.", dnswire.TypeA, 0), lo, false)
+	pk := newPackedAnswers()
+	kept := func() int {
+		n := 0
+		for i := range pk.slots {
+			if len(pk.slots[i].resp) > 0 {
+				n++
+			}
+		}
+		return n
+	}
+	for _, name := range []string{"wWw.example.com.", "www.EXAMPLE.com.", "WwW.eXaMpLe.CoM."} {
+		if _, ok := s.answerUDP(pk, query(t, name, dnswire.TypeA, 0), lo, nil); !ok {
+			t.Fatalf("%s: not answered", name)
+		}
+	}
+	if n := kept(); n != 0 {
+		t.Fatalf("%d answers to mixed-case names kept", n)
+	}
+	for _, name := range []string{"www.example.com.", "WWW.EXAMPLE.COM."} {
+		s.answerUDP(pk, query(t, name, dnswire.TypeA, 0), lo, nil)
+	}
+	if n := kept(); n != 2 {
+		t.Fatalf("%d answers kept for two single-case names, want 2", n)
+	}
+}
+
 func TestPackedAnswerAllocs(t *testing.T) {
 	_, r := newTest(t, Config{})
 	s := NewServer(ServerConfig{Resolver: r})

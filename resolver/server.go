@@ -54,6 +54,14 @@ type ServerConfig struct {
 // Server answers DNS queries over UDP and TCP from its Resolver
 // (RFC 1035 4.2, RFC 7766). Create it with NewServer; serve with ServeUDP
 // and ServeTCP (or ListenAndServe); stop with Shutdown or Close.
+//
+// A question the cache answers is answered by the goroutine that read it,
+// without allocating; others get a goroutine of their own. Over UDP on
+// Linux (amd64, arm64) each reader takes up to 32 datagrams per
+// recvmmsg(2) and sends the cached answers with one sendmmsg(2)
+// (udp_mmsg_linux.go); a datagram over 4096 octets is dropped there
+// unanswered (a query is a question and an OPT record). Each reader
+// keeps recent UDP answers prepacked (answercache.go).
 type Server struct {
 	cfg ServerConfig
 	sem chan struct{}
@@ -65,6 +73,7 @@ type Server struct {
 	closing  atomic.Bool
 	inflight sync.WaitGroup // handlers and connections
 	dropped  atomic.Int64
+	noBatch  bool // tests: the portable UDP loop even where recvmmsg exists
 
 	// Set by Listen (under mu).
 	boundUDP []net.PacketConn
@@ -240,7 +249,7 @@ func (s *Server) serveUDP(pc net.PacketConn, readers int) error {
 
 func (s *Server) udpLoop(pc net.PacketConn) error {
 	uc, _ := pc.(*net.UDPConn)
-	if uc != nil {
+	if uc != nil && !s.noBatch {
 		// Linux: several datagrams per system call (udp_mmsg_linux.go).
 		if ok, err := s.udpLoopBatch(uc); ok {
 			return err

@@ -1,13 +1,16 @@
 package resolver
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
+	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 // TestServerUDPBurst sends bursts of queries from several sockets at
@@ -16,8 +19,36 @@ import (
 // path in the same batch: every query gets its own answer, to its own
 // address, with its ID, its question's case (0x20) and its EDNS.
 func TestServerUDPBurst(t *testing.T) {
+	t.Run("loop=native", func(t *testing.T) { testServerUDPBurst(t, false) })
+	// A net.PacketConn that is not a *net.UDPConn takes the portable
+	// loop (ReadFrom/WriteTo) everywhere.
+	t.Run("loop=portable", func(t *testing.T) { testServerUDPBurst(t, true) })
+}
+
+// plainPacketConn hides the *net.UDPConn under a net.PacketConn.
+type plainPacketConn struct{ net.PacketConn }
+
+func testServerUDPBurst(t *testing.T, portable bool) {
 	_, r := newTest(t, Config{})
-	_, udp, _ := startServer(t, ServerConfig{Resolver: r})
+	var udp net.Addr
+	if portable {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := NewServer(ServerConfig{Resolver: r})
+		done := make(chan error, 1)
+		go func() { done <- s.ServeUDP(plainPacketConn{pc}) }()
+		t.Cleanup(func() {
+			s.Close()
+			if err := <-done; !errors.Is(err, ErrClosed) {
+				t.Errorf("ServeUDP returned %v", err)
+			}
+		})
+		udp = pc.LocalAddr()
+	} else {
+		_, udp, _ = startServer(t, ServerConfig{Resolver: r})
+	}
 	cases := []burstCase{
 		{"MuLtI.example.com.", true, dnswire.RCodeSuccess, 3},
 		{"www.EXAMPLE.com.", false, dnswire.RCodeSuccess, 1},
@@ -183,5 +214,98 @@ func TestServerUDPOversized(t *testing.T) {
 			t.Fatalf("%+v", m.Header)
 		}
 		return
+	}
+}
+
+// TestServerUDPv6: queries over IPv6 (::1) and IPv4 to a dual-stack
+// socket (the client address arrives v4-mapped) are answered from the
+// cache and, for a miss, through the slow path, to the right address.
+func TestServerUDPv6(t *testing.T) {
+	for _, c := range []struct{ listen, dial string }{{"[::1]:0", "[::1]"}, {"[::]:0", "127.0.0.1"}} {
+		pc, err := net.ListenPacket("udp", c.listen)
+		if err != nil {
+			t.Logf("%s: %v (no IPv6 here?)", c.listen, err)
+			continue
+		}
+		_, r := newTest(t, Config{})
+		s := NewServer(ServerConfig{Resolver: r})
+		done := make(chan error, 1)
+		go func() { done <- s.ServeUDP(pc) }()
+		_, port, _ := net.SplitHostPort(pc.LocalAddr().String())
+		addr, err := net.ResolveUDPAddr("udp", net.JoinHostPort(strings.Trim(c.dial, "[]"), port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 { // a miss (slow path), then cache hits (built, then prepacked)
+			m := exchangeUDP(t, addr, query(t, "www.example.com.", dnswire.TypeA, 1232))
+			if m.ID != 0x1234 || len(m.Answer) != 1 {
+				t.Fatalf("%s via %s, query %d: %+v, %d answers", c.listen, c.dial, i, m.Header, len(m.Answer))
+			}
+		}
+		s.Close()
+		if err := <-done; !errors.Is(err, ErrClosed) {
+			t.Errorf("ServeUDP returned %v", err)
+		}
+	}
+}
+
+// BenchmarkServerUDP measures a cached answer socket to socket on
+// loopback: a client keeps 32 queries in flight to the server (one
+// op is one answer), through the batched loop (recvmmsg/sendmmsg where
+// it exists) and through the portable one (ReadFromUDPAddrPort and
+// WriteToUDPAddrPort, one datagram per system call). cpu-ns/op is the
+// CPU time of the process (server and client) per answer.
+func BenchmarkServerUDP(b *testing.B) {
+	for _, portable := range []bool{false, true} {
+		name := "loop=batched"
+		if portable {
+			name = "loop=portable"
+		}
+		b.Run(name, func(b *testing.B) {
+			h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
+			s := NewServer(ServerConfig{Resolver: r})
+			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.noBatch = portable
+			go s.ServeUDP(pc)
+			defer s.Close()
+			c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			to := netip.MustParseAddrPort(pc.LocalAddr().String())
+			q := packedQuery(b, "www.example.com.", dnswire.TypeA, 1232, false, false, true, 7)
+			buf := make([]byte, 1500)
+			c.SetDeadline(time.Now().Add(time.Minute))
+			exchange := func(n int) {
+				const window = 32
+				sent, got := 0, 0
+				for got < n {
+					for sent < n && sent-got < window {
+						if _, err := c.WriteToUDPAddrPort(q, to); err != nil {
+							b.Fatal(err)
+						}
+						sent++
+					}
+					if _, _, err := c.ReadFromUDPAddrPort(buf); err != nil {
+						b.Fatal(err)
+					}
+					got++
+				}
+			}
+			exchange(100) // fills the cache
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := processCPU()
+			exchange(b.N)
+			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		})
 	}
 }
