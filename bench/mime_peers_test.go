@@ -227,7 +227,6 @@ func BenchmarkMimeWalkDecode(b *testing.B) {
 			b.SetBytes(int64(len(msg)))
 			b.ReportAllocs()
 			defer reportCPU(b)()
-			defer reportCPU(b)()
 			for b.Loop() {
 				impl.fn(b, msg)
 			}
@@ -254,7 +253,6 @@ func BenchmarkMimeBuild(b *testing.B) {
 	}{{"relaykit", f.relaykitBuild}, {"go-message", f.gomessageBuild}} {
 		b.Run("impl="+impl.name, func(b *testing.B) {
 			b.ReportAllocs()
-			defer reportCPU(b)()
 			defer reportCPU(b)()
 			for b.Loop() {
 				impl.fn(b)
