@@ -227,7 +227,6 @@ func BenchmarkMimeWalkDecode(b *testing.B) {
 			b.SetBytes(int64(len(msg)))
 			b.ReportAllocs()
 			defer reportCPU(b)()
-		defer reportCPU(b)()
 			for b.Loop() {
 				impl.fn(b, msg)
 			}
@@ -255,7 +254,6 @@ func BenchmarkMimeBuild(b *testing.B) {
 		b.Run("impl="+impl.name, func(b *testing.B) {
 			b.ReportAllocs()
 			defer reportCPU(b)()
-		defer reportCPU(b)()
 			for b.Loop() {
 				impl.fn(b)
 			}

@@ -73,6 +73,10 @@ var b64dec = func() (t [256]byte) {
 }()
 
 func (b *Base64Reader) Read(p []byte) (int, error) {
+	// A p with room for what a whole input buffer decodes to (and the
+	// at most three sextets carried over) is decoded into directly,
+	// saving a copy.
+	direct := len(p) >= len(b.out)+3
 	for b.o == b.olen {
 		if b.err != nil {
 			return 0, b.err
@@ -80,6 +84,9 @@ func (b *Base64Reader) Read(p []byte) (int, error) {
 		n, err := b.r.Read(b.in[:])
 		b.olen, b.o = 0, 0
 		out := b.out[:]
+		if direct {
+			out = p
+		}
 		in := b.in[:n]
 		if b.n == 0 && !b.done {
 			// Fastest path: whole lines of whole groups, which
@@ -146,6 +153,11 @@ func (b *Base64Reader) Read(p []byte) (int, error) {
 				b.flush(&out)
 			}
 			b.err = err
+		}
+		if direct && b.olen > 0 {
+			n := b.olen
+			b.olen = 0
+			return n, nil
 		}
 	}
 	n := copy(p, b.out[b.o:b.olen])

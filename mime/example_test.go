@@ -90,3 +90,43 @@ func ExampleParseMediaType() {
 	// Output:
 	// attachment Crêpes.txt <nil>
 }
+
+// WriteMessage streams a message to an io.Writer (here a counter; a file
+// or an SMTP DATA writer in practice): the attachment is read from an
+// io.Reader as it is written and never held whole.
+func ExampleNode_WriteMessage() {
+	b := &rfc5322.Builder{
+		From:    []rfc5322.Address{{Addr: "alice@crepes.example"}},
+		To:      []rfc5322.Address{{Addr: "bob@gaufres.example"}},
+		Subject: "The video",
+		Date:    time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC),
+		Rand:    strings.NewReader(strings.Repeat("\x00", 64)),
+	}
+	video := io.LimitReader(zeros{}, 10<<20) // 10 MiB, made as read
+	n := mime.Mixed(
+		mime.Text("Hi Bob, the video of the crêpes party.\n"),
+		&mime.Node{MediaType: "video/mp4", Filename: "party.mp4", Reader: video},
+	)
+	var w countingWriter
+	if _, err := n.WriteMessage(&w, b); err != nil {
+		panic(err)
+	}
+	fmt.Println(w.n > 10<<20*4/3, w.writes > 100)
+	// Output:
+	// true true
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+type countingWriter struct{ n, writes int }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.n += len(p)
+	w.writes++
+	return len(p), nil
+}

@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"mime/quotedprintable"
 	"runtime"
@@ -252,4 +253,43 @@ func FuzzQPReader(f *testing.F) {
 			t.Fatalf("%q: got %q, mime/quotedprintable %q", in, got, want)
 		}
 	})
+}
+
+// Base64Reader over inputs longer than its buffers, with lines that
+// split groups, read into large buffers (decoded into directly) and
+// small ones, from whole and split sources.
+func TestBase64ReaderLarge(t *testing.T) {
+	data := make([]byte, 100000)
+	for i := range data {
+		data[i] = byte(i*31 + i>>7)
+	}
+	enc := base64.StdEncoding.EncodeToString(data)
+	for _, lineLen := range []int{76, 75, 1000} {
+		var in bytes.Buffer
+		for s := enc; len(s) > 0; {
+			n := min(lineLen, len(s))
+			in.WriteString(s[:n] + "\r\n")
+			s = s[n:]
+		}
+		for _, bufLen := range []int{1, 100, 3075, 8192, 1 << 20} {
+			for name, src := range map[string]func(io.Reader) io.Reader{"whole": func(r io.Reader) io.Reader { return r }, "half": iotest.HalfReader} {
+				r := NewBase64Reader(src(bytes.NewReader(in.Bytes())))
+				var got []byte
+				buf := make([]byte, bufLen)
+				for {
+					n, err := r.Read(buf)
+					got = append(got, buf[:n]...)
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				if !bytes.Equal(got, data) || r.Malformed() {
+					t.Errorf("lines of %d, reads of %d, %s: decoded %d octets, malformed %v; want the %d encoded", lineLen, bufLen, name, len(got), r.Malformed(), len(data))
+				}
+			}
+		}
+	}
 }

@@ -27,6 +27,16 @@
 // to -1258 and KOI8-R/U. Validate checks a header against RFC 5322 3.6.
 // All parsers run in time linear in their input and are fuzzed.
 //
+// A Parser with Lenient set reads the headers strict parsing refuses, as
+// a server that must keep every message it accepted needs to: a line
+// that is not a field ends the header and begins the body, continuation
+// lines before the first field are skipped, and each problem is listed
+// in Header.Defects (Python's email package does the same and calls
+// them MissingHeaderBodySeparatorDefect and
+// FirstHeaderLineIsContinuationDefect). ParseAddressListPartial and
+// Header.AddressListPartial return the good addresses of a list with a
+// bad one in it.
+//
 // # Writing
 //
 // Header.AppendHeader and Header.WriteTo write fields with CRLF line ends,

@@ -1,9 +1,11 @@
 package rfc5322_test
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -126,4 +128,42 @@ func ExampleHeader_AppendHeader() {
 	//  folded folded folded folded here
 	// X-Tag: a
 	// <nil>
+}
+
+// A lenient Parser keeps a message whose header strict parsing refuses
+// (here one without the empty line after it) and says what was wrong.
+func ExampleParser_lenient() {
+	msg := "From: alice@example.org\r\nSubject: hi\r\nno empty line before this body\r\n"
+	p := rfc5322.Parser{Lenient: true}
+	m, err := p.ReadMessage(strings.NewReader(msg))
+	if err != nil {
+		panic(err)
+	}
+	body, _ := io.ReadAll(m.Body)
+	fmt.Println(m.Header.Len(), m.Header.Get("Subject"))
+	fmt.Printf("%q\n", body)
+	fmt.Println(m.Header.Defects())
+	// Output:
+	// 2 hi
+	// "no empty line before this body\r\n"
+	// [rfc5322: header at offset 38: line is not a field: the header ends before it (rfc5322: malformed header field)]
+}
+
+// A server reads one message after another into one Header, which
+// allocates nothing once its buffers have grown.
+func ExampleParser_ReadHeaderInto() {
+	var p rfc5322.Parser
+	var h rfc5322.Header
+	br := bufio.NewReader(nil)
+	for _, msg := range []string{"From: a@example.org\r\n\r\none", "From: b@example.org\r\nTo: c@example.org\r\n\r\ntwo"} {
+		br.Reset(strings.NewReader(msg))
+		if err := p.ReadHeaderInto(&h, br); err != nil {
+			panic(err)
+		}
+		body, _ := io.ReadAll(br)
+		fmt.Println(h.Get("From"), h.Len(), string(body))
+	}
+	// Output:
+	// a@example.org 1 one
+	// b@example.org 2 two
 }

@@ -85,7 +85,12 @@ type Header struct {
 	mboxFrom []byte
 	bareLF   bool
 	own      []byte // the buffer ReadHeaderInto copied the header into
+	defects  []error
 }
+
+// Defects returns the problems a lenient Parser read past (see
+// Parser.Lenient), each a *ParseError, or nil.
+func (h *Header) Defects() []error { return h.defects }
 
 // Len returns the number of fields.
 func (h *Header) Len() int { return len(h.fields) }

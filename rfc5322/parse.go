@@ -24,6 +24,15 @@ type Parser struct {
 	// MaxFieldBytes caps one field, name and folded value and line end
 	// included. 0 means DefaultMaxFieldBytes.
 	MaxFieldBytes int
+	// Lenient reads a header that strict parsing refuses, as a server
+	// that must keep every message it accepted does (and as Python's
+	// email package does, reporting defects): a line that is not a
+	// field ends the header and begins the body (no empty line is
+	// consumed), and continuation lines before the first field are
+	// skipped. Each such problem is reported in Header.Defects as a
+	// *ParseError wrapping ErrMalformedHeader; the raw bytes are kept.
+	// Limits stay errors.
+	Lenient bool
 }
 
 func (p *Parser) limits() (hdr, fields, field int) {
@@ -101,7 +110,19 @@ func (p *Parser) parseInto(h *Header, msg []byte) (int, error) {
 			return p.finish(h, fields, pos, maxHdr)
 		}
 		if isWSP(c) {
-			return 0, &ParseError{What: "header", Offset: pos, Msg: "continuation line without a field", Err: ErrMalformedHeader}
+			err := &ParseError{What: "header", Offset: pos, Msg: "continuation line without a field", Err: ErrMalformedHeader}
+			if !p.Lenient {
+				return 0, err
+			}
+			// Python: FirstHeaderLineIsContinuationDefect; the line
+			// is skipped.
+			h.defects = append(h.defects, err)
+			if i := bytes.IndexByte(msg[pos:], '\n'); i >= 0 {
+				pos += i + 1
+			} else {
+				pos = len(msg)
+			}
+			continue
 		}
 		// field-name = 1*ftext, ftext = %d33-57 / %d59-126 (RFC 5322
 		// 3.6.8); obs-optional allows WSP before the colon (4.5).
@@ -115,7 +136,15 @@ func (p *Parser) parseInto(h *Header, msg []byte) (int, error) {
 			i++
 		}
 		if nameEnd == start || i >= len(msg) || msg[i] != ':' {
-			return 0, &ParseError{What: "header", Offset: start, Msg: "line is not a field", Err: ErrMalformedHeader}
+			err := &ParseError{What: "header", Offset: start, Msg: "line is not a field", Err: ErrMalformedHeader}
+			if !p.Lenient {
+				return 0, err
+			}
+			// Python: MissingHeaderBodySeparatorDefect; the body
+			// starts with this line.
+			err.Msg = "line is not a field: the header ends before it"
+			h.defects = append(h.defects, err)
+			return p.finish(h, fields, start, maxHdr)
 		}
 		colon := i
 		// Find the end of the field: a line end not followed by WSP.

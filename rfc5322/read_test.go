@@ -24,9 +24,20 @@ func rawFields(h *Header) []string {
 // ParseHeader finds and leaves exactly the body in r.
 func checkReadMatchesParse(t *testing.T, msg []byte, size int, src func(io.Reader) io.Reader) {
 	t.Helper()
-	want, n, werr := ParseHeader(msg)
+	checkReadMatchesParseWith(t, Parser{}, msg, size, src)
+	checkReadMatchesParseWith(t, Parser{Lenient: true}, msg, size, src)
+}
+
+func checkReadMatchesParseWith(t *testing.T, p Parser, msg []byte, size int, src func(io.Reader) io.Reader) {
+	t.Helper()
+	want, n, werr := p.ParseHeader(msg)
 	r := bufio.NewReaderSize(src(bytes.NewReader(msg)), size)
-	got, gerr := ReadHeader(r)
+	got, gerr := p.ReadHeader(r)
+	if p.Lenient && werr == nil && gerr != nil && errors.Is(gerr, ErrMalformedHeader) && longNameLine(msg, size) {
+		// The documented corner: a line that fills the reader's
+		// buffer with no colon in it.
+		return
+	}
 	if (werr != nil) != (gerr != nil) {
 		t.Fatalf("size %d: ParseHeader error %v, ReadHeader error %v", size, werr, gerr)
 	}
@@ -36,8 +47,8 @@ func checkReadMatchesParse(t *testing.T, msg []byte, size int, src func(io.Reade
 	if w, g := strings.Join(rawFields(want), "|"), strings.Join(rawFields(got), "|"); w != g {
 		t.Fatalf("size %d: fields differ:\nParseHeader %q\nReadHeader  %q", size, w, g)
 	}
-	if !bytes.Equal(want.MboxFrom(), got.MboxFrom()) || want.BareLF() != got.BareLF() {
-		t.Fatalf("size %d: mbox line or BareLF differ", size)
+	if !bytes.Equal(want.MboxFrom(), got.MboxFrom()) || want.BareLF() != got.BareLF() || len(want.Defects()) != len(got.Defects()) {
+		t.Fatalf("size %d: mbox line, BareLF or defects differ", size)
 	}
 	rest, err := io.ReadAll(r)
 	if err != nil {
@@ -47,7 +58,7 @@ func checkReadMatchesParse(t *testing.T, msg []byte, size int, src func(io.Reade
 		t.Fatalf("size %d: left %q in the reader, want the body %q", size, rest, msg[n:])
 	}
 	// ReadMessage from a plain io.Reader reads into its own buffer.
-	p := Parser{MaxHeaderBytes: max(size*8, len(msg)+1)}
+	p.MaxHeaderBytes = max(size*8, len(msg)+1)
 	m, err := p.ReadMessage(src(bytes.NewReader(msg)))
 	if err != nil {
 		t.Fatalf("ReadMessage: %v", err)
@@ -134,6 +145,17 @@ func TestReadHeaderLimits(t *testing.T) {
 	if !errors.Is(err, ErrHeaderTooLarge) {
 		t.Errorf("endless line: err = %v, want ErrHeaderTooLarge", err)
 	}
+}
+
+// longNameLine reports whether a line of msg has no colon in its first
+// size octets.
+func longNameLine(msg []byte, size int) bool {
+	for _, l := range bytes.Split(msg, []byte("\n")) {
+		if len(l) >= size && bytes.IndexByte(l[:size], ':') < 0 {
+			return true
+		}
+	}
+	return false
 }
 
 type zeroReader struct{}
