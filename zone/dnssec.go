@@ -140,8 +140,19 @@ func (z *Zone) nsecFor(name dnswire.Name) *node {
 func (z *Zone) nsec3For(name dnswire.Name) (*node, bool) {
 	var buf [sha1.Size]byte
 	h := nsec3Hash(buf[:0], name, z.n3.Salt, z.n3.Iterations)
-	i, found := slices.BinarySearchFunc(z.nsec3, h, func(e nsec3Entry, t []byte) int { return bytes.Compare(e.hash, t) })
-	if found {
+	// The first entry not below h (a loop, not slices.BinarySearchFunc,
+	// whose closure would make h escape: the query path allocates
+	// nothing).
+	i, j := 0, len(z.nsec3)
+	for i < j {
+		m := int(uint(i+j) >> 1)
+		if bytes.Compare(z.nsec3[m].hash, h) < 0 {
+			i = m + 1
+		} else {
+			j = m
+		}
+	}
+	if i < len(z.nsec3) && bytes.Equal(z.nsec3[i].hash, h) {
 		return z.nsec3[i].nd, true
 	}
 	if i == 0 {

@@ -424,3 +424,62 @@ func TestUpdateResign(t *testing.T) {
 		t.Errorf("failing re-signer: %v", m.RCode)
 	}
 }
+
+// signedServer serves signMe signed with NSEC (example.) and NSEC3
+// (nsec3.test.).
+func signedServer(t testing.TB) *Server {
+	s := &Server{}
+	s.AddZone(signedZone(t, SignConfig{Keys: []SigningKey{testKey(1)}}))
+	z, err := parseText("nsec3.test.", signMe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z, err = Sign(z, SignConfig{Keys: []SigningKey{testKey(1)}, NSEC3: &dnswire.NSEC3PARAM{HashAlg: 1}, Now: func() time.Time { return signNow }}); err != nil {
+		t.Fatal(err)
+	}
+	s.AddZone(z)
+	return s
+}
+
+// TestSignedQueryAllocs: answers with DNSSEC records (RRSIGs, NSEC and
+// NSEC3 proofs) allocate nothing either.
+func TestSignedQueryAllocs(t *testing.T) {
+	s := signedServer(t)
+	zs := s.zones.Load()
+	r := newResponder()
+	out := make([]byte, 0, 4096)
+	for _, name := range []string{"web.example.", "nope.example.", "x.wild.example.", "host.insecure.example.",
+		"web.nsec3.test.", "nope.nsec3.test.", "x.wild.nsec3.test.", "host.insecure.nsec3.test."} {
+		q := query(name, dnswire.TypeA)
+		q.SetEDNS(1232, true)
+		w, _ := q.Pack()
+		allocs := testing.AllocsPerRun(100, func() {
+			if r.respond(zs, limits{}, w, false, out[:0]) == nil {
+				t.Fatal("no answer")
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %v allocs per query, budget 0", name, allocs)
+		}
+	}
+}
+
+// BenchmarkQuerySigned answers with DO set: a signed answer, and an
+// NXDOMAIN with its NSEC3 closest encloser proof (three SHA-1 hashes).
+func BenchmarkQuerySigned(b *testing.B) {
+	s := signedServer(b)
+	zs := s.zones.Load()
+	for _, name := range []string{"web.example.", "nope.nsec3.test."} {
+		b.Run(name, func(b *testing.B) {
+			q := query(name, dnswire.TypeA)
+			q.SetEDNS(1232, true)
+			w, _ := q.Pack()
+			out := make([]byte, 0, 4096)
+			r := newResponder()
+			b.ReportAllocs()
+			for b.Loop() {
+				r.respond(zs, limits{}, w, false, out[:0])
+			}
+		})
+	}
+}
