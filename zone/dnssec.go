@@ -71,7 +71,7 @@ func (z *Zone) sortDNSSEC() {
 	if len(z.nsec3) > 1 {
 		slices.SortFunc(z.nsec3, func(a, b nsec3Entry) int { return bytes.Compare(a.hash, b.hash) })
 	}
-	if apex := z.nodes[z.origin.Lower()]; apex != nil && len(z.nsec3) > 0 {
+	if apex := z.node(z.origin); apex != nil && len(z.nsec3) > 0 {
 		if s := apex.get(dnswire.TypeNSEC3PARAM); s != nil {
 			p := s.rrs[0].Data.(*dnswire.NSEC3PARAM)
 			if p.HashAlg == 1 && p.Iterations <= maxServedIterations {

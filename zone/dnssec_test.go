@@ -139,14 +139,14 @@ func TestSignCSK(t *testing.T) {
 	// RFC 4035 2.3: the NSEC chain visits every authoritative name that
 	// owns data, in canonical order, and closes at the apex.
 	var chain []string
-	n := z.nodes[z.origin.Lower()]
+	n := z.node(z.origin)
 	for {
 		chain = append(chain, n.name.String())
 		next := n.get(dnswire.TypeNSEC).rrs[0].Data.(*dnswire.NSEC).NextDomain
 		if next.Equal(z.origin) {
 			break
 		}
-		n = z.nodes[next.Lower()]
+		n = z.node(next)
 		if n == nil || len(chain) > 50 {
 			t.Fatalf("chain broken after %v", chain)
 		}
@@ -169,7 +169,7 @@ func TestSignCSK(t *testing.T) {
 		}
 	}
 	// The wildcard's RRSIG does not count the "*" label (RFC 4034 3.1.3).
-	if l := z.nodes[dnswire.MustName("*.wild.example.").Lower()].sig(dnswire.TypeTXT).rrs[0].Data.(*dnswire.RRSIG).Labels; l != 2 {
+	if l := z.node(dnswire.MustName("*.wild.example.")).sig(dnswire.TypeTXT).rrs[0].Data.(*dnswire.RRSIG).Labels; l != 2 {
 		t.Errorf("wildcard RRSIG labels %d", l)
 	}
 	// Signing again replaces, not adds.
@@ -186,7 +186,7 @@ func TestSignKSKZSK(t *testing.T) {
 	z := signedZone(t, SignConfig{Keys: []SigningKey{ksk, zsk}})
 	checkSigned(t, z, func(dnswire.Type) int { return 1 })
 	kskPub, _ := ksk.DNSKEY()
-	for _, rr := range z.nodes[z.origin.Lower()].sig(dnswire.TypeDNSKEY).rrs {
+	for _, rr := range z.node(z.origin).sig(dnswire.TypeDNSKEY).rrs {
 		if rr.Data.(*dnswire.RRSIG).KeyTag != kskPub.KeyTag() {
 			t.Errorf("DNSKEY signed by the ZSK")
 		}
