@@ -286,7 +286,9 @@ func decodeBase32Hex(s string) ([]byte, bool) {
 			out = append(out, byte(acc>>bits))
 		}
 	}
-	if acc&(1<<bits-1) != 0 {
+	// Leftover bits: fewer than five, all zero (RFC 4648 6: no
+	// superfluous character, no data in the padding bits).
+	if bits >= 5 || acc&(1<<bits-1) != 0 {
 		return nil, false
 	}
 	return out, true
