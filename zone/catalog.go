@@ -70,7 +70,7 @@ func (s *Server) syncCatalog(f *follower, z *Zone) {
 			continue
 		}
 		sec := Secondary{Origin: m, Primary: f.cfg.Primary, Key: f.cfg.Key, Timeout: f.cfg.Timeout,
-			OnRefresh: f.cfg.OnRefresh, owner: z.origin}
+			OnRefresh: f.cfg.OnRefresh}
 		if err := s.AddSecondary(sec); err != nil {
 			// Followed already on its own (or the server is closing):
 			// the catalog leaves it alone.

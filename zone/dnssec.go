@@ -71,7 +71,7 @@ func (z *Zone) sortDNSSEC() {
 	if len(z.nsec3) > 1 {
 		slices.SortFunc(z.nsec3, func(a, b nsec3Entry) int { return bytes.Compare(a.hash, b.hash) })
 	}
-	if apex := z.nodes[z.origin.Lower()]; apex != nil && len(z.nsec3) > 0 {
+	if apex := z.node(z.origin); apex != nil && len(z.nsec3) > 0 {
 		if s := apex.get(dnswire.TypeNSEC3PARAM); s != nil {
 			p := s.rrs[0].Data.(*dnswire.NSEC3PARAM)
 			if p.HashAlg == 1 && p.Iterations <= maxServedIterations {
@@ -140,8 +140,19 @@ func (z *Zone) nsecFor(name dnswire.Name) *node {
 func (z *Zone) nsec3For(name dnswire.Name) (*node, bool) {
 	var buf [sha1.Size]byte
 	h := nsec3Hash(buf[:0], name, z.n3.Salt, z.n3.Iterations)
-	i, found := slices.BinarySearchFunc(z.nsec3, h, func(e nsec3Entry, t []byte) int { return bytes.Compare(e.hash, t) })
-	if found {
+	// The first entry not below h (a loop, not slices.BinarySearchFunc,
+	// whose closure would make h escape: the query path allocates
+	// nothing).
+	i, j := 0, len(z.nsec3)
+	for i < j {
+		m := int(uint(i+j) >> 1)
+		if bytes.Compare(z.nsec3[m].hash, h) < 0 {
+			i = m + 1
+		} else {
+			j = m
+		}
+	}
+	if i < len(z.nsec3) && bytes.Equal(z.nsec3[i].hash, h) {
 		return z.nsec3[i].nd, true
 	}
 	if i == 0 {
@@ -275,7 +286,9 @@ func decodeBase32Hex(s string) ([]byte, bool) {
 			out = append(out, byte(acc>>bits))
 		}
 	}
-	if acc&(1<<bits-1) != 0 {
+	// Leftover bits: fewer than five, all zero (RFC 4648 6: no
+	// superfluous character, no data in the padding bits).
+	if bits >= 5 || acc&(1<<bits-1) != 0 {
 		return nil, false
 	}
 	return out, true

@@ -139,14 +139,14 @@ func TestSignCSK(t *testing.T) {
 	// RFC 4035 2.3: the NSEC chain visits every authoritative name that
 	// owns data, in canonical order, and closes at the apex.
 	var chain []string
-	n := z.nodes[z.origin.Lower()]
+	n := z.node(z.origin)
 	for {
 		chain = append(chain, n.name.String())
 		next := n.get(dnswire.TypeNSEC).rrs[0].Data.(*dnswire.NSEC).NextDomain
 		if next.Equal(z.origin) {
 			break
 		}
-		n = z.nodes[next.Lower()]
+		n = z.node(next)
 		if n == nil || len(chain) > 50 {
 			t.Fatalf("chain broken after %v", chain)
 		}
@@ -169,7 +169,7 @@ func TestSignCSK(t *testing.T) {
 		}
 	}
 	// The wildcard's RRSIG does not count the "*" label (RFC 4034 3.1.3).
-	if l := z.nodes[dnswire.MustName("*.wild.example.").Lower()].sig(dnswire.TypeTXT).rrs[0].Data.(*dnswire.RRSIG).Labels; l != 2 {
+	if l := z.node(dnswire.MustName("*.wild.example.")).sig(dnswire.TypeTXT).rrs[0].Data.(*dnswire.RRSIG).Labels; l != 2 {
 		t.Errorf("wildcard RRSIG labels %d", l)
 	}
 	// Signing again replaces, not adds.
@@ -186,7 +186,7 @@ func TestSignKSKZSK(t *testing.T) {
 	z := signedZone(t, SignConfig{Keys: []SigningKey{ksk, zsk}})
 	checkSigned(t, z, func(dnswire.Type) int { return 1 })
 	kskPub, _ := ksk.DNSKEY()
-	for _, rr := range z.nodes[z.origin.Lower()].sig(dnswire.TypeDNSKEY).rrs {
+	for _, rr := range z.node(z.origin).sig(dnswire.TypeDNSKEY).rrs {
 		if rr.Data.(*dnswire.RRSIG).KeyTag != kskPub.KeyTag() {
 			t.Errorf("DNSKEY signed by the ZSK")
 		}
@@ -422,5 +422,64 @@ func TestUpdateResign(t *testing.T) {
 	u.UpdateAdd(rr(t, "ns.x.edu. 3600 IN A 192.0.2.7"))
 	if m := send(t, s2, u, registrar, testNow); m.RCode != dnswire.RCodeServerFailure || s2.Zone(dnswire.MustName("edu.")).Serial() != z.Serial() {
 		t.Errorf("failing re-signer: %v", m.RCode)
+	}
+}
+
+// signedServer serves signMe signed with NSEC (example.) and NSEC3
+// (nsec3.test.).
+func signedServer(t testing.TB) *Server {
+	s := &Server{}
+	s.AddZone(signedZone(t, SignConfig{Keys: []SigningKey{testKey(1)}}))
+	z, err := parseText("nsec3.test.", signMe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z, err = Sign(z, SignConfig{Keys: []SigningKey{testKey(1)}, NSEC3: &dnswire.NSEC3PARAM{HashAlg: 1}, Now: func() time.Time { return signNow }}); err != nil {
+		t.Fatal(err)
+	}
+	s.AddZone(z)
+	return s
+}
+
+// TestSignedQueryAllocs: answers with DNSSEC records (RRSIGs, NSEC and
+// NSEC3 proofs) allocate nothing either.
+func TestSignedQueryAllocs(t *testing.T) {
+	s := signedServer(t)
+	zs := s.zones.Load()
+	r := newResponder()
+	out := make([]byte, 0, 4096)
+	for _, name := range []string{"web.example.", "nope.example.", "x.wild.example.", "host.insecure.example.",
+		"web.nsec3.test.", "nope.nsec3.test.", "x.wild.nsec3.test.", "host.insecure.nsec3.test."} {
+		q := query(name, dnswire.TypeA)
+		q.SetEDNS(1232, true)
+		w, _ := q.Pack()
+		allocs := testing.AllocsPerRun(100, func() {
+			if r.respond(zs, limits{}, w, false, out[:0]) == nil {
+				t.Fatal("no answer")
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %v allocs per query, budget 0", name, allocs)
+		}
+	}
+}
+
+// BenchmarkQuerySigned answers with DO set: a signed answer, and an
+// NXDOMAIN with its NSEC3 closest encloser proof (three SHA-1 hashes).
+func BenchmarkQuerySigned(b *testing.B) {
+	s := signedServer(b)
+	zs := s.zones.Load()
+	for _, name := range []string{"web.example.", "nope.nsec3.test."} {
+		b.Run(name, func(b *testing.B) {
+			q := query(name, dnswire.TypeA)
+			q.SetEDNS(1232, true)
+			w, _ := q.Pack()
+			out := make([]byte, 0, 4096)
+			r := newResponder()
+			b.ReportAllocs()
+			for b.Loop() {
+				r.respond(zs, limits{}, w, false, out[:0])
+			}
+		})
 	}
 }

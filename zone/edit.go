@@ -10,7 +10,7 @@ import (
 // remove deletes one record (matched by data); it reports whether it was
 // there. Empty nodes are left in place; finish prunes them.
 func (z *Zone) remove(rr dnswire.RR) bool {
-	n := z.nodes[rr.Name.Lower()]
+	n := z.node(rr.Name)
 	if n == nil {
 		return false
 	}
@@ -37,7 +37,7 @@ func (z *Zone) remove(rr dnswire.RR) bool {
 // touching z (the records' data is shared, and never changed in place).
 func (z *Zone) clone() *Zone {
 	c := *z
-	c.nodes = make(map[dnswire.Name]*node, len(z.nodes))
+	c.nodes = make(map[string]*node, len(z.nodes))
 	for k, n := range z.nodes {
 		nn := &node{name: n.name, sets: make([]rrset, len(n.sets))}
 		for i, s := range n.sets {
@@ -50,7 +50,7 @@ func (z *Zone) clone() *Zone {
 
 // removeSet deletes the RRset of type t at name and returns its records.
 func (z *Zone) removeSet(name dnswire.Name, t dnswire.Type) []dnswire.RR {
-	n := z.nodes[name.Lower()]
+	n := z.node(name)
 	if n == nil {
 		return nil
 	}
@@ -67,7 +67,7 @@ func (z *Zone) removeSet(name dnswire.Name, t dnswire.Type) []dnswire.RR {
 
 // set returns the records of name and type t (shared; do not change).
 func (z *Zone) set(name dnswire.Name, t dnswire.Type) []dnswire.RR {
-	if n := z.nodes[name.Lower()]; n != nil {
+	if n := z.node(name); n != nil {
 		if s := n.get(t); s != nil {
 			return s.rrs
 		}
@@ -77,7 +77,7 @@ func (z *Zone) set(name dnswire.Name, t dnswire.Type) []dnswire.RR {
 
 // inUse reports whether name owns any record (RFC 2136 2.4.4).
 func (z *Zone) inUse(name dnswire.Name) bool {
-	n := z.nodes[name.Lower()]
+	n := z.node(name)
 	return n != nil && len(n.sets) > 0
 }
 

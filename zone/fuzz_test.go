@@ -3,6 +3,7 @@ package zone
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,6 +100,23 @@ func FuzzNotify(f *testing.F) {
 		// zone's, and 127.0.0.9 is not the primary.
 		if r.RCode == dnswire.RCodeSuccess {
 			t.Fatalf("NOTIFY accepted from a stranger: %s", r.String())
+		}
+	})
+}
+
+// FuzzBase32Hex: NSEC3 owner labels decode without panic, and whatever
+// decodes encodes back to the same label (in lower case).
+func FuzzBase32Hex(f *testing.F) {
+	f.Add("0p9mhaveqvm6t7vbl5lop2u3t2rp3tom")
+	f.Add("KGQB5F8CKE123Q17PAPOMFBRL1TC0551")
+	f.Add("x")
+	f.Fuzz(func(t *testing.T, s string) {
+		b, ok := decodeBase32Hex(s)
+		if !ok {
+			return
+		}
+		if got := string(appendBase32Hex(nil, b)); got != strings.ToLower(s) {
+			t.Fatalf("%q -> %x -> %q", s, b, got)
 		}
 	})
 }

@@ -130,7 +130,7 @@ func (r *responder) resolve(zs *zoneSet, qname dnswire.Name, qt dnswire.Type) (d
 // negative puts the zone's SOA in the authority section (RFC 2308 3).
 // Its TTL is written as min(SOA TTL, MINIMUM) by the builder (RFC 2308 5).
 func (r *responder) negative(z *Zone, qname dnswire.Name) {
-	apex := z.nodes[z.origin.Lower()]
+	apex := z.node(z.origin)
 	r.auth = r.withSig(r.auth, z, apex, qname.Ancestor(z.origin.NumLabels()), apex.get(dnswire.TypeSOA))
 }
 
@@ -138,14 +138,14 @@ func (r *responder) negative(z *Zone, qname dnswire.Name) {
 func (r *responder) lookup(z *Zone, qname dnswire.Name, qt dnswire.Type) (lookupResult, dnswire.Name) {
 	top := z.origin.NumLabels()
 	ql := qname.NumLabels()
-	ce := z.nodes[z.origin.Lower()]
+	ce := z.node(z.origin)
 	k := top
 	for ; k <= ql; k++ {
 		var nd *node
 		if k == top {
 			nd = ce
 		} else {
-			nd = z.nodes[qname.Ancestor(k).Lower()]
+			nd = z.node(qname.Ancestor(k))
 		}
 		if nd == nil {
 			break
@@ -183,7 +183,7 @@ func (r *responder) lookup(z *Zone, qname dnswire.Name, qt dnswire.Type) (lookup
 	// 3.3.1), whose source of synthesis is "*.<closest encloser>".
 	wc, err := ce.name.Child("*")
 	if err == nil {
-		if wn := z.nodes[wc.Lower()]; wn != nil {
+		if wn := z.node(wc); wn != nil {
 			res, next := r.match(z, wn, qname, qt)
 			if dnssec {
 				// RFC 4035 3.1.3.3 (RFC 5155 7.2.6): prove that qname
@@ -288,7 +288,7 @@ func (r *responder) additional() {
 				if !host.IsSubdomainOf(p.zone.origin) {
 					continue
 				}
-				nd := p.zone.nodes[host.Lower()]
+				nd := p.zone.node(host)
 				if nd == nil {
 					continue
 				}

@@ -38,8 +38,6 @@ type Secondary struct {
 	// dropped from it are no longer followed or served, and a member
 	// whose unique ID changes is transferred afresh (RFC 9432 5.6).
 	Catalog bool
-
-	owner dnswire.Name // for a member zone: its catalog's origin
 }
 
 // Secondary errors.

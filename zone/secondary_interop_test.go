@@ -78,7 +78,7 @@ zone:
 		}
 	})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	waitUDP(t, addr, "edu.")
+	waitReady(t, addr, "edu.")
 	return addr
 }
 

@@ -406,7 +406,7 @@ func Sign(z *Zone, cfg SignConfig) (*Zone, error) {
 // occluded reports whether name lies below a zone cut of z (glue).
 func (z *Zone) occluded(name dnswire.Name) bool {
 	for p, ok := name.Parent(); ok && p.IsSubdomainOf(z.origin) && !p.Equal(z.origin); p, ok = p.Parent() {
-		if n := z.nodes[p.Lower()]; n != nil && n.get(dnswire.TypeNS) != nil {
+		if n := z.node(p); n != nil && n.get(dnswire.TypeNS) != nil {
 			return true
 		}
 	}

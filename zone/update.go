@@ -222,7 +222,7 @@ func applyUpdate(z *Zone, upd []dnswire.RR) (*Zone, *change, dnswire.RCode) {
 		case dnswire.ClassANY:
 			if rr.Type == dnswire.TypeANY {
 				// RFC 2136 3.4.2.3: at the apex, SOA and NS stay.
-				n := nz.nodes[rr.Name.Lower()]
+				n := nz.node(rr.Name)
 				if n == nil {
 					continue
 				}

@@ -85,7 +85,7 @@ func (n *node) get(t dnswire.Type) *rrset {
 type Zone struct {
 	origin dnswire.Name // as written in the SOA owner
 	soa    dnswire.RR
-	nodes  map[dnswire.Name]*node // key: Lower(); empty non-terminals included
+	nodes  map[string]*node // key: nodeKey (lower-cased wire name); empty non-terminals included
 	count  int
 	minTTL uint32 // negative-answer TTL: min(SOA TTL, MINIMUM) (RFC 2308 5)
 	// dirty: records were removed since the last finish, so empty
@@ -168,7 +168,7 @@ func newZone(origin dnswire.Name) (*Zone, error) {
 	if !origin.IsAbsolute() {
 		return nil, fmt.Errorf("zone: origin %s: %w", origin, dnswire.ErrRelativeName)
 	}
-	return &Zone{origin: origin, nodes: make(map[dnswire.Name]*node)}, nil
+	return &Zone{origin: origin, nodes: make(map[string]*node)}, nil
 }
 
 // addChecked adds rr after the checks one record can be given alone.
@@ -189,20 +189,32 @@ func (z *Zone) addChecked(rr dnswire.RR) error {
 	return nil
 }
 
+// nodeKey is the key of name in Zone.nodes: its wire form in lower
+// case (a short string instead of the 256-octet Name array keeps a big
+// zone's index small).
+func nodeKey(name dnswire.Name) string {
+	var buf [dnswire.MaxNameLen]byte
+	return string(name.Lower().AppendWire(buf[:0]))
+}
+
+// node returns the node of name, or nil (without allocating).
+func (z *Zone) node(name dnswire.Name) *node {
+	var buf [dnswire.MaxNameLen]byte
+	return z.nodes[string(name.Lower().AppendWire(buf[:0]))]
+}
+
 // add inserts rr, creating empty non-terminals between it and the apex
 // (RFC 4592 2.2.2: they exist for wildcard matching).
 func (z *Zone) add(rr dnswire.RR) bool {
-	key := rr.Name.Lower()
-	n := z.nodes[key]
+	n := z.node(rr.Name)
 	if n == nil {
 		n = &node{name: rr.Name}
-		z.nodes[key] = n
+		z.nodes[nodeKey(rr.Name)] = n
 		for p, ok := rr.Name.Parent(); ok && p.IsSubdomainOf(z.origin); p, ok = p.Parent() {
-			pk := p.Lower()
-			if z.nodes[pk] != nil {
+			if z.node(p) != nil {
 				break
 			}
-			z.nodes[pk] = &node{name: p}
+			z.nodes[nodeKey(p)] = &node{name: p}
 		}
 	}
 	s := n.get(rr.Type)
@@ -227,7 +239,7 @@ func (z *Zone) finish() error {
 		z.prune()
 		z.dirty = false
 	}
-	apex := z.nodes[z.origin.Lower()]
+	apex := z.node(z.origin)
 	if apex == nil {
 		return fmt.Errorf("zone: %s: %w", z.origin, ErrNoSOA)
 	}
@@ -278,15 +290,15 @@ func (z *Zone) finish() error {
 // prune removes nodes that hold no data and have no descendants.
 func (z *Zone) prune() {
 	for {
-		hasChild := make(map[dnswire.Name]bool, len(z.nodes))
-		for k := range z.nodes {
-			if p, ok := k.Parent(); ok {
-				hasChild[p] = true
+		hasChild := make(map[string]bool, len(z.nodes))
+		for _, n := range z.nodes {
+			if p, ok := n.name.Parent(); ok {
+				hasChild[nodeKey(p)] = true
 			}
 		}
 		removed := false
 		for k, n := range z.nodes {
-			if len(n.sets) == 0 && !hasChild[k] && !k.Equal(z.origin) {
+			if len(n.sets) == 0 && !hasChild[k] && !n.name.Equal(z.origin) {
 				delete(z.nodes, k)
 				removed = true
 			}
@@ -325,7 +337,7 @@ func (z *Zone) checkNode(n *node) error {
 	// Walk the ancestors between n and the apex: a zone cut or a DNAME
 	// above n occludes n's data, except glue below a cut.
 	for p, ok := n.name.Parent(); ok && !p.Equal(z.origin) && p.IsSubdomainOf(z.origin); p, ok = p.Parent() {
-		pn := z.nodes[p.Lower()]
+		pn := z.node(p)
 		if pn == nil {
 			continue
 		}
@@ -358,7 +370,7 @@ func (z *Zone) checkNode(n *node) error {
 			if !host.IsSubdomainOf(z.origin) {
 				continue
 			}
-			hn := z.nodes[host.Lower()]
+			hn := z.node(host)
 			if hn == nil || hn.get(dnswire.TypeA) == nil && hn.get(dnswire.TypeAAAA) == nil {
 				return &RecordError{rr, ErrMissingGlue}
 			}
@@ -383,15 +395,14 @@ func (z *Zone) Len() int { return z.count }
 // ordered, the SOA first), each RRset's records together by type. The
 // records share data with the zone and must not be changed.
 func (z *Zone) Records() []dnswire.RR {
-	names := make([]dnswire.Name, 0, len(z.nodes))
-	for k := range z.nodes {
-		names = append(names, k)
+	nodes := make([]*node, 0, len(z.nodes))
+	for _, n := range z.nodes {
+		nodes = append(nodes, n)
 	}
-	slices.SortFunc(names, func(a, b dnswire.Name) int { return a.Compare(b) })
+	slices.SortFunc(nodes, func(a, b *node) int { return a.name.Compare(b.name) })
 	out := make([]dnswire.RR, 0, z.count)
 	out = append(out, z.soa)
-	for _, k := range names {
-		n := z.nodes[k]
+	for _, n := range nodes {
 		sets := slices.Clone(n.sets)
 		slices.SortFunc(sets, func(a, b rrset) int { return int(a.typ) - int(b.typ) })
 		for _, s := range sets {
