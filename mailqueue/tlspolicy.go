@@ -100,10 +100,13 @@ type OutboundTLS struct {
 	// (RFC 7672, RFC 8461 2). Nil makes TLSDANE act as TLSMay, as
 	// Postfix's dane level does without a DNSSEC-validating resolver.
 	//
-	// RFC 7672 2.2.1 uses the TLSA records of an MX host only when the
-	// MX RRset itself was secure; the queue's Resolver does not report
-	// that, so configure TLSDANE only for destinations whose MX records
-	// are signed, or give a Lookup that answers Insecure for the others.
+	// TLSA records are looked up for every MX host, whether or not the
+	// MX RRset itself was secure: RFC 7672 2.2.1 lets a client use DANE
+	// with MX hosts from an insecure MX RRset (an unsigned hosted domain
+	// still gains from its signed provider's TLSA records). A stricter
+	// caller can check resolver.Resolver.LookupMXValidated itself and
+	// give a Lookup that answers Insecure for domains whose MX records
+	// were not secure.
 	DANE dane.Lookup
 	// MTASTS gives recipient domains' MTA-STS policies for TLSMTASTS
 	// (*mtasts.Cache satisfies it). Nil makes TLSMTASTS act as TLSDANE
