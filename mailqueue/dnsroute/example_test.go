@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/relaykit/relaykit/internal/dnstest"
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/mailqueue"
 	"github.com/relaykit/relaykit/mailqueue/dnsroute"
 	"github.com/relaykit/relaykit/resolver"
@@ -16,18 +16,16 @@ import (
 // servers (resolver.Config's zero value) and passes the adapter as
 // mailqueue.Config.Resolver.
 func Example() {
-	h, err := dnstest.New(dnstest.Config{
-		Zones: map[string]string{
-			".":     "@ NS a.root.test.\na.root.test. A 127.0.0.2\ntest. NS ns.test.\nns.test. A 127.0.0.3",
-			"test.": "@ NS ns\nns A 127.0.0.3\nexample MX 10 mx.example\nmx.example A 192.0.2.25\nnomail MX 0 .",
-		},
-		Servers: map[string][]string{"127.0.0.2": {"."}, "127.0.0.3": {"test."}},
-	})
+	h, err := dnstest.Start(dnstest.Config{Zones: map[string]string{
+		".":     "@ SOA a.root.test. h.root.test. 1 3600 600 86400 300\n@ NS a.root.test.\na.root.test. A 127.0.0.2\ntest. NS ns.test.\nns.test. A 127.0.0.3",
+		"test.": "@ SOA ns h 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.3\nexample MX 10 mx.example\nmx.example A 192.0.2.25\nnomail MX 0 .",
+	}})
 	if err != nil {
 		panic(err)
 	}
+	defer h.Close()
 	res := dnsroute.Resolver{R: resolver.New(resolver.Config{
-		RootHints: h.RootHints(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now,
+		RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true,
 	})}
 	ctx := context.Background()
 	mxs, _ := res.LookupMX(ctx, "example.test")
