@@ -13,6 +13,7 @@ import (
 // loopback port.
 func exampleServer() *resolver.Server {
 	h := exampleHierarchy()
+	defer h.Close()
 	r := resolver.New(resolver.Config{RootHints: h.RootHints(), AllowSpecialAddrs: true,
 		GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
 	s := resolver.NewServer(resolver.ServerConfig{Resolver: r})

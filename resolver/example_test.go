@@ -9,13 +9,23 @@ import (
 	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/resolver"
 )
 
-// exampleHierarchy is a root, a TLD and one domain, served in process.
-func exampleHierarchy() *dnstest.Hierarchy {
-	h, err := dnstest.New(dnstest.Config{
+// exampleNet is a hierarchy and the simulated clock its in-process
+// transport moves.
+type exampleNet struct {
+	*dnstest.Hierarchy
+	Clock *dnstest.Clock
+}
+
+// exampleHierarchy is a root, a TLD and one domain, on loopback and, for
+// the examples, reached through the in-process transport in simulated
+// time.
+func exampleHierarchy() exampleNet {
+	clock := dnstest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h, err := dnstest.Start(dnstest.Config{Clock: clock,
 		Zones: map[string]string{
 			".": `
 .                  86400  SOA a.root-servers.net. hostmaster.root. 1 1800 900 604800 86400
@@ -37,22 +47,18 @@ ns   3600 A   127.0.0.4
 mail 3600 A   192.0.2.25
 www  3600 CNAME mail`,
 		},
-		Servers: map[string][]string{
-			"127.0.0.2": {"."},
-			"127.0.0.3": {"com."},
-			"127.0.0.4": {"example.com."},
-		},
 	})
 	if err != nil {
 		panic(err)
 	}
-	return h
+	return exampleNet{h, clock}
 }
 
 // Resolve a name through the hierarchy, following a CNAME; the second
 // time the answer comes from the cache.
 func ExampleResolver_Resolve() {
 	h := exampleHierarchy()
+	defer h.Close()
 	r := resolver.New(resolver.Config{
 		RootHints:         h.RootHints(), // the real root servers if left empty
 		AllowSpecialAddrs: true,          // the test hierarchy is on 127.0.0.x
@@ -87,6 +93,7 @@ func ExampleResolver_Resolve() {
 // Mail exchangers in the order to try them.
 func ExampleResolver_LookupMX() {
 	h := exampleHierarchy()
+	defer h.Close()
 	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	mxs, err := r.LookupMX(context.Background(), "example.com")
 	if err != nil {
@@ -108,6 +115,7 @@ func ExampleResolver_LookupMX() {
 // Run a local DNS server on loopback and ask it a question.
 func ExampleServer() {
 	h := exampleHierarchy()
+	defer h.Close()
 	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	srv := resolver.NewServer(resolver.ServerConfig{Resolver: r}) // answers loopback clients only
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -151,19 +159,20 @@ func ExampleServer() {
 // Trace a resolution from the root, as dig +trace does.
 func ExampleResolver_ResolveTrace() {
 	h := exampleHierarchy()
+	defer h.Close()
 	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	_, err := r.ResolveTrace(context.Background(), dnswire.MustName("www.example.com."), dnswire.TypeA, func(s resolver.Step) {
 		// Query names are sent in random letter case (0x20).
 		q := strings.ToLower(s.Question.Name.String())
-		fmt.Printf("%-14s asked %-17s %-5v as a server of %-13v -> %v, %d answers, %d authority\n",
-			s.Server, q, s.Question.Type, s.Zone, s.Response.RCode, len(s.Response.Answer), len(s.Response.Ns))
+		fmt.Printf("%-10s asked %-17s %-5v as a server of %-13v -> %v, %d answers, %d authority\n",
+			s.Server.Addr(), q, s.Question.Type, s.Zone, s.Response.RCode, len(s.Response.Answer), len(s.Response.Ns))
 	})
 	fmt.Println(err)
 	// Output:
-	// 127.0.0.2:53   asked .                 NS    as a server of .             -> NOERROR, 1 answers, 0 authority
-	// 127.0.0.2:53   asked com.              A     as a server of .             -> NOERROR, 0 answers, 1 authority
-	// 127.0.0.3:53   asked example.com.      A     as a server of com.          -> NOERROR, 0 answers, 1 authority
-	// 127.0.0.4:53   asked www.example.com.  A     as a server of example.com.  -> NOERROR, 2 answers, 0 authority
-	// 127.0.0.4:53   asked mail.example.com. A     as a server of example.com.  -> NOERROR, 1 answers, 0 authority
+	// 127.0.0.2  asked .                 NS    as a server of .             -> NOERROR, 1 answers, 0 authority
+	// 127.0.0.2  asked com.              A     as a server of .             -> NOERROR, 0 answers, 1 authority
+	// 127.0.0.3  asked example.com.      A     as a server of com.          -> NOERROR, 0 answers, 1 authority
+	// 127.0.0.4  asked www.example.com.  A     as a server of example.com.  -> NOERROR, 2 answers, 0 authority
+	// 127.0.0.4  asked mail.example.com. A     as a server of example.com.  -> NOERROR, 1 answers, 0 authority
 	// <nil>
 }
