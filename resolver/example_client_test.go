@@ -12,8 +12,7 @@ import (
 // exampleServer serves a resolver over the example hierarchy on a free
 // loopback port.
 func exampleServer() *resolver.Server {
-	h := exampleHierarchy()
-	defer h.Close()
+	h := exampleHierarchy() // left running for the server's lifetime
 	r := resolver.New(resolver.Config{RootHints: h.RootHints(), AllowSpecialAddrs: true,
 		GluePort: h.Port(), Transport: h.Transport(), Now: h.Clock.Now})
 	s := resolver.NewServer(resolver.ServerConfig{Resolver: r})

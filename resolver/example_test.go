@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/dnstest"
+	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/resolver"
 )
 
