@@ -104,11 +104,21 @@ func notifyOf(n smtp.DSNNotify) Notify {
 	return out
 }
 
-var (
-	replyStorage  = smtp.NewError(452, smtp.EnhancedCode{Class: 4, Subject: 3, Detail: 1}, "Insufficient system storage, try again later")
-	replyTooLarge = smtp.NewError(552, smtp.EnhancedCode{Class: 5, Subject: 3, Detail: 4}, "Message too big for system")
-	replyClosing  = smtp.NewError(421, smtp.EnhancedCode{Class: 4, Subject: 3, Detail: 2}, "Service shutting down, try again later")
-)
+// The replies are made per call: an *smtp.Error shared between sessions
+// could be changed by one of them.
+func replyStorage(err error) error {
+	e := smtp.NewError(452, smtp.EnhancedCode{Class: 4, Subject: 3, Detail: 1}, "Insufficient system storage, try again later")
+	e.Err = err
+	return e
+}
+
+func replyTooLarge() error {
+	return smtp.NewError(552, smtp.EnhancedCode{Class: 5, Subject: 3, Detail: 4}, "Message too big for system")
+}
+
+func replyClosing() error {
+	return smtp.NewError(421, smtp.EnhancedCode{Class: 4, Subject: 3, Detail: 2}, "Service shutting down, try again later")
+}
 
 func (s *backendSession) Data(ctx context.Context, r io.Reader) error {
 	s.buf.Reset()
@@ -129,11 +139,11 @@ func (s *backendSession) Data(ctx context.Context, r io.Reader) error {
 	id, err := s.b.Queue.Enqueue(ctx, s.env, s.buf.Bytes())
 	switch {
 	case errors.Is(err, ErrTooLarge):
-		return replyTooLarge
+		return replyTooLarge()
 	case errors.Is(err, ErrClosed):
-		return replyClosing
+		return replyClosing()
 	case err != nil:
-		return replyStorage
+		return replyStorage(err)
 	}
 	if s.b.OnEnqueue != nil {
 		s.b.OnEnqueue(id, &s.env, s.buf.Len()-hdr)

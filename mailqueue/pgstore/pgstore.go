@@ -108,7 +108,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(schemaLock)); err != nil {
 			return fmt.Errorf("pgstore: schema lock: %w", err)
 		}
@@ -138,6 +138,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err != nil && !strings.HasPrefix(err.Error(), "pgstore:") {
+		return fmt.Errorf("pgstore: %w", err) // connecting, BEGIN or COMMIT failed
+	}
+	return err
 }
 
 // Close closes the store's connections.
