@@ -294,6 +294,24 @@ func (s *imapStore) Append(ctx context.Context, name string, flags []string, dat
 
 func (s *imapStore) Logout(context.Context) error { return nil }
 
+// Quota reports the Maildir++ quota of the maildirsize file (RFC 9208
+// STORAGE in units of 1024 octets, rounded up as Dovecot rounds usage,
+// and MESSAGE), ok false when the maildir has none.
+func (s *imapStore) Quota(context.Context) ([]imap.QuotaResource, bool, error) {
+	q, u, ok, err := s.md.QuotaUsage()
+	if err != nil || !ok || q.IsZero() {
+		return nil, false, storeErr(err)
+	}
+	var res []imap.QuotaResource
+	if q.Bytes > 0 {
+		res = append(res, imap.QuotaResource{Name: "STORAGE", Usage: (max(u.Bytes, 0) + 1023) / 1024, Limit: q.Bytes / 1024})
+	}
+	if q.Messages > 0 {
+		res = append(res, imap.QuotaResource{Name: "MESSAGE", Usage: max(u.Messages, 0), Limit: q.Messages})
+	}
+	return res, true, nil
+}
+
 // imapFolder is a selected folder.
 type imapFolder struct {
 	s *imapStore
@@ -373,7 +391,9 @@ func (m *imapFolder) Copy(_ context.Context, uids []uint32, dest string) (uint32
 
 func (m *imapFolder) Close(context.Context) error { return nil }
 
-// NewUser returns an imap.User serving md, one user's Maildir. The
+// NewUser returns an imap.User serving md, one user's Maildir. It is
+// also an imap.QuotaUser: a Maildir++ quota (maildirsize) is reported
+// through GETQUOTA and GETQUOTAROOT. The
 // value is safe for the sessions of that user at once; several
 // processes may use the same Maildir (mailbox locks its UID lists).
 func NewUser(md *mailbox.Maildir) imap.User { return &imapStore{md: md} }
