@@ -37,7 +37,7 @@ type session struct {
 	remote netip.AddrPort
 
 	user      User
-	userName  string // as given at login: the message cache's key
+	userName  string   // as given at login: the message cache's key
 	quotaRes  []string // resources of the user's quota (RFC 9208), nil: none
 	mbox      Mailbox
 	mboxName  string
