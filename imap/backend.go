@@ -79,12 +79,16 @@ type Message struct {
 // server then answers CONDSTORE clients with NOMODSEQ (RFC 7162 3.1.2.2).
 // PermanentFlags lists the flags the store keeps; nil means the five
 // system flags and any keyword (\*).
+//
+// Keywords lists the keywords defined in the mailbox (RFC 9051 7.3.5:
+// listed in FLAGS, and in PERMANENTFLAGS when that is nil).
 type Snapshot struct {
 	UIDValidity    uint32
 	UIDNext        uint32
 	HighestModSeq  uint64
 	Messages       []Message
 	PermanentFlags []string
+	Keywords       []string
 }
 
 // Mailbox is a selected mailbox.

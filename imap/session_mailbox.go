@@ -155,7 +155,12 @@ func (ss *session) selectMailbox(cmd *Command) {
 	o = append(o, "] UIDs valid\r\n* OK [UIDNEXT "...)
 	o = AppendNumber(o, uint64(snap.UIDNext))
 	o = append(o, "] Predicted next UID\r\n"...)
-	o = append(o, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"...)
+	o = append(o, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft"...)
+	for _, k := range snap.Keywords {
+		o = append(o, ' ')
+		o = append(o, k...)
+	}
+	o = append(o, ")\r\n"...)
 	switch {
 	case readOnly:
 		o = append(o, "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"...)
@@ -164,7 +169,12 @@ func (ss *session) selectMailbox(cmd *Command) {
 		o = appendFlags(o, snap.PermanentFlags)
 		o = append(o, "] Flags permitted\r\n"...)
 	default:
-		o = append(o, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted\r\n"...)
+		o = append(o, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft"...)
+		for _, k := range snap.Keywords {
+			o = append(o, ' ')
+			o = append(o, k...)
+		}
+		o = append(o, " \\*)] Flags permitted\r\n"...)
 	}
 	switch {
 	case ss.condstore && snap.HighestModSeq == 0:
