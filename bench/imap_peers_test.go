@@ -13,6 +13,11 @@ package bench
 //     -FLAGS, one op being both (each a rename of 1,000 files).
 //   - BenchmarkIMAPIdleSessionMemory: 40 sessions logged in with INBOX
 //     selected, idle; the server's memory growth per session (PSS).
+//   - BenchmarkIMAPFetchEnvelope20k(Cold): FETCH 1:* (FLAGS ENVELOPE) of
+//     a 20,000-message INBOX, on servers that have not read the
+//     messages yet (Cold) and once they have.
+//   - BenchmarkIMAPSearchHeader20k: UID SEARCH SUBJECT over 20,000.
+//   - BenchmarkIMAPAppend: 4 KiB APPENDs one after the other.
 //
 // Every benchmark warms the server up with one untimed round first (UID
 // lists, Dovecot's indexes). Dovecot is started by the benchmark with
@@ -229,9 +234,15 @@ service imap-login {
 // imapPeers runs fn against each server over a fresh copy of the
 // 10,000-message maildir, with a logged-in session (INBOX selected).
 func imapPeers(b *testing.B, fn func(b *testing.B, c *imap.Client)) {
+	imapPeersN(b, imapBenchMessages, nil, fn)
+}
+
+// imapPeersN is imapPeers over n messages, with warm (if not nil) run
+// untimed after the common warm-up.
+func imapPeersN(b *testing.B, n int, warm func(b *testing.B, c *imap.Client), fn func(b *testing.B, c *imap.Client)) {
 	for _, peer := range []string{"relaykit", "dovecot"} {
 		b.Run(peer, func(b *testing.B) {
-			root := imapMailRoot(b, imapBenchMessages)
+			root := imapMailRoot(b, n)
 			var addr string
 			if peer == "relaykit" {
 				addr, _ = startOurIMAP(b, root)
@@ -251,12 +262,15 @@ func imapPeers(b *testing.B, fn func(b *testing.B, c *imap.Client)) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if sd.Exists != imapBenchMessages {
+			if sd.Exists != uint32(n) {
 				b.Fatalf("SELECT: %d messages", sd.Exists)
 			}
 			// Warm-up: every message's UID, flags and size, untimed.
-			if _, err := c.Fetch(allSeq(imapBenchMessages), "(FLAGS UID RFC822.SIZE)"); err != nil {
+			if _, err := c.Fetch(allSeq(uint32(n)), "(FLAGS UID RFC822.SIZE)"); err != nil {
 				b.Fatal(err)
+			}
+			if warm != nil {
+				warm(b, c)
 			}
 			b.ResetTimer()
 			fn(b, c)
@@ -318,6 +332,71 @@ func BenchmarkIMAPStoreFlags1k(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+const imapBench20k = 20000
+
+// fetchEnvelope20k is the issue's first figure: FETCH 1:* (FLAGS
+// ENVELOPE) of a 20,000-message INBOX.
+func fetchEnvelope20k(b *testing.B, c *imap.Client) {
+	fd, err := c.Fetch(allSeq(imapBench20k), "(FLAGS ENVELOPE)")
+	if err != nil || len(fd) != imapBench20k {
+		b.Fatalf("FETCH: %d, %v", len(fd), err)
+	}
+}
+
+// BenchmarkIMAPFetchEnvelope20kCold: the first FETCH 1:* (FLAGS
+// ENVELOPE) of a server that has read no message yet (Dovecot's cache
+// file and our server's memory cache empty). Run it with -benchtime 1x:
+// only the first iteration is cold.
+func BenchmarkIMAPFetchEnvelope20kCold(b *testing.B) {
+	imapPeersN(b, imapBench20k, nil, func(b *testing.B, c *imap.Client) {
+		for range b.N {
+			fetchEnvelope20k(b, c)
+		}
+	})
+}
+
+// BenchmarkIMAPFetchEnvelope20k: the same FETCH again, once each server
+// has seen it (Dovecot from dovecot.index.cache, ours from memory).
+func BenchmarkIMAPFetchEnvelope20k(b *testing.B) {
+	imapPeersN(b, imapBench20k, fetchEnvelope20k, func(b *testing.B, c *imap.Client) {
+		for range b.N {
+			fetchEnvelope20k(b, c)
+		}
+	})
+}
+
+// BenchmarkIMAPSearchHeader20k: UID SEARCH SUBJECT over the 20,000
+// messages (one match), after one untimed search.
+func BenchmarkIMAPSearchHeader20k(b *testing.B) {
+	search := func(b *testing.B, c *imap.Client) {
+		uids, err := c.Search(`SUBJECT "message 12345"`)
+		if err != nil || len(uids) != 1 {
+			b.Fatalf("SEARCH: %v %v", uids, err)
+		}
+	}
+	imapPeersN(b, imapBench20k, search, func(b *testing.B, c *imap.Client) {
+		for range b.N {
+			search(b, c)
+		}
+	})
+}
+
+// BenchmarkIMAPAppend: a stream of 4 KiB APPENDs (LITERAL+ where
+// offered) into the 10,000-message INBOX, each acknowledged before the
+// next; msgs/s reported.
+func BenchmarkIMAPAppend(b *testing.B) {
+	msg := []byte(strings.ReplaceAll(string(pop3Message(7)), "\n", "\r\n"))
+	imapPeers(b, func(b *testing.B, c *imap.Client) {
+		start := time.Now()
+		for range b.N {
+			if _, err := c.Append("INBOX", nil, msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 	})
 }
 

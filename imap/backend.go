@@ -79,12 +79,16 @@ type Message struct {
 // server then answers CONDSTORE clients with NOMODSEQ (RFC 7162 3.1.2.2).
 // PermanentFlags lists the flags the store keeps; nil means the five
 // system flags and any keyword (\*).
+//
+// Keywords lists the keywords defined in the mailbox (RFC 9051 7.3.5:
+// listed in FLAGS, and in PERMANENTFLAGS when that is nil).
 type Snapshot struct {
 	UIDValidity    uint32
 	UIDNext        uint32
 	HighestModSeq  uint64
 	Messages       []Message
 	PermanentFlags []string
+	Keywords       []string
 }
 
 // Mailbox is a selected mailbox.
@@ -104,4 +108,27 @@ type Mailbox interface {
 	Copy(ctx context.Context, uids []uint32, dest string) (uidValidity uint32, newUIDs []uint32, err error)
 	// Close releases the mailbox.
 	Close(ctx context.Context) error
+}
+
+// QuotaResource is one resource of a quota root (RFC 9208 5): STORAGE
+// counts units of 1024 octets, MESSAGE counts messages.
+type QuotaResource struct {
+	Name  string // "STORAGE" or "MESSAGE" (upper case)
+	Usage int64
+	Limit int64
+}
+
+// QuotaUser is a User whose store keeps a quota (RFC 9208). One quota
+// root, named "", governs all of the user's mailboxes. When Quota
+// reports ok at login, the server advertises QUOTA and QUOTA=RES-<name>
+// for each resource in the authenticated state (not before login: the
+// capabilities then depend on the user, which RFC 9051 7.2.2 allows)
+// and answers GETQUOTA and GETQUOTAROOT; SETQUOTA is not offered (no
+// QUOTASET). Over quota, the store's Append and Copy return
+// ErrOverQuota.
+type QuotaUser interface {
+	User
+	// Quota returns the resources limited and their usage; ok is false
+	// when the store sets no quota for this user.
+	Quota(ctx context.Context) (res []QuotaResource, ok bool, err error)
 }

@@ -33,7 +33,8 @@ type Command struct {
 	UID  bool // UID FETCH, UID STORE, UID COPY, UID MOVE, UID SEARCH, UID EXPUNGE
 
 	// Mailbox: SELECT, EXAMINE, CREATE, DELETE, RENAME (source),
-	// SUBSCRIBE, UNSUBSCRIBE, STATUS, APPEND, COPY, MOVE (destination).
+	// SUBSCRIBE, UNSUBSCRIBE, STATUS, APPEND, COPY, MOVE (destination),
+	// GETQUOTAROOT.
 	// Names are as sent; the Server decodes them from modified UTF-7
 	// (DecodeMailboxUTF7) for a client that enabled neither IMAP4rev2
 	// nor UTF8=ACCEPT, so backends see UTF-8.
@@ -77,6 +78,8 @@ type Command struct {
 	List      ListOptions
 
 	StatusItems []string // STATUS (upper case)
+
+	QuotaRoot string // GETQUOTA (RFC 9208 4.2); GETQUOTAROOT names a Mailbox
 
 	// APPEND: Flags above, Date (zero when not given), and the message:
 	// Literal yields exactly Size octets straight from the connection and
@@ -227,6 +230,12 @@ func (d *Decoder) args(c *Command) error {
 			return err
 		}
 		c.NewName, err = d.spAstring()
+		return err
+	case "GETQUOTAROOT":
+		c.Mailbox, err = d.spAstring()
+		return err
+	case "GETQUOTA":
+		c.QuotaRoot, err = d.spAstring()
 		return err
 	case "STATUS":
 		if c.Mailbox, err = d.spAstring(); err != nil {

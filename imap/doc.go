@@ -47,7 +47,9 @@
 //     made by other sessions reported as EXISTS, EXPUNGE and FETCH FLAGS,
 //     EXPUNGE never during FETCH, STORE or SEARCH by sequence number
 //     (RFC 9051 7.5.1); connection limits in total and per address;
-//     Shutdown says BYE.
+//     Shutdown says BYE; QUOTA (RFC 9208: GETQUOTA, GETQUOTAROOT, one
+//     quota root "" per user) for a User that is a QuotaUser, advertised
+//     after login; STATUS SIZE and DELETED (RFC 8438, RFC 9208 4.2).
 //
 // # Cache
 //

@@ -107,7 +107,7 @@ func (c *testClient) check(tag, cmd string, want ...string) {
 	}
 }
 
-const caps = "IMAP4rev2 IMAP4rev1 LITERAL+ SASL-IR ENABLE ID IDLE UIDPLUS MOVE NAMESPACE UNSELECT ESEARCH SEARCHRES BINARY LIST-EXTENDED LIST-STATUS SPECIAL-USE CONDSTORE UTF8=ACCEPT"
+const caps = "IMAP4rev2 IMAP4rev1 LITERAL+ SASL-IR ENABLE ID IDLE UIDPLUS MOVE NAMESPACE UNSELECT ESEARCH SEARCHRES BINARY LIST-EXTENDED LIST-STATUS SPECIAL-USE CONDSTORE UTF8=ACCEPT STATUS=SIZE"
 
 const msg1 = "From: Alice <alice@crepes.fr>\r\nTo: bob@hamburger.edu\r\nSubject: Hello Bob\r\nDate: Tue, 5 Mar 2024 10:00:00 +0000\r\nMessage-ID: <1@crepes.fr>\r\n\r\nHow are you?\r\n"
 const msg2 = "From: carol@example.org\r\nTo: bob@hamburger.edu\r\nSubject: Lunch\r\n\r\nNoon?\r\n"

@@ -37,7 +37,8 @@ type session struct {
 	remote netip.AddrPort
 
 	user      User
-	userName  string // as given at login: the message cache's key
+	userName  string   // as given at login: the message cache's key
+	quotaRes  []string // resources of the user's quota (RFC 9208), nil: none
 	mbox      Mailbox
 	mboxName  string
 	readOnly  bool
@@ -199,7 +200,15 @@ func (ss *session) untagged(text string) {
 // (RFC 9051 7.2.2).
 func (ss *session) appendCaps(dst []byte) []byte {
 	s := ss.c.srv
-	dst = append(dst, "IMAP4rev2 IMAP4rev1 LITERAL+ SASL-IR ENABLE ID IDLE UIDPLUS MOVE NAMESPACE UNSELECT ESEARCH SEARCHRES BINARY LIST-EXTENDED LIST-STATUS SPECIAL-USE CONDSTORE UTF8=ACCEPT"...)
+	dst = append(dst, "IMAP4rev2 IMAP4rev1 LITERAL+ SASL-IR ENABLE ID IDLE UIDPLUS MOVE NAMESPACE UNSELECT ESEARCH SEARCHRES BINARY LIST-EXTENDED LIST-STATUS SPECIAL-USE CONDSTORE UTF8=ACCEPT STATUS=SIZE"...)
+	if ss.quotaRes != nil {
+		// RFC 9208 3.1: QUOTA, and the resources it counts.
+		dst = append(dst, " QUOTA"...)
+		for _, r := range ss.quotaRes {
+			dst = append(dst, " QUOTA=RES-"...)
+			dst = append(dst, r...)
+		}
+	}
 	if ss.state == stateNotAuth {
 		if s.TLSConfig != nil && !ss.tls {
 			dst = append(dst, " STARTTLS"...)
@@ -329,6 +338,13 @@ func (ss *session) login(tag, user, pass string) {
 	}
 	ss.user, ss.userName = u, user
 	ss.state = stateAuth
+	if qu, ok := u.(QuotaUser); ok {
+		if res, ok, err := qu.Quota(ss.ctx); err == nil && ok {
+			for _, r := range res {
+				ss.quotaRes = append(ss.quotaRes, r.Name)
+			}
+		}
+	}
 	ss.out = append(ss.out, tag...)
 	ss.out = append(ss.out, " OK [CAPABILITY "...)
 	ss.out = ss.appendCaps(ss.out)

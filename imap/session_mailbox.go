@@ -35,6 +35,8 @@ func (ss *session) authCommand(cmd *Command) bool {
 		ss.tagged(t, "OK ENABLE completed")
 	case "SELECT", "EXAMINE":
 		ss.selectMailbox(cmd)
+	case "GETQUOTAROOT", "GETQUOTA":
+		ss.getQuota(cmd)
 	case "CREATE":
 		ss.result(t, "CREATE", ss.user.Create(ss.ctx, strings.TrimSuffix(cmd.Mailbox, "/")))
 	case "DELETE":
@@ -153,7 +155,12 @@ func (ss *session) selectMailbox(cmd *Command) {
 	o = append(o, "] UIDs valid\r\n* OK [UIDNEXT "...)
 	o = AppendNumber(o, uint64(snap.UIDNext))
 	o = append(o, "] Predicted next UID\r\n"...)
-	o = append(o, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"...)
+	o = append(o, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft"...)
+	for _, k := range snap.Keywords {
+		o = append(o, ' ')
+		o = append(o, k...)
+	}
+	o = append(o, ")\r\n"...)
 	switch {
 	case readOnly:
 		o = append(o, "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"...)
@@ -162,7 +169,12 @@ func (ss *session) selectMailbox(cmd *Command) {
 		o = appendFlags(o, snap.PermanentFlags)
 		o = append(o, "] Flags permitted\r\n"...)
 	default:
-		o = append(o, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted\r\n"...)
+		o = append(o, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft"...)
+		for _, k := range snap.Keywords {
+			o = append(o, ' ')
+			o = append(o, k...)
+		}
+		o = append(o, " \\*)] Flags permitted\r\n"...)
 	}
 	switch {
 	case ss.condstore && snap.HighestModSeq == 0:
@@ -395,4 +407,61 @@ func (ss *session) idle(tag string) {
 		return
 	}
 	ss.tagged(tag, "OK IDLE terminated")
+}
+
+// getQuota answers GETQUOTAROOT and GETQUOTA (RFC 9208 4.2, 4.3) for the
+// one quota root, "", of a QuotaUser.
+func (ss *session) getQuota(cmd *Command) {
+	t := cmd.Tag
+	qu, ok := ss.user.(QuotaUser)
+	if !ok || ss.quotaRes == nil {
+		ss.tagged(t, "BAD Unknown command") // QUOTA is not advertised
+		return
+	}
+	if cmd.Name == "GETQUOTA" && cmd.QuotaRoot != "" {
+		ss.tagged(t, "NO [NONEXISTENT] No such quota root")
+		return
+	}
+	if cmd.Name == "GETQUOTAROOT" {
+		// The mailbox must exist (RFC 9208 4.3).
+		name := canonMailbox(cmd.Mailbox)
+		boxes, err := ss.user.Mailboxes(ss.ctx)
+		if err != nil {
+			ss.result(t, cmd.Name, err)
+			return
+		}
+		found := false
+		for _, b := range boxes {
+			if canonMailbox(b.Name) == name {
+				found = true
+			}
+		}
+		if !found {
+			ss.tagged(t, "NO [NONEXISTENT] No such mailbox")
+			return
+		}
+		o := append(ss.out, "* QUOTAROOT "...)
+		o = ss.appendMailbox(o, name)
+		ss.out = append(o, " \"\"\r\n"...)
+	}
+	res, ok, err := qu.Quota(ss.ctx)
+	if err != nil {
+		ss.result(t, cmd.Name, err)
+		return
+	}
+	o := append(ss.out, `* QUOTA "" (`...)
+	if ok {
+		for i, r := range res {
+			if i > 0 {
+				o = append(o, ' ')
+			}
+			o = append(o, r.Name...)
+			o = append(o, ' ')
+			o = AppendNumber(o, uint64(max(r.Usage, 0)))
+			o = append(o, ' ')
+			o = AppendNumber(o, uint64(max(r.Limit, 0)))
+		}
+	}
+	ss.out = append(o, ")\r\n"...)
+	ss.tagged(t, "OK "+cmd.Name+" completed")
 }

@@ -137,7 +137,7 @@ func (ss *session) resolve(set SeqSet, uid bool) ([]int, bool) {
 	if set.Saved {
 		var idx []int
 		for i, m := range msgs {
-			if slices.Contains(ss.saved, m.UID) {
+			if containsSorted(ss.saved, m.UID) {
 				idx = append(idx, i)
 			}
 		}
@@ -226,7 +226,7 @@ func (ss *session) expungeDeleted(only []int, tell bool) error {
 	var uids []uint32
 	var idx []int
 	for i, m := range ss.snap.Messages {
-		if only != nil && !slices.Contains(only, i) {
+		if only != nil && !containsSorted(only, i) {
 			continue
 		}
 		if hasFlag(m.Flags, `\Deleted`) {
@@ -249,7 +249,7 @@ func (ss *session) expungeDeleted(only []int, tell bool) error {
 		}
 		ss.out = o
 	}
-	ss.snap.Messages = slices.DeleteFunc(slices.Clone(ss.snap.Messages), func(m Message) bool { return slices.Contains(uids, m.UID) })
+	ss.snap.Messages = slices.DeleteFunc(slices.Clone(ss.snap.Messages), func(m Message) bool { return containsSorted(uids, m.UID) })
 	return nil
 }
 
@@ -410,7 +410,7 @@ func (ss *session) copyMove(cmd *Command) {
 		o = append(o, " EXPUNGE\r\n"...)
 	}
 	ss.out = o
-	ss.snap.Messages = slices.DeleteFunc(slices.Clone(ss.snap.Messages), func(m Message) bool { return slices.Contains(src, m.UID) })
+	ss.snap.Messages = slices.DeleteFunc(slices.Clone(ss.snap.Messages), func(m Message) bool { return containsSorted(src, m.UID) })
 	ss.tagged(t, "OK MOVE completed")
 }
 
@@ -429,3 +429,11 @@ func compressList(ns []uint32) []Range {
 }
 
 func isNoMailbox(err error) bool { return errors.Is(err, ErrNoMailbox) }
+
+// containsSorted reports whether the ascending list s holds v (UID lists
+// and indexes here are built in ascending order; a linear search made
+// EXPUNGE of many messages quadratic).
+func containsSorted[T uint32 | int](s []T, v T) bool {
+	_, ok := slices.BinarySearch(s, v)
+	return ok
+}

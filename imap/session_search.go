@@ -80,12 +80,12 @@ func (sm *searchMsg) match(k *SearchKey) bool {
 		return sm.match(&k.Keys[0]) || sm.match(&k.Keys[1])
 	case SearchSeq:
 		if k.Seq.Saved {
-			return slices.Contains(sm.ss.saved, sm.m.UID)
+			return containsSorted(sm.ss.saved, sm.m.UID)
 		}
 		return k.Seq.Contains(sm.seq, star)
 	case SearchUID:
 		if k.Seq.Saved {
-			return slices.Contains(sm.ss.saved, sm.m.UID)
+			return containsSorted(sm.ss.saved, sm.m.UID)
 		}
 		return k.Seq.Contains(sm.m.UID, maxUID)
 	case SearchAnswered, SearchDeleted, SearchDraft, SearchFlagged, SearchSeen:

@@ -6,8 +6,12 @@
 // IMAP names use "/" as the hierarchy delimiter and Maildir++ folders use
 // ".", so a mailbox name holding "." is refused. The system flags map to
 // the Maildir letters as Dovecot maps them (\Answered R, \Flagged F,
-// \Deleted T, \Seen S, \Draft D); keywords are not kept (they are not in
-// PERMANENTFLAGS, RFC 9051 7.1). Subscriptions are kept in a file
+// \Deleted T, \Seen S, \Draft D); keywords ($Forwarded, $Junk, a
+// user's own) are the letters 'a' to 'z', named in the Maildir's
+// dovecot-keywords file as Dovecot names them, up to 26 of them
+// (PERMANENTFLAGS then loses \*). Departure: one table serves all the
+// user's folders (Dovecot keeps one per folder), so a message copied
+// between folders keeps its keywords. Subscriptions are kept in a file
 // "subscriptions" in the Maildir's root, one name per line, as older
 // Dovecot versions keep them. Messages are stored with LF line ends and served with CRLF.
 package imapstore
@@ -95,8 +99,8 @@ func systemFlags() [5]systemFlag {
 	}
 }
 
-// permanentFlags are the flags this store keeps: keywords have no
-// Maildir letter here, so they are not permanent (RFC 9051 7.1).
+// permanentFlags are the system flags; keywords are kept too, as
+// Maildir letters 'a' to 'z' named in KeywordsFile (RFC 9051 7.1).
 func permanentFlags() []string {
 	return []string{`\Answered`, `\Flagged`, `\Deleted`, `\Seen`, `\Draft`}
 }
@@ -113,14 +117,28 @@ func toMaildirFlags(flags []string) mailbox.Flags {
 	return f
 }
 
-func toIMAPFlags(f mailbox.Flags) []string {
+// toIMAPFlags names the system flags and keyword letters of f (kw names
+// the letters 'a' onwards).
+func toIMAPFlags(f mailbox.Flags, kw []string) []string {
 	out := []string{}
 	for _, s := range systemFlags() {
 		if f&s.f != 0 {
 			out = append(out, s.imap)
 		}
 	}
+	for i, k := range kw {
+		if k != "" && f&mailbox.ParseFlags(string(rune('a'+i))) != 0 {
+			out = append(out, k)
+		}
+	}
 	return out
+}
+
+// maildirFlags returns the Maildir letters for IMAP flags, keywords
+// included (given letters when add is set).
+func (s *imapStore) maildirFlags(flags []string, add bool) (mailbox.Flags, error) {
+	kf, err := s.keywordFlags(flags, add)
+	return toMaildirFlags(flags) | kf, err
 }
 
 func folderName(mbox string) (string, error) {
@@ -276,7 +294,11 @@ func (s *imapStore) Append(ctx context.Context, name string, flags []string, dat
 	if err != nil {
 		return 0, 0, err
 	}
-	d := []mailbox.Delivery{{Maildir: s.md, Folder: fn, Data: mailbox.AppendLF(nil, data), Flags: toMaildirFlags(flags), Date: date}}
+	mf, err := s.maildirFlags(flags, true)
+	if err != nil {
+		return 0, 0, err
+	}
+	d := []mailbox.Delivery{{Maildir: s.md, Folder: fn, Data: mailbox.AppendLF(nil, data), Flags: mf, Date: date}}
 	if err := mailbox.DeliverBatch(ctx, d); err != nil {
 		return 0, 0, storeErr(err)
 	}
@@ -294,6 +316,24 @@ func (s *imapStore) Append(ctx context.Context, name string, flags []string, dat
 
 func (s *imapStore) Logout(context.Context) error { return nil }
 
+// Quota reports the Maildir++ quota of the maildirsize file (RFC 9208
+// STORAGE in units of 1024 octets, rounded up as Dovecot rounds usage,
+// and MESSAGE), ok false when the maildir has none.
+func (s *imapStore) Quota(context.Context) ([]imap.QuotaResource, bool, error) {
+	q, u, ok, err := s.md.QuotaUsage()
+	if err != nil || !ok || q.IsZero() {
+		return nil, false, storeErr(err)
+	}
+	var res []imap.QuotaResource
+	if q.Bytes > 0 {
+		res = append(res, imap.QuotaResource{Name: "STORAGE", Usage: (max(u.Bytes, 0) + 1023) / 1024, Limit: q.Bytes / 1024})
+	}
+	if q.Messages > 0 {
+		res = append(res, imap.QuotaResource{Name: "MESSAGE", Usage: max(u.Messages, 0), Limit: q.Messages})
+	}
+	return res, true, nil
+}
+
 // imapFolder is a selected folder.
 type imapFolder struct {
 	s *imapStore
@@ -305,13 +345,23 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 	if err != nil {
 		return imap.Snapshot{}, storeErr(err)
 	}
-	snap := imap.Snapshot{UIDValidity: st.UIDValidity, UIDNext: st.UIDNext, PermanentFlags: permanentFlags()}
+	kw := m.s.keywords()
+	snap := imap.Snapshot{UIDValidity: st.UIDValidity, UIDNext: st.UIDNext}
+	for _, k := range kw {
+		if k != "" {
+			snap.Keywords = append(snap.Keywords, k)
+		}
+	}
+	if len(snap.Keywords) >= maxKeywords {
+		// RFC 9051 7.1: no \* once no new keyword can be kept.
+		snap.PermanentFlags = append(permanentFlags(), snap.Keywords...)
+	}
 	for _, msg := range m.f.Messages() {
 		size, err := m.f.VirtualSize(msg.UID)
 		if err != nil {
 			continue // expunged by another process since the Sync
 		}
-		snap.Messages = append(snap.Messages, imap.Message{UID: msg.UID, Flags: toIMAPFlags(msg.Flags), Size: size, InternalDate: msg.InternalDate})
+		snap.Messages = append(snap.Messages, imap.Message{UID: msg.UID, Flags: toIMAPFlags(msg.Flags, kw), Size: size, InternalDate: msg.InternalDate})
 	}
 	return snap, nil
 }
@@ -347,7 +397,11 @@ func (m *imapFolder) Store(_ context.Context, uids []uint32, op imap.StoreOp, fl
 	default:
 		fop = mailbox.FlagsReplace
 	}
-	_, err := m.f.SetFlags(uids, fop, toMaildirFlags(flags))
+	mf, err := m.s.maildirFlags(flags, op != imap.StoreRemove)
+	if err != nil {
+		return err
+	}
+	_, err = m.f.SetFlags(uids, fop, mf)
 	return storeErr(err)
 }
 
@@ -373,7 +427,9 @@ func (m *imapFolder) Copy(_ context.Context, uids []uint32, dest string) (uint32
 
 func (m *imapFolder) Close(context.Context) error { return nil }
 
-// NewUser returns an imap.User serving md, one user's Maildir. The
+// NewUser returns an imap.User serving md, one user's Maildir. It is
+// also an imap.QuotaUser: a Maildir++ quota (maildirsize) is reported
+// through GETQUOTA and GETQUOTAROOT. The
 // value is safe for the sessions of that user at once; several
 // processes may use the same Maildir (mailbox locks its UID lists).
 func NewUser(md *mailbox.Maildir) imap.User { return &imapStore{md: md} }
