@@ -94,27 +94,24 @@ func (l *tlsLog) len() int {
 	return len(l.all)
 }
 
-// changeZone adds records to a signed zone, raises its SOA serial
-// (unless it already changed by UPDATE: add empty), signs it again with
-// its keys and serves the result: what the zone's operator does after
+// changeZone adds records to a signed zone, raises its SOA serial,
+// signs it again with its keys and serves the result: what the zone's operator does after
 // editing it, since zone.Server does not sign by itself.
 func (w *world) changeZone(origin string, add ...dnswire.RR) error {
 	o := dnswire.MustName(origin)
 	srv := w.dns.ServerFor(origin)
 	z := srv.Zone(o)
-	if len(add) > 0 {
-		recs := z.Records()
-		for i, rr := range recs {
-			if soa, ok := rr.Data.(*dnswire.SOA); ok && rr.Name.Equal(o) {
-				next := *soa
-				next.Serial++
-				recs[i].Data = &next
-			}
+	recs := z.Records()
+	for i, rr := range recs {
+		if soa, ok := rr.Data.(*dnswire.SOA); ok && rr.Name.Equal(o) {
+			next := *soa
+			next.Serial++
+			recs[i].Data = &next
 		}
-		var err error
-		if z, err = zone.New(o, append(recs, add...)); err != nil {
-			return err
-		}
+	}
+	z, err := zone.New(o, append(recs, add...))
+	if err != nil {
+		return err
 	}
 	signed, err := zone.Sign(z, zone.SignConfig{Keys: w.dns.SigningKeys(origin), Now: w.clock.Now})
 	if err != nil {

@@ -255,6 +255,11 @@ func (w *world) build() error {
 		s.Rotate = true
 		if addr.String() == eduAddr {
 			s.Keys = []*dnswire.TSIGKey{registrarKey}
+			// The registry signs each change an UPDATE makes (new
+			// RRSIGs, an NSEC chain that covers the new names).
+			s.Resign = func(z *zone.Zone) (*zone.Zone, error) {
+				return zone.Sign(z, zone.SignConfig{Keys: w.dns.SigningKeys("edu."), Now: w.clock.Now})
+			}
 			s.UpdatePolicy = []zone.UpdateRule{{
 				Key: registrarKey.Name, Name: dnswire.MustName("edu."), BelowOnly: true,
 				Types: []dnswire.Type{dnswire.TypeNS, dnswire.TypeDS, dnswire.TypeA, dnswire.TypeAAAA},
