@@ -265,16 +265,20 @@ func TestSharedLeaseRenewedDuringLongAttempt(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-gd.entered
-	cfg.Node = "other"
+	// The other node renews every 11 seconds, so its renewer's timers (like
+	// both nodes' 1-second polls) never fall on the 10-second instants this
+	// test waits for a's renewer at, however late its goroutine runs.
+	t0 := clock.Now()
+	cfg.Node, cfg.LeaseTTL = "other", 33*time.Second
 	b, err := New(store, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Shutdown(context.Background())
-	for range 12 { // 2 minutes in 10-second steps: four lease lengths
+	for k := range 12 { // 2 minutes in 10-second steps: four lease lengths
 		r := store.renews.Load()
-		next := clock.Now().Add(10 * time.Second)
-		waitTimerAt(clock, next) // the renewer is waiting for its next turn
+		next := t0.Add(time.Duration(k+1) * 10 * time.Second)
+		waitTimerAt(clock, next) // a's renewer is waiting for its next turn
 		clock.set(next)
 		for store.renews.Load() == r { // its timer fired: wait for its call
 			runtime.Gosched()
