@@ -8,7 +8,9 @@
 // name servers of each zone (its apex NS records) are looked up among the
 // address records of all the zones (glue included), and every such
 // address must be in 127.0.0.0/8. One server runs per address and serves
-// every zone whose name servers have that address.
+// every zone whose name servers have that address, and any more that
+// Config.Servers gives it (for a server only a parent's delegation
+// names, or a lame one).
 //
 // Since real glue carries no port, all servers listen on the same port
 // (chosen free at start): give a resolver RootHints() and Port() as its
@@ -37,6 +39,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -73,6 +76,14 @@ type Config struct {
 	// RTT is the round trip Transport charges each exchange (default
 	// 1 ms).
 	RTT time.Duration
+	// Servers, when set, adds servers the NS records do not give: each
+	// address ("127.0.0.9", in 127.0.0.0/8) serves the zones listed (by
+	// origin as in Zones) besides any its NS records give it. It is for
+	// shapes a hierarchy built from the zones' own NS records cannot
+	// take: a server only the parent's delegation names, or one that a
+	// delegation names but that serves another zone (a referral loop,
+	// lame). An address that serves the root is a root hint.
+	Servers map[string][]string
 }
 
 // Signing says how the hierarchy's zones are signed.
@@ -203,6 +214,31 @@ func Start(cfg Config) (*Hierarchy, error) {
 		}
 		if !found {
 			return nil, fmt.Errorf("dnstest: zone %s: no address for any of its name servers", z.Origin())
+		}
+	}
+	for _, as := range slices.Sorted(maps.Keys(cfg.Servers)) {
+		a, err := netip.ParseAddr(as)
+		if err != nil || !a.IsLoopback() || !a.Is4() {
+			return nil, fmt.Errorf("dnstest: Config.Servers: address %q is not in 127.0.0.0/8", as)
+		}
+		for _, origin := range cfg.Servers[as] {
+			i := -1
+			if o, err := dnswire.ParseName(origin); err == nil {
+				i = slices.IndexFunc(all, func(z *zone.Zone) bool { return z.Origin().Equal(o) })
+			}
+			if i < 0 {
+				return nil, fmt.Errorf("dnstest: Config.Servers: %s serves %q, which is not in Zones", as, origin)
+			}
+			z := all[i]
+			if !slices.Contains(byAddr[a], z) {
+				if byAddr[a] == nil {
+					order = append(order, a)
+				}
+				byAddr[a] = append(byAddr[a], z)
+			}
+			if z.Origin().IsRoot() && !slices.Contains(root, a) {
+				root = append(root, a)
+			}
 		}
 	}
 	if len(root) == 0 {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/resolver"
@@ -132,6 +134,50 @@ func TestStartErrors(t *testing.T) {
 	} {
 		if _, err := dnstest.Start(dnstest.Config{Zones: zones}); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// TestConfigServers: Config.Servers adds servers the NS records do not
+// give, here a second server of hamburger.edu that only edu.'s
+// delegation names (the zone's own NS set names dns1 alone), and a
+// server of the root.
+func TestConfigServers(t *testing.T) {
+	zs := zones()
+	zs["edu."] += "hamburger NS dns2.hamburger\ndns2.hamburger A 127.0.0.5\n"
+	h := dnstest.New(t, dnstest.Config{Zones: zs, Servers: map[string][]string{
+		"127.0.0.5": {"hamburger.edu."},
+		"127.0.0.6": {"."},
+	}})
+	byAddr := map[string][]string{}
+	for _, s := range h.Servers() {
+		for _, o := range s.Origins {
+			byAddr[s.Addr.Addr().String()] = append(byAddr[s.Addr.Addr().String()], o.String())
+		}
+	}
+	want := map[string][]string{"127.0.0.2": {"."}, "127.0.0.3": {"edu."}, "127.0.0.4": {"hamburger.edu."},
+		"127.0.0.5": {"hamburger.edu."}, "127.0.0.6": {"."}}
+	if diff := cmp.Diff(want, byAddr); diff != "" {
+		t.Errorf("servers (-want +got):\n%s", diff)
+	}
+	if got := h.RootHints(); len(got) != 2 || got[1].Addr() != netip.MustParseAddr("127.0.0.6") {
+		t.Errorf("root hints %v", got)
+	}
+	// The added server answers for its zone with authority.
+	var q dnswire.Msg
+	q.ID = 3
+	q.SetQuestion(dnswire.MustName("web.hamburger.edu."), dnswire.TypeA)
+	m, _, err := exchangeNet(t, "udp", netip.AddrPortFrom(netip.MustParseAddr("127.0.0.5"), h.Port()), &q)
+	if err != nil || !m.Authoritative || len(m.Answer) != 2 {
+		t.Fatalf("added server: %v %+v", err, m)
+	}
+	for name, srvs := range map[string]map[string][]string{
+		"not loopback": {"192.0.2.1": {"."}},
+		"not an addr":  {"localhost": {"."}},
+		"unknown zone": {"127.0.0.5": {"nowhere."}},
+	} {
+		if _, err := dnstest.Start(dnstest.Config{Zones: zones(), Servers: srvs}); err == nil || !strings.Contains(err.Error(), "Config.Servers") {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
