@@ -5,32 +5,33 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+	"time"
 
-	"github.com/relaykit/relaykit/internal/dnstest"
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/mailqueue"
 	"github.com/relaykit/relaykit/resolver"
 )
 
 func TestDNSAdapter(t *testing.T) {
-	h, err := dnstest.New(dnstest.Config{
+	clock := dnstest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := dnstest.New(t, dnstest.Config{
 		Zones: map[string]string{
-			".": `@ NS a.root.test.
+			".": `@ SOA a.root.test. hostmaster.root.test. 1 1800 900 604800 86400
+@ NS a.root.test.
 a.root.test. A 127.0.0.2
 test. NS ns.test.
 ns.test. A 127.0.0.3`,
-			"test.": `@ NS ns
+			"test.": `@ SOA ns hostmaster 1 3600 600 86400 300
+@ NS ns
 ns A 127.0.0.3
 mx MX 10 mail.mx
 mail.mx A 127.0.0.25
 nomx A 127.0.0.26
 nullmx MX 0 .`,
 		},
-		Servers: map[string][]string{"127.0.0.2": {"."}, "127.0.0.3": {"test."}},
+		Clock: clock,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := Resolver{R: resolver.New(resolver.Config{RootHints: h.RootHints(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})}
+	d := Resolver{R: resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: clock.Now})}
 	ctx := context.Background()
 	mxs, err := d.LookupMX(ctx, "mx.test")
 	if err != nil || len(mxs) != 1 || mxs[0] != (mailqueue.MX{Host: "mail.mx.test", Pref: 10}) {
