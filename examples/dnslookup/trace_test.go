@@ -8,41 +8,31 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relaykit/relaykit/internal/dnstest"
+	"github.com/relaykit/relaykit/dnstest"
 )
 
 // traceHierarchy is root -> fr. -> crepes.fr. on 127.0.0.2-4.
 func traceHierarchy(t *testing.T) *dnstest.Hierarchy {
 	t.Helper()
-	h, err := dnstest.New(dnstest.Config{
+	return dnstest.New(t, dnstest.Config{
 		Zones: map[string]string{
-			".": `@ 86400 NS a.root.test.
+			".": `@ 86400 SOA a.root.test. hostmaster.root.test. 1 1800 900 604800 86400
+@ 86400 NS a.root.test.
 a.root.test. 86400 A 127.0.0.2
 fr. 172800 NS ns.fr.
 ns.fr. 172800 A 127.0.0.3`,
-			"fr.": `@ 86400 NS ns.fr.
+			"fr.": `@ 86400 SOA ns.fr. hostmaster.fr. 1 1800 900 604800 86400
+@ 86400 NS ns.fr.
 ns 86400 A 127.0.0.3
 crepes 86400 NS ns.crepes.fr.
 ns.crepes 86400 A 127.0.0.4`,
-			"crepes.fr.": `@ 3600 NS ns
+			"crepes.fr.": `@ 3600 SOA ns hostmaster 1 3600 600 86400 300
+@ 3600 NS ns
 ns 3600 A 127.0.0.4
 @ 3600 MX 10 mail
 mail 3600 A 127.0.0.20`,
 		},
-		Servers: map[string][]string{
-			"127.0.0.2": {"."},
-			"127.0.0.3": {"fr."},
-			"127.0.0.4": {"crepes.fr."},
-		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	return h
 }
 
 func TestTraceFromPrivateRoot(t *testing.T) {
