@@ -8,10 +8,11 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/relaykit/relaykit/dkim"
 	"github.com/relaykit/relaykit/dmarc"
-	"github.com/relaykit/relaykit/internal/dnstest"
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/resolver"
 	"github.com/relaykit/relaykit/spf"
 )
@@ -20,14 +21,17 @@ import (
 // a reverse zone, from loopback name servers.
 func authLab(t *testing.T, pub ed25519.PublicKey) (AuthDNS, *dnstest.Hierarchy) {
 	t.Helper()
-	h, err := dnstest.New(dnstest.Config{
+	clock := dnstest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := dnstest.New(t, dnstest.Config{
 		Zones: map[string]string{
-			".": `@ NS a.root.test.
+			".": `@ SOA a.root.test. hostmaster.root.test. 1 1800 900 604800 86400
+@ NS a.root.test.
 a.root.test. A 127.0.0.2
 fr. NS ns.fr.
 ns.fr. A 127.0.0.3
 in-addr.arpa. NS ns.fr.`,
-			"fr.": `@ NS ns
+			"fr.": `@ SOA ns hostmaster 1 3600 600 86400 300
+@ NS ns
 ns A 127.0.0.3
 crepes TXT "v=spf1 mx ptr:crepes.fr -all"
 crepes MX 10 smtp.crepes
@@ -35,15 +39,13 @@ smtp.crepes A 127.0.0.25
 smtp.crepes AAAA 2001:db8::25
 mail._domainkey.crepes TXT "v=DKIM1; k=ed25519; p=` + base64.StdEncoding.EncodeToString(pub) + `"
 _dmarc.crepes TXT "v=DMARC1; p=reject"`,
-			"in-addr.arpa.": `@ NS ns.fr.
+			"in-addr.arpa.": `@ SOA ns.fr. hostmaster.fr. 1 3600 600 86400 300
+@ NS ns.fr.
 25.0.0.127 PTR smtp.crepes.fr.`,
 		},
-		Servers: map[string][]string{"127.0.0.2": {"."}, "127.0.0.3": {"fr.", "in-addr.arpa."}},
+		Clock: clock,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return AuthDNS{R: resolver.New(resolver.Config{RootHints: h.RootHints(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})}, h
+	return AuthDNS{R: resolver.New(resolver.Config{RootHints: h.RootHints(), AllowSpecialAddrs: true, GluePort: h.Port(), Transport: h.Transport(), Now: clock.Now})}, h
 }
 
 func TestAuthDNS(t *testing.T) {
