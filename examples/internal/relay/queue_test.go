@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/examples/internal/mailsrv"
-	"github.com/relaykit/relaykit/internal/dnstest"
 	"github.com/relaykit/relaykit/mailqueue"
 )
 
@@ -102,21 +102,12 @@ func TestRelayThroughQueue(t *testing.T) {
 // besides its SOA and NS, until the test ends.
 func startTestDNS(t *testing.T, records string) *dnstest.Hierarchy {
 	t.Helper()
-	h, err := dnstest.New(dnstest.Config{
+	return dnstest.New(t, dnstest.Config{
 		Zones: map[string]string{
-			".":     "@ NS a.root.test.\na.root.test. A 127.0.0.2\ntest. NS ns.test.\nns.test. A 127.0.0.3",
+			".":     "@ SOA a.root.test. hostmaster.root.test. 1 1800 900 604800 86400\n@ NS a.root.test.\na.root.test. A 127.0.0.2\ntest. NS ns.test.\nns.test. A 127.0.0.3",
 			"test.": "@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.3\n" + records,
 		},
-		Servers: map[string][]string{"127.0.0.2": {"."}, "127.0.0.3": {"test."}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	return h
 }
 
 // TestMetricsHandler: /metrics answers the counters as JSON.
