@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 // packedQuery is a query with the header bits and EDNS a prepacked
@@ -191,10 +190,7 @@ func TestPackedAnswerAllocs(t *testing.T) {
 // with copying and patching a prepacked one, for one A record and for a
 // two-CNAME chain.
 func BenchmarkServerAnswer(b *testing.B) {
-	h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
-	if err != nil {
-		b.Fatal(err)
-	}
+	h := startHier(b, testZones, testServers)
 	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	s := NewServer(ServerConfig{Resolver: r})
 	lo := netip.MustParseAddr("127.0.0.1")
@@ -239,10 +235,7 @@ func FuzzPackedAnswer(f *testing.F) {
 		f.Add(packedQuery(f, q.name, q.t, q.edns, q.edns > 1000, false, true, 77))
 	}
 	f.Add([]byte{0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1})
-	h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
-	if err != nil {
-		f.Fatal(err)
-	}
+	h := startHier(f, testZones, testServers)
 	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	s := NewServer(ServerConfig{Resolver: r})
 	lo := netip.MustParseAddr("127.0.0.1")

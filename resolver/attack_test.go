@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 var evilAddr = netip.MustParseAddr("192.0.2.66")
@@ -49,12 +49,36 @@ func mustResolve(t *testing.T, r *Resolver, name string, typ dnswire.Type) Resul
 	return res
 }
 
+// poison returns a dnstest.Fault.Edit that adds out-of-bailiwick records
+// to every answer: an A record (evilAddr) for target in the answer, NS
+// records naming ns.evil.test. for the root and for target's parent in
+// the authority, and A records (evilAddr) for ns.evil.test. and target
+// in the additional section.
+func poison(target string) func(m *dnswire.Msg) {
+	tn := dnswire.MustName(target)
+	parent, ok := tn.Parent()
+	if !ok {
+		parent = dnswire.Root()
+	}
+	evil := dnswire.MustName("ns.evil.test.")
+	rr := func(n dnswire.Name, t dnswire.Type, d dnswire.RData) dnswire.RR {
+		return dnswire.RR{RRHeader: dnswire.RRHeader{Name: n, Type: t, Class: dnswire.ClassINET, TTL: 86400}, Data: d}
+	}
+	return func(m *dnswire.Msg) {
+		m.Answer = append(m.Answer, rr(tn, dnswire.TypeA, &dnswire.A{Addr: evilAddr}))
+		m.Ns = append(m.Ns, rr(dnswire.Root(), dnswire.TypeNS, &dnswire.NS{Host: evil}),
+			rr(parent, dnswire.TypeNS, &dnswire.NS{Host: evil}))
+		m.Extra = append(m.Extra, rr(evil, dnswire.TypeA, &dnswire.A{Addr: evilAddr}),
+			rr(tn, dnswire.TypeA, &dnswire.A{Addr: evilAddr}))
+	}
+}
+
 func TestOutOfBailiwickNeverCached(t *testing.T) {
 	h, r := newTest(t, Config{})
 	for _, a := range []string{"127.0.0.5", "127.0.0.6"} {
-		h.Server(a).SetFault(dnstest.Fault{Poison: true, PoisonName: dnswire.MustName("www.example.net.")})
+		h.Server(a).SetFault(dnstest.Fault{Edit: poison("www.example.net.")})
 	}
-	h.Server("127.0.0.4").SetFault(dnstest.Fault{Poison: true, PoisonName: dnswire.MustName("a.root-servers.net.")})
+	h.Server("127.0.0.4").SetFault(dnstest.Fault{Edit: poison("a.root-servers.net.")})
 	res := mustResolve(t, r, "www.example.com.", dnswire.TypeA)
 	if got := addrs(res.Answer); len(got) != 1 || got[0] != "192.0.2.1" {
 		t.Fatalf("answer %v", got)
@@ -278,14 +302,7 @@ func TestQNAMEMinimisation(t *testing.T) {
 }
 
 func TestSpoofOverLoopback(t *testing.T) {
-	h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Listen(); err != nil {
-		t.Skip("cannot listen on 127.0.0.x:", err)
-	}
-	defer h.Close()
+	h := startHier(t, testZones, testServers)
 	for _, a := range []string{"127.0.0.5", "127.0.0.6"} {
 		h.Server(a).SetFault(dnstest.Fault{Spoof: true})
 	}
@@ -307,14 +324,7 @@ func TestSpoofOverLoopback(t *testing.T) {
 }
 
 func TestRandomIDAndSourcePort(t *testing.T) {
-	h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Listen(); err != nil {
-		t.Skip("cannot listen on 127.0.0.x:", err)
-	}
-	defer h.Close()
+	h := startHier(t, testZones, testServers)
 	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true})
 	for _, n := range []string{"www.example.com.", "mx1.example.com.", "mx2.example.com.", "mx3.example.com.", "multi.example.com.", "www.example.org."} {
 		mustResolve(t, r, n, dnswire.TypeA)
@@ -346,22 +356,15 @@ func TestReferralDepthCap(t *testing.T) {
 func TestWrongQuestionIgnored(t *testing.T) {
 	// In process (the transport's check) and over loopback (NetTransport's).
 	for _, network := range []bool{false, true} {
-		h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := startHier(t, testZones, testServers)
 		cfg := Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now}
 		if network {
-			if err := h.Listen(); err != nil {
-				t.Skip("cannot listen on 127.0.0.x:", err)
-			}
-			defer h.Close()
 			cfg = Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Timeout: 2 * time.Second}
 		}
 		r := New(cfg)
 		h.Server("127.0.0.5").SetFault(dnstest.Fault{WrongQuestion: true})
 		h.Server("127.0.0.6").SetFault(dnstest.Fault{WrongQuestion: true})
-		_, err = r.Resolve(context.Background(), dnswire.MustName("www.example.com."), dnswire.TypeA)
+		_, err := r.Resolve(context.Background(), dnswire.MustName("www.example.com."), dnswire.TypeA)
 		if !errors.Is(err, ErrServFail) {
 			t.Fatalf("network %v: answers for another question accepted: %v", network, err)
 		}

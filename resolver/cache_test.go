@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 func TestCacheRanks(t *testing.T) {
@@ -218,10 +218,7 @@ func TestCacheHitAllocs(t *testing.T) {
 }
 
 func BenchmarkResolveCached(b *testing.B) {
-	h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
-	if err != nil {
-		b.Fatal(err)
-	}
+	h := startHier(b, testZones, testServers)
 	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	name := dnswire.MustName("www.example.com.")
 	ctx := context.Background()

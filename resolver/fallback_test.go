@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 // TestParentSideFallback: the child's own NS RRset (learnt from an

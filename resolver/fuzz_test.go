@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 // FuzzServerRespond feeds arbitrary bytes to the server's query handling
@@ -37,10 +36,7 @@ func FuzzServerRespond(f *testing.F) {
 	f.Add([]byte{0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0xFF})
 
-	h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
-	if err != nil {
-		f.Fatal(err)
-	}
+	h := startHier(f, testZones, testServers)
 	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	s := NewServer(ServerConfig{Resolver: r})
 	lo := netip.MustParseAddr("127.0.0.1")

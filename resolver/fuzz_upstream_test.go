@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 // fuzzTransport answers every query with a response made of the query's
@@ -52,10 +52,7 @@ func (f *fuzzTransport) Exchange(_ context.Context, _ string, _ netip.AddrPort, 
 // a name the resolution never reached and that no glue is served).
 func FuzzUpstreamResponse(f *testing.F) {
 	// Seeds: real answers of the test hierarchy, sections only.
-	h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
-	if err != nil {
-		f.Fatal(err)
-	}
+	h := startHier(f, testZones, testServers)
 	tr := h.Transport()
 	for _, c := range []struct {
 		srv, name string
@@ -71,7 +68,7 @@ func FuzzUpstreamResponse(f *testing.F) {
 		m.ID = 1
 		m.SetQuestion(dnswire.MustName(c.name), c.t)
 		q, _ := m.Pack()
-		resp, err := tr.Exchange(context.Background(), "udp", netip.AddrPortFrom(netip.MustParseAddr(c.srv), 53), q, time.Second)
+		resp, err := tr.Exchange(context.Background(), "udp", netip.AddrPortFrom(netip.MustParseAddr(c.srv), h.Port()), q, time.Second)
 		if err != nil {
 			f.Fatal(err)
 		}

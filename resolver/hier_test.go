@@ -2,11 +2,12 @@ package resolver
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/relaykit/relaykit/internal/dnstest"
+	"github.com/relaykit/relaykit/dnstest"
 )
 
 // testZones is the hierarchy most tests resolve in: two roots, one TLD
@@ -90,13 +91,9 @@ www      3600 A   192.0.2.200
 `,
 }
 
+// testServers are the servers the zones' own NS records do not give
+// (dnstest.Config.Servers).
 var testServers = map[string][]string{
-	"127.0.0.2": {"."},
-	"127.0.0.3": {"."},
-	"127.0.0.4": {"com.", "net.", "org."},
-	"127.0.0.5": {"example.com."},
-	"127.0.0.6": {"example.com."},
-	"127.0.0.7": {"example.net.", "example.org."},
 	// A server that is listed for up.com but serves com: it answers
 	// with the same referral again (a referral loop, lame).
 	"127.0.0.8": {"com."},
@@ -121,19 +118,44 @@ func bigTXT() string {
 	return b.String()
 }
 
+// testHier is a dnstest hierarchy with the simulated clock it runs on;
+// its servers are found by address, as the tests name them.
+type testHier struct {
+	*dnstest.Hierarchy
+	Clock *dnstest.Clock
+}
+
+// startHier starts a hierarchy of zones (with the servers srvs adds to
+// those the NS records give) on a simulated clock that starts at
+// 2026-01-01 00:00 UTC; it stops when the test ends.
+func startHier(tb testing.TB, zones map[string]string, srvs map[string][]string) *testHier {
+	tb.Helper()
+	clock := dnstest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := dnstest.New(tb, dnstest.Config{Zones: zones, Servers: srvs, Clock: clock})
+	return &testHier{Hierarchy: h, Clock: clock}
+}
+
+// Server returns the server at addr ("127.0.0.5").
+func (h *testHier) Server(addr string) *dnstest.Server {
+	a := netip.MustParseAddr(addr)
+	for _, s := range h.Servers() {
+		if s.Addr.Addr() == a {
+			return s
+		}
+	}
+	panic("resolver test: no dnstest server at " + addr)
+}
+
 // newTest returns an in-process hierarchy and a resolver using it with
 // simulated time.
-func newTest(t *testing.T, cfg Config) (*dnstest.Hierarchy, *Resolver) {
+func newTest(t *testing.T, cfg Config) (*testHier, *Resolver) {
 	t.Helper()
 	return newTestZones(t, testZones, testServers, cfg)
 }
 
-func newTestZones(t *testing.T, zones map[string]string, srvs map[string][]string, cfg Config) (*dnstest.Hierarchy, *Resolver) {
+func newTestZones(t *testing.T, zones map[string]string, srvs map[string][]string, cfg Config) (*testHier, *Resolver) {
 	t.Helper()
-	h, err := dnstest.New(dnstest.Config{Zones: zones, Servers: srvs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := startHier(t, zones, srvs)
 	cfg.RootHints = h.RootHints()
 	cfg.AllowSpecialAddrs = true
 	cfg.GluePort = h.Port()
@@ -141,5 +163,3 @@ func newTestZones(t *testing.T, zones map[string]string, srvs map[string][]strin
 	cfg.Now = h.Clock.Now
 	return h, New(cfg)
 }
-
-var _ = time.Second

@@ -16,9 +16,13 @@ import (
 // 192.0.2.0/24 and one for 2001:db8::/32.
 func lookupZones() (map[string]string, map[string][]string) {
 	zones := maps.Clone(testZones)
+	// The root holds ns1.example.com's address as (sibling) glue:
+	// the zone package requires an address for every NS name inside
+	// the zone, and for the root that is every name.
 	zones["."] += `
 2.0.192.in-addr.arpa.  86400 NS ns1.example.com.
 8.b.d.0.1.0.0.2.ip6.arpa. 86400 NS ns1.example.com.
+ns1.example.com.       86400 A  127.0.0.5
 `
 	zones["example.com."] += `
 _sip._tcp 3600 SRV 20 0 5060 sip3

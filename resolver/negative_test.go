@@ -5,8 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 // TestNegativeShapes: RFC 2308 2.1 and 2.2: each shape of an empty or

@@ -5,8 +5,8 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 func rrOf(name string, t dnswire.Type, d dnswire.RData) dnswire.RR {

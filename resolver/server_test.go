@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 // startServer serves r on 127.0.0.1 (UDP and TCP, kernel-chosen ports).
@@ -295,10 +295,7 @@ func TestServerFastPathAllocs(t *testing.T) {
 }
 
 func BenchmarkServerFastPath(b *testing.B) {
-	h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
-	if err != nil {
-		b.Fatal(err)
-	}
+	h := startHier(b, testZones, testServers)
 	r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 	s := NewServer(ServerConfig{Resolver: r})
 	var m dnswire.Msg

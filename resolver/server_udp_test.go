@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 )
 
 // TestServerUDPBurst sends bursts of queries from several sockets at
@@ -262,10 +261,7 @@ func BenchmarkServerUDP(b *testing.B) {
 			name = "loop=portable"
 		}
 		b.Run(name, func(b *testing.B) {
-			h, err := dnstest.New(dnstest.Config{Zones: testZones, Servers: testServers})
-			if err != nil {
-				b.Fatal(err)
-			}
+			h := startHier(b, testZones, testServers)
 			r := New(Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
 			s := NewServer(ServerConfig{Resolver: r})
 			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
