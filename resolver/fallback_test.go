@@ -28,7 +28,10 @@ www2 3600 A   192.0.2.81
 `
 	srvs := maps.Clone(testServers)
 	srvs["127.0.0.9"] = []string{"split.com."}
-	_, r := newTestZones(t, zones, srvs, Config{})
+	h, r := newTestZones(t, zones, srvs, Config{})
+	// dead.split.com runs a server (dnstest serves a zone at its NS
+	// records' addresses) that never answers.
+	h.Server("127.0.0.10").SetFault(dnstest.Fault{Drop: true})
 	mustResolve(t, r, "www.split.com.", dnswire.TypeA)
 	mustResolve(t, r, "split.com.", dnswire.TypeNS)
 	mustResolve(t, r, "dead.split.com.", dnswire.TypeA)
