@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 	"github.com/relaykit/relaykit/resolver"
 )
 
@@ -32,17 +32,17 @@ func TestInteropForgedProbes(t *testing.T) {
 	}{
 		{"out-of-bailiwick answer, NS and glue (example.com's server poisons www.example.net)",
 			func(h *dnstest.Hierarchy) {
-				h.Server(prefix + "3").SetFault(dnstest.Fault{Poison: true, PoisonName: dnswire.MustName("www.example.net.")})
+				serverAt(h, prefix+"3").SetFault(dnstest.Fault{Edit: poison("www.example.net.", evil)})
 			},
 			[][2]string{{"www.example.com.", "A"}, {"example.com.", "MX"}},
 			[][2]string{{"www.example.net.", "A"}, {"example.net.", "NS"}, {"ns.evil.test.", "A"}}},
 		{"off-path spoofed answers racing the TLD server's referrals",
-			func(h *dnstest.Hierarchy) { h.Server(prefix + "2").SetFault(dnstest.Fault{Spoof: true}) },
+			func(h *dnstest.Hierarchy) { serverAt(h, prefix+"2").SetFault(dnstest.Fault{Spoof: true}) },
 			[][2]string{{"www.example.org.", "A"}},
 			[][2]string{{"www.example.org.", "A"}, {"ns.example.net.", "A"}}},
 		{"promiscuous records in every section (other zones' names)",
 			func(h *dnstest.Hierarchy) {
-				h.Server(prefix + "3").SetFault(dnstest.Fault{
+				serverAt(h, prefix+"3").SetFault(dnstest.Fault{
 					Answer:     []dnswire.RR{rr("www.example.org.", dnswire.TypeA, &dnswire.A{Addr: evil})},
 					Authority:  []dnswire.RR{rr("example.org.", dnswire.TypeNS, &dnswire.NS{Host: dnswire.MustName("ns.evil.test.")})},
 					Additional: []dnswire.RR{rr("ns.example.net.", dnswire.TypeA, &dnswire.A{Addr: evil})},
@@ -52,7 +52,7 @@ func TestInteropForgedProbes(t *testing.T) {
 			[][2]string{{"www.example.org.", "A"}, {"example.org.", "NS"}, {"ns.example.net.", "A"}}},
 		{"data beyond a zone cut: the parent answers for its delegated child",
 			func(h *dnstest.Hierarchy) {
-				h.Server(prefix + "3").SetFault(dnstest.Fault{Edit: func(m *dnswire.Msg) {
+				serverAt(h, prefix+"3").SetFault(dnstest.Fault{Edit: func(m *dnswire.Msg) {
 					if len(m.Question) == 1 && strings.EqualFold(m.Question[0].Name.String(), "tosub.example.com.") {
 						m.Answer = append(m.Answer, rr("www.sub.example.com.", dnswire.TypeA, &dnswire.A{Addr: evil}))
 					}
@@ -63,14 +63,7 @@ func TestInteropForgedProbes(t *testing.T) {
 	}
 	for _, p := range probes {
 		t.Run(strings.Fields(p.name)[0], func(t *testing.T) {
-			h, err := dnstest.New(dnstest.Config{Zones: interopZones(prefix), Servers: interopServers(prefix)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := h.ListenPort(53); err != nil {
-				t.Skip("cannot listen on port 53:", err)
-			}
-			defer h.Close()
+			h := startDNSTest(t, prefix)
 			uport := startUnbound(t, prefix+"1", 1)
 			_, oport := startOursAt(t, resolver.Config{RootHints: []netip.AddrPort{netipAddrPort(t, prefix+"1:53")}, GluePort: 53, AllowSpecialAddrs: true})
 			p.fault(h)
@@ -78,9 +71,7 @@ func TestInteropForgedProbes(t *testing.T) {
 				dig(t, uport, q[0], q[1])
 				dig(t, oport, q[0], q[1])
 			}
-			for _, s := range h.Servers() {
-				s.SetFault(dnstest.Fault{})
-			}
+			interopFaults(h, prefix)
 			poisoned := 0
 			for _, q := range p.check {
 				us, ua := dig(t, uport, q[0], q[1])
@@ -101,6 +92,40 @@ func TestInteropForgedProbes(t *testing.T) {
 				t.Errorf("%d poisoned answers", poisoned)
 			}
 		})
+	}
+}
+
+// serverAt returns the dnstest server at addr.
+func serverAt(h *dnstest.Hierarchy, addr string) *dnstest.Server {
+	for _, s := range h.Servers() {
+		if s.Addr.Addr().String() == addr {
+			return s
+		}
+	}
+	panic("no dnstest server at " + addr)
+}
+
+// poison returns a dnstest.Fault.Edit that adds out-of-bailiwick records
+// to every answer: an A record (addr) for target in the answer, NS
+// records naming ns.evil.test. for the root and for target's parent in
+// the authority, and A records (addr) for ns.evil.test. and target in
+// the additional section.
+func poison(target string, addr netip.Addr) func(m *dnswire.Msg) {
+	tn := dnswire.MustName(target)
+	parent, ok := tn.Parent()
+	if !ok {
+		parent = dnswire.Root()
+	}
+	evil := dnswire.MustName("ns.evil.test.")
+	rr := func(n dnswire.Name, t dnswire.Type, d dnswire.RData) dnswire.RR {
+		return dnswire.RR{RRHeader: dnswire.RRHeader{Name: n, Type: t, Class: dnswire.ClassINET, TTL: 86400}, Data: d}
+	}
+	return func(m *dnswire.Msg) {
+		m.Answer = append(m.Answer, rr(tn, dnswire.TypeA, &dnswire.A{Addr: addr}))
+		m.Ns = append(m.Ns, rr(dnswire.Root(), dnswire.TypeNS, &dnswire.NS{Host: evil}),
+			rr(parent, dnswire.TypeNS, &dnswire.NS{Host: evil}))
+		m.Extra = append(m.Extra, rr(evil, dnswire.TypeA, &dnswire.A{Addr: addr}),
+			rr(tn, dnswire.TypeA, &dnswire.A{Addr: addr}))
 	}
 }
 

@@ -14,11 +14,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/internal/dnstest"
 	"github.com/relaykit/relaykit/resolver"
 )
 
@@ -397,7 +398,47 @@ func netipAddrPort(t *testing.T, s string) netip.AddrPort {
 	return ap
 }
 
-var _ = dnstest.Fault{}
+// startDNSTest serves the interop hierarchy on prefix.x:53 with dnstest
+// instead of NSD, each address serving what interopServers lists (and
+// what the zones' NS records give it), until the test ends. It skips
+// the test when port 53 cannot be bound.
+func startDNSTest(t *testing.T, prefix string) *dnstest.Hierarchy {
+	t.Helper()
+	h, err := dnstest.Start(dnstest.Config{Zones: interopZones(prefix), Servers: interopServers(prefix), Port: 53})
+	if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EADDRINUSE) {
+		t.Skip("cannot listen on port 53:", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	interopFaults(h, prefix)
+	return h
+}
+
+// interopFaults makes the dnstest servers behave as NSD does with
+// interopServers: lame.com's NS records name prefix.5, which NSD does
+// not configure for it (REFUSED), and nothing runs on prefix.7
+// (dead.split.com), while dnstest serves every zone at the addresses of
+// its NS records.
+func interopFaults(h *dnstest.Hierarchy, prefix string) {
+	lame := dnswire.MustName("lame.com.")
+	for _, s := range h.Servers() {
+		switch s.Addr.Addr().String() {
+		case prefix + "5":
+			s.SetFault(dnstest.Fault{Edit: func(m *dnswire.Msg) {
+				if len(m.Question) == 1 && m.Question[0].Name.IsSubdomainOf(lame) {
+					m.Answer, m.Ns, m.Extra = nil, nil, nil
+					m.Authoritative, m.RCode = false, dnswire.RCodeRefused
+				}
+			}})
+		case prefix + "7":
+			s.SetFault(dnstest.Fault{Drop: true})
+		default:
+			s.SetFault(dnstest.Fault{})
+		}
+	}
+}
 
 // TestInteropUpstreamQueries counts the upstream queries a cold Unbound
 // and a cold resolver of ours send for the same questions to the same
@@ -406,14 +447,7 @@ var _ = dnstest.Fault{}
 func TestInteropUpstreamQueries(t *testing.T) {
 	need(t, "unbound", "dig")
 	const prefix = "127.54.0."
-	h, err := dnstest.New(dnstest.Config{Zones: interopZones(prefix), Servers: interopServers(prefix)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.ListenPort(53); err != nil {
-		t.Skip("cannot listen on port 53:", err)
-	}
-	defer h.Close()
+	h := startDNSTest(t, prefix)
 	hint := netipAddrPort(t, prefix+"1:53")
 	for _, c := range []struct{ name, typ string }{
 		{"www.example.com.", "A"},
