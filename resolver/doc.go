@@ -111,7 +111,7 @@
 //
 // Time and the network are seams (Config.Now, Config.Transport), so tests
 // run a whole hierarchy in process with simulated time
-// (internal/dnstest).
+// (package dnstest: Hierarchy.Transport and a dnstest.Clock).
 //
 // # Departures and limits
 //

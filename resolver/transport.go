@@ -19,8 +19,8 @@ import (
 // returns an error for which errors.Is(err, os.ErrDeadlineExceeded)
 // holds. It must be safe for concurrent use.
 //
-// Tests substitute an in-process Transport (internal/dnstest has one) so a
-// whole hierarchy runs deterministically with simulated time.
+// Tests substitute an in-process Transport (dnstest.Hierarchy.Transport is
+// one) so a whole hierarchy runs deterministically with simulated time.
 type Transport interface {
 	Exchange(ctx context.Context, network string, server netip.AddrPort, query []byte, timeout time.Duration) ([]byte, error)
 }
