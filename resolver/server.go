@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/relaykit/relaykit/dnswire"
 )
 
 // ServerConfig configures a Server. Its zero value serves a resolver with
@@ -152,7 +154,7 @@ func (s *Server) Listen(addr string) error {
 	}
 	anyPort := port == "0" || port == ""
 	for try := 0; ; try++ {
-		pcs, err := listenUDP(addr)
+		pcs, err := dnswire.ListenUDP(addr, runtime.GOMAXPROCS(0))
 		if err != nil {
 			return err
 		}

@@ -52,9 +52,11 @@ type Server struct {
 	// distribution). RFC 2181 5 leaves the order of an RRset free.
 	Rotate bool
 	// UDPReaders is the number of goroutines ListenAndServe starts to
-	// read and answer its UDP socket, each with its own buffers (default
-	// GOMAXPROCS). ServePacket may likewise be called several times on
-	// one socket.
+	// read and answer UDP, each with its own buffers (default
+	// GOMAXPROCS). On Linux each gets its own socket on the same port
+	// (dnswire.ListenUDP, SO_REUSEPORT), so they do not take turns at one
+	// socket; elsewhere they share one. ServePacket may likewise be
+	// called several times on one socket.
 	UDPReaders int
 	// RateLimit, when set, limits responses per client network (RRL).
 	RateLimit *RateLimit
@@ -255,15 +257,18 @@ func (s *Server) init() {
 // Shutdown or Close.
 func (s *Server) ListenAndServe(addr string) error {
 	for try := 0; ; try++ {
-		l, err := net.Listen("tcp", addr)
+		readers := s.udpReaders()
+		pcs, err := dnswire.ListenUDP(addr, readers)
 		if err != nil {
 			return err
 		}
-		pc, err := net.ListenPacket("udp", l.Addr().String())
+		l, err := net.Listen("tcp", pcs[0].LocalAddr().String())
 		if err != nil {
-			l.Close()
+			for _, pc := range pcs {
+				pc.Close()
+			}
 			if _, port, _ := net.SplitHostPort(addr); port == "0" && try < 10 {
-				continue // the TCP port was taken for UDP: pick another
+				continue // the UDP port was taken for TCP: pick another
 			}
 			return err
 		}
@@ -272,8 +277,10 @@ func (s *Server) ListenAndServe(addr string) error {
 		s.bound = append(s.bound, l.Addr())
 		s.mu.Unlock()
 		go s.Serve(l)
-		for range s.udpReaders() {
-			go s.ServePacket(pc)
+		// One reader per socket; readers left over (no SO_REUSEPORT)
+		// share the sockets there are.
+		for i := range max(readers, len(pcs)) {
+			go s.ServePacket(pcs[i%len(pcs)])
 		}
 		return nil
 	}

@@ -1,11 +1,10 @@
 //go:build linux && !mips && !mipsle && !mips64 && !mips64le && !sparc64
 
-package resolver
+package dnswire
 
 import (
 	"context"
 	"net"
-	"runtime"
 	"syscall"
 )
 
@@ -14,10 +13,14 @@ import (
 // differently and use the portable file.
 const soReusePort = 0xf
 
-// listenUDP opens one UDP socket per CPU on addr with SO_REUSEPORT, so
-// the kernel spreads queries over them and reads do not contend on one
-// socket. It falls back to a single socket.
-func listenUDP(addr string) ([]net.PacketConn, error) {
+// ListenUDP opens up to n UDP sockets bound to the same addr (n < 1
+// means 1). On Linux they share the port with SO_REUSEPORT, so the kernel
+// spreads datagrams over them and n goroutines, one per socket, read
+// without contending for one socket's lock (several goroutines reading
+// one socket take turns). When the first socket cannot have
+// SO_REUSEPORT, or elsewhere, it returns one plain socket. With port 0
+// every socket gets the port the first one was given.
+func ListenUDP(addr string, n int) ([]net.PacketConn, error) {
 	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		err := c.Control(func(fd uintptr) {
@@ -37,7 +40,7 @@ func listenUDP(addr string) ([]net.PacketConn, error) {
 		return []net.PacketConn{pc}, nil
 	}
 	pcs := []net.PacketConn{first}
-	for range runtime.GOMAXPROCS(0) - 1 {
+	for len(pcs) < n {
 		pc, err := lc.ListenPacket(context.Background(), "udp", first.LocalAddr().String())
 		if err != nil {
 			break
