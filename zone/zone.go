@@ -33,7 +33,9 @@ const (
 	// (RFC 1034 4.2.1).
 	ErrBelowDelegation Error = "zone: data below a delegation"
 	// ErrMissingGlue: an NS names a host inside the zone that has no
-	// address record.
+	// address record: in-domain glue (RFC 9471 2.1) or an authoritative
+	// name of the zone. Sibling glue, for a host under another of the
+	// zone's delegations, is optional (RFC 9471 2.2).
 	ErrMissingGlue Error = "zone: in-zone name server without address"
 	// ErrClass: a record of a class other than IN.
 	ErrClass Error = "zone: record class is not IN"
@@ -370,6 +372,13 @@ func (z *Zone) checkNode(n *node) error {
 			if !host.IsSubdomainOf(z.origin) {
 				continue
 			}
+			// RFC 9471 2.2: glue for a name server under another
+			// delegation of this zone (sibling glue) is optional;
+			// in-domain glue (2.1) and the addresses of this zone's
+			// own authoritative names are not.
+			if !apex && !host.IsSubdomainOf(n.name) && z.belowCut(host) {
+				continue
+			}
 			hn := z.node(host)
 			if hn == nil || hn.get(dnswire.TypeA) == nil && hn.get(dnswire.TypeAAAA) == nil {
 				return &RecordError{rr, ErrMissingGlue}
@@ -377,6 +386,17 @@ func (z *Zone) checkNode(n *node) error {
 		}
 	}
 	return nil
+}
+
+// belowCut reports whether name is at or below a delegation of z (a node
+// other than the apex holding NS).
+func (z *Zone) belowCut(name dnswire.Name) bool {
+	for p, ok := name, true; ok && !p.Equal(z.origin) && p.IsSubdomainOf(z.origin); p, ok = p.Parent() {
+		if pn := z.node(p); pn != nil && pn.get(dnswire.TypeNS) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Origin returns the zone's apex name.

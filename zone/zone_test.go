@@ -82,6 +82,10 @@ func TestValidation(t *testing.T) {
 		{"glue ok", head + "sub NS ns.sub\nns.sub A 192.0.2.9\n", nil},
 		{"glue missing", head + "sub NS ns.sub\n", ErrMissingGlue},
 		{"apex NS missing address", "@ SOA ns hm 1 2 3 4 5\n@ NS ns\n", ErrMissingGlue},
+		// RFC 9471 2.2: sibling glue is optional; an in-zone host that
+		// is not under a delegation still needs its address.
+		{"sibling glue optional", head + "a NS ns.b\nb NS ns.b\nns.b A 192.0.2.9\nc NS ns.a\n", nil},
+		{"authoritative host missing address", head + "sub NS host\n", ErrMissingGlue},
 		{"below DNAME", head + "d DNAME other.\nx.d A 192.0.2.1\n", ErrDNAME},
 		{"class CH", head + "x CH TXT hi\n", ErrClass},
 	}
