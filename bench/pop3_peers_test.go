@@ -381,7 +381,13 @@ func BenchmarkPOP3IdleConnMemory(b *testing.B) {
 				}
 				time.Sleep(200 * time.Millisecond)
 				after := pss(b, pid)
-				perConn = float64(after-before) / conns
+				if i == 0 {
+					// Only the first pass: later ones reuse the memory
+					// the Go runtime kept from the sessions before
+					// (it does not return it to the kernel at once),
+					// so their growth understates a session's cost.
+					perConn = float64(after-before) / conns
+				}
 				for _, c := range cs {
 					c.Quit(ctx)
 				}
