@@ -135,6 +135,45 @@ func TestBase64Lenient(t *testing.T) {
 	}
 }
 
+// A malformed base64 body read through Walker.Decoded is decoded
+// leniently and reported in Problems as ErrBase64 (errors.go); a good
+// one is not.
+func TestWalkerBase64Problem(t *testing.T) {
+	msg := "Content-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Transfer-Encoding: base64\r\n\r\naGVs\r\nbG8=\r\n" +
+		"--b\r\nContent-Transfer-Encoding: base64\r\n\r\naGVs*bG8=\r\n" +
+		"--b--\r\n"
+	w := NewWalker(strings.NewReader(msg), nil)
+	var got []string
+	for {
+		p, err := w.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := w.Decoded()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.IsMultipart() {
+			got = append(got, string(b))
+		}
+	}
+	if diff := cmp.Diff([]string{"hello", "hello"}, got); diff != "" {
+		t.Errorf("decoded bodies (-want +got):\n%s", diff)
+	}
+	var pe *PartError
+	if probs := w.Problems(); len(probs) != 1 || !errors.Is(probs[0], ErrBase64) || !errors.As(probs[0], &pe) || pe.Part != "2" {
+		t.Errorf("problems = %v, want ErrBase64 in part 2", probs)
+	}
+}
+
 func TestParams(t *testing.T) {
 	for _, tc := range []struct {
 		in     string

@@ -1,12 +1,14 @@
 package mime
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 const sample = "From: a@example.org\r\n" +
@@ -93,6 +95,53 @@ func TestParseTree(t *testing.T) {
 
 func TestWalkerDecode(t *testing.T) {
 	w := NewWalker(strings.NewReader(sample), nil)
+	if d := cmp.Diff(sampleDecoded, walkText(t, w)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// A Walker Reset in the middle of a broken message walks the next one
+// as a new Walker does, and forgets the first one's problems.
+func TestWalkerReset(t *testing.T) {
+	broken := "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: base64\n\naGVs*bG8=\n--b\nX\n"
+	w := NewWalker(strings.NewReader(broken), nil)
+	walkText(t, w)
+	if len(w.Problems()) == 0 {
+		t.Fatal("the broken message shows no problems")
+	}
+	w.Reset(strings.NewReader(sample + sample)) // read only as far as the first one
+	if _, err := w.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Next(); err != nil {
+		t.Fatal(err)
+	}
+	w.Reset(strings.NewReader(sample))
+	if d := cmp.Diff(sampleDecoded, walkText(t, w)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if p := w.Problems(); len(p) != 0 {
+		t.Errorf("problems after Reset: %v", p)
+	}
+	if r := w.Root(); r == nil || len(r.Parts) != 4 || r.End != int64(len(sample)) {
+		t.Errorf("root after Reset: %v", r)
+	}
+}
+
+var sampleDecoded = []string{
+	` multipart/mixed ""`,
+	`1 text/plain "Hello Bob.\r\nTwo lines."`,
+	`2 multipart/alternative ""`,
+	`2.1 text/plain "café soft"`,
+	`2.2 text/html "<p>x</p>"`,
+	`3 application/octet-stream "hello world"`,
+	`4 message/rfc822 ""`,
+	`4 text/plain "inner body"`,
+}
+
+// walkText walks w to the end and describes each part with its text.
+func walkText(t *testing.T, w *Walker) []string {
+	t.Helper()
 	var got []string
 	for {
 		p, err := w.Next()
@@ -112,17 +161,53 @@ func TestWalkerDecode(t *testing.T) {
 		}
 		got = append(got, fmt.Sprintf("%s %s %q", p.Section, p.MediaType, b))
 	}
-	want := []string{
-		` multipart/mixed ""`,
-		`1 text/plain "Hello Bob.\r\nTwo lines."`,
-		`2 multipart/alternative ""`,
-		`2.1 text/plain "café soft"`,
-		`2.2 text/html "<p>x</p>"`,
-		`3 application/octet-stream "hello world"`,
-		`4 message/rfc822 ""`,
-		`4 text/plain "inner body"`,
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("(-want +got):\n%s", d)
+	return got
+}
+
+// Part.Decode over the tree gives what Walker.Decoded gives in one pass.
+func TestPartDecodeMatchesWalker(t *testing.T) {
+	for _, msg := range [][]byte{[]byte(sample), manyParts(6)} {
+		var walked [][]byte
+		w := NewWalker(bytes.NewReader(msg), nil)
+		for {
+			_, err := w.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := w.Decoded()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			walked = append(walked, b)
+		}
+		tr, err := Parse(msg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var decoded [][]byte
+		_ = tr.Root.Walk(func(p *Part) error {
+			var b []byte
+			if !p.IsMultipart() && !p.IsMessage() {
+				r, err := p.Decode(msg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b, err = io.ReadAll(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			decoded = append(decoded, b)
+			return nil
+		})
+		if d := cmp.Diff(walked, decoded, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("Walker.Decoded vs Part.Decode (-walker +tree):\n%s", d)
+		}
 	}
 }

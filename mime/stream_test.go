@@ -271,8 +271,13 @@ func TestBase64ReaderLarge(t *testing.T) {
 			in.WriteString(s[:n] + "\r\n")
 			s = s[n:]
 		}
-		for _, bufLen := range []int{1, 100, 3075, 8192, 1 << 20} {
-			for name, src := range map[string]func(io.Reader) io.Reader{"whole": func(r io.Reader) io.Reader { return r }, "half": iotest.HalfReader} {
+		for _, bufLen := range []int{1, 100, 511, 512, 3075, 8192, 1 << 20} {
+			for name, src := range map[string]func(io.Reader) io.Reader{
+				"whole": func(r io.Reader) io.Reader { return r },
+				"half":  iotest.HalfReader,
+				// The last data comes with io.EOF.
+				"dataerr": iotest.DataErrReader,
+			} {
 				r := NewBase64Reader(src(bytes.NewReader(in.Bytes())))
 				var got []byte
 				buf := make([]byte, bufLen)

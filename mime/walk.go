@@ -114,6 +114,19 @@ func NewWalker(r io.Reader, cfg *Config) *Walker {
 	return w
 }
 
+// Reset makes w walk the message in r from the start, with the same
+// Config, keeping its read buffer and decoders: a server that walks
+// many messages in turn reuses one Walker. The Parts and Problems of
+// the previous walk stay valid.
+func (w *Walker) Reset(r io.Reader) {
+	br, b64, qp, hdr, open := w.br, w.b64, w.qp, w.headerBuf, w.open
+	br.Reset(r)
+	clear(open)
+	*w = Walker{cfg: w.cfg, br: br, b64: b64, qp: qp, headerBuf: hdr[:0], open: open[:0], atLineStart: true}
+	w.maxDepth, w.maxParts, w.maxHdr = w.cfg.limits()
+	w.body.w = w
+}
+
 // Problems returns the defects found so far that did not stop the walk,
 // each a *PartError.
 func (w *Walker) Problems() []error { return w.problems }
@@ -549,7 +562,7 @@ func (w *Walker) Decoded() (io.Reader, error) {
 		if w.b64 == nil {
 			w.b64 = new(Base64Reader)
 		}
-		*w.b64 = Base64Reader{r: w.Body()}
+		w.b64.reset(&w.body)
 		return w.b64, nil
 	case "quoted-printable":
 		if w.qp == nil {
@@ -593,6 +606,31 @@ func (b *bodyReader) add(prevEOL int64, data []byte) {
 		b.eol = [2]byte{'\n', 0}
 	}
 	b.data = data
+}
+
+// next returns the next piece of the body where it lies in the
+// Walker's buffer, valid until the next call, without its line ends
+// (for a base64 decoder, which skips them anyway); io.EOF at the end.
+func (b *bodyReader) next() ([]byte, error) {
+	for {
+		b.neol = 0
+		if len(b.data) > 0 {
+			d := b.data
+			b.data = nil
+			return d, nil
+		}
+		if !b.w.bodyOpen || b.w.act != actScan {
+			return nil, io.EOF
+		}
+		if err := b.w.scan(b); err != errStop {
+			b.w.bodyOpen = false
+			if err != nil && err != io.EOF {
+				b.w.err = err
+				return nil, err
+			}
+			return nil, io.EOF
+		}
+	}
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
