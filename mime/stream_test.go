@@ -240,6 +240,12 @@ func FuzzQPReader(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Reads of one octet (decoded through the reader's own
+		// buffer) give the same.
+		small, err := io.ReadAll(iotest.OneByteReader(&qpReader{r: src()}))
+		if err != nil || !bytes.Equal(small, got) {
+			t.Fatalf("%q: one octet at a time %q, %v; at once %q", in, small, err, got)
+		}
 		want, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(in)))
 		if err != nil {
 			return
