@@ -174,6 +174,22 @@ func TestWalkerBase64Problem(t *testing.T) {
 	}
 }
 
+// A header field line longer than the Walker's read buffer is one
+// field, not the end of the header (it was, at 16 KiB, before the
+// Walker read the rest of such a line as part of the field).
+func TestLongHeaderLine(t *testing.T) {
+	for _, n := range []int{100, walkBufSize - 10, walkBufSize + 10, 5 * walkBufSize} {
+		msg := "X-Long: " + strings.Repeat("a", n) + "\r\nContent-Type: text/html\r\n\r\nbody\r\n"
+		tr := mustParse(t, msg)
+		if tr.Root.MediaType != "text/html" || string(tr.Root.Body([]byte(msg))) != "body\r\n" || len(tr.Problems) != 0 {
+			t.Errorf("%d octets: type %s, body %.20q, problems %v", n, tr.Root.MediaType, tr.Root.Body([]byte(msg)), tr.Problems)
+		}
+		if got := tr.Root.Header.Get("X-Long"); len(got) != n {
+			t.Errorf("%d octets: X-Long has %d", n, len(got))
+		}
+	}
+}
+
 func TestParams(t *testing.T) {
 	for _, tc := range []struct {
 		in     string

@@ -211,3 +211,15 @@ func TestPartDecodeMatchesWalker(t *testing.T) {
 		}
 	}
 }
+
+func TestLineStartingDashes(t *testing.T) {
+	for _, b := range []string{"", "-", "--", "\n--", "a\n-", "a\n--", "x-\n-x\n--\n", "a-b--c\n-\n--", "a\n\n--", "--\n---"} {
+		want := strings.Index(b, "\n--")
+		if want >= 0 {
+			want++
+		}
+		if got := lineStartingDashes([]byte(b)); got != want {
+			t.Errorf("%q: %d, want %d", b, got, want)
+		}
+	}
+}

@@ -124,6 +124,19 @@ func (q *qpReader) deliver(p, out []byte) int {
 	return n
 }
 
+// hexVal maps a hex digit (either case) to its value, anything else to
+// 0xff.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		v, ok := unhex(byte(i))
+		if !ok {
+			v = 0xff
+		}
+		t[i] = v
+	}
+	return t
+}()
+
 func isQPSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
 
 const (
@@ -161,9 +174,7 @@ func qpDecode(dst, in []byte) int {
 		switch c := in[i]; c {
 		case '=':
 			if len(in)-i >= 3 {
-				h, ok1 := unhex(in[i+1])
-				l, ok2 := unhex(in[i+2])
-				if ok1 && ok2 {
+				if h, l := hexVal[in[i+1]], hexVal[in[i+2]]; h|l < 0x10 {
 					dst[o] = h<<4 | l
 					o++
 					i += 3

@@ -51,8 +51,9 @@ func (c *Config) limits() (depth, parts, hdr int) {
 }
 
 // A Walker reads the MIME tree of a message from an io.Reader in one
-// pass and constant memory (a 16 KiB buffer, two decoders of 7 KiB
-// and 8 KiB, plus each part's header):
+// pass and constant memory (a 4 KiB read buffer, which the base64
+// decoder decodes from in place, a quoted-printable decoder's 4 KiB,
+// plus each part's header):
 // Next returns the parts depth first in order, and between calls Body
 // or Decoded read the current part's body as it streams by. It is the
 // way to read a large message without holding it; Parse builds the
@@ -100,8 +101,10 @@ const (
 )
 
 // walkBufSize is the Walker's read buffer: a line longer than this is
-// read in pieces.
-const walkBufSize = 16 << 10
+// read in pieces. 4 KiB measured faster than 16 KiB on the 100 KiB
+// benchmark message (bench/results/mime.md): allocating and faulting in
+// a larger buffer for each message costs more than the extra refills.
+const walkBufSize = 4 << 10
 
 // NewWalker returns a Walker reading the message from r. cfg may be nil.
 func NewWalker(r io.Reader, cfg *Config) *Walker {
@@ -285,6 +288,14 @@ func (w *Walker) readHeader(p *Part) ([]byte, error) {
 			}
 			p.BodyStart = w.off
 			break
+		}
+		if !w.lineStart {
+			// The rest of a field line longer than the read buffer.
+			buf = append(buf, line...)
+			if len(buf) > w.maxHdr {
+				return nil, &PartError{Part: p.Section, Offset: p.HeaderStart, Err: ErrHeaderTooLarge}
+			}
+			continue
 		}
 		if full && isEmptyLine(line) {
 			buf = append(buf, line...)
@@ -483,14 +494,32 @@ func (w *Walker) contentRun() []byte {
 		return nil
 	}
 	end := bytes.LastIndexByte(buf, '\n') + 1
-	if i := bytes.Index(buf[:end], []byte("\n--")); i >= 0 {
-		end = i + 1
+	if i := lineStartingDashes(buf[:end]); i >= 0 {
+		end = i
 	}
 	if end == 0 {
 		return nil
 	}
 	_, _ = w.br.Discard(end)
 	return buf[:end]
+}
+
+// lineStartingDashes returns the index of the first "--" after a LF in
+// b, or -1. It looks for "-" rather than LF: base64 never holds one and
+// text seldom does, while every line ends in a LF.
+func lineStartingDashes(b []byte) int {
+	for i := 1; i < len(b)-1; {
+		j := bytes.IndexByte(b[i:len(b)-1], '-')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if b[i-1] == '\n' && b[i+1] == '-' {
+			return i
+		}
+		i++
+	}
+	return -1
 }
 
 func (w *Walker) top() *Part { return w.open[len(w.open)-1] }
