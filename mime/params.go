@@ -27,6 +27,7 @@ import (
 func ParseMediaType(v string, charset CharsetFunc) (mediatype string, params map[string]string, err error) {
 	p := mtParser{s: v}
 	p.skipCFWS()
+	start := p.i
 	t := p.token()
 	if t == "" {
 		return "", nil, malformed("no type")
@@ -36,11 +37,16 @@ func ParseMediaType(v string, charset CharsetFunc) (mediatype string, params map
 	if p.peek('/') {
 		p.i++
 		p.skipCFWS()
+		subStart := p.i
 		sub := p.token()
 		if sub == "" {
 			err = malformed("no subtype")
 		}
-		mediatype += "/" + strings.ToLower(sub)
+		if subStart == start+len(t)+1 && isLowerASCII(v[start:p.i]) {
+			mediatype = v[start:p.i] // "type/subtype" as written: no copy
+		} else {
+			mediatype += "/" + strings.ToLower(sub)
+		}
 		p.skipCFWS()
 	}
 	var cont map[string]map[int]contPiece
@@ -116,6 +122,17 @@ func ParseMediaType(v string, charset CharsetFunc) (mediatype string, params map
 		params[base] = joinPieces(pieces, charset)
 	}
 	return mediatype, params, err
+}
+
+// isLowerASCII reports whether s has no upper-case or non-ASCII octet,
+// so strings.ToLower would return it unchanged.
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 type contPiece struct {

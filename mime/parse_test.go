@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/relaykit/relaykit/rfc5322"
 )
 
 const sample = "From: a@example.org\r\n" +
@@ -221,5 +223,26 @@ func TestLineStartingDashes(t *testing.T) {
 		if got := lineStartingDashes([]byte(b)); got != want {
 			t.Errorf("%q: %d, want %d", b, got, want)
 		}
+	}
+}
+
+// fieldValue and transferEncoding, which spare allocations, return what
+// the plain expressions they replace return.
+func TestFieldValueShortcuts(t *testing.T) {
+	for _, v := range []string{"base64", " BASE64 ", "Quoted-Printable", "quoted-\r\n printable", "7BIT\t", "x-uuencode", "baſe64", "base64\v", "", "\r\n base64"} {
+		h, _, err := rfc5322.ParseHeader([]byte("Content-Transfer-Encoding:" + v + "\r\nContent-Type:" + v + "\r\n\r\n"))
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		if got, want := transferEncoding(h), strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))); got != want {
+			t.Errorf("%q: transferEncoding %q, want %q", v, got, want)
+		}
+		if got, want := fieldValue(h, "content-type"), h.Get("Content-Type"); got != want {
+			t.Errorf("%q: fieldValue %q, want %q", v, got, want)
+		}
+	}
+	var h rfc5322.Header
+	if transferEncoding(&h) != "" || fieldValue(&h, "Content-Type") != "" {
+		t.Error("missing fields give values")
 	}
 }

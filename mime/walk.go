@@ -242,7 +242,7 @@ func (w *Walker) readPart() (*Part, error) {
 
 // classify reads the MIME fields of p's header.
 func (w *Walker) classify(p *Part) {
-	if v := p.Header.Get("Content-Type"); v != "" {
+	if v := fieldValue(p.Header, "Content-Type"); v != "" {
 		t, params, err := ParseMediaType(v, w.cfg.Charset)
 		if err != nil {
 			w.problem(p, p.HeaderStart, err)
@@ -255,8 +255,8 @@ func (w *Walker) classify(p *Part) {
 			p.Params = params
 		}
 	}
-	p.Encoding = strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding")))
-	if v := p.Header.Get("Content-Disposition"); v != "" {
+	p.Encoding = transferEncoding(p.Header)
+	if v := fieldValue(p.Header, "Content-Disposition"); v != "" {
 		t, params, err := ParseMediaType(v, w.cfg.Charset)
 		if err != nil {
 			w.problem(p, p.HeaderStart, err)
@@ -272,6 +272,70 @@ func (w *Walker) classify(p *Part) {
 			p.boundary = b
 		}
 	}
+}
+
+// fieldValue is h.Get(name) with one allocation instead of two where
+// the field is not folded.
+func fieldValue(h *rfc5322.Header, name string) string {
+	f, ok := h.Lookup(name)
+	if !ok {
+		return ""
+	}
+	v := trimFieldValue(f.RawValue())
+	if bytes.IndexByte(v, '\n') >= 0 {
+		return f.Value()
+	}
+	return string(v)
+}
+
+// trimFieldValue trims what Field.Value trims: white space and line
+// ends at both ends.
+func trimFieldValue(v []byte) []byte {
+	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t' || v[0] == '\r' || v[0] == '\n') {
+		v = v[1:]
+	}
+	for n := len(v); n > 0 && (v[n-1] == ' ' || v[n-1] == '\t' || v[n-1] == '\r' || v[n-1] == '\n'); n-- {
+		v = v[:n-1]
+	}
+	return v
+}
+
+// transferEncodings are the Content-Transfer-Encoding values of RFC 2045
+// 6.1, which transferEncoding returns without allocating.
+var transferEncodings = [...]string{"7bit", "8bit", "binary", "quoted-printable", "base64"}
+
+// transferEncoding returns the lower-case Content-Transfer-Encoding of
+// h, "" if none.
+func transferEncoding(h *rfc5322.Header) string {
+	f, ok := h.Lookup("Content-Transfer-Encoding")
+	if !ok {
+		return ""
+	}
+	v := trimFieldValue(f.RawValue())
+	for _, e := range transferEncodings {
+		if asciiEqualFold(v, e) {
+			return e
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(f.Value()))
+}
+
+// asciiEqualFold reports whether b is s, ASCII letters compared without
+// regard to case; s is lower case.
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // readHeader reads header lines up to and including the empty line and
