@@ -206,6 +206,13 @@ func TestParams(t *testing.T) {
 		{"application/x-stuff; title*0*=us-ascii'en'This%20is%20even%20more%20; title*1*=%2A%2A%2Afun%2A%2A%2A%20; title*2=\"isn't it!\"", "application/x-stuff",
 			map[string]string{"title": "This is even more ***fun*** isn't it!"}, false},
 		{"attachment; filename*=iso-8859-1''caf%E9.txt", "attachment", map[string]string{"filename": "café.txt"}, false},
+		// Pieces out of order, a gap, a number twice (the later
+		// counts), names interleaved, a charset only in piece 0.
+		{"x/y; a*1=b; a*0=a", "x/y", map[string]string{"a": "ab"}, false},
+		{"x/y; a*0=a; a*2=c", "x/y", map[string]string{"a": "a"}, false},
+		{"x/y; a*0=a; a*0=z; a*1=b", "x/y", map[string]string{"a": "zb"}, false},
+		{"x/y; a*0*=utf-8''%C3%A9; b*=utf-8''x; a*1=f", "x/y", map[string]string{"a": "éf", "b": "x"}, false},
+		{"x/y; a*0=q; a*1*=utf-8''%41", "x/y", map[string]string{"a": "qutf-8''A"}, false},
 		{`attachment; filename="a\"b.txt"`, "attachment", map[string]string{"filename": `a"b.txt`}, false},
 		{`text/plain; charset=utf-8; bad; name=x`, "text/plain", map[string]string{"charset": "utf-8", "name": "x"}, true},
 		{`text/plain;`, "text/plain", nil, false},
