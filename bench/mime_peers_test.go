@@ -114,7 +114,27 @@ func (f mimeFixture) gomessageBuild(tb testing.TB) []byte {
 // mimeWalkRelaykit walks msg in one pass and decodes every leaf; it returns
 // the decoded octets of the leaves and the number of parts.
 func mimeWalkRelaykit(tb testing.TB, msg []byte) (int64, int) {
-	w := mime.NewWalker(bytes.NewReader(msg), nil)
+	return mimeWalkWith(tb, mime.NewWalker(bytes.NewReader(msg), nil))
+}
+
+// mimeWalkReuser returns a walk like mimeWalkRelaykit's that reuses one
+// Walker (Walker.Reset) from message to message, as a server reading
+// many messages would.
+func mimeWalkReuser() func(testing.TB, []byte) (int64, int) {
+	var w *mime.Walker
+	var r bytes.Reader
+	return func(tb testing.TB, msg []byte) (int64, int) {
+		r.Reset(msg)
+		if w == nil {
+			w = mime.NewWalker(&r, nil)
+		} else {
+			w.Reset(&r)
+		}
+		return mimeWalkWith(tb, w)
+	}
+}
+
+func mimeWalkWith(tb testing.TB, w *mime.Walker) (int64, int) {
 	var total int64
 	parts := 0
 	for {
@@ -199,8 +219,14 @@ func TestMimePeersAgree(t *testing.T) {
 		t.Errorf("fixture is %d octets, want about 100 KiB", len(ours))
 	}
 	t.Logf("relaykit writes %d octets, go-message %d", len(ours), len(theirs))
+	reuse := mimeWalkReuser()
 	for _, msg := range [][]byte{ours, theirs} {
 		n1, p1 := mimeWalkRelaykit(t, msg)
+		for range 2 {
+			if n, p := reuse(t, msg); n != n1 || p != p1 {
+				t.Errorf("reused walker: %d octets in %d parts, new walker %d in %d", n, p, n1, p1)
+			}
+		}
 		n2, p2 := mimeTreeRelaykit(t, msg)
 		n3, p3 := mimeWalkGomessage(t, msg)
 		if p1 != 6 || p2 != 6 || p3 != 6 {
@@ -222,7 +248,13 @@ func BenchmarkMimeWalkDecode(b *testing.B) {
 	for _, impl := range []struct {
 		name string
 		fn   func(testing.TB, []byte) (int64, int)
-	}{{"relaykit-walker", mimeWalkRelaykit}, {"relaykit-tree", mimeTreeRelaykit}, {"go-message", mimeWalkGomessage}} {
+	}{
+		{"relaykit-walker", mimeWalkRelaykit},
+		{"relaykit-tree", mimeTreeRelaykit},
+		{"go-message", mimeWalkGomessage},
+		// A different form: one Walker reused (Walker.Reset).
+		{"relaykit-walker-reused", mimeWalkReuser()},
+	} {
 		b.Run("impl="+impl.name, func(b *testing.B) {
 			b.SetBytes(int64(len(msg)))
 			b.ReportAllocs()

@@ -47,7 +47,8 @@
 // without parsing again. ParseReaderAt does the same over a file.
 // Walker reads a message from an io.Reader in one pass and constant
 // memory, handing each part's body out as a stream (Body, Decoded,
-// Text), so a 50 MB attachment costs a 16 KiB buffer and a decoder.
+// Text), so a 50 MB attachment costs a 4 KiB buffer and a decoder; Reset
+// reuses a Walker for the next message.
 //
 // Part headers are rfc5322.Header values, raw bytes kept. Nesting depth,
 // the number of parts and the size of one part's header are bounded

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // FuzzParse checks the tree's invariants on any input: offsets lie in
@@ -73,6 +74,17 @@ func FuzzBase64(f *testing.F) {
 		got, err := io.ReadAll(NewBase64Reader(bytes.NewReader(in)))
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Small reads, from a source that splits the input, and the
+		// tree's Part.Decode (input decoded where it lies) agree.
+		small, err := io.ReadAll(iotest.OneByteReader(NewBase64Reader(iotest.HalfReader(bytes.NewReader(in)))))
+		if err != nil || !bytes.Equal(small, got) {
+			t.Fatalf("%q: one octet at a time %q, %v; at once %q", in, small, err, got)
+		}
+		p := &Part{Encoding: "base64", End: int64(len(in))}
+		r, _ := p.Decode(in)
+		if whole, err := io.ReadAll(r); err != nil || !bytes.Equal(whole, got) {
+			t.Fatalf("%q: Part.Decode %q, %v; reader %q", in, whole, err, got)
 		}
 		if want, err := base64.StdEncoding.DecodeString(string(in)); err == nil && !bytes.Equal(got, want) {
 			t.Fatalf("%q: got %q, encoding/base64 %q", in, got, want)

@@ -135,6 +135,61 @@ func TestBase64Lenient(t *testing.T) {
 	}
 }
 
+// A malformed base64 body read through Walker.Decoded is decoded
+// leniently and reported in Problems as ErrBase64 (errors.go); a good
+// one is not.
+func TestWalkerBase64Problem(t *testing.T) {
+	msg := "Content-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Transfer-Encoding: base64\r\n\r\naGVs\r\nbG8=\r\n" +
+		"--b\r\nContent-Transfer-Encoding: base64\r\n\r\naGVs*bG8=\r\n" +
+		"--b--\r\n"
+	w := NewWalker(strings.NewReader(msg), nil)
+	var got []string
+	for {
+		p, err := w.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := w.Decoded()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.IsMultipart() {
+			got = append(got, string(b))
+		}
+	}
+	if diff := cmp.Diff([]string{"hello", "hello"}, got); diff != "" {
+		t.Errorf("decoded bodies (-want +got):\n%s", diff)
+	}
+	var pe *PartError
+	if probs := w.Problems(); len(probs) != 1 || !errors.Is(probs[0], ErrBase64) || !errors.As(probs[0], &pe) || pe.Part != "2" {
+		t.Errorf("problems = %v, want ErrBase64 in part 2", probs)
+	}
+}
+
+// A header field line longer than the Walker's read buffer is one
+// field, not the end of the header (it was, at 16 KiB, before the
+// Walker read the rest of such a line as part of the field).
+func TestLongHeaderLine(t *testing.T) {
+	for _, n := range []int{100, walkBufSize - 10, walkBufSize + 10, 5 * walkBufSize} {
+		msg := "X-Long: " + strings.Repeat("a", n) + "\r\nContent-Type: text/html\r\n\r\nbody\r\n"
+		tr := mustParse(t, msg)
+		if tr.Root.MediaType != "text/html" || string(tr.Root.Body([]byte(msg))) != "body\r\n" || len(tr.Problems) != 0 {
+			t.Errorf("%d octets: type %s, body %.20q, problems %v", n, tr.Root.MediaType, tr.Root.Body([]byte(msg)), tr.Problems)
+		}
+		if got := tr.Root.Header.Get("X-Long"); len(got) != n {
+			t.Errorf("%d octets: X-Long has %d", n, len(got))
+		}
+	}
+}
+
 func TestParams(t *testing.T) {
 	for _, tc := range []struct {
 		in     string
@@ -151,6 +206,13 @@ func TestParams(t *testing.T) {
 		{"application/x-stuff; title*0*=us-ascii'en'This%20is%20even%20more%20; title*1*=%2A%2A%2Afun%2A%2A%2A%20; title*2=\"isn't it!\"", "application/x-stuff",
 			map[string]string{"title": "This is even more ***fun*** isn't it!"}, false},
 		{"attachment; filename*=iso-8859-1''caf%E9.txt", "attachment", map[string]string{"filename": "café.txt"}, false},
+		// Pieces out of order, a gap, a number twice (the later
+		// counts), names interleaved, a charset only in piece 0.
+		{"x/y; a*1=b; a*0=a", "x/y", map[string]string{"a": "ab"}, false},
+		{"x/y; a*0=a; a*2=c", "x/y", map[string]string{"a": "a"}, false},
+		{"x/y; a*0=a; a*0=z; a*1=b", "x/y", map[string]string{"a": "zb"}, false},
+		{"x/y; a*0*=utf-8''%C3%A9; b*=utf-8''x; a*1=f", "x/y", map[string]string{"a": "éf", "b": "x"}, false},
+		{"x/y; a*0=q; a*1*=utf-8''%41", "x/y", map[string]string{"a": "qutf-8''A"}, false},
 		{`attachment; filename="a\"b.txt"`, "attachment", map[string]string{"filename": `a"b.txt`}, false},
 		{`text/plain; charset=utf-8; bad; name=x`, "text/plain", map[string]string{"charset": "utf-8", "name": "x"}, true},
 		{`text/plain;`, "text/plain", nil, false},

@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ import (
 func ParseMediaType(v string, charset CharsetFunc) (mediatype string, params map[string]string, err error) {
 	p := mtParser{s: v}
 	p.skipCFWS()
+	start := p.i
 	t := p.token()
 	if t == "" {
 		return "", nil, malformed("no type")
@@ -36,14 +38,19 @@ func ParseMediaType(v string, charset CharsetFunc) (mediatype string, params map
 	if p.peek('/') {
 		p.i++
 		p.skipCFWS()
+		subStart := p.i
 		sub := p.token()
 		if sub == "" {
 			err = malformed("no subtype")
 		}
-		mediatype += "/" + strings.ToLower(sub)
+		if subStart == start+len(t)+1 && isLowerASCII(v[start:p.i]) {
+			mediatype = v[start:p.i] // "type/subtype" as written: no copy
+		} else {
+			mediatype += "/" + strings.ToLower(sub)
+		}
 		p.skipCFWS()
 	}
-	var cont map[string]map[int]contPiece
+	var cont []contPiece
 	for p.i < len(p.s) {
 		if !p.peek(';') {
 			if err == nil {
@@ -97,48 +104,64 @@ func ParseMediaType(v string, charset CharsetFunc) (mediatype string, params map
 					continue
 				}
 			}
-			if cont == nil {
-				cont = make(map[string]map[int]contPiece)
-			}
-			m := cont[base]
-			if m == nil {
-				m = make(map[int]contPiece)
-				cont[base] = m
-			}
-			m[n] = contPiece{val, ext}
+			cont = append(cont, contPiece{base, n, val, ext})
 			continue
 		}
 		if _, dup := params[name]; !dup {
 			params[name] = val
 		}
 	}
-	for base, pieces := range cont {
-		params[base] = joinPieces(pieces, charset)
+	// Each name's pieces in order of number; of two with one number the
+	// later one counts.
+	slices.SortStableFunc(cont, func(a, b contPiece) int {
+		if c := strings.Compare(a.base, b.base); c != 0 {
+			return c
+		}
+		return a.n - b.n
+	})
+	for i := 0; i < len(cont); {
+		j := i + 1
+		for j < len(cont) && cont[j].base == cont[i].base {
+			j++
+		}
+		params[cont[i].base] = joinPieces(cont[i:j], charset)
+		i = j
 	}
 	return mediatype, params, err
 }
 
+// isLowerASCII reports whether s has no upper-case or non-ASCII octet,
+// so strings.ToLower would return it unchanged.
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
 type contPiece struct {
-	v   string
-	ext bool
+	base string // the parameter name
+	n    int    // the piece's number
+	v    string
+	ext  bool // extended: %XX escapes, charset'language' first
 }
 
 // joinPieces joins RFC 2231 3 continuations in order, stopping at the
 // first missing number, and decodes the extended ones (4.1: only the
 // first piece carries charset'language').
-func joinPieces(pieces map[int]contPiece, charset CharsetFunc) string {
-	keys := make([]int, 0, len(pieces))
-	for k := range pieces {
-		keys = append(keys, k)
-	}
-	sort.Ints(keys)
+func joinPieces(pieces []contPiece, charset CharsetFunc) string {
 	var raw []byte
 	cs := ""
-	for i, k := range keys {
-		if k != i {
-			break
+	for i, k := 0, 0; k < len(pieces); k++ {
+		if k+1 < len(pieces) && pieces[k+1].n == pieces[k].n {
+			continue // a later piece has this number
 		}
 		pc := pieces[k]
+		if pc.n != i {
+			break
+		}
 		v := pc.v
 		if pc.ext {
 			if i == 0 {
@@ -152,11 +175,16 @@ func joinPieces(pieces map[int]contPiece, charset CharsetFunc) string {
 		} else {
 			raw = append(raw, v...)
 		}
+		i++
 	}
 	if cs == "" {
 		return string(raw)
 	}
-	r, err := decodeCharset(cs, bytes.NewReader(raw), charset)
+	var src io.Reader = bytes.NewReader(raw)
+	r, err := decodeCharset(cs, src, charset)
+	if r == src {
+		return string(raw) // UTF-8 or US-ASCII: nothing to convert
+	}
 	if err != nil {
 		return string(raw)
 	}

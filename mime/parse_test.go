@@ -1,12 +1,16 @@
 package mime
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/relaykit/relaykit/rfc5322"
 )
 
 const sample = "From: a@example.org\r\n" +
@@ -93,6 +97,53 @@ func TestParseTree(t *testing.T) {
 
 func TestWalkerDecode(t *testing.T) {
 	w := NewWalker(strings.NewReader(sample), nil)
+	if d := cmp.Diff(sampleDecoded, walkText(t, w)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// A Walker Reset in the middle of a broken message walks the next one
+// as a new Walker does, and forgets the first one's problems.
+func TestWalkerReset(t *testing.T) {
+	broken := "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: base64\n\naGVs*bG8=\n--b\nX\n"
+	w := NewWalker(strings.NewReader(broken), nil)
+	walkText(t, w)
+	if len(w.Problems()) == 0 {
+		t.Fatal("the broken message shows no problems")
+	}
+	w.Reset(strings.NewReader(sample + sample)) // read only as far as the first one
+	if _, err := w.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Next(); err != nil {
+		t.Fatal(err)
+	}
+	w.Reset(strings.NewReader(sample))
+	if d := cmp.Diff(sampleDecoded, walkText(t, w)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if p := w.Problems(); len(p) != 0 {
+		t.Errorf("problems after Reset: %v", p)
+	}
+	if r := w.Root(); r == nil || len(r.Parts) != 4 || r.End != int64(len(sample)) {
+		t.Errorf("root after Reset: %v", r)
+	}
+}
+
+var sampleDecoded = []string{
+	` multipart/mixed ""`,
+	`1 text/plain "Hello Bob.\r\nTwo lines."`,
+	`2 multipart/alternative ""`,
+	`2.1 text/plain "café soft"`,
+	`2.2 text/html "<p>x</p>"`,
+	`3 application/octet-stream "hello world"`,
+	`4 message/rfc822 ""`,
+	`4 text/plain "inner body"`,
+}
+
+// walkText walks w to the end and describes each part with its text.
+func walkText(t *testing.T, w *Walker) []string {
+	t.Helper()
 	var got []string
 	for {
 		p, err := w.Next()
@@ -112,17 +163,86 @@ func TestWalkerDecode(t *testing.T) {
 		}
 		got = append(got, fmt.Sprintf("%s %s %q", p.Section, p.MediaType, b))
 	}
-	want := []string{
-		` multipart/mixed ""`,
-		`1 text/plain "Hello Bob.\r\nTwo lines."`,
-		`2 multipart/alternative ""`,
-		`2.1 text/plain "café soft"`,
-		`2.2 text/html "<p>x</p>"`,
-		`3 application/octet-stream "hello world"`,
-		`4 message/rfc822 ""`,
-		`4 text/plain "inner body"`,
+	return got
+}
+
+// Part.Decode over the tree gives what Walker.Decoded gives in one pass.
+func TestPartDecodeMatchesWalker(t *testing.T) {
+	for _, msg := range [][]byte{[]byte(sample), manyParts(6)} {
+		var walked [][]byte
+		w := NewWalker(bytes.NewReader(msg), nil)
+		for {
+			_, err := w.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := w.Decoded()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			walked = append(walked, b)
+		}
+		tr, err := Parse(msg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var decoded [][]byte
+		_ = tr.Root.Walk(func(p *Part) error {
+			var b []byte
+			if !p.IsMultipart() && !p.IsMessage() {
+				r, err := p.Decode(msg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b, err = io.ReadAll(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			decoded = append(decoded, b)
+			return nil
+		})
+		if d := cmp.Diff(walked, decoded, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("Walker.Decoded vs Part.Decode (-walker +tree):\n%s", d)
+		}
 	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("(-want +got):\n%s", d)
+}
+
+func TestLineStartingDashes(t *testing.T) {
+	for _, b := range []string{"", "-", "--", "\n--", "a\n-", "a\n--", "x-\n-x\n--\n", "a-b--c\n-\n--", "a\n\n--", "--\n---"} {
+		want := strings.Index(b, "\n--")
+		if want >= 0 {
+			want++
+		}
+		if got := lineStartingDashes([]byte(b)); got != want {
+			t.Errorf("%q: %d, want %d", b, got, want)
+		}
+	}
+}
+
+// fieldValue and transferEncoding, which spare allocations, return what
+// the plain expressions they replace return.
+func TestFieldValueShortcuts(t *testing.T) {
+	for _, v := range []string{"base64", " BASE64 ", "Quoted-Printable", "quoted-\r\n printable", "7BIT\t", "x-uuencode", "baſe64", "base64\v", "", "\r\n base64"} {
+		h, _, err := rfc5322.ParseHeader([]byte("Content-Transfer-Encoding:" + v + "\r\nContent-Type:" + v + "\r\n\r\n"))
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		if got, want := transferEncoding(h), strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))); got != want {
+			t.Errorf("%q: transferEncoding %q, want %q", v, got, want)
+		}
+		if got, want := fieldValue(h, "content-type"), h.Get("Content-Type"); got != want {
+			t.Errorf("%q: fieldValue %q, want %q", v, got, want)
+		}
+	}
+	var h rfc5322.Header
+	if transferEncoding(&h) != "" || fieldValue(&h, "Content-Type") != "" {
+		t.Error("missing fields give values")
 	}
 }

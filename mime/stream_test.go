@@ -240,6 +240,12 @@ func FuzzQPReader(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Reads of one octet (decoded through the reader's own
+		// buffer) give the same.
+		small, err := io.ReadAll(iotest.OneByteReader(&qpReader{r: src()}))
+		if err != nil || !bytes.Equal(small, got) {
+			t.Fatalf("%q: one octet at a time %q, %v; at once %q", in, small, err, got)
+		}
 		want, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(in)))
 		if err != nil {
 			return
@@ -271,8 +277,13 @@ func TestBase64ReaderLarge(t *testing.T) {
 			in.WriteString(s[:n] + "\r\n")
 			s = s[n:]
 		}
-		for _, bufLen := range []int{1, 100, 3075, 8192, 1 << 20} {
-			for name, src := range map[string]func(io.Reader) io.Reader{"whole": func(r io.Reader) io.Reader { return r }, "half": iotest.HalfReader} {
+		for _, bufLen := range []int{1, 100, 511, 512, 3075, 8192, 1 << 20} {
+			for name, src := range map[string]func(io.Reader) io.Reader{
+				"whole": func(r io.Reader) io.Reader { return r },
+				"half":  iotest.HalfReader,
+				// The last data comes with io.EOF.
+				"dataerr": iotest.DataErrReader,
+			} {
 				r := NewBase64Reader(src(bytes.NewReader(in.Bytes())))
 				var got []byte
 				buf := make([]byte, bufLen)

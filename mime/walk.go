@@ -51,8 +51,9 @@ func (c *Config) limits() (depth, parts, hdr int) {
 }
 
 // A Walker reads the MIME tree of a message from an io.Reader in one
-// pass and constant memory (a 16 KiB buffer, two decoders of 7 KiB
-// and 8 KiB, plus each part's header):
+// pass and constant memory (a 4 KiB read buffer, which the base64
+// decoder decodes from in place, a quoted-printable decoder's 4 KiB,
+// plus each part's header):
 // Next returns the parts depth first in order, and between calls Body
 // or Decoded read the current part's body as it streams by. It is the
 // way to read a large message without holding it; Parse builds the
@@ -100,8 +101,10 @@ const (
 )
 
 // walkBufSize is the Walker's read buffer: a line longer than this is
-// read in pieces.
-const walkBufSize = 16 << 10
+// read in pieces. 4 KiB measured faster than 16 KiB on the 100 KiB
+// benchmark message (bench/results/mime.md): allocating and faulting in
+// a larger buffer for each message costs more than the extra refills.
+const walkBufSize = 4 << 10
 
 // NewWalker returns a Walker reading the message from r. cfg may be nil.
 func NewWalker(r io.Reader, cfg *Config) *Walker {
@@ -112,6 +115,19 @@ func NewWalker(r io.Reader, cfg *Config) *Walker {
 	w.maxDepth, w.maxParts, w.maxHdr = w.cfg.limits()
 	w.body.w = w
 	return w
+}
+
+// Reset makes w walk the message in r from the start, with the same
+// Config, keeping its read buffer and decoders: a server that walks
+// many messages in turn reuses one Walker. The Parts and Problems of
+// the previous walk stay valid.
+func (w *Walker) Reset(r io.Reader) {
+	br, b64, qp, hdr, open := w.br, w.b64, w.qp, w.headerBuf, w.open
+	br.Reset(r)
+	clear(open)
+	*w = Walker{cfg: w.cfg, br: br, b64: b64, qp: qp, headerBuf: hdr[:0], open: open[:0], atLineStart: true}
+	w.maxDepth, w.maxParts, w.maxHdr = w.cfg.limits()
+	w.body.w = w
 }
 
 // Problems returns the defects found so far that did not stop the walk,
@@ -226,7 +242,7 @@ func (w *Walker) readPart() (*Part, error) {
 
 // classify reads the MIME fields of p's header.
 func (w *Walker) classify(p *Part) {
-	if v := p.Header.Get("Content-Type"); v != "" {
+	if v := fieldValue(p.Header, "Content-Type"); v != "" {
 		t, params, err := ParseMediaType(v, w.cfg.Charset)
 		if err != nil {
 			w.problem(p, p.HeaderStart, err)
@@ -239,8 +255,8 @@ func (w *Walker) classify(p *Part) {
 			p.Params = params
 		}
 	}
-	p.Encoding = strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding")))
-	if v := p.Header.Get("Content-Disposition"); v != "" {
+	p.Encoding = transferEncoding(p.Header)
+	if v := fieldValue(p.Header, "Content-Disposition"); v != "" {
 		t, params, err := ParseMediaType(v, w.cfg.Charset)
 		if err != nil {
 			w.problem(p, p.HeaderStart, err)
@@ -258,6 +274,70 @@ func (w *Walker) classify(p *Part) {
 	}
 }
 
+// fieldValue is h.Get(name) with one allocation instead of two where
+// the field is not folded.
+func fieldValue(h *rfc5322.Header, name string) string {
+	f, ok := h.Lookup(name)
+	if !ok {
+		return ""
+	}
+	v := trimFieldValue(f.RawValue())
+	if bytes.IndexByte(v, '\n') >= 0 {
+		return f.Value()
+	}
+	return string(v)
+}
+
+// trimFieldValue trims what Field.Value trims: white space and line
+// ends at both ends.
+func trimFieldValue(v []byte) []byte {
+	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t' || v[0] == '\r' || v[0] == '\n') {
+		v = v[1:]
+	}
+	for n := len(v); n > 0 && (v[n-1] == ' ' || v[n-1] == '\t' || v[n-1] == '\r' || v[n-1] == '\n'); n-- {
+		v = v[:n-1]
+	}
+	return v
+}
+
+// transferEncodings are the Content-Transfer-Encoding values of RFC 2045
+// 6.1, which transferEncoding returns without allocating.
+var transferEncodings = [...]string{"7bit", "8bit", "binary", "quoted-printable", "base64"}
+
+// transferEncoding returns the lower-case Content-Transfer-Encoding of
+// h, "" if none.
+func transferEncoding(h *rfc5322.Header) string {
+	f, ok := h.Lookup("Content-Transfer-Encoding")
+	if !ok {
+		return ""
+	}
+	v := trimFieldValue(f.RawValue())
+	for _, e := range transferEncodings {
+		if asciiEqualFold(v, e) {
+			return e
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(f.Value()))
+}
+
+// asciiEqualFold reports whether b is s, ASCII letters compared without
+// regard to case; s is lower case.
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // readHeader reads header lines up to and including the empty line and
 // returns them in a new slice. A line that is not a field ends the
 // header without being part of it; it is kept for the body.
@@ -272,6 +352,14 @@ func (w *Walker) readHeader(p *Part) ([]byte, error) {
 			}
 			p.BodyStart = w.off
 			break
+		}
+		if !w.lineStart {
+			// The rest of a field line longer than the read buffer.
+			buf = append(buf, line...)
+			if len(buf) > w.maxHdr {
+				return nil, &PartError{Part: p.Section, Offset: p.HeaderStart, Err: ErrHeaderTooLarge}
+			}
+			continue
 		}
 		if full && isEmptyLine(line) {
 			buf = append(buf, line...)
@@ -470,14 +558,32 @@ func (w *Walker) contentRun() []byte {
 		return nil
 	}
 	end := bytes.LastIndexByte(buf, '\n') + 1
-	if i := bytes.Index(buf[:end], []byte("\n--")); i >= 0 {
-		end = i + 1
+	if i := lineStartingDashes(buf[:end]); i >= 0 {
+		end = i
 	}
 	if end == 0 {
 		return nil
 	}
 	_, _ = w.br.Discard(end)
 	return buf[:end]
+}
+
+// lineStartingDashes returns the index of the first "--" after a LF in
+// b, or -1. It looks for "-" rather than LF: base64 never holds one and
+// text seldom does, while every line ends in a LF.
+func lineStartingDashes(b []byte) int {
+	for i := 1; i < len(b)-1; {
+		j := bytes.IndexByte(b[i:len(b)-1], '-')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if b[i-1] == '\n' && b[i+1] == '-' {
+			return i
+		}
+		i++
+	}
+	return -1
 }
 
 func (w *Walker) top() *Part { return w.open[len(w.open)-1] }
@@ -549,7 +655,7 @@ func (w *Walker) Decoded() (io.Reader, error) {
 		if w.b64 == nil {
 			w.b64 = new(Base64Reader)
 		}
-		*w.b64 = Base64Reader{r: w.Body()}
+		w.b64.reset(&w.body)
 		return w.b64, nil
 	case "quoted-printable":
 		if w.qp == nil {
@@ -593,6 +699,31 @@ func (b *bodyReader) add(prevEOL int64, data []byte) {
 		b.eol = [2]byte{'\n', 0}
 	}
 	b.data = data
+}
+
+// next returns the next piece of the body where it lies in the
+// Walker's buffer, valid until the next call, without its line ends
+// (for a base64 decoder, which skips them anyway); io.EOF at the end.
+func (b *bodyReader) next() ([]byte, error) {
+	for {
+		b.neol = 0
+		if len(b.data) > 0 {
+			d := b.data
+			b.data = nil
+			return d, nil
+		}
+		if !b.w.bodyOpen || b.w.act != actScan {
+			return nil, io.EOF
+		}
+		if err := b.w.scan(b); err != errStop {
+			b.w.bodyOpen = false
+			if err != nil && err != io.EOF {
+				b.w.err = err
+				return nil, err
+			}
+			return nil, io.EOF
+		}
+	}
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
