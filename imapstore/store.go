@@ -45,6 +45,13 @@ type imapStore struct {
 	// an APPEND does not read a folder's UID list and directories anew
 	// (mailbox.Folder.Sync does nothing while they are unchanged).
 	folders map[string]*mailbox.Folder
+	// appended is the folder of the last APPEND until the next Snapshot:
+	// if that Snapshot is of the same folder (the EXISTS the server
+	// sends with the APPEND's answer), it takes the folder as
+	// Folder.Deliver left it, new message included, without a Sync (a
+	// scan of the whole folder while it keeps changing); any later
+	// Snapshot syncs, and reports what other programs did meanwhile.
+	appended *mailbox.Folder
 }
 
 // folder returns the named Maildir++ folder, opened once.
@@ -317,6 +324,9 @@ func (s *imapStore) Append(ctx context.Context, name string, flags []string, dat
 		}
 		return 0, 0, storeErr(err)
 	}
+	s.mu.Lock()
+	s.appended = f
+	s.mu.Unlock()
 	return f.Status().UIDValidity, msg.UID, nil
 }
 
@@ -356,9 +366,16 @@ type imapFolder struct {
 }
 
 func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
-	st, err := m.f.Sync()
-	if err != nil {
-		return imap.Snapshot{}, storeErr(err)
+	m.s.mu.Lock()
+	appended := m.s.appended == m.f
+	m.s.appended = nil
+	m.s.mu.Unlock()
+	st := m.f.Status()
+	if !appended {
+		var err error
+		if st, err = m.f.Sync(); err != nil {
+			return imap.Snapshot{}, storeErr(err)
+		}
 	}
 	kw := m.s.keywords()
 	snap := imap.Snapshot{UIDValidity: st.UIDValidity, UIDNext: st.UIDNext}

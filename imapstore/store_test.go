@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/relaykit/relaykit/imap"
@@ -119,5 +120,49 @@ func TestSnapshotReuse(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{`\Flagged`, `\Seen`}, s2.Messages[1].Flags); diff != "" {
 		t.Errorf("changed flags -want +got\n%s", diff)
+	}
+}
+
+// TestAppendSnapshot: the Snapshot right after an APPEND into the
+// selected folder holds the new message without scanning the folder;
+// the next one scans and finds what another program delivered.
+func TestAppendSnapshot(t *testing.T) {
+	ctx := context.Background()
+	md, err := mailbox.Open(filepath.Join(t.TempDir(), "a"), mailbox.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := NewUser(md)
+	mb, err := u.Select(ctx, "INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := mb.Snapshot(ctx); err != nil || len(s.Messages) != 0 {
+		t.Fatalf("empty: %+v %v", s, err)
+	}
+	if _, err := md.Deliver(ctx, mailbox.Inbox, []byte("Subject: other\n\nx\n"), 0); err != nil {
+		t.Fatal(err)
+	}
+	msg := "Subject: mine\r\n\r\nbody\r\n"
+	_, uid, err := u.Append(ctx, "INBOX", []string{`\Seen`}, time.Time{}, strings.NewReader(msg), int64(len(msg)))
+	if err != nil || uid != 1 {
+		t.Fatalf("append: uid %d, %v", uid, err)
+	}
+	uids := func() []uint32 {
+		s, err := mb.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []uint32
+		for _, m := range s.Messages {
+			out = append(out, m.UID)
+		}
+		return out
+	}
+	if diff := cmp.Diff([]uint32{1}, uids()); diff != "" {
+		t.Errorf("after APPEND -want +got\n%s", diff)
+	}
+	if diff := cmp.Diff([]uint32{1, 2}, uids()); diff != "" {
+		t.Errorf("next snapshot -want +got\n%s", diff)
 	}
 }
