@@ -302,3 +302,15 @@ func BenchmarkFetchEnvelopeLargeCold(b *testing.B) {
 		rc.c.Close()
 	}
 }
+
+// BenchmarkNoop20k: NOOP with the 20,000-message INBOX selected and
+// nothing changed (what each IDLE poll does too).
+func BenchmarkNoop20k(b *testing.B) {
+	rc := benchSession(b, benchMaildir(b, benchMessages))
+	b.ResetTimer()
+	c0 := cpuTime()
+	defer reportCPU(b, c0)
+	for range b.N {
+		rc.do(b, "NOOP")
+	}
+}
