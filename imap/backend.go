@@ -110,6 +110,19 @@ type Mailbox interface {
 	Close(ctx context.Context) error
 }
 
+// HeaderReader is a Mailbox that can read the start of a message alone,
+// so that FETCH ENVELOPE, BODY[HEADER...], RFC822.HEADER and SEARCH by
+// a header key, on a message the server has not cached yet, need not
+// read a large message whole. Optional: without it the server reads
+// the whole message with Open.
+type HeaderReader interface {
+	// ReadHeader returns a prefix of the message's octets (as Open
+	// gives them) that holds at least its header and the empty line
+	// that ends it (RFC 5322 2.1), or the whole message when it has no
+	// empty line.
+	ReadHeader(ctx context.Context, uid uint32) ([]byte, error)
+}
+
 // QuotaResource is one resource of a quota root (RFC 9208 5): STORAGE
 // counts units of 1024 octets, MESSAGE counts messages.
 type QuotaResource struct {

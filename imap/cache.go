@@ -105,7 +105,7 @@ func (s *Server) cache() *msgCache {
 }
 
 // info returns the parsed header of m, from the cache or from msg (read
-// here when nil).
+// here when nil: the header alone when the mailbox is a HeaderReader).
 func (ss *session) info(m *Message, msg []byte) (*msgInfo, error) {
 	c := ss.c.srv.cache()
 	k := cacheKey{ss.userName, ss.mboxName, ss.snap.UIDValidity, m.UID}
@@ -118,7 +118,12 @@ func (ss *session) info(m *Message, msg []byte) (*msgInfo, error) {
 
 	if msg == nil {
 		var err error
-		if msg, err = ss.load(m); err != nil {
+		if hr, ok := ss.mbox.(HeaderReader); ok {
+			msg, err = hr.ReadHeader(ss.ctx, m.UID)
+		} else {
+			msg, err = ss.load(m)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

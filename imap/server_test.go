@@ -261,3 +261,24 @@ func TestMatchMailbox(t *testing.T) {
 		}
 	}
 }
+
+// TestExpungeAndArrival: another session expunges a message and a new
+// one arrives before this session's NOOP: it is told both, EXPUNGE then
+// EXISTS (the count is what it was, but not the count the client has
+// after the EXPUNGE).
+func TestExpungeAndArrival(t *testing.T) {
+	ts := startServer(t, nil)
+	ts.be.deliver("INBOX", msg1)
+	ts.be.deliver("INBOX", msg2)
+	a, _ := ts.dial(t)
+	a.do("a1", "LOGIN bob secret")
+	a.do("a2", "SELECT INBOX")
+	b, _ := ts.dial(t)
+	b.do("b1", "LOGIN bob secret")
+	b.do("b2", "SELECT INBOX")
+	b.check("b3", `STORE 1 +FLAGS.SILENT (\Deleted)`, "b3 OK STORE completed")
+	b.check("b4", "EXPUNGE", "* 1 EXPUNGE", "b4 OK EXPUNGE completed")
+	ts.be.deliver("INBOX", msg2)
+	a.check("a3", "NOOP", "* 1 EXPUNGE", "* 2 EXISTS", "a3 OK NOOP completed")
+	a.check("a4", "UID SEARCH ALL", "* SEARCH 2 3", "a4 OK SEARCH completed")
+}

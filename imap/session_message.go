@@ -24,40 +24,43 @@ func (ss *session) refreshExcept(expunges bool, own map[uint32][]string) map[uin
 	if err != nil {
 		return nil
 	}
-	old := ss.snap.Messages
-	present := make(map[uint32]struct{}, len(snap.Messages))
-	for _, m := range snap.Messages {
-		present[m.UID] = struct{}{}
-	}
-	if !expunges {
-		// Keep expunged messages in the client's view until it may be told.
-		for _, m := range old {
-			if _, ok := present[m.UID]; !ok {
-				return nil // a later refresh that may expunge will catch up
-			}
+	old, cur := ss.snap.Messages, snap.Messages
+	// Both lists are in ascending UID order (Snapshot's contract), so
+	// one walk finds the old messages that are gone, without a map.
+	var gone []int
+	for i, j := 0, 0; i < len(old); i++ {
+		for j < len(cur) && cur[j].UID < old[i].UID {
+			j++
 		}
+		if j == len(cur) || cur[j].UID != old[i].UID {
+			gone = append(gone, i)
+		}
+	}
+	if len(gone) > 0 && !expunges {
+		// Keep expunged messages in the client's view until it may be
+		// told; a later refresh that may expunge will catch up.
+		return nil
 	}
 	o := ss.out
-	for i := len(old) - 1; i >= 0; i-- {
-		if _, ok := present[old[i].UID]; !ok {
-			o = append(o, "* "...)
-			o = AppendNumber(o, uint64(i+1))
-			o = append(o, " EXPUNGE\r\n"...)
-		}
+	for x := len(gone) - 1; x >= 0; x-- {
+		o = append(o, "* "...)
+		o = AppendNumber(o, uint64(gone[x]+1))
+		o = append(o, " EXPUNGE\r\n"...)
 	}
-	kept := make(map[uint32]int, len(old))
-	for i, m := range old {
-		kept[m.UID] = i
-	}
-	if n := len(snap.Messages); n != len(old) || len(kept) != n {
+	// The count changed, or the client's count after those EXPUNGEs
+	// is not the mailbox's (messages went and others came).
+	if n := len(cur); n != len(old) || n != len(old)-len(gone) {
 		o = append(o, "* "...)
 		o = AppendNumber(o, uint64(n))
 		o = append(o, " EXISTS\r\n"...)
 	}
 	var reported map[uint32]bool
-	for i, m := range snap.Messages {
-		j, ok := kept[m.UID]
-		if !ok || slices.Equal(old[j].Flags, m.Flags) {
+	for i, j := 0, 0; i < len(cur); i++ {
+		m := cur[i]
+		for j < len(old) && old[j].UID < m.UID {
+			j++
+		}
+		if j == len(old) || old[j].UID != m.UID || slices.Equal(old[j].Flags, m.Flags) {
 			continue
 		}
 		if want, mine := own[m.UID]; mine && (want == nil || sameFlags(want, m.Flags)) {

@@ -239,3 +239,78 @@ func BenchmarkAppend(b *testing.B) {
 		rc.do(b, fmt.Sprintf("APPEND INBOX {%d+}\r\n%s", len(msg), msg))
 	}
 }
+
+// BenchmarkAppend10k: the same stream into a 10,000-message INBOX that
+// the session has selected (each APPEND also answered with EXISTS), as
+// bench/'s comparison with Dovecot runs it. A fresh maildir each run:
+// the appends grow it.
+func BenchmarkAppend10k(b *testing.B) {
+	md, err := mailbox.Open(b.TempDir(), mailbox.Options{Create: true, Host: "bench.test"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 10000; i += 1000 {
+		var batch []mailbox.Delivery
+		for j := i; j < i+1000; j++ {
+			batch = append(batch, mailbox.Delivery{Maildir: md, Data: benchMessage(j)})
+		}
+		if err := mailbox.DeliverBatch(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rc := benchSession(b, md)
+	msg := strings.ReplaceAll(string(benchMessage(1)), "\n", "\r\n")
+	b.SetBytes(int64(len(msg)))
+	b.ResetTimer()
+	c0 := cpuTime()
+	defer reportCPU(b, c0)
+	for range b.N {
+		rc.do(b, fmt.Sprintf("APPEND INBOX {%d+}\r\n%s", len(msg), msg))
+	}
+}
+
+// BenchmarkFetchEnvelopeLargeCold: FETCH 1:* (FLAGS ENVELOPE) of 500
+// messages of 256 KiB in a new server each time: only the headers are
+// needed.
+func BenchmarkFetchEnvelopeLargeCold(b *testing.B) {
+	md, err := mailbox.Open(b.TempDir(), mailbox.Options{Create: true, Host: "bench.test"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 500
+	body := bytes.Repeat([]byte("The quick brown fox jumps over the lazy dog, again and again.\n"), 256<<10/62)
+	var batch []mailbox.Delivery
+	for i := range n {
+		msg := benchMessage(i)
+		batch = append(batch, mailbox.Delivery{Maildir: md, Data: append(msg[:len(msg):len(msg)], body...)})
+	}
+	if err := mailbox.DeliverBatch(context.Background(), batch); err != nil {
+		b.Fatal(err)
+	}
+	var cpu time.Duration
+	defer func() { b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/op") }()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		rc := benchSession(b, md)
+		b.StartTimer()
+		c0 := cpuTime()
+		if got := rc.do(b, "FETCH 1:* (FLAGS ENVELOPE)"); got != n {
+			b.Fatalf("%d FETCH lines", got)
+		}
+		cpu += cpuTime() - c0
+		rc.c.Close()
+	}
+}
+
+// BenchmarkNoop20k: NOOP with the 20,000-message INBOX selected and
+// nothing changed (what each IDLE poll does too).
+func BenchmarkNoop20k(b *testing.B) {
+	rc := benchSession(b, benchMaildir(b, benchMessages))
+	b.ResetTimer()
+	c0 := cpuTime()
+	defer reportCPU(b, c0)
+	for range b.N {
+		rc.do(b, "NOOP")
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,6 +45,13 @@ type imapStore struct {
 	// an APPEND does not read a folder's UID list and directories anew
 	// (mailbox.Folder.Sync does nothing while they are unchanged).
 	folders map[string]*mailbox.Folder
+	// appended is the folder of the last APPEND until the next Snapshot:
+	// if that Snapshot is of the same folder (the EXISTS the server
+	// sends with the APPEND's answer), it takes the folder as
+	// Folder.Deliver left it, new message included, without a Sync (a
+	// scan of the whole folder while it keeps changing); any later
+	// Snapshot syncs, and reports what other programs did meanwhile.
+	appended *mailbox.Folder
 }
 
 // folder returns the named Maildir++ folder, opened once.
@@ -286,10 +294,6 @@ func (s *imapStore) Append(ctx context.Context, name string, flags []string, dat
 	if err != nil {
 		return 0, 0, err
 	}
-	f, err := s.folder(fn)
-	if err != nil {
-		return 0, 0, storeErr(err)
-	}
 	data, err := io.ReadAll(io.LimitReader(r, size))
 	if err != nil {
 		return 0, 0, err
@@ -298,20 +302,32 @@ func (s *imapStore) Append(ctx context.Context, name string, flags []string, dat
 	if err != nil {
 		return 0, 0, err
 	}
-	d := []mailbox.Delivery{{Maildir: s.md, Folder: fn, Data: mailbox.AppendLF(nil, data), Flags: mf, Date: date}}
-	if err := mailbox.DeliverBatch(ctx, d); err != nil {
-		return 0, 0, storeErr(err)
-	}
-	st, err := f.Sync()
-	if err != nil {
-		return 0, 0, storeErr(err)
-	}
-	for _, m := range f.Messages() {
-		if m.Key == d[0].Key {
-			return st.UIDValidity, m.UID, nil
+	data = mailbox.AppendLF(data[:0], data)
+	// The folder as opened before, not synced: Folder.Deliver appends
+	// one record to the UID list and does not scan the folder.
+	s.mu.Lock()
+	f := s.folders[fn]
+	s.mu.Unlock()
+	if f == nil {
+		if f, err = s.folder(fn); err != nil {
+			return 0, 0, storeErr(err)
 		}
 	}
-	return st.UIDValidity, 0, nil
+	msg, err := f.Deliver(ctx, data, mf, date)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			// Deleted or renamed meanwhile.
+			s.forget(fn)
+			if _, err2 := s.folder(fn); err2 != nil {
+				return 0, 0, storeErr(err2)
+			}
+		}
+		return 0, 0, storeErr(err)
+	}
+	s.mu.Lock()
+	s.appended = f
+	s.mu.Unlock()
+	return f.Status().UIDValidity, msg.UID, nil
 }
 
 func (s *imapStore) Logout(context.Context) error { return nil }
@@ -338,12 +354,28 @@ func (s *imapStore) Quota(context.Context) ([]imap.QuotaResource, bool, error) {
 type imapFolder struct {
 	s *imapStore
 	f *mailbox.Folder
+
+	// The previous Snapshot's messages and what they were made from:
+	// a message whose file is unchanged since (same name, flags, size
+	// and date, same keyword table) is taken over as it was, so a NOOP
+	// or IDLE poll that finds nothing new builds no message anew.
+	mu       sync.Mutex
+	lastKW   []string
+	lastFrom []mailbox.Message
+	last     []imap.Message
 }
 
 func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
-	st, err := m.f.Sync()
-	if err != nil {
-		return imap.Snapshot{}, storeErr(err)
+	m.s.mu.Lock()
+	appended := m.s.appended == m.f
+	m.s.appended = nil
+	m.s.mu.Unlock()
+	st := m.f.Status()
+	if !appended {
+		var err error
+		if st, err = m.f.Sync(); err != nil {
+			return imap.Snapshot{}, storeErr(err)
+		}
 	}
 	kw := m.s.keywords()
 	snap := imap.Snapshot{UIDValidity: st.UIDValidity, UIDNext: st.UIDNext}
@@ -356,13 +388,36 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 		// RFC 9051 7.1: no \* once no new keyword can be kept.
 		snap.PermanentFlags = append(permanentFlags(), snap.Keywords...)
 	}
-	for _, msg := range m.f.Messages() {
+	from := m.f.Messages()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	reuse := slices.Equal(kw, m.lastKW)
+	out := make([]imap.Message, 0, len(from))
+	j, k := 0, 0 // k: from[:k] are the messages of out, index by index
+	for _, msg := range from {
+		if reuse {
+			// Both lists are in ascending UID order.
+			for j < len(m.lastFrom) && m.lastFrom[j].UID < msg.UID {
+				j++
+			}
+			if j < len(m.lastFrom) && m.lastFrom[j] == msg {
+				out = append(out, m.last[j])
+				from[k] = msg
+				k++
+				continue
+			}
+		}
 		size, err := m.f.VirtualSize(msg.UID)
 		if err != nil {
 			continue // expunged by another process since the Sync
 		}
-		snap.Messages = append(snap.Messages, imap.Message{UID: msg.UID, Flags: toIMAPFlags(msg.Flags, kw), Size: size, InternalDate: msg.InternalDate})
+		out = append(out, imap.Message{UID: msg.UID, Flags: toIMAPFlags(msg.Flags, kw), Size: size, InternalDate: msg.InternalDate})
+		from[k] = msg
+		k++
 	}
+	m.lastKW, m.lastFrom, m.last = kw, from[:k], out
+	// The server owns what it is given; ours stays as built.
+	snap.Messages = slices.Clone(out)
 	return snap, nil
 }
 
@@ -373,6 +428,48 @@ func (m *imapFolder) Open(_ context.Context, uid uint32) (io.ReadCloser, error) 
 	}
 	// Maildir files have LF line ends; IMAP serves CRLF.
 	return io.NopCloser(bytes.NewReader(toCRLF(data))), nil
+}
+
+// ReadHeader returns the start of the message with uid, with CRLF line
+// ends, up to at least the empty line that ends its header
+// (imap.HeaderReader): the header of a large message is read alone.
+func (m *imapFolder) ReadHeader(_ context.Context, uid uint32) ([]byte, error) {
+	r, err := m.f.Open(uid)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	defer r.Close()
+	buf := make([]byte, 0, 8<<10)
+	for !hasEmptyLine(buf) {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, len(buf))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return toCRLF(buf), nil
+}
+
+// hasEmptyLine reports whether b (as stored: LF or CRLF line ends)
+// holds a line end followed by an empty line, which toCRLF makes
+// CRLF CRLF.
+func hasEmptyLine(b []byte) bool {
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return false
+		}
+		b = b[i+1:]
+		if len(b) > 0 && b[0] == '\n' || len(b) > 1 && b[0] == '\r' && b[1] == '\n' {
+			return true
+		}
+	}
 }
 
 // toCRLF turns every LF not after a CR into CRLF.

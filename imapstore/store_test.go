@@ -3,7 +3,9 @@ package imapstore
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/relaykit/relaykit/imap"
@@ -33,5 +35,134 @@ func TestQuota(t *testing.T) {
 	}
 	if res, ok, err := NewUser(plain).(imap.QuotaUser).Quota(ctx); ok || res != nil || err != nil {
 		t.Errorf("no quota: %v %v %v", res, ok, err)
+	}
+}
+
+// TestReadHeader: ReadHeader stops after the empty line that ends the
+// header (a large body is not read), with CRLF line ends, whatever line
+// ends the file has; a message without an empty line is read whole.
+func TestReadHeader(t *testing.T) {
+	ctx := context.Background()
+	md, err := mailbox.Open(filepath.Join(t.TempDir(), "h"), mailbox.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("body line of a large message\n", 40000) // 1.1 MB
+	cases := []struct{ stored, header string }{
+		{"Subject: a\nFrom: b@example.org\n\n" + big, "Subject: a\r\nFrom: b@example.org\r\n\r\n"},
+		{"Subject: a\r\n\r\n" + big, "Subject: a\r\n\r\n"},
+		{"Subject: a\n\r\n" + big, "Subject: a\r\n\r\n"},
+		{"Subject: " + strings.Repeat("x", 20000) + "\n\nbody\n", "Subject: " + strings.Repeat("x", 20000) + "\r\n\r\n"},
+		{"Subject: no body\n", "Subject: no body\r\n"},
+	}
+	for _, c := range cases {
+		if _, err := md.Deliver(ctx, mailbox.Inbox, []byte(c.stored), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mb, err := NewUser(md).Select(ctx, "INBOX", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr := mb.(imap.HeaderReader)
+	for i, c := range cases {
+		got, err := hr.ReadHeader(ctx, uint32(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(got), c.header) || len(got) > 64<<10 {
+			t.Errorf("message %d: %d octets %.60q, want the header %.60q", i+1, len(got), got, c.header)
+		}
+	}
+	if _, err := hr.ReadHeader(ctx, 99); err == nil {
+		t.Error("no error for a missing UID")
+	}
+}
+
+// TestSnapshotReuse: a Snapshot takes over the messages whose files did
+// not change since the previous one (their flag lists are the same
+// slices), builds the changed ones anew, and never shares its slice of
+// messages with the previous Snapshot.
+func TestSnapshotReuse(t *testing.T) {
+	ctx := context.Background()
+	md, err := mailbox.Open(filepath.Join(t.TempDir(), "r"), mailbox.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := md.Deliver(ctx, mailbox.Inbox, []byte("Subject: x\n\nbody\n"), mailbox.Seen); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mb, err := NewUser(md).Select(ctx, "INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, err := mb.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mb.Store(ctx, []uint32{2}, imap.StoreAdd, []string{`\Flagged`}); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := mb.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s1.Messages) != 3 || len(s2.Messages) != 3 || &s1.Messages[0] == &s2.Messages[0] {
+		t.Fatalf("snapshots %+v %+v", s1.Messages, s2.Messages)
+	}
+	for i, want := range []bool{true, false, true} {
+		same := &s1.Messages[i].Flags[0] == &s2.Messages[i].Flags[0]
+		if same != want {
+			t.Errorf("message %d: flags reused %v, want %v (%v then %v)", i+1, same, want, s1.Messages[i].Flags, s2.Messages[i].Flags)
+		}
+	}
+	if diff := cmp.Diff([]string{`\Flagged`, `\Seen`}, s2.Messages[1].Flags); diff != "" {
+		t.Errorf("changed flags -want +got\n%s", diff)
+	}
+}
+
+// TestAppendSnapshot: the Snapshot right after an APPEND into the
+// selected folder holds the new message without scanning the folder;
+// the next one scans and finds what another program delivered.
+func TestAppendSnapshot(t *testing.T) {
+	ctx := context.Background()
+	md, err := mailbox.Open(filepath.Join(t.TempDir(), "a"), mailbox.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := NewUser(md)
+	mb, err := u.Select(ctx, "INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := mb.Snapshot(ctx); err != nil || len(s.Messages) != 0 {
+		t.Fatalf("empty: %+v %v", s, err)
+	}
+	if _, err := md.Deliver(ctx, mailbox.Inbox, []byte("Subject: other\n\nx\n"), 0); err != nil {
+		t.Fatal(err)
+	}
+	msg := "Subject: mine\r\n\r\nbody\r\n"
+	_, uid, err := u.Append(ctx, "INBOX", []string{`\Seen`}, time.Time{}, strings.NewReader(msg), int64(len(msg)))
+	if err != nil || uid != 1 {
+		t.Fatalf("append: uid %d, %v", uid, err)
+	}
+	uids := func() []uint32 {
+		s, err := mb.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []uint32
+		for _, m := range s.Messages {
+			out = append(out, m.UID)
+		}
+		return out
+	}
+	if diff := cmp.Diff([]uint32{1}, uids()); diff != "" {
+		t.Errorf("after APPEND -want +got\n%s", diff)
+	}
+	if diff := cmp.Diff([]uint32{1, 2}, uids()); diff != "" {
+		t.Errorf("next snapshot -want +got\n%s", diff)
 	}
 }

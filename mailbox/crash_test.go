@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestCrashDuringDelivery kills (SIGKILL) a process in the middle of
@@ -76,6 +77,19 @@ func TestCrashHelper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if os.Getenv("MAILBOX_CRASH_FOLDER") != "" {
+		f, err := m.Inbox()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; ; i++ {
+			msg, err := f.Deliver(context.Background(), fmt.Appendf(nil, "Subject: %d\n\nx\n", i), 0, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Printf("uid %s %d\n", msg.Key, msg.UID)
+		}
+	}
 	for i := 0; ; i++ {
 		data := []byte("Subject: " + fmt.Sprint(i) + "\n\n" + strings.Repeat("x", 1000+i*97%50000) + "\n")
 		key, err := m.Deliver(context.Background(), "", data, 0)
@@ -83,5 +97,63 @@ func TestCrashHelper(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Printf("done %s %d\n", key, len(data))
+	}
+}
+
+// TestCrashDuringFolderDeliver kills (SIGKILL) a process delivering
+// with Folder.Deliver: every (key, UID) pair it acknowledged is in the
+// folder with that UID after the crash, and later UIDs are new ones.
+func TestCrashDuringFolderDeliver(t *testing.T) {
+	if os.Getenv("MAILBOX_CRASH_DIR") != "" {
+		t.Skip("helper process")
+	}
+	dir := filepath.Join(t.TempDir(), "Maildir")
+	if _, err := Open(dir, Options{Create: true}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
+	cmd.Env = append(os.Environ(), "MAILBOX_CRASH_DIR="+dir, "MAILBOX_CRASH_FOLDER=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := map[string]uint32{}
+	var last uint32
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		var key string
+		var uid uint32
+		if n, _ := fmt.Sscanf(sc.Text(), "uid %s %d", &key, &uid); n == 2 {
+			done[key], last = uid, max(last, uid)
+		}
+		if len(done) == 200 {
+			cmd.Process.Signal(syscall.SIGKILL)
+			break
+		}
+	}
+	cmd.Wait()
+	m, _ := Open(dir, Options{})
+	f, err := m.Inbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Status().Repaired {
+		t.Fatalf("list repaired after the crash: %v", f.Status().Reason)
+	}
+	for _, msg := range f.Messages() {
+		if uid, ok := done[msg.Key]; ok && uid != msg.UID {
+			t.Errorf("%s was acknowledged with UID %d, has %d after the crash", msg.Key, uid, msg.UID)
+		}
+		delete(done, msg.Key)
+	}
+	if len(done) > 0 {
+		t.Errorf("%d acknowledged deliveries missing after the crash", len(done))
+	}
+	msg, err := f.Deliver(context.Background(), []byte("after\n"), 0, time.Time{})
+	if err != nil || msg.UID <= last {
+		t.Errorf("after the crash: UID %d (last acknowledged %d), %v", msg.UID, last, err)
 	}
 }

@@ -71,8 +71,21 @@ func (m *Maildir) Deliver(ctx context.Context, folder string, data []byte, flags
 // Once writing starts the batch is finished even if ctx ends, so no
 // success is ever reported for a message not on disk.
 func DeliverBatch(ctx context.Context, batch []Delivery) error {
-	if err := ctx.Err(); err != nil {
+	dirs, err := placeBatch(ctx, batch)
+	if err != nil {
 		return err
+	}
+	for dir, idx := range dirs {
+		flushed(batch, idx, syncDir(dir))
+	}
+	return firstErr(batch)
+}
+
+// placeBatch does steps 1 to 3 of DeliverBatch and returns the target
+// directories to flush, each with the indexes of its deliveries.
+func placeBatch(ctx context.Context, batch []Delivery) (map[string][]int, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	type pending struct {
 		f        *os.File
@@ -84,7 +97,7 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 		d := &batch[i]
 		given := d.Key
 		d.Key, d.Err = "", nil
-		if given != "" && (strings.ContainsAny(given, "/:\x00") || given[0] == '.') {
+		if given != "" && (strings.ContainsAny(given, "/:\x00\r\n") || given[0] == '.') {
 			d.Err = fmt.Errorf("mailbox: deliver: invalid key %q", given)
 			continue
 		}
@@ -172,18 +185,25 @@ func DeliverBatch(ctx context.Context, batch []Delivery) error {
 		}
 		os.Remove(p.tmp)
 	}
-	for dir, idx := range dirs {
-		err := syncDir(dir)
-		for _, i := range idx {
-			if err != nil {
-				batch[i].Err = err
-				continue
-			}
-			// The quota is a soft accounting (Maildir++): a failure to
-			// record it does not undo a durable delivery.
-			addQuota(batch[i].Maildir.root, int64(len(batch[i].Data)), 1)
+	return dirs, nil
+}
+
+// flushed records the outcome of the flush of the directory of the
+// deliveries idx: their error, or their quota (Maildir++ quota is a soft
+// accounting: a failure to record it does not undo a durable delivery).
+func flushed(batch []Delivery, idx []int, err error) {
+	for _, i := range idx {
+		if err != nil {
+			batch[i].Err = err
+			continue
 		}
+		addQuota(batch[i].Maildir.root, int64(len(batch[i].Data)), 1)
 	}
+}
+
+// firstErr clears the keys of failed deliveries and returns the first
+// error.
+func firstErr(batch []Delivery) error {
 	var first error
 	for i := range batch {
 		if batch[i].Err != nil {
@@ -310,4 +330,92 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("mailbox: %w", err)
 	}
 	return syncDir(filepath.Dir(path))
+}
+
+// Deliver stores data in the folder as Maildir.Deliver does (durably,
+// into new/, or into cur/ with flags; date, when non-zero, becomes the
+// internal date) and gives it the next UID at once: the UID list gains
+// one appended record, flushed before Deliver returns, and the folder
+// is not scanned, so the cost does not grow with the folder's size.
+// Files that other programs delivered meanwhile get their UIDs at the
+// next Sync (higher ones). The returned Message is also in Messages.
+// An error after the file was placed leaves the message in the folder
+// (a later Sync gives it a UID).
+func (f *Folder) Deliver(ctx context.Context, data []byte, flags Flags, date time.Time) (Message, error) {
+	d := []Delivery{{Maildir: f.m, Folder: f.name, Data: data, Flags: flags, Date: date}}
+	dirs, err := placeBatch(ctx, d)
+	if err != nil {
+		return Message{}, err
+	}
+	if d[0].Err != nil {
+		return Message{}, d[0].Err
+	}
+	// The directory flush that makes the rename durable runs while the
+	// UID is appended and flushed; both end before Deliver returns. (A
+	// crash between them can leave a record without its file: the next
+	// scan drops it, and its UID stays used.)
+	var dir string
+	var idx []int
+	for k, v := range dirs { // the one directory
+		dir, idx = k, v
+	}
+	dirErr := make(chan error, 1)
+	go func() { dirErr <- syncDir(dir) }()
+	msg, lerr := f.listDelivered(d[0].Key, flags)
+	flushed(d, idx, <-dirErr)
+	if d[0].Err != nil {
+		return Message{}, d[0].Err
+	}
+	return msg, lerr
+}
+
+// listDelivered gives the file just delivered with key the next UID,
+// appending it to the list and to f.msgs without a scan.
+func (f *Folder) listDelivered(key string, flags Flags) (Message, error) {
+	msg := Message{Key: key, Flags: flags, Recent: flags == 0, name: key}
+	if flags != 0 {
+		msg.name = fileName(key, flags)
+	}
+	fi, err := os.Stat(f.path(msg))
+	if err != nil {
+		// Another reader took it into cur/ already: find it the slow way.
+		uids, err := f.uidsOf([]string{key})
+		if err != nil {
+			return Message{}, err
+		}
+		if m, ok := f.Message(uids[0]); ok {
+			return m, nil
+		}
+		return Message{}, fmt.Errorf("mailbox: deliver: %s vanished: %w", key, ErrNoMessage)
+	}
+	msg.Size, msg.InternalDate = fi.Size(), fi.ModTime()
+	err = f.update(false, func(l *uidList) (bool, error) {
+		uid, listed := l.keys[key] // by another process, or by a scan
+		if !listed {
+			uid = l.next
+			l.next++
+			l.entries = append(l.entries, uidEntry{uid: uid, key: key, size: msg.Size, mtime: msg.InternalDate.UnixNano(), stat: true})
+			if l.keys == nil {
+				l.keys = map[string]uint32{}
+			}
+			l.keys[key] = uid
+		}
+		msg.UID = uid
+		if i, ok := f.index(uid); ok {
+			msg = f.msgs[i]
+			return false, nil
+		}
+		if n := len(f.msgs); n > 0 && f.msgs[n-1].UID > uid {
+			return true, nil // listed by another process after others: rescan
+		}
+		f.msgs = append(f.msgs, msg)
+		return false, nil
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	if m, ok := f.Message(msg.UID); ok {
+		return m, nil
+	}
+	return msg, nil
 }

@@ -31,17 +31,32 @@
 // keeps a UID list, the file "relaykit-uidlist" in the folder's
 // directory (the role of Dovecot's dovecot-uidlist; a different name so
 // both can share one maildir). Its first line is "1 V<uidvalidity>
-// N<next uid>", each further line "<uid> :<key>", where the key is the
-// file name up to the ":" that starts the flags. The list is read and
-// rewritten only while holding an exclusive flock(2) on
-// "relaykit-uidlist.lock", so a reading process never hands out a UID
-// another handed out, and a new file gets exactly one UID however many
-// readers see it first. Delivery takes no lock, as Maildir promises.
-// A folder without a list gets one on first open. A list that cannot be
-// parsed or disagrees with itself (a UID at or past the next UID, a UID
-// or key listed twice, UIDs out of order) is rebuilt from the files with
-// a new UIDVALIDITY; Folder.Sync reports Repaired so an IMAP server can
-// announce it, as Dovecot does.
+// N<next uid>", each further line "<uid> [S<size> T<mtime>] :<key>",
+// where the key is the file name up to the ":" that starts the flags.
+//
+// The list is an append-only log between rewrites: UIDs given to new
+// files are appended as records marked "+" ("+<uid> ... :<key>"), each
+// above the last, and the next UID then follows the last record; the
+// list is rewritten whole (through a new file, renamed into place) only
+// when entries go (an expunge, a file deleted by another program). So
+// Folder.Deliver and a Sync that finds new files cost one appended
+// record, whatever the folder's size, and each process reads only the
+// records appended since it last looked. Appended records are flushed
+// (fdatasync) before any UID in them is reported, so a UID once
+// reported is never given to another file. The octets after the last
+// newline are a torn tail (an append a crash cut short, never
+// reported): they are ignored at open and cut off by the next append.
+//
+// The list is read and changed only while holding an exclusive flock(2)
+// on "relaykit-uidlist.lock", so a reading process never hands out a
+// UID another handed out, and a new file gets exactly one UID however
+// many readers see it first. Delivery takes no lock, as Maildir
+// promises. A folder without a list gets one on first open. A list
+// that cannot be parsed or disagrees with itself (a record of the last
+// rewrite at or past the next UID, a UID or key listed twice, UIDs out
+// of order, a rewrite's record after an appended one) is rebuilt from
+// the files with a new UIDVALIDITY; Folder.Sync reports Repaired so an
+// IMAP server can announce it, as Dovecot does.
 //
 // # Departures
 //
@@ -54,6 +69,10 @@
 //     package scans cur/ may be missed by that scan; scans repeat while
 //     the directories' modification times change, as Dovecot's do.
 //     Every change this package makes happens under the lock.
+//   - Versions of this package from before the appended records
+//     treat a list holding them as damaged and rebuild it (new
+//     UIDVALIDITY). A program that edits the list in place is noticed
+//     when the header or the last record read changed, not otherwise.
 //   - Locking uses flock(2) and is available on Linux and the BSDs;
 //     elsewhere Open fails with ErrNoLocking.
 package mailbox

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -57,6 +58,7 @@ type Folder struct {
 	// directories' and list's times stay at stamp (see Sync).
 	clean bool
 	stamp [5]int64
+	lf    listFile // the UID list as last read or written
 }
 
 // Name returns the folder's name ("INBOX", "Sent", "a.b").
@@ -160,6 +162,16 @@ func (f *Folder) rawStamp() (s [5]int64, newest int64) {
 // l.entries (it must keep f.msgs consistent itself or return
 // changed=true for a rescan). The list is written back when it changed.
 func (f *Folder) locked(op func(l *uidList) (changed bool, err error)) error {
+	return f.update(true, op)
+}
+
+// update is locked with the scan of the files optional: without it, op
+// sees the list as the file has it (read incrementally, see listFile),
+// and f.msgs as the last Sync left it. A list that is missing or had to
+// be repaired is always scanned. Entries only added to the list are
+// appended to the file; a list that lost or changed entries is
+// rewritten.
+func (f *Folder) update(scan bool, op func(l *uidList) (changed bool, err error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	unlock, err := flock(filepath.Join(f.dir, LockFile))
@@ -168,7 +180,7 @@ func (f *Folder) locked(op func(l *uidList) (changed bool, err error)) error {
 	}
 	defer unlock()
 	listPath := filepath.Join(f.dir, UIDListFile)
-	l, perr := readUIDList(listPath)
+	l, perr := f.loadList(listPath)
 	repaired := false
 	if perr != nil {
 		var le *UIDListError
@@ -186,20 +198,26 @@ func (f *Folder) locked(op func(l *uidList) (changed bool, err error)) error {
 	if missing {
 		l = f.newList(0)
 	}
-	files, err := f.scan()
-	if err != nil {
-		return err
+	prev, from := f.msgs, len(l.entries)
+	rewrite := repaired || missing
+	if scan || rewrite {
+		files, err := f.scan()
+		if err != nil {
+			return err
+		}
+		rewrite = f.merge(l, files) || rewrite
 	}
-	dirty := f.merge(l, files) || repaired || missing
 	changed, err := op(l)
 	if changed {
-		dirty = true
 		if files, err2 := f.scan(); err2 == nil {
-			f.merge(l, files)
+			rewrite = f.merge(l, files) || rewrite
 		}
 	}
-	if dirty {
-		if werr := writeFileAtomic(listPath, l.marshal()); werr != nil && err == nil {
+	if werr := f.storeList(listPath, l, rewrite, from); werr != nil {
+		// UIDs not on disk are not shown: the next operation reads the
+		// list again and hands them out anew.
+		f.msgs = prev
+		if err == nil {
 			err = werr
 		}
 	}
@@ -250,7 +268,9 @@ func (f *Folder) scan() (map[string]fileRef, error) {
 				return nil, fmt.Errorf("mailbox: %w", err)
 			}
 			for _, n := range names {
-				if n == "" || n[0] == '.' {
+				// A name with a line end cannot be listed (and no
+				// Maildir writer makes one).
+				if n == "" || n[0] == '.' || strings.ContainsAny(n, "\r\n") {
 					continue
 				}
 				key, _ := splitName(n)
@@ -276,24 +296,35 @@ func dirStamp(dirs ...string) [2]int64 {
 // merge brings l and f.msgs in line with files: entries without a file
 // go, files without an entry get the next UIDs (in name order, which is
 // delivery order for names that start with the time). It reports whether
-// l changed.
+// l lost or changed entries (a rewrite); entries only added are at the
+// end of l.entries.
 func (f *Folder) merge(l *uidList, files map[string]fileRef) bool {
-	old := make(map[string]Message, len(f.msgs))
-	for _, m := range f.msgs {
-		old[m.Key] = m
+	if l.keys == nil {
+		l.rebuildKeys()
+	}
+	// f.msgs and l.entries are both in ascending UID order: one walk
+	// pairs each entry with its previous Message, without a map.
+	prev, k := f.msgs, 0
+	oldOf := func(e *uidEntry) *Message {
+		for k < len(prev) && prev[k].UID < e.uid {
+			k++
+		}
+		if k < len(prev) && prev[k].UID == e.uid && prev[k].Key == e.key {
+			return &prev[k]
+		}
+		return nil
 	}
 	changed := false
 	kept := l.entries[:0]
 	msgs := make([]Message, 0, len(files))
-	listed := make(map[string]bool, len(l.entries))
 	for _, e := range l.entries {
 		ref, ok := files[e.key]
 		if !ok {
+			delete(l.keys, e.key)
 			changed = true
 			continue
 		}
-		listed[e.key] = true
-		m := f.message(&e, ref, old)
+		m := f.message(&e, ref, oldOf(&e))
 		changed = changed || !e.stat
 		e.size, e.mtime, e.stat = m.Size, m.InternalDate.UnixNano(), m.name != ""
 		kept = append(kept, e)
@@ -302,7 +333,7 @@ func (f *Folder) merge(l *uidList, files map[string]fileRef) bool {
 	l.entries = kept
 	var fresh []string
 	for key := range files {
-		if !listed[key] {
+		if _, listed := l.keys[key]; !listed {
 			fresh = append(fresh, key)
 		}
 	}
@@ -310,11 +341,11 @@ func (f *Folder) merge(l *uidList, files map[string]fileRef) bool {
 	for _, key := range fresh {
 		e := uidEntry{uid: l.next, key: key}
 		l.next++
-		m := f.message(&e, files[key], old)
+		m := f.message(&e, files[key], nil)
 		e.size, e.mtime, e.stat = m.Size, m.InternalDate.UnixNano(), m.name != ""
 		l.entries = append(l.entries, e)
+		l.keys[key] = e.uid
 		msgs = append(msgs, m)
-		changed = true
 	}
 	// Files that vanished between the scan and the stat are left out of
 	// msgs but keep their entry until a scan misses them.
@@ -329,15 +360,15 @@ func (f *Folder) merge(l *uidList, files map[string]fileRef) bool {
 }
 
 // message builds a Message, reusing the size and date of an unchanged
-// file from the previous snapshot, or those the UID list keeps (a
-// message file's octets and time do not change; a flag change renames
-// it), and otherwise from stat(2).
-func (f *Folder) message(e *uidEntry, ref fileRef, old map[string]Message) Message {
+// file from the previous snapshot (o, the same UID and key, or nil), or
+// those the UID list keeps (a message file's octets and time do not
+// change; a flag change renames it), and otherwise from stat(2).
+func (f *Folder) message(e *uidEntry, ref fileRef, o *Message) Message {
 	uid, key := e.uid, e.key
-	_, flags := splitName(ref.name)
-	if o, ok := old[key]; ok && o.name == ref.name && o.Recent == ref.recent && o.UID == uid {
-		return o
+	if o != nil && o.name == ref.name && o.Recent == ref.recent {
+		return *o
 	}
+	_, flags := splitName(ref.name)
 	m := Message{UID: uid, Key: key, Flags: flags, Recent: ref.recent, name: ref.name}
 	if e.stat {
 		m.Size, m.InternalDate = e.size, time.Unix(0, e.mtime)

@@ -5,20 +5,26 @@ import (
 	"testing"
 )
 
-// FuzzUIDList parses arbitrary UID lists: no panic, and a list that
-// parses marshals back to a list that parses to the same thing.
+// FuzzUIDList parses arbitrary UID lists: no panic, the part read ends
+// at a newline, and a list that parses (appended records included)
+// marshals back to a list that parses to the same thing.
 func FuzzUIDList(f *testing.F) {
 	f.Add([]byte("1 V1700000000 N4\n1 :a\n3 :b,S=5,W=6\n"))
 	f.Add([]byte("1 V5 N2\n1 :a\n2 :b\n"))
 	f.Add([]byte("1 V5 N3\n1 S4 T1700000000000000000 :a\n2 G1 S5 :b\n"))
 	f.Add([]byte("garbage"))
+	f.Add([]byte("1 V5 N3\n1 :a\n+3 S1 T2 :b\n+7 :c\n+8 :d"))
+	f.Add([]byte("1 V5 N3\n+3 :a\n1 :b\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		l, err := parseUIDList("x", data)
+		l, good, err := parseUIDList("x", data)
+		if good < 0 || good > len(data) || (good > 0 && data[good-1] != '\n') {
+			t.Fatalf("good %d of %q", good, data)
+		}
 		if err != nil {
 			return
 		}
 		out := l.marshal()
-		l2, err := parseUIDList("x", out)
+		l2, _, err := parseUIDList("x", out)
 		if err != nil {
 			t.Fatalf("re-parse of %q: %v", out, err)
 		}

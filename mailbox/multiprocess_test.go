@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMultiProcess runs a deliverer and two readers as separate
@@ -18,10 +19,20 @@ import (
 // sync in a loop, move some messages from new/ to cur/ with flags, and
 // print every (UID, key) pair they see. No key may get two UIDs, no UID
 // two keys, and every delivered message must end up listed once.
+//
+// It runs twice: the deliverer uses Maildir.Deliver (the readers give
+// the UIDs) and then Folder.Deliver (the deliverer gives them, with an
+// appended record, while the readers scan and append too).
 func TestMultiProcess(t *testing.T) {
 	if os.Getenv("MAILBOX_HELPER") != "" {
 		t.Skip("helper process")
 	}
+	for _, via := range []string{"maildir", "folder"} {
+		t.Run(via, func(t *testing.T) { testMultiProcess(t, via) })
+	}
+}
+
+func testMultiProcess(t *testing.T, via string) {
 	const n = 300
 	dir := filepath.Join(t.TempDir(), "Maildir")
 	if _, err := Open(dir, Options{Create: true}); err != nil {
@@ -29,7 +40,7 @@ func TestMultiProcess(t *testing.T) {
 	}
 	start := func(role string) (*exec.Cmd, *bytes.Buffer) {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestMultiProcessHelper$")
-		cmd.Env = append(os.Environ(), "MAILBOX_HELPER="+role, "MAILBOX_DIR="+dir, "MAILBOX_N="+strconv.Itoa(n))
+		cmd.Env = append(os.Environ(), "MAILBOX_HELPER="+role, "MAILBOX_DIR="+dir, "MAILBOX_N="+strconv.Itoa(n), "MAILBOX_VIA="+via)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
@@ -45,7 +56,7 @@ func TestMultiProcess(t *testing.T) {
 		out *bytes.Buffer
 	}{{d, outD}, {r1, out1}, {r2, out2}} {
 		if err := c.cmd.Wait(); err != nil {
-			t.Fatalf("helper %v: %v\n%s", c.cmd.Env[len(c.cmd.Env)-3], err, c.out)
+			t.Fatalf("helper %v: %v\n%s", c.cmd.Env[len(c.cmd.Env)-4], err, c.out)
 		}
 	}
 	delivered := map[string]bool{}
@@ -59,7 +70,7 @@ func TestMultiProcess(t *testing.T) {
 	}
 	uidOf, keyOf := map[string]uint32{}, map[uint32]string{}
 	var validity string
-	for _, out := range []*bytes.Buffer{out1, out2} {
+	for _, out := range []*bytes.Buffer{out1, out2, outD} {
 		for _, line := range lines(out) {
 			f := strings.Fields(line)
 			if len(f) == 2 && f[0] == "validity" {
@@ -133,12 +144,27 @@ func TestMultiProcessHelper(t *testing.T) {
 	defer w.Flush()
 	switch role {
 	case "deliver":
+		var f *Folder
+		if os.Getenv("MAILBOX_VIA") == "folder" {
+			if f, err = m.Inbox(); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for i := 0; i < n; i++ {
-			key, err := m.Deliver(context.Background(), "", fmt.Appendf(nil, "Subject: %d\n\n%d\n", i, i), 0)
+			data := fmt.Appendf(nil, "Subject: %d\n\n%d\n", i, i)
+			if f == nil {
+				key, err := m.Deliver(context.Background(), "", data, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(w, "key %s\n", key)
+				continue
+			}
+			msg, err := f.Deliver(context.Background(), data, 0, time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			fmt.Fprintf(w, "key %s\n", key)
+			fmt.Fprintf(w, "key %s\nuid %d %s\n", msg.Key, msg.UID, msg.Key)
 		}
 	case "read":
 		f, err := m.Inbox()

@@ -57,10 +57,10 @@ func TestUIDListStat(t *testing.T) {
 	}
 
 	// Unknown extension fields are skipped; bad numbers are refused.
-	if l, err := parseUIDList("x", []byte("1 V5 N3\n1 G12ab S4 T5 :a\n")); err != nil || l.entries[0].size != 4 || !l.entries[0].stat {
+	if l, _, err := parseUIDList("x", []byte("1 V5 N3\n1 G12ab S4 T5 :a\n")); err != nil || l.entries[0].size != 4 || !l.entries[0].stat {
 		t.Errorf("unknown field: %+v %v", l, err)
 	}
-	if _, err := parseUIDList("x", []byte("1 V5 N3\n1 Sx T5 :a\n")); err == nil {
+	if _, _, err := parseUIDList("x", []byte("1 V5 N3\n1 Sx T5 :a\n")); err == nil {
 		t.Error("bad size accepted")
 	}
 }
