@@ -2,9 +2,13 @@ package pgstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,7 +21,8 @@ import (
 // as a real one runs, so that each commit waits for its WAL flush: the
 // cost group commit shares. commit=single is the Put before group commit
 // (one INSERT and one commit per message, no NOTIFY), measured in the
-// same run.
+// same run. PGSTORE_BENCH_COMMIT lists BenchmarkPut's commit modes
+// (default "group single"; see setCommitMode for the others).
 
 var benchBody = append(bytes.Repeat([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\r\n"), 64), "\r\n"...)
 
@@ -43,15 +48,16 @@ func BenchmarkPut(b *testing.B) {
 	dsn := startPostgresDurable(b)
 	ctx := context.Background()
 	var ids atomic.Int64
+	modes := strings.Fields(cmp.Or(os.Getenv("PGSTORE_BENCH_COMMIT"), "group single"))
 	for _, p := range []int{1, 8, 32} {
-		for _, mode := range []string{"group", "single"} {
+		for _, mode := range modes {
 			b.Run(fmt.Sprintf("enqueuers=%d/commit=%s", p, mode), func(b *testing.B) {
 				s, err := Open(ctx, dsn)
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer s.Close()
-				s.commit.single = mode == "single"
+				setCommitMode(b, s, mode)
 				truncate(b, s)
 				var n atomic.Int64
 				var wg sync.WaitGroup
@@ -76,6 +82,28 @@ func BenchmarkPut(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// setCommitMode sets up s for a commit= benchmark dimension: group is
+// what Put does; single the Put before group commit; group-nonotify and
+// group-leadersN variants of group (without the NOTIFY; with N commits
+// at once), to measure each choice.
+func setCommitMode(b *testing.B, s *Store, mode string) {
+	switch {
+	case mode == "group":
+	case mode == "single":
+		s.commit.single = true
+	case mode == "group-nonotify":
+		s.commit.noNotify = true
+	case strings.HasPrefix(mode, "group-leaders"):
+		n, err := strconv.Atoi(strings.TrimPrefix(mode, "group-leaders"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.commit.maxLeaders = n
+	default:
+		b.Fatalf("unknown commit mode %q", mode)
 	}
 }
 

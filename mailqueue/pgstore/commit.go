@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,8 @@ import (
 // and at most one NOTIFY, however many they are.
 
 const (
+	// defaultLeaders is how many commits of one Store may run at once.
+	defaultLeaders = 1
 	// maxBatch and maxBatchBytes bound one commit; the rest wait for the
 	// next. A message larger than maxBatchBytes goes alone.
 	maxBatch      = 256
@@ -56,7 +59,13 @@ var errLead = errors.New("pgstore: lead")
 type committer struct {
 	mu      sync.Mutex
 	queue   []*putReq
-	leading bool
+	leaders int // commits running
+	// maxLeaders caps the commits running at once; zero means
+	// defaultLeaders. Set only by tests and benchmarks before any Put.
+	maxLeaders int
+	// noNotify, set only by benchmarks before any Put, leaves the NOTIFY
+	// out, to measure what it costs.
+	noNotify bool
 	// single, set only by tests and benchmarks before any Put, stores
 	// each message with its own INSERT and commit (the behaviour before
 	// group commit), for the comparison.
@@ -78,8 +87,8 @@ func (s *Store) put(ctx context.Context, r *putReq) error {
 	r.done = make(chan error, 1)
 	c.mu.Lock()
 	c.queue = append(c.queue, r)
-	if !c.leading {
-		c.leading = true
+	if c.leaders < cmp.Or(c.maxLeaders, defaultLeaders) {
+		c.leaders++
 		c.mu.Unlock()
 		return s.lead(ctx, r)
 	}
@@ -157,7 +166,7 @@ func (s *Store) lead(ctx context.Context, own *putReq) error {
 		next := c.queue[0]
 		next.done <- errLead // still queued; it takes itself and the rest
 	} else {
-		c.leading = false
+		c.leaders--
 	}
 	c.mu.Unlock()
 	return ownErr
@@ -178,7 +187,7 @@ func (s *Store) lead(ctx context.Context, own *putReq) error {
 func (s *Store) insertBatch(ctx context.Context, batch []*putReq) []error {
 	errs := make([]error, len(batch))
 	if len(batch) == 1 {
-		errs[0] = s.insertOne(ctx, batch[0], true)
+		errs[0] = s.insertOne(ctx, batch[0], !s.commit.noNotify)
 		return errs
 	}
 	// Two Puts of one ID in one batch: the first is inserted (if the ID
@@ -208,7 +217,7 @@ func (s *Store) insertBatch(ctx context.Context, batch []*putReq) []error {
 		SELECT * FROM unnest($1::bigint[], $2::jsonb[], $3::jsonb[], $4::bytea[], $5::timestamptz[], $6::boolean[])
 		ON CONFLICT (id) DO NOTHING
 		RETURNING id`, ids, envs, states, bodies, dues, helds)
-	if notify {
+	if notify && !s.commit.noNotify {
 		s.queueNotify(b)
 	}
 	inserted := make(map[int64]bool, len(ids))
