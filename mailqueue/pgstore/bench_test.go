@@ -118,12 +118,15 @@ type pollOnly struct{ mailqueue.LeaseStore }
 // end to end (first Enqueue to last delivery); enq-msgs/s is the accept
 // side alone. store=after is this package (group commit, NOTIFY);
 // store=before is one commit per Put and polling only.
+// PGSTORE_BENCH_STORE lists the store modes (default "after before";
+// also after-nonotify and after-leadersN, as in setCommitMode).
 func BenchmarkNodes(b *testing.B) {
 	dsn := startPostgresDurable(b)
 	ctx := context.Background()
 	res := mailqueue.StaticResolver{IP: map[string][]netip.Addr{"example.com": {netip.MustParseAddr("192.0.2.1")}}}
+	modes := strings.Fields(cmp.Or(os.Getenv("PGSTORE_BENCH_STORE"), "after before"))
 	for _, nodes := range []int{1, 2, 3} {
-		for _, mode := range []string{"after", "before"} {
+		for _, mode := range modes {
 			b.Run(fmt.Sprintf("nodes=%d/store=%s", nodes, mode), func(b *testing.B) {
 				var delivered atomic.Int64
 				all := make(chan struct{})
@@ -149,9 +152,15 @@ func BenchmarkNodes(b *testing.B) {
 					}
 					stores = append(stores, s)
 					var ls mailqueue.LeaseStore = s
-					if mode == "before" {
+					switch {
+					case mode == "before":
 						s.commit.single = true
 						ls = pollOnly{s}
+					case mode == "after":
+					case strings.HasPrefix(mode, "after-"):
+						setCommitMode(b, s, "group-"+strings.TrimPrefix(mode, "after-"))
+					default:
+						b.Fatalf("unknown store mode %q", mode)
 					}
 					q, err := mailqueue.New(ls, mailqueue.Config{Resolver: res, Deliverer: dlv, Hostname: "mq.example.org", Node: fmt.Sprintf("n%d", i)})
 					if err != nil {

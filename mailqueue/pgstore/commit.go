@@ -50,6 +50,9 @@ type putReq struct {
 	// taken is set, under committer.mu, when a leader took the request
 	// into a commit: from then on only that commit's outcome counts.
 	taken bool
+	// promoted is set, under committer.mu, when a leader handed this
+	// waiting Put the lead (errLead is on its way).
+	promoted bool
 }
 
 // errLead tells a waiting Put that it leads the next commit.
@@ -98,7 +101,7 @@ func (s *Store) put(ctx context.Context, r *putReq) error {
 	case err = <-r.done:
 	case <-ctx.Done():
 		c.mu.Lock()
-		if i := indexOf(c.queue, r); i >= 0 && !r.taken && len(r.done) == 0 {
+		if i := indexOf(c.queue, r); i >= 0 && !r.taken && !r.promoted {
 			// Not in any commit yet, and not chosen to lead: leave.
 			c.queue = slices.Delete(c.queue, i, i+1)
 			c.mu.Unlock()
@@ -135,6 +138,14 @@ func (s *Store) lead(ctx context.Context, own *putReq) error {
 	var ownErr error
 	for ownDone := false; !ownDone; {
 		c.mu.Lock()
+		if own.taken {
+			// Another leader's commit took own's message (it was queued,
+			// handed the lead, when that commit began): lead no more, and
+			// wait for that commit like any Put.
+			c.handOff()
+			c.mu.Unlock()
+			return <-own.done
+		}
 		n, size := 0, 0
 		for n < len(c.queue) && n < maxBatch && (n == 0 || size+len(c.queue[n].body) <= maxBatchBytes) {
 			size += len(c.queue[n].body)
@@ -162,14 +173,21 @@ func (s *Store) lead(ctx context.Context, own *putReq) error {
 		}
 	}
 	c.mu.Lock()
-	if len(c.queue) > 0 {
-		next := c.queue[0]
-		next.done <- errLead // still queued; it takes itself and the rest
+	c.handOff()
+	c.mu.Unlock()
+	return ownErr
+}
+
+// handOff ends a leader's turn, c.mu held: it hands the lead to the
+// oldest queued Put no other leader has handed it to, which takes itself
+// and those behind it, or, if there is none, lets the leader go.
+func (c *committer) handOff() {
+	if i := slices.IndexFunc(c.queue, func(r *putReq) bool { return !r.promoted }); i >= 0 {
+		c.queue[i].promoted = true
+		c.queue[i].done <- errLead
 	} else {
 		c.leaders--
 	}
-	c.mu.Unlock()
-	return ownErr
 }
 
 // insertBatch stores a batch with one INSERT and, when a message in it

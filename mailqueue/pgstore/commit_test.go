@@ -189,3 +189,28 @@ func TestGroupCommitCancelWhileQueued(t *testing.T) {
 		}
 	}
 }
+
+// With several commits allowed at once (a benchmark setting), every Put
+// still returns once its own message is stored, and the lead is never
+// handed twice to one Put.
+func TestGroupCommitSeveralLeaders(t *testing.T) {
+	s := openStore(t, startPostgres(t))
+	s.commit.maxLeaders = 4
+	ctx := context.Background()
+	var ms []*mailqueue.Message
+	for i := range 200 {
+		ms = append(ms, testMessage(mailqueue.ID(1000+i), "a@example.org"))
+	}
+	for i, err := range putAll(ctx, s, ms)() {
+		if err != nil {
+			t.Fatalf("Put %d: %v", i, err)
+		}
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM mailqueue_messages`).Scan(&n); err != nil || n != len(ms) {
+		t.Fatalf("%d messages stored (%v), want %d", n, err, len(ms))
+	}
+	if l := s.commit.leaders; l != 0 {
+		t.Fatalf("%d leaders left when no Put runs", l)
+	}
+}
