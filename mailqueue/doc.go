@@ -24,7 +24,10 @@
 // (Config.LeaseTTL) and the others take its messages over. Only messages
 // whose attempt was in flight at the death can be delivered twice. A
 // Spool is scheduled from memory by its one process unless Config.Shared
-// asks for leases.
+// asks for leases. An idle node polls the store (Config.PollInterval); a
+// store that implements Waker (pgstore, by LISTEN/NOTIFY) wakes it as
+// soon as another node makes messages due, and the poll stays as the
+// fallback.
 //
 // # Durability
 //

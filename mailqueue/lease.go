@@ -53,3 +53,22 @@ type LeaseStore interface {
 	// it fails with ErrLeaseLost and changes nothing.
 	RemoveLeased(ctx context.Context, l Lease, now time.Time) error
 }
+
+// Waker is a LeaseStore that can tell a node when messages may have
+// become due through another node (an enqueue, a release, a message
+// rescheduled to now), so an idle node claims them at once instead of at
+// its next poll. A queue on a shared store that implements Waker selects
+// on the channel beside its PollInterval timer.
+//
+// A wake-up is only a hint: wake-ups may be coalesced, arrive when
+// nothing is due, or be lost (a dropped connection), and the queue keeps
+// polling, so a lost one delays a message by at most PollInterval and
+// never loses it.
+type Waker interface {
+	LeaseStore
+	// Wakeups returns a channel that receives a value when messages may
+	// have become due (a send is dropped while one is pending), and a
+	// function that stops the wake-ups. The queue calls it once at New
+	// and stop at Shutdown.
+	Wakeups() (wake <-chan struct{}, stop func())
+}

@@ -77,6 +77,8 @@ type Config struct {
 	LeaseTTL time.Duration
 	// PollInterval is how often an idle node of a shared store asks it
 	// for due messages (other nodes' enqueues and retries). Default 1 s.
+	// A store that implements Waker (pgstore, with LISTEN/NOTIFY) wakes
+	// the node sooner; the poll stays as the fallback.
 	PollInterval time.Duration
 }
 
@@ -202,6 +204,9 @@ func New(store Store, cfg Config) (*Queue, error) {
 	if ls := sharedStore(store, &q.cfg); ls != nil {
 		q.cfg.setSharedDefaults()
 		q.shared = &sharedState{store: ls, leases: make(map[ID]*heldLease)}
+		if w, ok := ls.(Waker); ok {
+			q.shared.wakeups, q.shared.stopWakeup = w.Wakeups()
+		}
 		q.renewDone = make(chan struct{})
 		q.log(slog.LevelInfo, "mailqueue: started on a shared store", "node", q.cfg.Node)
 		go q.loopShared()
@@ -454,6 +459,9 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 	}
 	if q.renewDone != nil {
 		close(q.renewDone)
+	}
+	if q.shared != nil && q.shared.stopWakeup != nil {
+		q.shared.stopWakeup()
 	}
 	q.cancel()
 	if q.own != nil {

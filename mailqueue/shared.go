@@ -24,6 +24,10 @@ import (
 // sharedState is what a shared queue keeps beside the single-node fields.
 type sharedState struct {
 	store LeaseStore
+	// wakeups receives when another node may have made messages due, if
+	// the store is a Waker; nil otherwise (a nil channel never receives).
+	wakeups    <-chan struct{}
+	stopWakeup func()
 	// leases holds the lease of every message this node is attempting,
 	// under Queue.mu.
 	leases map[ID]*heldLease
@@ -65,8 +69,9 @@ func (c *Config) setSharedDefaults() {
 
 // loopShared is the scheduler of a shared queue: it claims as many due
 // messages as it has room for, starts a job for each, and when the store
-// had fewer than asked for, sleeps until PollInterval has passed or this
-// node enqueued or finished something.
+// had fewer than asked for, sleeps until PollInterval has passed, this
+// node enqueued or finished something, or the store (a Waker) says
+// another node made messages due.
 func (q *Queue) loopShared() {
 	defer close(q.loopDone)
 	sh := q.shared
@@ -116,6 +121,7 @@ func (q *Queue) loopShared() {
 		select {
 		case <-timer:
 		case <-q.wake:
+		case <-sh.wakeups:
 		}
 		stop()
 	}

@@ -1,42 +1,18 @@
-// Package pgstore is a mailqueue.LeaseStore on PostgreSQL, so several
-// queue nodes (relay processes on several machines) share one queue: each
-// node claims due messages with a lease (SELECT ... FOR UPDATE SKIP
-// LOCKED), and a node that dies leaves its leases to expire and its
-// messages to the others.
-//
-// A mailqueue.Queue over a Store runs as one node of several (it claims
-// through the leases; mailqueue Config.Shared is implied). examples/relaypg
-// is the relay with this store behind its -postgres flag, and the relay's
-// interop test runs three of its processes on one PostgreSQL, killing one
-// mid-run (examples/internal/relay/nodes_interop_test.go).
-//
-// It lives in its own module (driver github.com/jackc/pgx/v5) so the
-// relaykit core stays free of dependencies.
-//
-// One row per message holds the envelope and state (JSON) and the body
-// (bytea), so the body is stored once however many recipients the message
-// has. Open creates the schema, or migrates it, under an advisory lock, so
-// nodes that start together do not race; the schema's version is kept in
-// mailqueue_schema.
-//
-// Departures from what a full shared store would do, not built yet: Put
-// inserts one message per statement (no group commit across sessions
-// beyond what PostgreSQL's commit_delay gives), and idle nodes are not
-// woken with LISTEN/NOTIFY: a node polls Claim.
 package pgstore
 
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaykit/relaykit/mailqueue"
@@ -46,9 +22,16 @@ import (
 // safe for concurrent use by any number of goroutines and processes.
 type Store struct {
 	pool *pgxpool.Pool
+	// token names this Store in the notifications it sends (notify.go).
+	token  string
+	commit committer // group commit (commit.go)
+	listen listener  // LISTEN connection (notify.go)
+
+	closeOnce sync.Once
+	closed    bool // under listen.mu
 }
 
-var _ mailqueue.LeaseStore = (*Store)(nil)
+var _ mailqueue.Waker = (*Store)(nil)
 
 // ErrDuplicate is returned by Put for an ID that is already stored.
 var ErrDuplicate = errors.New("pgstore: duplicate message ID")
@@ -99,7 +82,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, token: rand.Text()}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -144,34 +127,39 @@ func (s *Store) migrate(ctx context.Context) error {
 	return err
 }
 
-// Close closes the store's connections.
-func (s *Store) Close() { s.pool.Close() }
+// Close stops the LISTEN connection, if any, and closes the store's
+// connections. Wakeups after Close never wake.
+func (s *Store) Close() {
+	s.closeOnce.Do(func() {
+		s.listen.mu.Lock()
+		s.closed = true
+		s.listen.mu.Unlock()
+		s.stopListening()
+		s.pool.Close()
+	})
+}
+
+func jsonMarshal(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: %w", err)
+	}
+	return b, nil
+}
 
 // Put implements mailqueue.Store. The message is durable when Put
-// returns (the transaction committed).
+// returns: the transaction that holds it has committed. Concurrent Puts
+// share that transaction (group commit, commit.go), and a due message
+// wakes the other nodes (notify.go).
+//
+// Once its message has gone into a commit, Put waits for that commit's
+// outcome even if ctx ends, so that an error always means "not stored".
 func (s *Store) Put(ctx context.Context, m *mailqueue.Message) error {
-	if m.ID == 0 || len(m.State.Rcpts) != len(m.Envelope.Recipients) {
-		return errors.New("pgstore: Put of a message without ID or with mismatched state")
-	}
-	env, err := json.Marshal(&m.Envelope)
+	r, err := newPutReq(m)
 	if err != nil {
-		return fmt.Errorf("pgstore: %w", err)
+		return err
 	}
-	st, err := json.Marshal(&m.State)
-	if err != nil {
-		return fmt.Errorf("pgstore: %w", err)
-	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO mailqueue_messages (id, envelope, state, body, due, held)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		int64(m.ID), env, st, m.Body, m.State.NextAttempt, m.State.Held)
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" { // unique_violation
-		return ErrDuplicate
-	}
-	if err != nil {
-		return fmt.Errorf("pgstore: put: %w", err)
-	}
-	return nil
+	return s.put(ctx, r)
 }
 
 // Get implements mailqueue.Store.
@@ -194,19 +182,45 @@ func (s *Store) Get(ctx context.Context, id mailqueue.ID) (*mailqueue.Message, e
 	return m, nil
 }
 
-// Update implements mailqueue.Store.
+// Update implements mailqueue.Store. When it leaves the message due
+// and unleased (a release from hold, a flush), it wakes the other nodes.
 func (s *Store) Update(ctx context.Context, id mailqueue.ID, st *mailqueue.State) error {
-	b, err := json.Marshal(st)
+	b, err := jsonMarshal(st)
 	if err != nil {
-		return fmt.Errorf("pgstore: %w", err)
+		return err
 	}
-	return s.one(ctx, mailqueue.ErrNotFound, `UPDATE mailqueue_messages SET state = $2, due = $3, held = $4 WHERE id = $1`,
-		int64(id), b, st.NextAttempt, st.Held)
+	const sql = `UPDATE mailqueue_messages SET state = $2, due = $3, held = $4 WHERE id = $1`
+	if st.Held {
+		return s.one(ctx, mailqueue.ErrNotFound, sql, int64(id), b, st.NextAttempt, st.Held)
+	}
+	return s.oneNotify(ctx, mailqueue.ErrNotFound, id, sql, int64(id), b, st.NextAttempt, st.Held)
 }
 
 // Remove implements mailqueue.Store.
 func (s *Store) Remove(ctx context.Context, id mailqueue.ID) error {
 	return s.one(ctx, mailqueue.ErrNotFound, `DELETE FROM mailqueue_messages WHERE id = $1`, int64(id))
+}
+
+// oneNotify is one, plus a NOTIFY in the same transaction if message id
+// is then due (by the database's clock: a hint), not held and not leased.
+func (s *Store) oneNotify(ctx context.Context, none error, id mailqueue.ID, sql string, args ...any) error {
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	b.Queue(`SELECT pg_notify($1, $2) FROM mailqueue_messages
+		WHERE id = $3 AND NOT held AND due <= now() AND lease_token IS NULL`, notifyChannel, s.token, int64(id))
+	var n int64
+	err := s.sendBatch(ctx, b, func(br pgx.BatchResults) error {
+		tag, err := br.Exec()
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
+	if n == 0 {
+		return none
+	}
+	return nil
 }
 
 // one runs a statement that must change one row, and returns none when
@@ -306,9 +320,11 @@ func (s *Store) Renew(ctx context.Context, l mailqueue.Lease, now time.Time, ttl
 	return l, nil
 }
 
-// Release implements mailqueue.LeaseStore.
+// Release implements mailqueue.LeaseStore. A message released while it
+// is due (a node shutting down with messages claimed) wakes the other
+// nodes; one released after an attempt (due at its next retry) does not.
 func (s *Store) Release(ctx context.Context, l mailqueue.Lease) error {
-	return s.one(ctx, mailqueue.ErrLeaseLost, `UPDATE mailqueue_messages
+	return s.oneNotify(ctx, mailqueue.ErrLeaseLost, l.ID, `UPDATE mailqueue_messages
 		SET lease_owner = NULL, lease_token = NULL, lease_expires = NULL
 		WHERE id = $1 AND lease_token = $2`, int64(l.ID), int64(l.Token))
 }
@@ -317,9 +333,9 @@ func (s *Store) Release(ctx context.Context, l mailqueue.Lease) error {
 // are one statement, so a lease that expires meanwhile cannot let a late
 // write in.
 func (s *Store) UpdateLeased(ctx context.Context, l mailqueue.Lease, now time.Time, st *mailqueue.State) error {
-	b, err := json.Marshal(st)
+	b, err := jsonMarshal(st)
 	if err != nil {
-		return fmt.Errorf("pgstore: %w", err)
+		return err
 	}
 	return s.one(ctx, mailqueue.ErrLeaseLost, `UPDATE mailqueue_messages SET state = $4, due = $5, held = $6
 		WHERE id = $1 AND lease_token = $2 AND lease_expires > $3`,

@@ -32,8 +32,19 @@ func pgBin() (string, bool) {
 // listens only on a Unix socket there, and returns a DSN for its
 // postgres database. PostgreSQL refuses to run as root: as root, the
 // server runs as the postgres user (Debian's package creates it). The
-// test is skipped when PostgreSQL is not installed.
-func startPostgres(t *testing.T) string {
+// test is skipped when PostgreSQL is not installed. Tests run it with
+// fsync off; benchmarks use startPostgresDurable.
+func startPostgres(t testing.TB) string {
+	return startPostgresWith(t, false)
+}
+
+// startPostgresDurable is startPostgres with fsync on, as a real server
+// runs: each commit waits for its WAL flush, which group commit shares.
+func startPostgresDurable(t testing.TB) string {
+	return startPostgresWith(t, true)
+}
+
+func startPostgresWith(t testing.TB, fsync bool) string {
 	t.Helper()
 	bin, ok := pgBin()
 	if !ok {
@@ -70,7 +81,11 @@ func startPostgres(t *testing.T) string {
 	if out, err := run("initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	opts := fmt.Sprintf("-c listen_addresses='' -k %s -c fsync=off -c max_connections=100", dir)
+	fs := "off"
+	if fsync {
+		fs = "on"
+	}
+	opts := fmt.Sprintf("-c listen_addresses='' -k %s -c fsync=%s -c max_connections=300", dir, fs)
 	if out, err := run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "start").CombinedOutput(); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "log"))
 		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
