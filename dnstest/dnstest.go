@@ -189,6 +189,19 @@ func Start(cfg Config) (*Hierarchy, error) {
 	byAddr := make(map[netip.Addr][]*zone.Zone)
 	var order []netip.Addr
 	var root []netip.Addr
+	// serve makes the server at a serve z (an address serving the root
+	// is a root hint).
+	serve := func(a netip.Addr, z *zone.Zone) {
+		if !slices.Contains(byAddr[a], z) {
+			if byAddr[a] == nil {
+				order = append(order, a)
+			}
+			byAddr[a] = append(byAddr[a], z)
+		}
+		if z.Origin().IsRoot() && !slices.Contains(root, a) {
+			root = append(root, a)
+		}
+	}
 	for _, z := range all {
 		found := false
 		for _, rr := range z.Records() {
@@ -200,15 +213,7 @@ func Start(cfg Config) (*Hierarchy, error) {
 				if !a.IsLoopback() || !a.Is4() {
 					return nil, fmt.Errorf("dnstest: zone %s: name server %s has address %s, not in 127.0.0.0/8", z.Origin(), ns.Host, a)
 				}
-				if !slices.Contains(byAddr[a], z) {
-					if byAddr[a] == nil {
-						order = append(order, a)
-					}
-					byAddr[a] = append(byAddr[a], z)
-				}
-				if z.Origin().IsRoot() && !slices.Contains(root, a) {
-					root = append(root, a)
-				}
+				serve(a, z)
 				found = true
 			}
 		}
@@ -229,16 +234,7 @@ func Start(cfg Config) (*Hierarchy, error) {
 			if i < 0 {
 				return nil, fmt.Errorf("dnstest: Config.Servers: %s serves %q, which is not in Zones", as, origin)
 			}
-			z := all[i]
-			if !slices.Contains(byAddr[a], z) {
-				if byAddr[a] == nil {
-					order = append(order, a)
-				}
-				byAddr[a] = append(byAddr[a], z)
-			}
-			if z.Origin().IsRoot() && !slices.Contains(root, a) {
-				root = append(root, a)
-			}
+			serve(a, all[i])
 		}
 	}
 	if len(root) == 0 {

@@ -55,6 +55,31 @@ type Fault struct {
 	Edit func(m *dnswire.Msg)
 }
 
+// Poison returns a Fault.Edit that adds the records of a classic cache
+// poisoning attempt, all out of the responder's bailiwick, to every
+// answer: an A record (addr) for target in the answer section; NS records
+// naming ns.evil.test. for the root and for target's parent in the
+// authority section; A records (addr) for ns.evil.test. and for target in
+// the additional section. All have a one-day TTL. A resolver that follows
+// RFC 2181 5.4.1 caches none of them.
+func Poison(target dnswire.Name, addr netip.Addr) func(m *dnswire.Msg) {
+	parent, ok := target.Parent()
+	if !ok {
+		parent = dnswire.Root()
+	}
+	evil := dnswire.MustName("ns.evil.test.")
+	rr := func(n dnswire.Name, t dnswire.Type, d dnswire.RData) dnswire.RR {
+		return dnswire.RR{RRHeader: dnswire.RRHeader{Name: n, Type: t, Class: dnswire.ClassINET, TTL: 86400}, Data: d}
+	}
+	return func(m *dnswire.Msg) {
+		m.Answer = append(m.Answer, rr(target, dnswire.TypeA, &dnswire.A{Addr: addr}))
+		m.Ns = append(m.Ns, rr(dnswire.Root(), dnswire.TypeNS, &dnswire.NS{Host: evil}),
+			rr(parent, dnswire.TypeNS, &dnswire.NS{Host: evil}))
+		m.Extra = append(m.Extra, rr(evil, dnswire.TypeA, &dnswire.A{Addr: addr}),
+			rr(target, dnswire.TypeA, &dnswire.A{Addr: addr}))
+	}
+}
+
 // none reports whether f is the zero Fault.
 func (f *Fault) none() bool {
 	return !f.Drop && f.Delay == 0 && !f.Lame && !f.ServFail && !f.Truncate && !f.Spoof && !f.WrongID &&

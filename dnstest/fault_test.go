@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
 	"github.com/relaykit/relaykit/resolver"
@@ -207,5 +209,39 @@ func TestSetZone(t *testing.T) {
 	}
 	if err := h.SetZone("nowhere.", "@ SOA a.test. b.test. 1 2 3 4 5\n@ NS a.test.\n"); err == nil || !strings.Contains(err.Error(), "no server") {
 		t.Error("zone no server serves accepted")
+	}
+}
+
+// Poison's Edit adds the out-of-bailiwick records it documents to an
+// answer that had none of them.
+func TestPoison(t *testing.T) {
+	h := dnstest.New(t, dnstest.Config{Zones: zones()})
+	leaf := h.ServerFor("hamburger.edu.")
+	bad := netip.MustParseAddr("192.0.2.66")
+	leaf.SetFault(dnstest.Fault{Edit: dnstest.Poison(dnswire.MustName("www.example.net."), bad)})
+	var q dnswire.Msg
+	q.ID = 7
+	q.SetQuestion(dnswire.MustName("web.hamburger.edu."), dnswire.TypeA)
+	m, _, err := exchangeNet(t, "udp", leaf.Addr, &q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sec := range [][]dnswire.RR{m.Answer, m.Ns, m.Extra} {
+		for _, rr := range sec {
+			if strings.Contains(rr.String(), "evil") || strings.Contains(rr.String(), "example.net") {
+				got = append(got, rr.String())
+			}
+		}
+	}
+	want := []string{
+		"www.example.net.\t86400\tIN\tA\t192.0.2.66",
+		".\t86400\tIN\tNS\tns.evil.test.",
+		"example.net.\t86400\tIN\tNS\tns.evil.test.",
+		"ns.evil.test.\t86400\tIN\tA\t192.0.2.66",
+		"www.example.net.\t86400\tIN\tA\t192.0.2.66",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("poisoned answer (-want +got):\n%s", diff)
 	}
 }

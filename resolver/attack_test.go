@@ -49,36 +49,13 @@ func mustResolve(t *testing.T, r *Resolver, name string, typ dnswire.Type) Resul
 	return res
 }
 
-// poison returns a dnstest.Fault.Edit that adds out-of-bailiwick records
-// to every answer: an A record (evilAddr) for target in the answer, NS
-// records naming ns.evil.test. for the root and for target's parent in
-// the authority, and A records (evilAddr) for ns.evil.test. and target
-// in the additional section.
-func poison(target string) func(m *dnswire.Msg) {
-	tn := dnswire.MustName(target)
-	parent, ok := tn.Parent()
-	if !ok {
-		parent = dnswire.Root()
-	}
-	evil := dnswire.MustName("ns.evil.test.")
-	rr := func(n dnswire.Name, t dnswire.Type, d dnswire.RData) dnswire.RR {
-		return dnswire.RR{RRHeader: dnswire.RRHeader{Name: n, Type: t, Class: dnswire.ClassINET, TTL: 86400}, Data: d}
-	}
-	return func(m *dnswire.Msg) {
-		m.Answer = append(m.Answer, rr(tn, dnswire.TypeA, &dnswire.A{Addr: evilAddr}))
-		m.Ns = append(m.Ns, rr(dnswire.Root(), dnswire.TypeNS, &dnswire.NS{Host: evil}),
-			rr(parent, dnswire.TypeNS, &dnswire.NS{Host: evil}))
-		m.Extra = append(m.Extra, rr(evil, dnswire.TypeA, &dnswire.A{Addr: evilAddr}),
-			rr(tn, dnswire.TypeA, &dnswire.A{Addr: evilAddr}))
-	}
-}
 
 func TestOutOfBailiwickNeverCached(t *testing.T) {
 	h, r := newTest(t, Config{})
 	for _, a := range []string{"127.0.0.5", "127.0.0.6"} {
-		h.Server(a).SetFault(dnstest.Fault{Edit: poison("www.example.net.")})
+		h.Server(a).SetFault(dnstest.Fault{Edit: dnstest.Poison(dnswire.MustName("www.example.net."), evilAddr)})
 	}
-	h.Server("127.0.0.4").SetFault(dnstest.Fault{Edit: poison("a.root-servers.net.")})
+	h.Server("127.0.0.4").SetFault(dnstest.Fault{Edit: dnstest.Poison(dnswire.MustName("a.root-servers.net."), evilAddr)})
 	res := mustResolve(t, r, "www.example.com.", dnswire.TypeA)
 	if got := addrs(res.Answer); len(got) != 1 || got[0] != "192.0.2.1" {
 		t.Fatalf("answer %v", got)

@@ -32,7 +32,7 @@ func TestInteropForgedProbes(t *testing.T) {
 	}{
 		{"out-of-bailiwick answer, NS and glue (example.com's server poisons www.example.net)",
 			func(h *dnstest.Hierarchy) {
-				serverAt(h, prefix+"3").SetFault(dnstest.Fault{Edit: poison("www.example.net.", evil)})
+				serverAt(h, prefix+"3").SetFault(dnstest.Fault{Edit: dnstest.Poison(dnswire.MustName("www.example.net."), evil)})
 			},
 			[][2]string{{"www.example.com.", "A"}, {"example.com.", "MX"}},
 			[][2]string{{"www.example.net.", "A"}, {"example.net.", "NS"}, {"ns.evil.test.", "A"}}},
@@ -105,29 +105,6 @@ func serverAt(h *dnstest.Hierarchy, addr string) *dnstest.Server {
 	panic("no dnstest server at " + addr)
 }
 
-// poison returns a dnstest.Fault.Edit that adds out-of-bailiwick records
-// to every answer: an A record (addr) for target in the answer, NS
-// records naming ns.evil.test. for the root and for target's parent in
-// the authority, and A records (addr) for ns.evil.test. and target in
-// the additional section.
-func poison(target string, addr netip.Addr) func(m *dnswire.Msg) {
-	tn := dnswire.MustName(target)
-	parent, ok := tn.Parent()
-	if !ok {
-		parent = dnswire.Root()
-	}
-	evil := dnswire.MustName("ns.evil.test.")
-	rr := func(n dnswire.Name, t dnswire.Type, d dnswire.RData) dnswire.RR {
-		return dnswire.RR{RRHeader: dnswire.RRHeader{Name: n, Type: t, Class: dnswire.ClassINET, TTL: 86400}, Data: d}
-	}
-	return func(m *dnswire.Msg) {
-		m.Answer = append(m.Answer, rr(tn, dnswire.TypeA, &dnswire.A{Addr: addr}))
-		m.Ns = append(m.Ns, rr(dnswire.Root(), dnswire.TypeNS, &dnswire.NS{Host: evil}),
-			rr(parent, dnswire.TypeNS, &dnswire.NS{Host: evil}))
-		m.Extra = append(m.Extra, rr(evil, dnswire.TypeA, &dnswire.A{Addr: addr}),
-			rr(tn, dnswire.TypeA, &dnswire.A{Addr: addr}))
-	}
-}
 
 // startOursAt is startOurs with a readiness probe that needs no answer
 // from the hierarchy (". SOA").
