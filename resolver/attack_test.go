@@ -49,7 +49,6 @@ func mustResolve(t *testing.T, r *Resolver, name string, typ dnswire.Type) Resul
 	return res
 }
 
-
 func TestOutOfBailiwickNeverCached(t *testing.T) {
 	h, r := newTest(t, Config{})
 	for _, a := range []string{"127.0.0.5", "127.0.0.6"} {

@@ -223,37 +223,8 @@ func startSignedNSD(t *testing.T, files map[string]string) {
 // startValidatingUnbound runs Unbound validating from rootDS with the
 // signed hierarchy's root as its hint, and returns its port.
 func startValidatingUnbound(t *testing.T, rootDS string) int {
-	need(t, "unbound")
-	dir := t.TempDir()
-	port := freePort(t, "127.0.0.1")
-	hints := fmt.Sprintf(".  3600000 NS a.root-servers.test.\na.root-servers.test. 3600000 A %s1\n", signedPrefix)
-	os.WriteFile(filepath.Join(dir, "root.hints"), []byte(hints), 0o644)
-	conf := fmt.Sprintf(`server:
-  interface: 127.0.0.1@%d
-  port: %d
-  username: ""
-  chroot: ""
-  directory: %q
-  pidfile: %q
-  do-daemonize: no
-  use-syslog: no
-  logfile: ""
-  verbosity: 1
-  val-log-level: 2
-  do-ip6: no
-  access-control: 127.0.0.0/8 allow
-  root-hints: %q
-  do-not-query-localhost: no
-  module-config: "validator iterator"
-  trust-anchor: %q
-  aggressive-nsec: no
-remote-control:
-  control-enable: no
-`, port, port, dir, filepath.Join(dir, "unbound.pid"), filepath.Join(dir, "root.hints"), rootDS)
-	cf := filepath.Join(dir, "unbound.conf")
-	os.WriteFile(cf, []byte(conf), 0o644)
-	startProc(t, exec.Command("unbound", "-d", "-c", cf), filepath.Join(dir, "unbound.log"))
-	waitDNS(t, fmt.Sprintf("127.0.0.1:%d", port), ".")
+	_, port := runUnbound(t, unboundConf{rootIP: signedPrefix + "1", extra: fmt.Sprintf(
+		"  verbosity: 1\n  val-log-level: 2\n  module-config: \"validator iterator\"\n  trust-anchor: %q\n  aggressive-nsec: no\n", rootDS)})
 	return port
 }
 

@@ -105,7 +105,6 @@ func serverAt(h *dnstest.Hierarchy, addr string) *dnstest.Server {
 	panic("no dnstest server at " + addr)
 }
 
-
 // startOursAt is startOurs with a readiness probe that needs no answer
 // from the hierarchy (". SOA").
 func startOursAt(t *testing.T, cfg resolver.Config) (*resolver.Resolver, int) {

@@ -246,13 +246,28 @@ func freePort(t *testing.T, ip string) int {
 	return 0
 }
 
-// startUnbound runs Unbound on 127.0.0.1:<port> with rootIP as its only
-// root hint, QNAME minimisation on, no DNSSEC, and returns the port.
-func startUnbound(t *testing.T, rootIP string, threads int) int {
+// unboundConf is what differs between the Unbound instances the interop
+// tests start.
+type unboundConf struct {
+	rootIP string   // the address of the only root hint
+	extra  string   // more server: lines, each "  name: value\n"
+	prefix []string // words before unbound on the command line (taskset)
+}
+
+// iteratorConf is the server: lines of a non-validating Unbound with
+// QNAME minimisation, for threads threads.
+func iteratorConf(threads int) string {
+	return fmt.Sprintf("  verbosity: 0\n  num-threads: %d\n  qname-minimisation: yes\n  module-config: \"iterator\"\n"+
+		"  trust-anchor-signaling: no\n  msg-cache-size: 64m\n  rrset-cache-size: 128m\n", threads)
+}
+
+// runUnbound starts Unbound as c says on a free port of 127.0.0.1, waits
+// until it answers, and returns its PID and port.
+func runUnbound(t *testing.T, c unboundConf) (int, int) {
 	need(t, "unbound")
 	dir := t.TempDir()
 	port := freePort(t, "127.0.0.1")
-	hints := fmt.Sprintf(".  3600000 NS a.root-servers.test.\na.root-servers.test. 3600000 A %s\n", rootIP)
+	hints := fmt.Sprintf(".  3600000 NS a.root-servers.test.\na.root-servers.test. 3600000 A %s\n", c.rootIP)
 	os.WriteFile(filepath.Join(dir, "root.hints"), []byte(hints), 0o644)
 	conf := fmt.Sprintf(`server:
   interface: 127.0.0.1@%d
@@ -264,24 +279,26 @@ func startUnbound(t *testing.T, rootIP string, threads int) int {
   do-daemonize: no
   use-syslog: no
   logfile: ""
-  verbosity: 0
   do-ip6: no
-  num-threads: %d
   access-control: 127.0.0.0/8 allow
   root-hints: %q
   do-not-query-localhost: no
-  qname-minimisation: yes
-  module-config: "iterator"
-  trust-anchor-signaling: no
-  msg-cache-size: 64m
-  rrset-cache-size: 128m
-remote-control:
+%sremote-control:
   control-enable: no
-`, port, port, dir, filepath.Join(dir, "unbound.pid"), threads, filepath.Join(dir, "root.hints"))
+`, port, port, dir, filepath.Join(dir, "unbound.pid"), filepath.Join(dir, "root.hints"), c.extra)
 	cf := filepath.Join(dir, "unbound.conf")
 	os.WriteFile(cf, []byte(conf), 0o644)
-	startProc(t, exec.Command("unbound", "-d", "-c", cf), filepath.Join(dir, "unbound.log"))
+	args := append(append([]string(nil), c.prefix...), "unbound", "-d", "-c", cf)
+	cmd := exec.Command(args[0], args[1:]...)
+	startProc(t, cmd, filepath.Join(dir, "unbound.log"))
 	waitDNS(t, fmt.Sprintf("127.0.0.1:%d", port), ".")
+	return cmd.Process.Pid, port // taskset execs unbound: same PID
+}
+
+// startUnbound runs Unbound on 127.0.0.1:<port> with rootIP as its only
+// root hint, QNAME minimisation on, no DNSSEC, and returns the port.
+func startUnbound(t *testing.T, rootIP string, threads int) int {
+	_, port := runUnbound(t, unboundConf{rootIP: rootIP, extra: iteratorConf(threads)})
 	return port
 }
 

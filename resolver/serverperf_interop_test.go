@@ -153,43 +153,11 @@ func procCPU(t *testing.T, pid int) float64 {
 }
 
 // startUnboundPinned runs Unbound as startUnbound does, with threads
-// threads, pinned to cpus, and returns its PID and port.
+// threads sharing the port (so-reuseport), pinned to cpus, and returns
+// its PID and port.
 func startUnboundPinned(t *testing.T, rootIP string, threads int, cpus string) (int, int) {
-	dir := t.TempDir()
-	port := freePort(t, "127.0.0.1")
-	hints := fmt.Sprintf(".  3600000 NS a.root-servers.test.\na.root-servers.test. 3600000 A %s\n", rootIP)
-	os.WriteFile(filepath.Join(dir, "root.hints"), []byte(hints), 0o644)
-	conf := fmt.Sprintf(`server:
-  interface: 127.0.0.1@%d
-  port: %d
-  username: ""
-  chroot: ""
-  directory: %q
-  pidfile: %q
-  do-daemonize: no
-  use-syslog: no
-  logfile: ""
-  verbosity: 0
-  do-ip6: no
-  num-threads: %d
-  so-reuseport: yes
-  access-control: 127.0.0.0/8 allow
-  root-hints: %q
-  do-not-query-localhost: no
-  qname-minimisation: yes
-  module-config: "iterator"
-  trust-anchor-signaling: no
-  msg-cache-size: 64m
-  rrset-cache-size: 128m
-remote-control:
-  control-enable: no
-`, port, port, dir, filepath.Join(dir, "unbound.pid"), threads, filepath.Join(dir, "root.hints"))
-	cf := filepath.Join(dir, "unbound.conf")
-	os.WriteFile(cf, []byte(conf), 0o644)
-	cmd := exec.Command("taskset", "-c", cpus, "unbound", "-d", "-c", cf)
-	startProc(t, cmd, filepath.Join(dir, "unbound.log"))
-	waitDNS(t, fmt.Sprintf("127.0.0.1:%d", port), ".")
-	return cmd.Process.Pid, port // taskset execs unbound: same PID
+	return runUnbound(t, unboundConf{rootIP: rootIP, extra: iteratorConf(threads) + "  so-reuseport: yes\n",
+		prefix: []string{"taskset", "-c", cpus}})
 }
 
 // startOursChild runs our Server in a child process (this test binary,
