@@ -246,6 +246,15 @@ func FuzzQPReader(f *testing.F) {
 		if err != nil || !bytes.Equal(small, got) {
 			t.Fatalf("%q: one octet at a time %q, %v; at once %q", in, small, err, got)
 		}
+		// Part.Decode decodes in place, whole lines into large reads,
+		// through the buffer for small ones.
+		p := &Part{Encoding: "quoted-printable", End: int64(len(in))}
+		for _, wrap := range []func(io.Reader) io.Reader{func(r io.Reader) io.Reader { return r }, iotest.OneByteReader, iotest.HalfReader} {
+			r, _ := p.Decode(in)
+			if whole, err := io.ReadAll(wrap(r)); err != nil || !bytes.Equal(whole, got) {
+				t.Fatalf("%q: Part.Decode %q, %v; reader %q", in, whole, err, got)
+			}
+		}
 		want, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(in)))
 		if err != nil {
 			return
