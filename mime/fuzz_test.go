@@ -61,6 +61,33 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("part %d: walker body %q, tree %q", i, b, want[i])
 			}
 		}
+		// Decoded bodies agree too: the Walker decodes from its read
+		// buffer, Part.Decode where the body lies in msg.
+		var parts []*Part
+		_ = tr.Root.Walk(func(p *Part) error { parts = append(parts, p); return nil })
+		w.Reset(bytes.NewReader(msg))
+		for i := 0; ; i++ {
+			p, err := w.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, _ := w.Decoded()
+			got, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.IsMultipart() || p.IsMessage() {
+				continue
+			}
+			r, _ = parts[i].Decode(msg)
+			want, err := io.ReadAll(r)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("part %d (%s): Walker.Decoded %q, Part.Decode %q, %v", i, p.Encoding, got, want, err)
+			}
+		}
 	})
 }
 

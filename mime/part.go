@@ -132,9 +132,12 @@ func (p *Part) RawHeader(msg []byte) []byte { return msg[p.HeaderStart:p.BodySta
 // Decode returns a reader of the body of p in msg with its
 // Content-Transfer-Encoding undone (see NewDecoder).
 func (p *Part) Decode(msg []byte) (io.Reader, error) {
-	if p.Encoding == "base64" {
+	switch p.Encoding {
+	case "base64":
 		// Decoded where it lies in msg, without a read buffer.
 		return &Base64Reader{pend: p.Body(msg), err: io.EOF}, nil
+	case "quoted-printable":
+		return &qpReader{whole: p.Body(msg), inPlace: true}, nil
 	}
 	return NewDecoder(p.Encoding, bytes.NewReader(p.Body(msg)))
 }

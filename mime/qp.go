@@ -17,17 +17,48 @@ import (
 // (FuzzQPReader); where it fails, this one reads on, as Python's email
 // package does.
 type qpReader struct {
-	r          io.Reader
-	in         [4096]byte
-	start, end int    // input not yet decoded: in[start:end]
-	noLF       int    // in[start:start+noLF] holds no line end
-	out        []byte // output for reads too small to decode into
-	o, olen    int    // out[o:olen] is decoded and not yet read
+	r io.Reader
+	// whole, when inPlace, is the rest of an input held in memory
+	// (Part.Decode), decoded where it lies while reads are large.
+	whole      []byte
+	inPlace    bool
+	in         *[qpBufSize]byte // read buffer, allocated on first use
+	start, end int              // input not yet decoded: in[start:end]
+	noLF       int              // in[start:start+noLF] holds no line end
+	out        []byte           // output for reads too small to decode into
+	o, olen    int              // out[o:olen] is decoded and not yet read
 	err        error
 }
 
+// qpBufSize is the quoted-printable reader's buffer: whole lines up to
+// this long are decoded at once, longer ones in pieces.
+const qpBufSize = 4096
+
 func (q *qpReader) reset(r io.Reader) {
 	q.r, q.start, q.end, q.noLF, q.o, q.olen, q.err = r, 0, 0, 0, 0, 0, nil
+	q.whole, q.inPlace = nil, false
+}
+
+// readInPlace decodes whole lines of q.whole straight into p; it
+// reports false when p cannot take a line, and the input then goes
+// through the read buffer.
+func (q *qpReader) readInPlace(p []byte) (int, bool) {
+	for len(q.whole) > 0 {
+		n := len(q.whole)
+		if n > len(p) {
+			// Decoding never lengthens: whole lines up to len(p).
+			n = bytes.LastIndexByte(q.whole[:len(p)], '\n') + 1
+			if n == 0 {
+				return 0, false
+			}
+		}
+		m := qpDecode(p, q.whole[:n])
+		q.whole = q.whole[n:]
+		if m > 0 {
+			return m, true
+		}
+	}
+	return 0, true
 }
 
 func (q *qpReader) Read(p []byte) (int, error) {
@@ -38,6 +69,19 @@ func (q *qpReader) Read(p []byte) (int, error) {
 	}
 	if len(p) == 0 {
 		return 0, nil
+	}
+	if q.inPlace {
+		if m, ok := q.readInPlace(p); ok {
+			if m == 0 {
+				return 0, io.EOF
+			}
+			return m, nil
+		}
+		q.r, q.inPlace = bytes.NewReader(q.whole), false
+		q.whole = nil
+	}
+	if q.in == nil {
+		q.in = new([qpBufSize]byte)
 	}
 	empty := 0
 	for {
@@ -111,9 +155,9 @@ func (q *qpReader) Read(p []byte) (int, error) {
 
 func (q *qpReader) outBuf() []byte {
 	if q.out == nil {
-		q.out = make([]byte, len(q.in))
+		q.out = make([]byte, qpBufSize)
 	}
-	return q.out[:len(q.in)]
+	return q.out[:qpBufSize]
 }
 
 // deliver copies what fits of out, which is q.out's, into p and keeps

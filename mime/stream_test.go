@@ -246,6 +246,15 @@ func FuzzQPReader(f *testing.F) {
 		if err != nil || !bytes.Equal(small, got) {
 			t.Fatalf("%q: one octet at a time %q, %v; at once %q", in, small, err, got)
 		}
+		// Part.Decode decodes in place, whole lines into large reads,
+		// through the buffer for small ones.
+		p := &Part{Encoding: "quoted-printable", End: int64(len(in))}
+		for _, wrap := range []func(io.Reader) io.Reader{func(r io.Reader) io.Reader { return r }, iotest.OneByteReader, iotest.HalfReader} {
+			r, _ := p.Decode(in)
+			if whole, err := io.ReadAll(wrap(r)); err != nil || !bytes.Equal(whole, got) {
+				t.Fatalf("%q: Part.Decode %q, %v; reader %q", in, whole, err, got)
+			}
+		}
 		want, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(in)))
 		if err != nil {
 			return
@@ -302,5 +311,44 @@ func TestBase64ReaderLarge(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// lastWithEOF yields three sextets, then 4096 more octets of base64
+// together with io.EOF.
+type lastWithEOF struct{ n int }
+
+func (r *lastWithEOF) Read(p []byte) (int, error) {
+	r.n++
+	if r.n == 1 {
+		return copy(p, "QUJ"), nil
+	}
+	return copy(p, strings.Repeat("QUJD", 1024)), io.EOF
+}
+
+// A regression: three carried sextets, a whole 4 KiB read that comes
+// with io.EOF, and small reads made the old decoder write its last
+// partial group one past its 3 KiB output array (a panic).
+func TestBase64ReaderCarryAtEOF(t *testing.T) {
+	b := NewBase64Reader(&lastWithEOF{})
+	var got []byte
+	buf := make([]byte, 100)
+	for {
+		n, err := b.Read(buf)
+		got = append(got, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 4099 sextets: 1024 groups and a last group of three.
+	want, err := base64.RawStdEncoding.DecodeString("QUJ" + strings.Repeat("QUJD", 1024))
+	if err != nil || len(want) != 3074 {
+		t.Fatal(len(want), err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("decoded %d octets, want the %d encoded", len(got), len(want))
 	}
 }
