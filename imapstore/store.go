@@ -14,6 +14,14 @@
 // between folders keeps its keywords. Subscriptions are kept in a file
 // "subscriptions" in the Maildir's root, one name per line, as older
 // Dovecot versions keep them. Messages are stored with LF line ends and served with CRLF.
+//
+// APPEND stores through mailbox.Folder.Deliver: one appended UID list
+// record, no scan of the folder, so its cost does not grow with the
+// folder. The EXISTS that answers an APPEND into the selected folder
+// comes from the folder as that delivery left it; what other programs
+// changed meanwhile is reported by the next command. Header-only FETCH
+// items and SEARCH by header read a message's header alone
+// (imap.HeaderReader).
 package imapstore
 
 import (
