@@ -371,6 +371,7 @@ type imapFolder struct {
 	lastKW   []string
 	lastFrom []mailbox.Message
 	last     []imap.Message
+	lastGen  uint64 // the folder's Generation when last was built
 }
 
 func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
@@ -396,10 +397,17 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 		// RFC 9051 7.1: no \* once no new keyword can be kept.
 		snap.PermanentFlags = append(permanentFlags(), snap.Keywords...)
 	}
-	from := m.f.Messages()
+	gen := m.f.Generation() // before Messages: a change between is seen next time
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	reuse := slices.Equal(kw, m.lastKW)
+	if reuse && m.last != nil && gen == m.lastGen {
+		// Nothing changed since the last Snapshot (a NOOP or IDLE poll
+		// of a quiet folder): no message is looked at.
+		snap.Messages = slices.Clone(m.last)
+		return snap, nil
+	}
+	from := m.f.Messages()
 	out := make([]imap.Message, 0, len(from))
 	j, k := 0, 0 // k: from[:k] are the messages of out, index by index
 	for _, msg := range from {
@@ -423,7 +431,7 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 		from[k] = msg
 		k++
 	}
-	m.lastKW, m.lastFrom, m.last = kw, from[:k], out
+	m.lastKW, m.lastFrom, m.last, m.lastGen = kw, from[:k], out, gen
 	// The server owns what it is given; ours stays as built.
 	snap.Messages = slices.Clone(out)
 	return snap, nil
