@@ -57,7 +57,9 @@
 // (Server.CacheSize, 64 MiB by default), keyed by user, mailbox,
 // UIDVALIDITY and UID, so FETCH ENVELOPE, header sections and SEARCH by
 // header read each message's file once, as Dovecot keeps them in its
-// index cache (ours is in memory only).
+// index cache (ours is in memory only). A Mailbox that is also a
+// HeaderReader gives the server a message's header alone for that
+// first read, so a large message is not read whole.
 //
 // # Limits
 //
@@ -75,7 +77,7 @@
 //     inner part).
 //   - FETCH and SEARCH read a message into memory (at most 256 MiB);
 //     items that need only the header come from the cache when it has
-//     them.
+//     them, or from HeaderReader.
 //   - No \Recent flag (RFC 9051 removed it): RECENT is 0, NEW matches
 //     nothing.
 //   - QRESYNC's SELECT parameter is read and ignored (a server using this

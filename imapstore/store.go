@@ -14,6 +14,14 @@
 // between folders keeps its keywords. Subscriptions are kept in a file
 // "subscriptions" in the Maildir's root, one name per line, as older
 // Dovecot versions keep them. Messages are stored with LF line ends and served with CRLF.
+//
+// APPEND stores through mailbox.Folder.Deliver: one appended UID list
+// record, no scan of the folder, so its cost does not grow with the
+// folder. The EXISTS that answers an APPEND into the selected folder
+// comes from the folder as that delivery left it; what other programs
+// changed meanwhile is reported by the next command. Header-only FETCH
+// items and SEARCH by header read a message's header alone
+// (imap.HeaderReader).
 package imapstore
 
 import (
@@ -363,6 +371,7 @@ type imapFolder struct {
 	lastKW   []string
 	lastFrom []mailbox.Message
 	last     []imap.Message
+	lastGen  uint64 // the folder's Generation when last was built
 }
 
 func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
@@ -388,10 +397,17 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 		// RFC 9051 7.1: no \* once no new keyword can be kept.
 		snap.PermanentFlags = append(permanentFlags(), snap.Keywords...)
 	}
-	from := m.f.Messages()
+	gen := m.f.Generation() // before Messages: a change between is seen next time
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	reuse := slices.Equal(kw, m.lastKW)
+	if reuse && m.last != nil && gen == m.lastGen {
+		// Nothing changed since the last Snapshot (a NOOP or IDLE poll
+		// of a quiet folder): no message is looked at.
+		snap.Messages = slices.Clone(m.last)
+		return snap, nil
+	}
+	from := m.f.Messages()
 	out := make([]imap.Message, 0, len(from))
 	j, k := 0, 0 // k: from[:k] are the messages of out, index by index
 	for _, msg := range from {
@@ -415,7 +431,7 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 		from[k] = msg
 		k++
 	}
-	m.lastKW, m.lastFrom, m.last = kw, from[:k], out
+	m.lastKW, m.lastFrom, m.last, m.lastGen = kw, from[:k], out, gen
 	// The server owns what it is given; ours stays as built.
 	snap.Messages = slices.Clone(out)
 	return snap, nil

@@ -59,6 +59,7 @@ type Folder struct {
 	clean bool
 	stamp [5]int64
 	lf    listFile // the UID list as last read or written
+	gen   uint64   // counts the operations that may have changed msgs
 }
 
 // Name returns the folder's name ("INBOX", "Sent", "a.b").
@@ -80,6 +81,16 @@ func (f *Folder) Messages() []Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.msgs)
+}
+
+// Generation returns a number that changes whenever the message list
+// (Messages) may have changed: a Sync that found the folder unchanged
+// keeps it, so a caller holding what it built from Messages can keep
+// using it while Generation stays the same.
+func (f *Folder) Generation() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.gen
 }
 
 // Message returns the message with uid as of the last Sync.
@@ -174,6 +185,7 @@ func (f *Folder) locked(op func(l *uidList) (changed bool, err error)) error {
 func (f *Folder) update(scan bool, op func(l *uidList) (changed bool, err error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.gen++
 	unlock, err := flock(filepath.Join(f.dir, LockFile))
 	if err != nil {
 		return err

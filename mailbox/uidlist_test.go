@@ -95,15 +95,22 @@ func TestSyncSkipsUnchanged(t *testing.T) {
 	if err := os.WriteFile(name, []byte("x\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	g := f.Generation()
 	backdate()
 	if st, _ := f.Sync(); st.Messages != 1 {
 		t.Fatalf("scan not skipped: %+v", st)
+	}
+	if f.Generation() != g {
+		t.Error("Generation changed by a Sync that did nothing")
 	}
 	// Any change of time: scanned.
 	now := time.Now()
 	os.Chtimes(filepath.Join(m.Root(), "new"), now, now)
 	if st, _ := f.Sync(); st.Messages != 2 {
 		t.Fatalf("change not seen: %+v", st)
+	}
+	if f.Generation() == g {
+		t.Error("Generation kept by a Sync that found a message")
 	}
 	// A recent time is never trusted: a change that keeps it is seen.
 	os.WriteFile(name+"2", []byte("y\n"), 0o600)
