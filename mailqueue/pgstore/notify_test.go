@@ -224,6 +224,7 @@ func TestNotifyListenerKilled(t *testing.T) {
 	b.waitClaims(2)
 	clock.waitTimer(poll)
 	a := openStore(t, dsn)
+	a.commit.notifyGap = -1 // every Put notifies, however close together
 	var killed int
 	if err := a.pool.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 		WHERE application_name = $1`, listenAppName).Scan(&killed); err != nil || killed != 1 {
