@@ -187,7 +187,7 @@ func TestNotifyWakesIdleNode(t *testing.T) {
 	start := time.Now()
 	enqueueElsewhere(t, a, 1, clock.Now())
 	expectDelivery(t, b, 1, 30*time.Second)
-	t.Logf("claimed and delivered %v after the commit; poll interval %v (not reached: the clock did not move)", time.Since(start), poll)
+	t.Logf("claimed and delivered %v after Put began; poll interval %v (not reached: the clock did not move)", time.Since(start), poll)
 	if n := b.store.listen.notified.Load(); n != 1 {
 		t.Fatalf("b received %d notifications, want 1", n)
 	}
