@@ -29,6 +29,14 @@ import (
 const (
 	// defaultLeaders is how many commits of one Store may run at once.
 	defaultLeaders = 1
+	// defaultNotifyGap spaces the NOTIFYs of Puts under load: a commit
+	// within this time of the last one that notified does not. Nothing
+	// waits for that: the node that stored the messages claims them
+	// itself (its queue wakes on its own Enqueue), and the NOTIFY only
+	// brings idle nodes in to share the load, which one every 100 ms
+	// does as well as one per commit, without each commit taking
+	// PostgreSQL's notify lock.
+	defaultNotifyGap = 100 * time.Millisecond
 	// maxBatch and maxBatchBytes bound one commit; the rest wait for the
 	// next. A message larger than maxBatchBytes goes alone.
 	maxBatch      = 256
@@ -69,6 +77,12 @@ type committer struct {
 	// noNotify, set only by benchmarks before any Put, leaves the NOTIFY
 	// out, to measure what it costs.
 	noNotify bool
+	// notifyGap is the least time between two commits of Puts that
+	// NOTIFY; zero means defaultNotifyGap, negative means none (tests).
+	notifyGap time.Duration
+	// lastNotify is when a commit of Puts last carried a NOTIFY (unix
+	// nanoseconds), under mu.
+	lastNotify int64
 	// single, set only by tests and benchmarks before any Put, stores
 	// each message with its own INSERT and commit (the behaviour before
 	// group commit), for the comparison.
@@ -190,6 +204,22 @@ func (c *committer) handOff() {
 	}
 }
 
+// notifyDue reports whether a commit of Puts now is to NOTIFY, and if so
+// notes the time.
+func (c *committer) notifyDue() bool {
+	if c.noNotify {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now().UnixNano()
+	if gap := cmp.Or(c.notifyGap, defaultNotifyGap); gap > 0 && c.lastNotify != 0 && now-c.lastNotify < int64(gap) {
+		return false
+	}
+	c.lastNotify = now
+	return true
+}
+
 // insertBatch stores a batch with one INSERT and, when a message in it
 // is due (not held), one NOTIFY, in one implicit transaction (a pgx batch
 // is sent as one pipeline ending in one Sync: it commits or fails as a
@@ -205,7 +235,7 @@ func (c *committer) handOff() {
 func (s *Store) insertBatch(ctx context.Context, batch []*putReq) []error {
 	errs := make([]error, len(batch))
 	if len(batch) == 1 {
-		errs[0] = s.insertOne(ctx, batch[0], !s.commit.noNotify)
+		errs[0] = s.insertOne(ctx, batch[0], !batch[0].held && s.commit.notifyDue())
 		return errs
 	}
 	// Two Puts of one ID in one batch: the first is inserted (if the ID
@@ -235,7 +265,7 @@ func (s *Store) insertBatch(ctx context.Context, batch []*putReq) []error {
 		SELECT * FROM unnest($1::bigint[], $2::jsonb[], $3::jsonb[], $4::bytea[], $5::timestamptz[], $6::boolean[])
 		ON CONFLICT (id) DO NOTHING
 		RETURNING id`, ids, envs, states, bodies, dues, helds)
-	if notify && !s.commit.noNotify {
+	if notify && s.commit.notifyDue() {
 		s.queueNotify(b)
 	}
 	inserted := make(map[int64]bool, len(ids))
@@ -259,7 +289,7 @@ func (s *Store) insertBatch(ctx context.Context, batch []*putReq) []error {
 	if errors.As(err, &pe) {
 		for i, r := range batch {
 			if errs[i] == nil {
-				errs[i] = s.insertOne(ctx, r, true)
+				errs[i] = s.insertOne(ctx, r, !r.held && s.commit.notifyDue())
 			}
 		}
 		return errs

@@ -22,11 +22,13 @@
 // Concurrent Puts on one Store share one transaction: the first to
 // arrive leads a commit of one multi-row INSERT that carries every
 // message queued meanwhile, and each Put returns when the commit holding
-// its message has (commit.go). Each such commit that makes messages due
-// sends one NOTIFY (never one per message: PostgreSQL serializes
-// notifying commits on a global lock), and a Store whose Wakeups a queue
-// uses LISTENs on a connection of its own, so an idle node claims at once
-// instead of at its next poll (notify.go). The poll stays: a lost
+// its message has (commit.go). A commit that makes messages due sends
+// one NOTIFY, never one per message, and under load at most one every
+// 100 ms (PostgreSQL serializes notifying commits on a global lock; the
+// node that stored the messages claims them itself, and the NOTIFY only
+// brings idle nodes in). A Store whose Wakeups a queue uses LISTENs on a
+// connection of its own, so an idle node claims at once instead of at its
+// next poll (notify.go). The poll stays: a lost
 // notification or a dropped LISTEN connection delays a message by at most
 // mailqueue.Config.PollInterval, never loses it.
 package pgstore

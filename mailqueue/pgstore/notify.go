@@ -14,8 +14,9 @@ import (
 // notifyChannel, inside its own transaction, so PostgreSQL delivers it
 // only if the commit happens. PostgreSQL serializes the commits of
 // notifying transactions on a global lock, so a NOTIFY goes with a commit
-// batch, never with each message, and writes that leave nothing due (a
-// deferred message's new retry time, a claim, a removal) send none.
+// batch, never with each message, commits of Puts notify at most every
+// defaultNotifyGap, and writes that leave nothing due (a deferred
+// message's new retry time, a claim, a removal) send none.
 //
 // Each Store whose Wakeups someone called LISTENs on a connection of its
 // own (not one of the pool's) and passes each notification from another
