@@ -8,11 +8,14 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +39,7 @@ func bigZone(n int) string {
 // startNSDPerf runs NSD with servers processes on the zone text; it
 // returns the port, the time until NSD answered and the summed resident
 // memory of its processes then (KiB).
-func startNSDPerf(t *testing.T, text string, servers int) (int, time.Duration, int) {
+func startNSDPerf(t *testing.T, text string, servers int, pin ...string) (int, time.Duration, int) {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -50,23 +53,30 @@ func startNSDPerf(t *testing.T, text string, servers int) (int, time.Duration, i
 	cf := filepath.Join(dir, "nsd.conf")
 	os.WriteFile(cf, []byte(conf), 0o644)
 	start := time.Now()
-	cmd := exec.Command("/usr/sbin/nsd", "-d", "-c", cf)
+	args := append(append([]string(nil), pin...), "/usr/sbin/nsd", "-d", "-c", cf)
+	cmd := exec.Command(args[0], args[1:]...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
+	waitPerfAnswer(t, port, start)
+	return port, time.Since(start), rssTree(cmd.Process.Pid)
+}
+
+// waitPerfAnswer polls the server on port with dig until it answers
+// h1.perf.test. (five minutes at most after start).
+func waitPerfAnswer(t *testing.T, port int, start time.Time) {
+	t.Helper()
 	for {
 		out, _ := exec.Command("dig", "+tries=1", "+time=1", "-p", strconv.Itoa(port), "@127.0.0.1", "h1.perf.test.", "A").CombinedOutput()
 		if strings.Contains(string(out), "status: NOERROR") {
-			break
+			return
 		}
 		if time.Since(start) > 5*time.Minute {
-			t.Fatalf("nsd at %s never answered", addr)
+			t.Fatalf("the server on port %d never answered", port)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return port, time.Since(start), rssTree(cmd.Process.Pid)
 }
 
 // rssTree sums VmRSS (KiB) of pid and its descendants.
@@ -89,10 +99,11 @@ func rssTree(pid int) int {
 	return total
 }
 
-func dnsperf(t *testing.T, port int, data, secs string) float64 {
+func dnsperf(t *testing.T, port int, data, secs string, pin ...string) float64 {
 	t.Helper()
-	out, err := exec.Command("dnsperf", "-s", "127.0.0.1", "-p", strconv.Itoa(port), "-d", data,
-		"-l", secs, "-c", "10", "-q", "100").CombinedOutput()
+	args := append(append([]string(nil), pin...), "dnsperf", "-s", "127.0.0.1", "-p", strconv.Itoa(port), "-d", data,
+		"-l", secs, "-c", "10", "-q", "100")
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("dnsperf: %v\n%s", err, out)
 	}
@@ -113,35 +124,46 @@ func median(v []float64) float64 {
 }
 
 // TestInteropPerfQueries measures answers per second for a zone of
-// 10,000 names with dnsperf on 127.0.0.1: ours with one UDP reader and
-// with GOMAXPROCS readers, NSD with one and with GOMAXPROCS server
-// processes, in alternating rounds of the same run. It runs only when
-// RELAYKIT_ZONEPERF is set to the seconds per round.
+// 10,000 names with dnsperf on 127.0.0.1, ours against NSD given the
+// same CPUs: each server runs in its own process pinned with taskset to
+// the first RELAYKIT_ZONEPERF_CPUS CPUs (default 1) with that many
+// threads (GOMAXPROCS and UDP readers for ours, server-count for NSD),
+// dnsperf pinned to the CPUs after them (to the same ones when none is
+// left). Ours runs twice: batched (recvmmsg/sendmmsg, the default) and
+// one datagram per system call (the loop before batching), so the
+// change is measured in the same run. Rounds alternate who goes first.
+// It runs only when RELAYKIT_ZONEPERF is set to the seconds per round
+// (RELAYKIT_ZONEPERF_ROUNDS rounds, default 5).
 func TestInteropPerfQueries(t *testing.T) {
 	secs := os.Getenv("RELAYKIT_ZONEPERF")
 	if secs == "" {
 		t.Skip("set RELAYKIT_ZONEPERF=<seconds> to measure")
 	}
-	for _, bin := range []string{"/usr/sbin/nsd", "/usr/bin/dnsperf", "/usr/bin/dig"} {
+	for _, bin := range []string{"/usr/sbin/nsd", "/usr/bin/dnsperf", "/usr/bin/dig", "/usr/bin/taskset"} {
 		if _, err := os.Stat(bin); err != nil {
 			t.Skip(bin + " not installed")
 		}
 	}
+	cpus, rounds := perfEnvInt("RELAYKIT_ZONEPERF_CPUS", 1), perfEnvInt("RELAYKIT_ZONEPERF_ROUNDS", 5)
+	if cpus > runtime.NumCPU() {
+		t.Skipf("%d CPUs asked for, %d here", cpus, runtime.NumCPU())
+	}
+	server := fmt.Sprintf("0-%d", cpus-1)
+	client := fmt.Sprintf("%d-%d", cpus, runtime.NumCPU()-1)
+	if cpus == runtime.NumCPU() {
+		client = server // no CPU left over: dnsperf shares the servers'
+	}
 	const names = 10000
 	text := bigZone(names)
-	z, err := Parse(strings.NewReader(text), dnswire.MustName("perf.test."), LoadConfig{})
-	if err != nil {
-		t.Fatal(err)
+	nsd, _, _ := startNSDPerf(t, text, cpus, "taskset", "-c", server)
+	servers := []struct {
+		name string
+		port int
+	}{
+		{"relaykit batched", startZoneChild(t, cpus, true, server)},
+		{"relaykit unbatched", startZoneChild(t, cpus, false, server)},
+		{fmt.Sprintf("nsd server-count %d", cpus), nsd},
 	}
-	procs := runtime.GOMAXPROCS(0)
-	one := &Server{UDPReaders: 1}
-	one.AddZone(z)
-	startServer(t, one)
-	many := &Server{}
-	many.AddZone(z)
-	startServer(t, many)
-	nsd1, _, _ := startNSDPerf(t, text, 1)
-	nsdN, _, _ := startNSDPerf(t, text, procs)
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	var q strings.Builder
@@ -151,26 +173,102 @@ func TestInteropPerfQueries(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "queries")
 	os.WriteFile(data, []byte(q.String()), 0o644)
 
-	servers := []struct {
-		name string
-		port int
-	}{
-		{"relaykit 1 reader", int(one.Addr().Port())},
-		{fmt.Sprintf("relaykit %d readers", procs), int(many.Addr().Port())},
-		{"nsd server-count 1", nsd1},
-		{fmt.Sprintf("nsd server-count %d", procs), nsdN},
-	}
 	rates := make([][]float64, len(servers))
-	for range 3 {
-		for i, s := range servers {
-			rates[i] = append(rates[i], dnsperf(t, s.port, data, secs))
+	for r := range rounds {
+		for k := range servers {
+			i := (k + r) % len(servers)
+			rates[i] = append(rates[i], dnsperf(t, servers[i].port, data, secs, "taskset", "-c", client))
 		}
 	}
+	t.Logf("%d CPU(s) each (servers on %s, dnsperf on %s), %d rounds of %ss:", cpus, server, client, rounds, secs)
 	for i, s := range servers {
 		t.Logf("%-22s answers/s median %.0f rounds %.0f", s.name, median(rates[i]), rates[i])
 	}
-	t.Logf("ratios: 1 vs 1: %.2f; %d vs %d: %.2f; relaykit %d readers vs 1: %.2f",
-		median(rates[0])/median(rates[2]), procs, procs, median(rates[1])/median(rates[3]), procs, median(rates[1])/median(rates[0]))
+	t.Logf("ratios of medians: batched/nsd %.2f, unbatched/nsd %.2f, batched/unbatched %.2f",
+		median(rates[0])/median(rates[2]), median(rates[1])/median(rates[2]), median(rates[0])/median(rates[1]))
+}
+
+func perfEnvInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// startZoneChild runs our Server on the perf zone in a child process
+// (this test binary again, TestInteropPerfQueriesChild) pinned to cpus,
+// with GOMAXPROCS and UDP readers both threads, and returns its port.
+func startZoneChild(t *testing.T, threads int, batch bool, cpus string) int {
+	t.Helper()
+	port := freePort(t)
+	cmd := exec.Command("taskset", "-c", cpus, os.Args[0], "-test.run=^TestInteropPerfQueriesChild$")
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(threads),
+		fmt.Sprintf("RELAYKIT_ZONEPERF_CHILD=127.0.0.1:%d %d %v", port, threads, batch))
+	log := filepath.Join(t.TempDir(), "child.log")
+	f, err := os.Create(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = f, f
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM) // lets the child write its profile
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		f.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(log)
+			t.Logf("child:\n%s", b)
+		}
+	})
+	waitPerfAnswer(t, port, start)
+	return port
+}
+
+// TestInteropPerfQueriesChild is a server process of
+// TestInteropPerfQueries; it does nothing unless that test started it.
+// RELAYKIT_ZONEPERF_PPROF=<file> writes a CPU profile of the batched one
+// (<file>.unbatched of the other).
+func TestInteropPerfQueriesChild(t *testing.T) {
+	spec := strings.Fields(os.Getenv("RELAYKIT_ZONEPERF_CHILD"))
+	if len(spec) != 3 {
+		t.Skip("run by TestInteropPerfQueries")
+	}
+	readers, _ := strconv.Atoi(spec[1])
+	z, err := Parse(strings.NewReader(bigZone(10000)), dnswire.MustName("perf.test."), LoadConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{UDPReaders: readers, noBatch: spec[2] != "true"}
+	s.AddZone(z)
+	if prof := os.Getenv("RELAYKIT_ZONEPERF_PPROF"); prof != "" {
+		if s.noBatch {
+			prof += ".unbatched"
+		}
+		f, err := os.Create(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	if err := s.ListenAndServe(spec[0]); err != nil {
+		t.Fatal(err)
+	}
+	<-sig
+	s.Close()
 }
 
 // TestInteropPerfLoadAXFR measures loading a large zone (time and
