@@ -56,7 +56,9 @@ type Server struct {
 	// GOMAXPROCS). On Linux each gets its own socket on the same port
 	// (dnswire.ListenUDP, SO_REUSEPORT), so they do not take turns at one
 	// socket; elsewhere they share one. ServePacket may likewise be
-	// called several times on one socket.
+	// called several times on one socket. On Linux (amd64, arm64) each
+	// reader takes up to 16 waiting datagrams per system call and sends
+	// their answers in one more (recvmmsg, sendmmsg; dnswire.PacketBatch).
 	UDPReaders int
 	// RateLimit, when set, limits responses per client network (RRL).
 	RateLimit *RateLimit
@@ -305,7 +307,9 @@ func (s *Server) Addr() netip.AddrPort {
 
 // ServePacket answers queries arriving on pc until Shutdown or Close.
 // Each datagram gets at most one response (RFC 1035 4.2.1). Several
-// goroutines may serve one socket.
+// goroutines may serve one socket. A *net.UDPConn is served in batches
+// (dnswire.PacketBatch: many datagrams per system call on Linux); other
+// PacketConns one datagram at a time.
 func (s *Server) ServePacket(pc net.PacketConn) error {
 	s.mu.Lock()
 	s.init()
