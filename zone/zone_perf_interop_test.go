@@ -160,9 +160,16 @@ func TestInteropPerfQueries(t *testing.T) {
 		name string
 		port int
 	}{
-		{"relaykit batched", startZoneChild(t, cpus, true, server)},
-		{"relaykit unbatched", startZoneChild(t, cpus, false, server)},
+		{"relaykit batched", startZoneChild(t, cpus, cpus, true, server)},
+		{"relaykit unbatched", startZoneChild(t, cpus, cpus, false, server)},
 		{fmt.Sprintf("nsd server-count %d", cpus), nsd},
+	}
+	if cpus > 1 {
+		// Does a second reader pay? The same CPUs, one UDP reader.
+		servers = append(servers, struct {
+			name string
+			port int
+		}{"relaykit batched 1 rdr", startZoneChild(t, cpus, 1, true, server)})
 	}
 
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -186,6 +193,9 @@ func TestInteropPerfQueries(t *testing.T) {
 	}
 	t.Logf("ratios of medians: batched/nsd %.2f, unbatched/nsd %.2f, batched/unbatched %.2f",
 		median(rates[0])/median(rates[2]), median(rates[1])/median(rates[2]), median(rates[0])/median(rates[1]))
+	if cpus > 1 {
+		t.Logf("batched, %d readers / 1 reader: %.2f", cpus, median(rates[0])/median(rates[3]))
+	}
 }
 
 func perfEnvInt(name string, def int) int {
@@ -197,13 +207,13 @@ func perfEnvInt(name string, def int) int {
 
 // startZoneChild runs our Server on the perf zone in a child process
 // (this test binary again, TestInteropPerfQueriesChild) pinned to cpus,
-// with GOMAXPROCS and UDP readers both threads, and returns its port.
-func startZoneChild(t *testing.T, threads int, batch bool, cpus string) int {
+// with GOMAXPROCS threads and readers UDP readers, and returns its port.
+func startZoneChild(t *testing.T, threads, readers int, batch bool, cpus string) int {
 	t.Helper()
 	port := freePort(t)
 	cmd := exec.Command("taskset", "-c", cpus, os.Args[0], "-test.run=^TestInteropPerfQueriesChild$")
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(threads),
-		fmt.Sprintf("RELAYKIT_ZONEPERF_CHILD=127.0.0.1:%d %d %v", port, threads, batch))
+		fmt.Sprintf("RELAYKIT_ZONEPERF_CHILD=127.0.0.1:%d %d %v", port, readers, batch))
 	log := filepath.Join(t.TempDir(), "child.log")
 	f, err := os.Create(log)
 	if err != nil {
@@ -237,7 +247,7 @@ func startZoneChild(t *testing.T, threads int, batch bool, cpus string) int {
 // TestInteropPerfQueriesChild is a server process of
 // TestInteropPerfQueries; it does nothing unless that test started it.
 // RELAYKIT_ZONEPERF_PPROF=<file> writes a CPU profile of the batched one
-// (<file>.unbatched of the other).
+// (<file>.unbatched and <file>.1reader of the others).
 func TestInteropPerfQueriesChild(t *testing.T) {
 	spec := strings.Fields(os.Getenv("RELAYKIT_ZONEPERF_CHILD"))
 	if len(spec) != 3 {
@@ -253,6 +263,8 @@ func TestInteropPerfQueriesChild(t *testing.T) {
 	if prof := os.Getenv("RELAYKIT_ZONEPERF_PPROF"); prof != "" {
 		if s.noBatch {
 			prof += ".unbatched"
+		} else if readers == 1 {
+			prof += ".1reader"
 		}
 		f, err := os.Create(prof)
 		if err != nil {
