@@ -99,3 +99,49 @@ func TestServePacketAllocs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkServeUDP: bursts of 16 queries from one client socket to a
+// server with one UDP reader, answered batched (recvmmsg/sendmmsg on
+// Linux) and one datagram per system call; per query.
+func BenchmarkServeUDP(b *testing.B) {
+	for _, mode := range []struct {
+		name    string
+		noBatch bool
+	}{{"batched", false}, {"unbatched", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			s := testServer(b)
+			s.noBatch = mode.noBatch
+			s.UDPReaders = 1
+			if err := s.ListenAndServe("127.0.0.1:0"); err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			c.SetReadBuffer(1 << 20)
+			dst := s.Addr()
+			q := query("web.example.", dnswire.TypeA)
+			q.SetEDNS(1232, false)
+			w, _ := q.Pack()
+			buf := make([]byte, 4096)
+			const burst = 16
+			b.ReportAllocs()
+			for b.Loop() {
+				for range burst {
+					if _, err := c.WriteToUDPAddrPort(w, dst); err != nil {
+						b.Fatal(err)
+					}
+				}
+				for range burst {
+					if _, _, err := c.ReadFromUDPAddrPort(buf); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*burst), "ns/query")
+		})
+	}
+}
