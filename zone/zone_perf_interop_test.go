@@ -37,9 +37,9 @@ func bigZone(n int) string {
 }
 
 // startNSDPerf runs NSD with servers processes on the zone text; it
-// returns the port, the time until NSD answered and the summed resident
-// memory of its processes then (KiB).
-func startNSDPerf(t *testing.T, text string, servers int, pin ...string) (int, time.Duration, int) {
+// returns the port, the time until NSD answered, the summed resident
+// memory of its processes then (KiB) and the PID of its main process.
+func startNSDPerf(t *testing.T, text string, servers int, pin ...string) (int, time.Duration, int, int) {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -60,7 +60,7 @@ func startNSDPerf(t *testing.T, text string, servers int, pin ...string) (int, t
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	waitPerfAnswer(t, port, start)
-	return port, time.Since(start), rssTree(cmd.Process.Pid)
+	return port, time.Since(start), rssTree(cmd.Process.Pid), cmd.Process.Pid
 }
 
 // waitPerfAnswer polls the server on port with dig until it answers
@@ -90,16 +90,46 @@ func rssTree(pid int) int {
 			}
 		}
 	}
-	out, _ := exec.Command("pgrep", "-P", strconv.Itoa(pid)).Output()
-	for _, f := range strings.Fields(string(out)) {
-		if c, err := strconv.Atoi(f); err == nil {
-			total += rssTree(c)
-		}
+	for _, c := range childPIDs(pid) {
+		total += rssTree(c)
 	}
 	return total
 }
 
-func dnsperf(t *testing.T, port int, data, secs string, pin ...string) float64 {
+func childPIDs(pid int) []int {
+	out, _ := exec.Command("pgrep", "-P", strconv.Itoa(pid)).Output()
+	var pids []int
+	for _, f := range strings.Fields(string(out)) {
+		if c, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, c)
+		}
+	}
+	return pids
+}
+
+// cpuTree sums the CPU time (user and system, seconds) pid and its
+// descendants have used so far.
+func cpuTree(pid int) float64 {
+	var total float64
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		// The fields after the command name, which is in parentheses.
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 && i+2 < len(b) {
+			if f := strings.Fields(string(b[i+2:])); len(f) > 12 {
+				ut, _ := strconv.ParseFloat(f[11], 64)
+				st, _ := strconv.ParseFloat(f[12], 64)
+				total += (ut + st) / 100 // USER_HZ is 100 on Linux
+			}
+		}
+	}
+	for _, c := range childPIDs(pid) {
+		total += cpuTree(c)
+	}
+	return total
+}
+
+// dnsperf runs dnsperf (after the pin command, if any) against port and
+// returns the answers per second and the queries completed.
+func dnsperf(t *testing.T, port int, data, secs string, pin ...string) (float64, float64) {
 	t.Helper()
 	args := append(append([]string(nil), pin...), "dnsperf", "-s", "127.0.0.1", "-p", strconv.Itoa(port), "-d", data,
 		"-l", secs, "-c", "10", "-q", "100")
@@ -107,14 +137,20 @@ func dnsperf(t *testing.T, port int, data, secs string, pin ...string) float64 {
 	if err != nil {
 		t.Fatalf("dnsperf: %v\n%s", err, out)
 	}
+	var qps, done float64
 	for _, line := range strings.Split(string(out), "\n") {
-		if strings.Contains(line, "Queries per second:") {
-			v, _ := strconv.ParseFloat(strings.Fields(line)[3], 64)
-			return v
+		f := strings.Fields(line)
+		switch {
+		case strings.Contains(line, "Queries per second:") && len(f) > 3:
+			qps, _ = strconv.ParseFloat(f[3], 64)
+		case strings.Contains(line, "Queries completed:") && len(f) > 2:
+			done, _ = strconv.ParseFloat(f[2], 64)
 		}
 	}
-	t.Fatalf("no rate in dnsperf output:\n%s", out)
-	return 0
+	if qps == 0 || done == 0 {
+		t.Fatalf("no rate in dnsperf output:\n%s", out)
+	}
+	return qps, done
 }
 
 func median(v []float64) float64 {
@@ -155,21 +191,23 @@ func TestInteropPerfQueries(t *testing.T) {
 	}
 	const names = 10000
 	text := bigZone(names)
-	nsd, _, _ := startNSDPerf(t, text, cpus, "taskset", "-c", server)
-	servers := []struct {
-		name string
-		port int
-	}{
-		{"relaykit batched", startZoneChild(t, cpus, cpus, true, server)},
-		{"relaykit unbatched", startZoneChild(t, cpus, cpus, false, server)},
-		{fmt.Sprintf("nsd server-count %d", cpus), nsd},
+	nsd, _, _, nsdPID := startNSDPerf(t, text, cpus, "taskset", "-c", server)
+	type perfServer struct {
+		name      string
+		pid, port int
+	}
+	child := func(name string, readers int, batch bool) perfServer {
+		pid, port := startZoneChild(t, cpus, readers, batch, server)
+		return perfServer{name, pid, port}
+	}
+	servers := []perfServer{
+		child("relaykit batched", cpus, true),
+		child("relaykit unbatched", cpus, false),
+		{fmt.Sprintf("nsd server-count %d", cpus), nsdPID, nsd},
 	}
 	if cpus > 1 {
 		// Does a second reader pay? The same CPUs, one UDP reader.
-		servers = append(servers, struct {
-			name string
-			port int
-		}{"relaykit batched 1 rdr", startZoneChild(t, cpus, 1, true, server)})
+		servers = append(servers, child("relaykit batched 1 rdr", 1, true))
 	}
 
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -181,15 +219,20 @@ func TestInteropPerfQueries(t *testing.T) {
 	os.WriteFile(data, []byte(q.String()), 0o644)
 
 	rates := make([][]float64, len(servers))
+	cpuUs := make([][]float64, len(servers)) // server CPU µs per answer
 	for r := range rounds {
 		for k := range servers {
 			i := (k + r) % len(servers)
-			rates[i] = append(rates[i], dnsperf(t, servers[i].port, data, secs, "taskset", "-c", client))
+			c0 := cpuTree(servers[i].pid)
+			qps, done := dnsperf(t, servers[i].port, data, secs, "taskset", "-c", client)
+			rates[i] = append(rates[i], qps)
+			cpuUs[i] = append(cpuUs[i], (cpuTree(servers[i].pid)-c0)/done*1e6)
 		}
 	}
 	t.Logf("%d CPU(s) each (servers on %s, dnsperf on %s), %d rounds of %ss:", cpus, server, client, rounds, secs)
 	for i, s := range servers {
-		t.Logf("%-22s answers/s median %.0f rounds %.0f", s.name, median(rates[i]), rates[i])
+		t.Logf("%-22s answers/s median %.0f rounds %.0f; CPU µs/answer median %.2f rounds %.2f",
+			s.name, median(rates[i]), rates[i], median(cpuUs[i]), cpuUs[i])
 	}
 	t.Logf("ratios of medians: batched/nsd %.2f, unbatched/nsd %.2f, batched/unbatched %.2f",
 		median(rates[0])/median(rates[2]), median(rates[1])/median(rates[2]), median(rates[0])/median(rates[1]))
@@ -207,10 +250,11 @@ func perfEnvInt(name string, def int) int {
 
 // startZoneChild runs our Server on the perf zone in a child process
 // (this test binary again, TestInteropPerfQueriesChild) pinned to cpus,
-// with GOMAXPROCS threads and readers UDP readers, and returns its port.
-func startZoneChild(t *testing.T, threads, readers int, batch bool, cpus string) int {
+// with GOMAXPROCS threads and readers UDP readers, and returns its PID
+// and port.
+func startZoneChild(t *testing.T, threads, readers int, batch bool, cpus string) (pid, port int) {
 	t.Helper()
-	port := freePort(t)
+	port = freePort(t)
 	cmd := exec.Command("taskset", "-c", cpus, os.Args[0], "-test.run=^TestInteropPerfQueriesChild$")
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(threads),
 		fmt.Sprintf("RELAYKIT_ZONEPERF_CHILD=127.0.0.1:%d %d %v", port, readers, batch))
@@ -241,7 +285,7 @@ func startZoneChild(t *testing.T, threads, readers int, batch bool, cpus string)
 		}
 	})
 	waitPerfAnswer(t, port, start)
-	return port
+	return cmd.Process.Pid, port
 }
 
 // TestInteropPerfQueriesChild is a server process of
@@ -321,7 +365,7 @@ func TestInteropPerfLoadAXFR(t *testing.T) {
 	ours.AddZone(z)
 	startServer(t, ours)
 	b, _ := os.ReadFile(path)
-	nsdPort, nsdLoad, nsdRSS := startNSDPerf(t, string(b), 1)
+	nsdPort, nsdLoad, nsdRSS, _ := startNSDPerf(t, string(b), 1)
 	t.Logf("zone of %d records: load relaykit %v (heap %d MiB), nsd until answering %v (RSS of its processes %d MiB)",
 		z.Len(), load.Round(time.Millisecond), (after.HeapAlloc-before.HeapAlloc)>>20, nsdLoad.Round(time.Millisecond), nsdRSS>>10)
 
