@@ -59,9 +59,10 @@ type Server struct {
 	// called several times on one socket. On Linux (amd64, arm64) each
 	// reader takes up to 16 waiting datagrams per system call and sends
 	// their answers in one more (recvmmsg, sendmmsg; dnswire.PacketBatch).
-	// Readers split the queued datagrams between them, so when the server
-	// shares its cores with a busy local client, fewer readers (1) make
-	// fuller batches and spend less CPU per answer (bench/results/zone.md).
+	// When the server shares its cores with a busy local client, one
+	// reader spends less CPU per answer and answers more than one per
+	// core: each further busy reader costs thread wake-ups on cores the
+	// client needs (bench/results/zone.md).
 	UDPReaders int
 	// RateLimit, when set, limits responses per client network (RRL).
 	RateLimit *RateLimit
