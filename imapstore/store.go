@@ -19,7 +19,11 @@
 // record, no scan of the folder, so its cost does not grow with the
 // folder. The EXISTS that answers an APPEND into the selected folder
 // comes from the folder as that delivery left it; what other programs
-// changed meanwhile is reported by the next command. Header-only FETCH
+// changed meanwhile is reported by the next command. That answer's
+// Snapshot extends the previous one with the new message
+// (mailbox.Folder.Appended) rather than rebuilding and copying the
+// folder's list, and Snapshots share one array with the server (which
+// only reads it). Header-only FETCH
 // items and SEARCH by header read a message's header alone
 // (imap.HeaderReader).
 package imapstore
