@@ -99,7 +99,10 @@ type Mailbox interface {
 	// Messages (and their Flags): it never changes an element or
 	// appends in place, so a store may return the same array in
 	// successive snapshots, each cut to its length (s[:n:n]), and
-	// append to it for the next.
+	// append to it for the next. A store must not change elements it
+	// returned: a snapshot whose Messages starts at the same element
+	// as the last one's is taken to extend it (messages added, none
+	// gone or changed).
 	Snapshot(ctx context.Context) (Snapshot, error)
 	// Open returns the message's octets.
 	Open(ctx context.Context, uid uint32) (io.ReadCloser, error)
