@@ -95,7 +95,14 @@ type Snapshot struct {
 type Mailbox interface {
 	// Snapshot returns the mailbox as it is now. The server diffs
 	// successive snapshots to tell the client about new, expunged and
-	// changed messages (RFC 9051 7.4.1, 7.5.1).
+	// changed messages (RFC 9051 7.4.1, 7.5.1). The server only reads
+	// Messages (and their Flags): it never changes an element or
+	// appends in place, so a store may return the same array in
+	// successive snapshots, each cut to its length (s[:n:n]), and
+	// append to it for the next. A store must not change elements it
+	// returned: a snapshot whose Messages starts at the same element
+	// as the last one's is taken to extend it (messages added, none
+	// gone or changed).
 	Snapshot(ctx context.Context) (Snapshot, error)
 	// Open returns the message's octets.
 	Open(ctx context.Context, uid uint32) (io.ReadCloser, error)

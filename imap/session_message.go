@@ -25,6 +25,16 @@ func (ss *session) refreshExcept(expunges bool, own map[uint32][]string) map[uin
 		return nil
 	}
 	old, cur := ss.snap.Messages, snap.Messages
+	if len(old) > 0 && len(cur) >= len(old) && &old[0] == &cur[0] {
+		// The store extended the array it gave last time (Snapshot's
+		// contract: it never changes what it handed out), so old is
+		// a prefix of cur: messages came, none went or changed.
+		if len(cur) > len(old) {
+			ss.out = append(AppendNumber(append(ss.out, "* "...), uint64(len(cur))), " EXISTS\r\n"...)
+		}
+		ss.snap = snap
+		return nil
+	}
 	// Both lists are in ascending UID order (Snapshot's contract), so
 	// one walk finds the old messages that are gone, without a map.
 	var gone []int

@@ -19,7 +19,11 @@
 // record, no scan of the folder, so its cost does not grow with the
 // folder. The EXISTS that answers an APPEND into the selected folder
 // comes from the folder as that delivery left it; what other programs
-// changed meanwhile is reported by the next command. Header-only FETCH
+// changed meanwhile is reported by the next command. That answer's
+// Snapshot extends the previous one with the new message
+// (mailbox.Folder.Appended) rather than rebuilding and copying the
+// folder's list, and Snapshots share one array with the server (which
+// only reads it). Header-only FETCH
 // items and SEARCH by header read a message's header alone
 // (imap.HeaderReader).
 package imapstore
@@ -372,6 +376,7 @@ type imapFolder struct {
 	lastFrom []mailbox.Message
 	last     []imap.Message
 	lastGen  uint64 // the folder's Generation when last was built
+	lastN    int    // how many messages Messages gave for it
 }
 
 func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
@@ -401,11 +406,30 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	reuse := slices.Equal(kw, m.lastKW)
-	if reuse && m.last != nil && gen == m.lastGen {
-		// Nothing changed since the last Snapshot (a NOOP or IDLE poll
-		// of a quiet folder): no message is looked at.
-		snap.Messages = slices.Clone(m.last)
-		return snap, nil
+	if reuse && m.last != nil {
+		if gen == m.lastGen {
+			// Nothing changed since the last Snapshot (a NOOP or IDLE
+			// poll of a quiet folder): no message is looked at.
+			snap.Messages = m.last[:len(m.last):len(m.last)]
+			return snap, nil
+		}
+		if added, now, ok := m.f.Appended(m.lastGen, m.lastN); ok {
+			// Only Folder.Deliver ran since (this session's APPENDs):
+			// the new messages go on the end, nothing else is looked
+			// at or copied. The server only reads what it is given, and
+			// the slices it holds end before what is appended here.
+			for _, msg := range added {
+				size, err := m.f.VirtualSize(msg.UID)
+				if err != nil {
+					continue // expunged by another process meanwhile
+				}
+				m.last = append(m.last, imap.Message{UID: msg.UID, Flags: toIMAPFlags(msg.Flags, kw), Size: size, InternalDate: msg.InternalDate})
+				m.lastFrom = append(m.lastFrom, msg)
+			}
+			m.lastGen, m.lastN = now, m.lastN+len(added)
+			snap.Messages = m.last[:len(m.last):len(m.last)]
+			return snap, nil
+		}
 	}
 	from := m.f.Messages()
 	out := make([]imap.Message, 0, len(from))
@@ -431,9 +455,11 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 		from[k] = msg
 		k++
 	}
-	m.lastKW, m.lastFrom, m.last, m.lastGen = kw, from[:k], out, gen
-	// The server owns what it is given; ours stays as built.
-	snap.Messages = slices.Clone(out)
+	m.lastKW, m.lastFrom, m.last, m.lastGen, m.lastN = kw, from[:k], out, gen, len(from)
+	// The server only reads what it is given (imap.Mailbox.Snapshot),
+	// so it shares out; its capacity is cut so that what a later
+	// Snapshot appends is not in this one.
+	snap.Messages = out[:len(out):len(out)]
 	return snap, nil
 }
 

@@ -2,7 +2,9 @@ package imapstore
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +166,82 @@ func TestAppendSnapshot(t *testing.T) {
 	}
 	if diff := cmp.Diff([]uint32{1, 2}, uids()); diff != "" {
 		t.Errorf("next snapshot -want +got\n%s", diff)
+	}
+}
+
+// TestAppendSnapshotExtends: the Snapshots that answer a run of APPENDs
+// extend the previous one instead of rebuilding it; each equals what a
+// new session sees, and the snapshots handed out before stay as they
+// were.
+func TestAppendSnapshotExtends(t *testing.T) {
+	ctx := context.Background()
+	md, err := mailbox.Open(filepath.Join(t.TempDir(), "a"), mailbox.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := md.Deliver(ctx, mailbox.Inbox, fmt.Appendf(nil, "Subject: %d\n\nx\n", i), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u := NewUser(md)
+	mb, err := u.Select(ctx, "INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := func() []imap.Message {
+		mb2, err := NewUser(md).Select(ctx, "INBOX", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := mb2.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Messages
+	}
+	var held [][]imap.Message
+	var copies [][]imap.Message
+	snap := func() []imap.Message {
+		s, err := mb.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, s.Messages)
+		copies = append(copies, slices.Clone(s.Messages))
+		return s.Messages
+	}
+	snap()
+	for i, flags := range [][]string{nil, {`\Seen`}, {`\Flagged`, `\Answered`}} {
+		msg := fmt.Sprintf("Subject: appended %d\r\n\r\nbody\r\n", i)
+		if _, _, err := u.Append(ctx, "INBOX", flags, time.Time{}, strings.NewReader(msg), int64(len(msg))); err != nil {
+			t.Fatal(err)
+		}
+		got := snap()
+		if len(got) != 4+i {
+			t.Fatalf("after APPEND %d: %d messages", i, len(got))
+		}
+		if diff := cmp.Diff(fresh(), got); diff != "" {
+			t.Fatalf("after APPEND %d -fresh session +this one\n%s", i, diff)
+		}
+	}
+	if err := mb.Store(ctx, []uint32{5}, imap.StoreAdd, []string{`\Deleted`}); err != nil {
+		t.Fatal(err)
+	}
+	got := snap()
+	if diff := cmp.Diff(fresh(), got); diff != "" {
+		t.Fatalf("after STORE -fresh session +this one\n%s", diff)
+	}
+	msg := "Subject: last\r\n\r\nbody\r\n"
+	if _, _, err := u.Append(ctx, "INBOX", nil, time.Time{}, strings.NewReader(msg), int64(len(msg))); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(fresh(), snap()); diff != "" {
+		t.Fatalf("after STORE and APPEND -fresh session +this one\n%s", diff)
+	}
+	for i := range held {
+		if diff := cmp.Diff(copies[i], held[i]); diff != "" {
+			t.Errorf("snapshot %d changed after it was handed out -then +now\n%s", i, diff)
+		}
 	}
 }

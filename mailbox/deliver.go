@@ -409,6 +409,7 @@ func (f *Folder) listDelivered(key string, flags Flags) (Message, error) {
 			return true, nil // listed by another process after others: rescan
 		}
 		f.msgs = append(f.msgs, msg)
+		f.appendOnly = true
 		return false, nil
 	})
 	if err != nil {

@@ -60,6 +60,12 @@ type Folder struct {
 	stamp [5]int64
 	lf    listFile // the UID list as last read or written
 	gen   uint64   // counts the operations that may have changed msgs
+	// Since generation keptGen, msgs has only grown at its end (by
+	// Folder.Deliver) from its first keptLen messages: see Appended.
+	keptGen uint64
+	keptLen int
+	// appendOnly is set by an update's op that only appended to msgs.
+	appendOnly bool
 }
 
 // Name returns the folder's name ("INBOX", "Sent", "a.b").
@@ -91,6 +97,22 @@ func (f *Folder) Generation() uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.gen
+}
+
+// Appended returns the messages added at the end of Messages since
+// Generation returned gen, given n, the length of a Messages result
+// taken after that Generation call, when nothing else changed since
+// (only Folder.Deliver ran): a caller holding what it built from those
+// n messages can extend it with added instead of building it anew.
+// now is the Generation that added brings the caller to. ok is false
+// when anything else may have changed: call Generation and Messages.
+func (f *Folder) Appended(gen uint64, n int) (added []Message, now uint64, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if gen < f.keptGen || gen > f.gen || n < f.keptLen || n > len(f.msgs) {
+		return nil, 0, false
+	}
+	return slices.Clone(f.msgs[n:]), f.gen, true
 }
 
 // Message returns the message with uid as of the last Sync.
@@ -186,6 +208,15 @@ func (f *Folder) update(scan bool, op func(l *uidList) (changed bool, err error)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.gen++
+	f.appendOnly = false
+	// Unless the op says it only appended (and nothing else moved),
+	// msgs may differ from what any earlier generation had.
+	kept := false
+	defer func() {
+		if !kept {
+			f.keptGen, f.keptLen = f.gen, len(f.msgs)
+		}
+	}()
 	unlock, err := flock(filepath.Join(f.dir, LockFile))
 	if err != nil {
 		return err
@@ -220,6 +251,7 @@ func (f *Folder) update(scan bool, op func(l *uidList) (changed bool, err error)
 		rewrite = f.merge(l, files) || rewrite
 	}
 	changed, err := op(l)
+	kept = f.appendOnly && !changed && !scan && !rewrite && err == nil
 	if changed {
 		if files, err2 := f.scan(); err2 == nil {
 			rewrite = f.merge(l, files) || rewrite
@@ -229,6 +261,7 @@ func (f *Folder) update(scan bool, op func(l *uidList) (changed bool, err error)
 		// UIDs not on disk are not shown: the next operation reads the
 		// list again and hands them out anew.
 		f.msgs = prev
+		kept = false
 		if err == nil {
 			err = werr
 		}

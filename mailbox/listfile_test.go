@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // listFileState returns the UID list's inode and contents.
@@ -235,4 +237,80 @@ func TestFolderDeliverConstantCost(t *testing.T) {
 	if small > budget || large > budget || large > small+4 {
 		t.Errorf("Folder.Deliver allocates %.0f (20 messages) and %.0f (2,000), budget %d", small, large, budget)
 	}
+}
+
+// TestAppended: Appended reports what Folder.Deliver added since a
+// Generation, and refuses once anything else changed the list.
+func TestAppended(t *testing.T) {
+	ctx := context.Background()
+	m := newTestMaildir(t)
+	deliver(t, m, Inbox, "one\n")
+	f, err := m.Folder(Inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := f.Generation()
+	n := len(f.Messages())
+	if added, now, ok := f.Appended(gen, n); !ok || len(added) != 0 || now != gen {
+		t.Fatalf("Appended with nothing new = %v, %d, %v", added, now, ok)
+	}
+	a, err := f.Deliver(ctx, []byte("two\n"), 0, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.Deliver(ctx, []byte("three\n"), Seen, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, now, ok := f.Appended(gen, n)
+	if !ok || now != f.Generation() {
+		t.Fatalf("Appended after two Delivers: ok %v, now %d (Generation %d)", ok, now, f.Generation())
+	}
+	if diff := cmp.Diff([]uint32{a.UID, b.UID}, uids(added)); diff != "" {
+		t.Fatalf("Appended UIDs (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(uids(f.Messages()[n:]), uids(added)); diff != "" {
+		t.Fatalf("Appended is not the tail of Messages (-want +got):\n%s", diff)
+	}
+	// From the newer point, nothing was added.
+	if more, _, ok := f.Appended(now, n+2); !ok || len(more) != 0 {
+		t.Fatalf("Appended from now = %v, %v", more, ok)
+	}
+	// A flag change is not an append: every earlier point is refused.
+	if _, err := f.SetFlags([]uint32{a.UID}, FlagsAdd, Flagged); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []uint64{gen, now} {
+		if _, _, ok := f.Appended(g, n); ok {
+			t.Fatalf("Appended(%d) after SetFlags: ok", g)
+		}
+	}
+	// A Sync that finds another program's file is not an append either.
+	gen, n = f.Generation(), len(f.Messages())
+	if _, _, ok := f.Appended(gen, n); !ok {
+		t.Fatal("Appended refused right after Generation")
+	}
+	deliver(t, m, Inbox, "four\n")
+	os.Chtimes(filepath.Join(f.Dir(), "new"), time.Now().Add(time.Minute), time.Now().Add(time.Minute))
+	if _, err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Messages()) != n+1 {
+		t.Fatalf("Sync found %d messages, want %d", len(f.Messages()), n+1)
+	}
+	if _, _, ok := f.Appended(gen, n); ok {
+		t.Fatal("Appended after a scanning Sync: ok")
+	}
+	// A length the caller never saw is refused.
+	if _, _, ok := f.Appended(f.Generation(), len(f.Messages())+1); ok {
+		t.Fatal("Appended past the end: ok")
+	}
+}
+
+func uids(msgs []Message) []uint32 {
+	var u []uint32
+	for _, m := range msgs {
+		u = append(u, m.UID)
+	}
+	return u
 }
