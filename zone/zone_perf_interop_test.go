@@ -63,6 +63,32 @@ func startNSDPerf(t *testing.T, text string, servers int, pin ...string) (int, t
 	return port, time.Since(start), rssTree(cmd.Process.Pid), cmd.Process.Pid
 }
 
+// startKnotPerf runs Knot DNS serving text as perf.test. on a free port
+// with workers UDP and TCP workers, its command line prefixed by pin
+// (taskset), and returns the port and PID once it answers.
+func startKnotPerf(t *testing.T, text string, workers int, pin ...string) (int, int) {
+	t.Helper()
+	dir := t.TempDir()
+	port := freePort(t)
+	os.WriteFile(filepath.Join(dir, "perf.zone"), []byte(text), 0o644)
+	conf := fmt.Sprintf("server:\n    listen: 127.0.0.1@%d\n    rundir: %q\n    udp-workers: %d\n    tcp-workers: %d\n"+
+		"    background-workers: 1\ncontrol:\n    listen: %q\ndatabase:\n    storage: %q\n"+
+		"log:\n  - target: stderr\n    any: error\nzone:\n  - domain: perf.test.\n    file: %q\n"+
+		"    zonefile-sync: -1\n    semantic-checks: off\n",
+		port, dir, workers, workers, filepath.Join(dir, "knot.sock"), dir, filepath.Join(dir, "perf.zone"))
+	cf := filepath.Join(dir, "knot.conf")
+	os.WriteFile(cf, []byte(conf), 0o644)
+	start := time.Now()
+	args := append(append([]string(nil), pin...), "/usr/sbin/knotd", "-c", cf)
+	cmd := exec.Command(args[0], args[1:]...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitPerfAnswer(t, port, start)
+	return port, cmd.Process.Pid
+}
+
 // waitPerfAnswer polls the server on port with dig until it answers
 // h1.perf.test. (five minutes at most after start).
 func waitPerfAnswer(t *testing.T, port int, start time.Time) {
@@ -209,6 +235,10 @@ func TestInteropPerfQueries(t *testing.T) {
 		// Does a second reader pay? The same CPUs, one UDP reader.
 		servers = append(servers, child("relaykit batched 1 rdr", 1, true))
 	}
+	if _, err := os.Stat("/usr/sbin/knotd"); err == nil {
+		knot, knotPID := startKnotPerf(t, text, cpus, "taskset", "-c", server)
+		servers = append(servers, perfServer{fmt.Sprintf("knot udp-workers %d", cpus), knotPID, knot})
+	}
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	var q strings.Builder
@@ -236,6 +266,11 @@ func TestInteropPerfQueries(t *testing.T) {
 	}
 	t.Logf("ratios of medians: batched/nsd %.2f, unbatched/nsd %.2f, batched/unbatched %.2f",
 		median(rates[0])/median(rates[2]), median(rates[1])/median(rates[2]), median(rates[0])/median(rates[1]))
+	for i, s := range servers {
+		if strings.HasPrefix(s.name, "knot") {
+			t.Logf("ratios of medians: batched/knot %.2f, nsd/knot %.2f", median(rates[0])/median(rates[i]), median(rates[2])/median(rates[i]))
+		}
+	}
 	if cpus > 1 {
 		t.Logf("batched, %d readers / 1 reader: %.2f", cpus, median(rates[0])/median(rates[3]))
 	}
