@@ -118,9 +118,14 @@ func (b *PacketBatch) ReadBatch(ds []Datagram) (int, error) {
 }
 
 // recv runs recvmmsg(2) on the socket; false asks the poller to wait.
-func (b *PacketBatch) recv(fd uintptr) bool {
+func (b *PacketBatch) recv(fd uintptr) bool { return b.mmsg(sysRecvmmsg, fd) }
+
+// mmsg runs recvmmsg(2) or sendmmsg(2) (trap) over b.ds's slots of
+// b.msgs, keeping the count and errno for the caller; false asks the
+// poller to wait (EAGAIN).
+func (b *PacketBatch) mmsg(trap, fd uintptr) bool {
 	for {
-		r, _, e := syscall.Syscall6(sysRecvmmsg, fd, uintptr(unsafe.Pointer(&b.msgs[0])), uintptr(len(b.ds)), 0, 0, 0)
+		r, _, e := syscall.Syscall6(trap, fd, uintptr(unsafe.Pointer(&b.msgs[0])), uintptr(len(b.ds)), 0, 0, 0)
 		if e == syscall.EINTR {
 			continue
 		}
@@ -183,22 +188,7 @@ func (b *PacketBatch) WriteBatch(ds []Datagram) (int, error) {
 }
 
 // send runs sendmmsg(2) on the socket; false asks the poller to wait.
-func (b *PacketBatch) send(fd uintptr) bool {
-	for {
-		r, _, e := syscall.Syscall6(sysSendmmsg, fd, uintptr(unsafe.Pointer(&b.msgs[0])), uintptr(len(b.ds)), 0, 0, 0)
-		if e == syscall.EINTR {
-			continue
-		}
-		if e == syscall.EAGAIN {
-			return false
-		}
-		b.count, b.errno = int(r), e
-		if e != 0 {
-			b.count = -1
-		}
-		return true
-	}
-}
+func (b *PacketBatch) send(fd uintptr) bool { return b.mmsg(sysSendmmsg, fd) }
 
 // putSockaddr writes ap into sa as the socket's family wants it and
 // returns its length; an address the family cannot carry gets length 0,

@@ -286,9 +286,9 @@ func (s *Server) ListenAndServe(addr string) error {
 		s.bound = append(s.bound, l.Addr())
 		s.mu.Unlock()
 		go s.Serve(l)
-		// One reader per socket; readers left over (no SO_REUSEPORT)
-		// share the sockets there are.
-		for i := range max(readers, len(pcs)) {
+		// One reader per socket; readers left over (no SO_REUSEPORT:
+		// ListenUDP gave fewer sockets) share the sockets there are.
+		for i := range readers {
 			go s.ServePacket(pcs[i%len(pcs)])
 		}
 		return nil
