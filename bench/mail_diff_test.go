@@ -106,6 +106,8 @@ var addrDisagreements = []addrDisagreement{
 		"relaykit: RFC 5322 4.1 obs-phrase must start with a word"},
 	{"a@example.org (\n)", "error", "\n <a@example.org>",
 		"relaykit: RFC 5322 3.2.2 a line end may appear in a comment only as folding (CRLF WSP)"},
+	{"0@0(\\\n )", "error", "\n <0@0>",
+		"relaykit, deliberately: RFC 5322 4.1 obs-qp allows a quoted-pair of NUL, CR or LF; relaykit rejects it, as the octet would reach an SMTP envelope or a header as a line end"},
 	{"a@example.org (\x00)", "error", "\x00 <a@example.org>",
 		"relaykit: RFC 5322 4.1 obs-ctext excludes NUL"},
 	{"a@example.org (\x82)", "error", "\x82 <a@example.org>",
@@ -152,6 +154,9 @@ func explainAddr(s string, ours []rfc5322.Address, err error, theirs []*mail.Add
 		}
 		if hasNULOrBareLineEnd(s) {
 			return "NUL, or CR or LF that is not folding (RFC 5322 3.2.2, 4.1)"
+		}
+		if hasControlQuotedPair(s) {
+			return "quoted-pair of NUL, CR or LF (RFC 5322 4.1 obs-qp), rejected against line injection"
 		}
 		var pe *rfc5322.ParseError
 		if errors.As(err, &pe) && pe.Msg == "display name starts with '.'" {
@@ -217,6 +222,20 @@ func noSpace(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, 
 func isIPLiteral(dom string) bool {
 	_, err := netip.ParseAddr(strings.TrimPrefix(strings.Trim(dom, "[]"), "IPv6:"))
 	return err == nil
+}
+
+// hasControlQuotedPair reports a backslash followed by NUL, CR or LF,
+// the obs-qp octets relaykit's parser refuses.
+func hasControlQuotedPair(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '\\' {
+			if c := s[i+1]; c == 0 || c == '\r' || c == '\n' {
+				return true
+			}
+			i++
+		}
+	}
+	return false
 }
 
 // hasNULOrBareLineEnd reports a NUL, or a CR or LF that is not part of
