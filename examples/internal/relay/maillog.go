@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/mailqueue/localmail"
 )
 
 // mailLog is the relay's mail log, what an operator greps (Postfix's
@@ -32,8 +32,8 @@ type mailLog struct {
 
 func newMailLog(w io.Writer) *mailLog { return &mailLog{w: w, now: time.Now} }
 
-// accepted logs one accepted message; it is mailsrv's OnAccept.
-func (l *mailLog) accepted(a mailsrv.Accepted, journal, held bool) {
+// accepted logs one accepted message; it is the localmail.Backend's OnAccept.
+func (l *mailLog) accepted(a localmail.Accepted, journal, held bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.stamp()
