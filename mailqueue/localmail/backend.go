@@ -133,6 +133,10 @@ func (b *Backend) Close() error {
 	return b.writer.Close()
 }
 
+// Writer returns the Writer that delivers the Backend's local mail, for a
+// Deliverer to share (one committer, fewer flushes).
+func (b *Backend) Writer() *Writer { return b.writer }
+
 // Mailboxes returns the local Maildirs (to read them).
 func (b *Backend) Mailboxes() *Mailboxes { return b.cfg.Mailboxes }
 

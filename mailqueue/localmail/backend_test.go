@@ -71,7 +71,7 @@ func serve(t *testing.T, cfg Config) (*Backend, string) {
 
 const msg = "From: a@remote.test\r\nTo: bob@local.test\r\nSubject: hi\r\n\r\nline one\r\n.dot line\r\n"
 
-func TestLocalDelivery(t *testing.T) {
+func TestBackendLocalDelivery(t *testing.T) {
 	var got []Accepted
 	var mu sync.Mutex
 	b, addr := serve(t, Config{

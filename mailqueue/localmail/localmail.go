@@ -78,7 +78,12 @@ func (r Routes) LookupIP(ctx context.Context, host string) ([]netip.Addr, error)
 // Host into the Mailboxes and passes the others to Next.
 type Deliverer struct {
 	Mailboxes *Mailboxes
-	Next      mailqueue.Deliverer
+	// Writer, if set, writes the copies, sharing its flushes with the
+	// other deliveries in flight (the queue's concurrent attempts, and a
+	// Backend's sessions when it is Backend.Writer). Nil: each
+	// transaction's copies are one mailbox.DeliverBatch of their own.
+	Writer *Writer
+	Next   mailqueue.Deliverer
 }
 
 // Deliver implements mailqueue.Deliverer: a reply per recipient, 250 once
@@ -92,6 +97,10 @@ func (d Deliverer) Deliver(ctx context.Context, t mailqueue.Target, txn *mailque
 		return d.Next.Deliver(ctx, t, txn)
 	}
 	replies := make([]mailqueue.Reply, len(txn.Recipients))
+	if d.Writer != nil {
+		d.deliverWriter(ctx, txn, replies)
+		return replies, nil
+	}
 	batch := make([]mailbox.Delivery, 0, len(txn.Recipients))
 	idx := make([]int, 0, len(txn.Recipients))
 	lf := mailbox.AppendLF(nil, txn.Body)
@@ -136,6 +145,35 @@ func (d Deliverer) Deliver(ctx context.Context, t mailqueue.Target, txn *mailque
 		}
 	}
 	return replies, nil
+}
+
+// deliverWriter writes the copies of the recipients that exist through
+// d.Writer, all of them durable or none acknowledged.
+func (d Deliverer) deliverWriter(ctx context.Context, txn *mailqueue.Transaction, replies []mailqueue.Reply) {
+	rcpts := make([]string, 0, len(txn.Recipients))
+	idx := make([]int, 0, len(txn.Recipients))
+	for i, r := range txn.Recipients {
+		if !d.Mailboxes.Exists(r.Addr) {
+			replies[i] = mailqueue.Reply{Code: 550, Enhanced: "5.1.1", Text: "<" + r.Addr + ">: no such mailbox"}
+			continue
+		}
+		if _, err := d.Mailboxes.Path(r.Addr); err != nil {
+			replies[i] = mailqueue.Reply{Code: 550, Enhanced: "5.1.3", Text: "<" + r.Addr + ">: bad mailbox name"}
+			continue
+		}
+		rcpts = append(rcpts, r.Addr)
+		idx = append(idx, i)
+	}
+	if len(rcpts) == 0 {
+		return
+	}
+	reply := mailqueue.Reply{Code: 250, Enhanced: "2.0.0", Text: "delivered to maildir"}
+	if _, err := d.Writer.Deliver(ctx, txn.From, rcpts, txn.Body); err != nil {
+		reply = mailqueue.Reply{Code: 451, Enhanced: "4.3.0", Text: err.Error()}
+	}
+	for _, i := range idx {
+		replies[i] = reply
+	}
 }
 
 // Close closes Next if it can be closed (the queue calls it at Shutdown).

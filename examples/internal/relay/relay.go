@@ -148,7 +148,7 @@ func Start(cfg Config) (*Relay, error) {
 	r.store = store
 	r.queue, err = mailqueue.New(store, mailqueue.Config{
 		Resolver:  localmail.Routes{Mailboxes: boxes, Next: dnsroute.Resolver{R: res}},
-		Deliverer: localmail.Deliverer{Mailboxes: boxes, Next: &mailqueue.SMTPDeliverer{Hostname: cfg.Hostname}},
+		Deliverer: localmail.Deliverer{Mailboxes: boxes, Writer: r.backend.Writer(), Next: &mailqueue.SMTPDeliverer{Hostname: cfg.Hostname}},
 		Port:      uint16(cfg.RemotePort),
 		Schedule:  mailqueue.Fixed(cfg.Retry),
 		Hostname:  cfg.Hostname,
