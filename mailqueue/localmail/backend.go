@@ -77,6 +77,9 @@ type Accepted struct {
 	User    string       // authenticated user, "" if none
 	Client  netip.Addr   // client address
 	Files   []string     // maildir files written (none yet with a Journal)
+	// Journaled: the local copies are in the journal (Config.Journal),
+	// written into the Maildirs right after the 250.
+	Journaled bool
 }
 
 // Backend is an smtp.Backend for a mail server's MX and submission
@@ -298,6 +301,7 @@ func (s *session) Data(ctx context.Context, r io.Reader) error {
 			return smtp.NewError(451, smtp.EnhancedCode{Class: 4, Subject: 3, Detail: 0}, "Local delivery failed, try again later")
 		}
 		acc.Local = append(acc.Local, s.local...)
+		acc.Journaled = true
 	} else if len(s.local) > 0 {
 		files, err := s.b.writer.Deliver(ctx, s.from, s.local, msg)
 		if err != nil {

@@ -111,15 +111,14 @@ func Start(cfg Config) (*Relay, error) {
 	onAccept := cfg.OnAccept
 	var observer mailqueue.Observer = &r.counters
 	if cfg.MailLog != nil {
-		ml := newMailLog(cfg.MailLog)
-		journaled := cfg.Journal && !cfg.QueueLocal
+		ml := &localmail.MailLog{W: cfg.MailLog, Held: cfg.Hold}
 		onAccept = func(a localmail.Accepted) {
-			ml.accepted(a, journaled, cfg.Hold)
+			ml.Accepted(a)
 			if cfg.OnAccept != nil {
 				cfg.OnAccept(a)
 			}
 		}
-		observer = observers{&r.counters, ml}
+		observer = mailqueue.Observers{&r.counters, ml}
 	}
 	boxes := &localmail.Mailboxes{Root: cfg.Maildir, Domains: cfg.Domains}
 	if len(cfg.Mailboxes) > 0 {
