@@ -6,17 +6,15 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/relaykit/relaykit/internal/perftest"
 
 	"github.com/relaykit/relaykit/resolver"
 )
@@ -46,8 +44,8 @@ func TestInteropServerPerf(t *testing.T) {
 		t.Skip("set RELAYKIT_DNSPERF=<seconds> to measure")
 	}
 	need(t, "nsd", "unbound", "dnsperf", "dig", "taskset")
-	cpus := envInt("RELAYKIT_DNSPERF_CPUS", 1)
-	rounds := envInt("RELAYKIT_DNSPERF_ROUNDS", 5)
+	cpus := perftest.EnvInt("RELAYKIT_DNSPERF_CPUS", 1)
+	rounds := perftest.EnvInt("RELAYKIT_DNSPERF_ROUNDS", 5)
 	if cpus > runtime.NumCPU() {
 		t.Skipf("%d CPUs asked for, %d here", cpus, runtime.NumCPU())
 	}
@@ -71,27 +69,9 @@ func TestInteropServerPerf(t *testing.T) {
 	}
 	type figure struct{ qps, cpuUs float64 }
 	perf := func(pid, port int) figure {
-		c0 := procCPU(t, pid)
-		out, err := exec.Command("taskset", "-c", client, "dnsperf", "-s", "127.0.0.1", "-p", strconv.Itoa(port),
-			"-d", data, "-l", secs, "-c", "10", "-q", "100").CombinedOutput()
-		if err != nil {
-			t.Fatalf("dnsperf: %v\n%s", err, out)
-		}
-		c1 := procCPU(t, pid)
-		var qps, done float64
-		for _, line := range strings.Split(string(out), "\n") {
-			f := strings.Fields(line)
-			switch {
-			case strings.Contains(line, "Queries per second:"):
-				qps, _ = strconv.ParseFloat(f[3], 64)
-			case strings.Contains(line, "Queries completed:"):
-				done, _ = strconv.ParseFloat(f[2], 64)
-			}
-		}
-		if qps == 0 || done == 0 {
-			t.Fatalf("no rate in dnsperf output:\n%s", out)
-		}
-		return figure{qps, float64(c1-c0) / done * 1e6}
+		c0 := perftest.CPUTree(pid)
+		qps, done := perftest.DNSPerf(t, port, data, secs, "taskset", "-c", client)
+		return figure{qps, (perftest.CPUTree(pid) - c0) / done * 1e6}
 	}
 	var oq, uq, oc, uc, rq, rc []float64
 	for i := range rounds {
@@ -108,48 +88,8 @@ func TestInteropServerPerf(t *testing.T) {
 		rq, rc = append(rq, o.qps/u.qps), append(rc, u.cpuUs/o.cpuUs)
 	}
 	t.Logf("%d CPU(s) each (server on %s, dnsperf on %s), %d rounds of %ss, medians: relaykit %.0f answers/s %.2f µs CPU/answer; unbound %.0f answers/s %.2f µs CPU/answer; answers/s ratio %.2f (rounds %s), CPU/answer ratio %.2f (rounds %s)",
-		cpus, server, client, rounds, secs, median(oq), median(oc), median(uq), median(uc),
-		median(rq), fmtSorted(rq), median(rc), fmtSorted(rc))
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func fmtSorted(v []float64) string {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	parts := make([]string, len(s))
-	for i, x := range s {
-		parts[i] = strconv.FormatFloat(x, 'f', 2, 64)
-	}
-	return strings.Join(parts, " ")
-}
-
-// procCPU returns the user plus system CPU seconds of process pid and its
-// threads so far.
-func procCPU(t *testing.T, pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The fields after the command name, which is in parentheses.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / 100 // USER_HZ is 100 on Linux
+		cpus, server, client, rounds, secs, perftest.Median(oq), perftest.Median(oc), perftest.Median(uq), perftest.Median(uc),
+		perftest.Median(rq), perftest.Sorted(rq), perftest.Median(rc), perftest.Sorted(rc))
 }
 
 // startUnboundPinned runs Unbound as startUnbound does, with threads
@@ -165,37 +105,10 @@ func startUnboundPinned(t *testing.T, rootIP string, threads int, cpus string) (
 // returns its PID and port.
 func startOursChild(t *testing.T, rootIP string, threads int, cpus string) (int, int) {
 	port := freePort(t, "127.0.0.1")
-	cmd := exec.Command("taskset", "-c", cpus, os.Args[0], "-test.run=^TestInteropServerPerfChild$")
-	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(threads),
+	pid := perftest.StartChild(t, "TestInteropServerPerfChild", cpus, threads,
 		"RELAYKIT_PERF_CHILD="+fmt.Sprintf("%s:53 127.0.0.1:%d", rootIP, port))
-	log := filepath.Join(t.TempDir(), "child.log")
-	f, err := os.Create(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// SIGTERM lets the child write its profile.
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		f.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(log)
-			t.Logf("child:\n%s", b)
-		}
-	})
 	waitDNS(t, fmt.Sprintf("127.0.0.1:%d", port), "www.example.com.")
-	return cmd.Process.Pid, port
+	return pid, port
 }
 
 // TestInteropServerPerfChild is the server process of

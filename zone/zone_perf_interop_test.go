@@ -12,12 +12,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/relaykit/relaykit/internal/perftest"
 
 	"github.com/relaykit/relaykit/dnswire"
 )
@@ -60,7 +61,7 @@ func startNSDPerf(t *testing.T, text string, servers int, pin ...string) (int, t
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	waitPerfAnswer(t, port, start)
-	return port, time.Since(start), rssTree(cmd.Process.Pid), cmd.Process.Pid
+	return port, time.Since(start), perftest.RSSTree(cmd.Process.Pid), cmd.Process.Pid
 }
 
 // startKnotPerf runs Knot DNS serving text as perf.test. on a free port
@@ -105,86 +106,6 @@ func waitPerfAnswer(t *testing.T, port int, start time.Time) {
 	}
 }
 
-// rssTree sums VmRSS (KiB) of pid and its descendants.
-func rssTree(pid int) int {
-	total := 0
-	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-				n, _ := strconv.Atoi(f[1])
-				total += n
-			}
-		}
-	}
-	for _, c := range childPIDs(pid) {
-		total += rssTree(c)
-	}
-	return total
-}
-
-func childPIDs(pid int) []int {
-	out, _ := exec.Command("pgrep", "-P", strconv.Itoa(pid)).Output()
-	var pids []int
-	for _, f := range strings.Fields(string(out)) {
-		if c, err := strconv.Atoi(f); err == nil {
-			pids = append(pids, c)
-		}
-	}
-	return pids
-}
-
-// cpuTree sums the CPU time (user and system, seconds) pid and its
-// descendants have used so far.
-func cpuTree(pid int) float64 {
-	var total float64
-	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
-		// The fields after the command name, which is in parentheses.
-		if i := strings.LastIndexByte(string(b), ')'); i > 0 && i+2 < len(b) {
-			if f := strings.Fields(string(b[i+2:])); len(f) > 12 {
-				ut, _ := strconv.ParseFloat(f[11], 64)
-				st, _ := strconv.ParseFloat(f[12], 64)
-				total += (ut + st) / 100 // USER_HZ is 100 on Linux
-			}
-		}
-	}
-	for _, c := range childPIDs(pid) {
-		total += cpuTree(c)
-	}
-	return total
-}
-
-// dnsperf runs dnsperf (after the pin command, if any) against port and
-// returns the answers per second and the queries completed.
-func dnsperf(t *testing.T, port int, data, secs string, pin ...string) (float64, float64) {
-	t.Helper()
-	args := append(append([]string(nil), pin...), "dnsperf", "-s", "127.0.0.1", "-p", strconv.Itoa(port), "-d", data,
-		"-l", secs, "-c", "10", "-q", "100")
-	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("dnsperf: %v\n%s", err, out)
-	}
-	var qps, done float64
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Fields(line)
-		switch {
-		case strings.Contains(line, "Queries per second:") && len(f) > 3:
-			qps, _ = strconv.ParseFloat(f[3], 64)
-		case strings.Contains(line, "Queries completed:") && len(f) > 2:
-			done, _ = strconv.ParseFloat(f[2], 64)
-		}
-	}
-	if qps == 0 || done == 0 {
-		t.Fatalf("no rate in dnsperf output:\n%s", out)
-	}
-	return qps, done
-}
-
-func median(v []float64) float64 {
-	v = append([]float64(nil), v...)
-	sort.Float64s(v)
-	return v[len(v)/2]
-}
-
 // TestInteropPerfQueries measures answers per second for a zone of
 // 10,000 names with dnsperf on 127.0.0.1, ours against NSD given the
 // same CPUs: each server runs in its own process pinned with taskset to
@@ -206,7 +127,7 @@ func TestInteropPerfQueries(t *testing.T) {
 			t.Skip(bin + " not installed")
 		}
 	}
-	cpus, rounds := perfEnvInt("RELAYKIT_ZONEPERF_CPUS", 1), perfEnvInt("RELAYKIT_ZONEPERF_ROUNDS", 5)
+	cpus, rounds := perftest.EnvInt("RELAYKIT_ZONEPERF_CPUS", 1), perftest.EnvInt("RELAYKIT_ZONEPERF_ROUNDS", 5)
 	if cpus > runtime.NumCPU() {
 		t.Skipf("%d CPUs asked for, %d here", cpus, runtime.NumCPU())
 	}
@@ -253,34 +174,27 @@ func TestInteropPerfQueries(t *testing.T) {
 	for r := range rounds {
 		for k := range servers {
 			i := (k + r) % len(servers)
-			c0 := cpuTree(servers[i].pid)
-			qps, done := dnsperf(t, servers[i].port, data, secs, "taskset", "-c", client)
+			c0 := perftest.CPUTree(servers[i].pid)
+			qps, done := perftest.DNSPerf(t, servers[i].port, data, secs, "taskset", "-c", client)
 			rates[i] = append(rates[i], qps)
-			cpuUs[i] = append(cpuUs[i], (cpuTree(servers[i].pid)-c0)/done*1e6)
+			cpuUs[i] = append(cpuUs[i], (perftest.CPUTree(servers[i].pid)-c0)/done*1e6)
 		}
 	}
 	t.Logf("%d CPU(s) each (servers on %s, dnsperf on %s), %d rounds of %ss:", cpus, server, client, rounds, secs)
 	for i, s := range servers {
 		t.Logf("%-22s answers/s median %.0f rounds %.0f; CPU µs/answer median %.2f rounds %.2f",
-			s.name, median(rates[i]), rates[i], median(cpuUs[i]), cpuUs[i])
+			s.name, perftest.Median(rates[i]), rates[i], perftest.Median(cpuUs[i]), cpuUs[i])
 	}
 	t.Logf("ratios of medians: batched/nsd %.2f, unbatched/nsd %.2f, batched/unbatched %.2f",
-		median(rates[0])/median(rates[2]), median(rates[1])/median(rates[2]), median(rates[0])/median(rates[1]))
+		perftest.Median(rates[0])/perftest.Median(rates[2]), perftest.Median(rates[1])/perftest.Median(rates[2]), perftest.Median(rates[0])/perftest.Median(rates[1]))
 	for i, s := range servers {
 		if strings.HasPrefix(s.name, "knot") {
-			t.Logf("ratios of medians: batched/knot %.2f, nsd/knot %.2f", median(rates[0])/median(rates[i]), median(rates[2])/median(rates[i]))
+			t.Logf("ratios of medians: batched/knot %.2f, nsd/knot %.2f", perftest.Median(rates[0])/perftest.Median(rates[i]), perftest.Median(rates[2])/perftest.Median(rates[i]))
 		}
 	}
 	if cpus > 1 {
-		t.Logf("batched, %d readers / 1 reader: %.2f", cpus, median(rates[0])/median(rates[3]))
+		t.Logf("batched, %d readers / 1 reader: %.2f", cpus, perftest.Median(rates[0])/perftest.Median(rates[3]))
 	}
-}
-
-func perfEnvInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
 }
 
 // startZoneChild runs our Server on the perf zone in a child process
@@ -290,37 +204,11 @@ func perfEnvInt(name string, def int) int {
 func startZoneChild(t *testing.T, threads, readers int, batch bool, cpus string) (pid, port int) {
 	t.Helper()
 	port = freePort(t)
-	cmd := exec.Command("taskset", "-c", cpus, os.Args[0], "-test.run=^TestInteropPerfQueriesChild$")
-	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(threads),
-		fmt.Sprintf("RELAYKIT_ZONEPERF_CHILD=127.0.0.1:%d %d %v", port, readers, batch))
-	log := filepath.Join(t.TempDir(), "child.log")
-	f, err := os.Create(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = f, f
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM) // lets the child write its profile
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		f.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(log)
-			t.Logf("child:\n%s", b)
-		}
-	})
+	pid = perftest.StartChild(t, "TestInteropPerfQueriesChild", cpus, threads,
+		fmt.Sprintf("RELAYKIT_ZONEPERF_CHILD=127.0.0.1:%d %d %v", port, readers, batch))
 	waitPerfAnswer(t, port, start)
-	return cmd.Process.Pid, port
+	return pid, port
 }
 
 // TestInteropPerfQueriesChild is a server process of
@@ -422,5 +310,5 @@ func TestInteropPerfLoadAXFR(t *testing.T) {
 			t.Errorf("AXFR records: ours %d, nsd %d", c, c2)
 		}
 	}
-	t.Logf("AXFR with dig (median of 3): relaykit %.3fs, nsd %.3fs, ratio (nsd/ours) %.2f", median(o), median(n), median(n)/median(o))
+	t.Logf("AXFR with dig (median of 3): relaykit %.3fs, nsd %.3fs, ratio (nsd/ours) %.2f", perftest.Median(o), perftest.Median(n), perftest.Median(n)/perftest.Median(o))
 }
