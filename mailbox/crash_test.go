@@ -22,33 +22,15 @@ func TestCrashDuringDelivery(t *testing.T) {
 		t.Skip("helper process")
 	}
 	dir := filepath.Join(t.TempDir(), "Maildir")
-	if _, err := Open(dir, Options{Create: true}); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
-	cmd.Env = append(os.Environ(), "MAILBOX_CRASH_DIR="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Read acknowledgements until 200 arrived, then kill mid-stream.
 	done := map[string]int{}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
+	killAfter(t, dir, "", func(line string) int {
 		var key string
 		var size int
-		if n, _ := fmt.Sscanf(sc.Text(), "done %s %d", &key, &size); n == 2 {
+		if n, _ := fmt.Sscanf(line, "done %s %d", &key, &size); n == 2 {
 			done[key] = size
 		}
-		if len(done) == 200 {
-			cmd.Process.Signal(syscall.SIGKILL)
-			break
-		}
-	}
-	cmd.Wait()
+		return len(done)
+	})
 	m, _ := Open(dir, Options{})
 	f, err := m.Inbox()
 	if err != nil {
@@ -64,6 +46,35 @@ func TestCrashDuringDelivery(t *testing.T) {
 	if len(done) > 0 {
 		t.Errorf("%d acknowledged deliveries missing after the crash", len(done))
 	}
+}
+
+// killAfter makes the Maildir dir, runs TestCrashHelper on it in a child
+// process (delivering with Folder.Deliver when folder is not empty), feeds
+// each line the child prints to ack, which returns how many deliveries
+// were acknowledged so far, and kills the child (SIGKILL, mid-stream) at
+// 200.
+func killAfter(t *testing.T, dir, folder string, ack func(line string) int) {
+	t.Helper()
+	if _, err := Open(dir, Options{Create: true}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
+	cmd.Env = append(os.Environ(), "MAILBOX_CRASH_DIR="+dir, "MAILBOX_CRASH_FOLDER="+folder)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if ack(sc.Text()) == 200 {
+			cmd.Process.Signal(syscall.SIGKILL)
+			break
+		}
+	}
+	cmd.Wait()
 }
 
 // TestCrashHelper delivers messages of growing size until killed,
@@ -108,33 +119,16 @@ func TestCrashDuringFolderDeliver(t *testing.T) {
 		t.Skip("helper process")
 	}
 	dir := filepath.Join(t.TempDir(), "Maildir")
-	if _, err := Open(dir, Options{Create: true}); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
-	cmd.Env = append(os.Environ(), "MAILBOX_CRASH_DIR="+dir, "MAILBOX_CRASH_FOLDER=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	done := map[string]uint32{}
 	var last uint32
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
+	killAfter(t, dir, "1", func(line string) int {
 		var key string
 		var uid uint32
-		if n, _ := fmt.Sscanf(sc.Text(), "uid %s %d", &key, &uid); n == 2 {
+		if n, _ := fmt.Sscanf(line, "uid %s %d", &key, &uid); n == 2 {
 			done[key], last = uid, max(last, uid)
 		}
-		if len(done) == 200 {
-			cmd.Process.Signal(syscall.SIGKILL)
-			break
-		}
-	}
-	cmd.Wait()
+		return len(done)
+	})
 	m, _ := Open(dir, Options{})
 	f, err := m.Inbox()
 	if err != nil {

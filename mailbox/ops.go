@@ -14,23 +14,31 @@ import (
 // io.ReaderAt and an io.ReadCloser). If another process renamed the file
 // since the last Sync (a flag change), Open syncs and tries again.
 func (f *Folder) Open(uid uint32) (*os.File, error) {
+	return retryGone(f, uid, func(m Message) (*os.File, error) { return os.Open(f.path(m)) })
+}
+
+// retryGone calls read for the message with uid. If its file is gone
+// (another process renamed it since the last Sync, a flag change), it
+// syncs and tries once more; a message still gone is ErrNoMessage.
+func retryGone[T any](f *Folder, uid uint32, read func(Message) (T, error)) (T, error) {
+	var zero T
 	for attempt := 0; ; attempt++ {
 		m, ok := f.Message(uid)
 		if !ok {
-			return nil, ErrNoMessage
+			return zero, ErrNoMessage
 		}
-		file, err := os.Open(f.path(m))
+		v, err := read(m)
 		if err == nil {
-			return file, nil
+			return v, nil
 		}
 		if !notExist(err) {
-			return nil, fmt.Errorf("mailbox: %w", err)
+			return zero, fmt.Errorf("mailbox: %w", err)
 		}
 		if attempt == 1 {
-			return nil, ErrNoMessage
+			return zero, ErrNoMessage
 		}
 		if _, err := f.Sync(); err != nil {
-			return nil, err
+			return zero, err
 		}
 	}
 }
@@ -303,23 +311,5 @@ func (f *Folder) Stamp() Stamp {
 // and tries again if another process renamed the file since the last
 // Sync.
 func (f *Folder) ReadMessage(uid uint32) ([]byte, error) {
-	for attempt := 0; ; attempt++ {
-		m, ok := f.Message(uid)
-		if !ok {
-			return nil, ErrNoMessage
-		}
-		data, err := readFile(f.path(m), m.Size)
-		if err == nil {
-			return data, nil
-		}
-		if !notExist(err) {
-			return nil, fmt.Errorf("mailbox: %w", err)
-		}
-		if attempt == 1 {
-			return nil, ErrNoMessage
-		}
-		if _, err := f.Sync(); err != nil {
-			return nil, err
-		}
-	}
+	return retryGone(f, uid, func(m Message) ([]byte, error) { return readFile(f.path(m), m.Size) })
 }
