@@ -25,7 +25,8 @@ type Enqueuer interface {
 }
 
 // Config configures a Backend. The zero value accepts nothing: set
-// Mailboxes to receive mail, Queue with Users or Trusted to relay.
+// Mailboxes to receive mail, Queue with Users (or Authenticate) or
+// Trusted to relay.
 type Config struct {
 	// Hostname names this server in Received fields. Default
 	// "localhost".
@@ -37,6 +38,11 @@ type Config struct {
 	// offered only when this is non-empty (and the smtp.Server offers it:
 	// under TLS, or with AllowInsecureAuth).
 	Users map[string]string
+	// Authenticate, if set, checks AUTH credentials instead of Users (a
+	// password database, a hash check): nil accepts them, an error
+	// refuses them with 535 5.7.8. AUTH is then offered too. The smtp
+	// Server slows and limits failed attempts either way.
+	Authenticate func(ctx context.Context, username, password string) error
 	// Trusted networks may relay without AUTH (Postfix's mynetworks).
 	Trusted []netip.Prefix
 	// Queue takes mail for other domains. Nil: no relaying at all.
@@ -44,7 +50,7 @@ type Config struct {
 	// QueueLocal sends mail for the local domains through Queue too
 	// (Postfix's way: the 250 follows one durable write to the queue, and
 	// the queue's deliverer writes the mailboxes); the queue's deliverer
-	// must then deliver the local domains itself (see LocalDeliverer).
+	// must then deliver the local domains itself (see Deliverer).
 	// False: local mail is written to the mailboxes before the 250, or
 	// through Journal.
 	QueueLocal bool
@@ -53,7 +59,7 @@ type Config struct {
 	// after, off the reply path: one goroutine writes them, flushes a
 	// whole batch (up to 256 files or 10 ms) at once, and then removes the
 	// stored copies. Messages left in the store by a crash are delivered
-	// when New starts, without duplicating files already delivered. Use
+	// when NewBackend starts, without duplicating files already delivered. Use
 	// a store of its own (a mailqueue.Spool in its own directory), not
 	// the queue's. Nil: each message's files are flushed before its 250.
 	Journal mailqueue.Store
@@ -151,7 +157,7 @@ func (b *Backend) NewSession(_ context.Context, c *smtp.Conn) (smtp.Session, err
 			s.trusted = true
 		}
 	}
-	if len(b.cfg.Users) > 0 {
+	if len(b.cfg.Users) > 0 || b.cfg.Authenticate != nil {
 		return &authSession{s}, nil
 	}
 	return s, nil
@@ -173,21 +179,30 @@ type session struct {
 }
 
 // authSession adds AUTH to a session; it is used only when the backend
-// has users, so a server without users never offers AUTH.
+// has users (or Authenticate), so a server without them never offers
+// AUTH.
 type authSession struct{ *session }
 
 // Auth implements smtp.Authenticator (RFC 4954, RFC 4616).
-func (s *authSession) Auth(_ context.Context, mechanism, identity, username, password string) error {
-	want, ok := s.b.cfg.Users[username]
+func (s *authSession) Auth(ctx context.Context, mechanism, identity, username, password string) error {
 	// RFC 4616 2: an authorization identity other than the user's own
 	// would mean acting as someone else, which this server does not allow.
-	if !ok || (identity != "" && identity != username) ||
-		subtle.ConstantTimeCompare([]byte(want), []byte(password)) != 1 {
+	if (identity != "" && identity != username) || !s.b.checkPassword(ctx, username, password) {
 		s.b.logf("auth failed", "client", s.client, "mechanism", mechanism, "user", username)
 		return smtp.NewError(535, smtp.EnhancedCode{Class: 5, Subject: 7, Detail: 8}, "Authentication credentials invalid")
 	}
 	s.user = username
 	return nil
+}
+
+// checkPassword checks credentials with Authenticate, or against Users
+// in constant time.
+func (b *Backend) checkPassword(ctx context.Context, username, password string) bool {
+	if b.cfg.Authenticate != nil {
+		return b.cfg.Authenticate(ctx, username, password) == nil
+	}
+	want, ok := b.cfg.Users[username]
+	return ok && subtle.ConstantTimeCompare([]byte(want), []byte(password)) == 1
 }
 
 func (s *session) Mail(_ context.Context, from string, opts *smtp.MailOptions) error {

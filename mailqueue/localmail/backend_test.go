@@ -146,6 +146,40 @@ func TestMailboxesAndRelayPolicy(t *testing.T) {
 	}
 }
 
+// TestAuthenticateHook: Authenticate replaces Users, gets the context
+// and credentials, and its error is a 535.
+func TestAuthenticateHook(t *testing.T) {
+	q := &fakeQueue{}
+	var mu sync.Mutex
+	var asked []string
+	_, addr := serve(t, Config{
+		Queue: q,
+		Authenticate: func(ctx context.Context, user, pass string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			asked = append(asked, user+":"+pass)
+			if user == "carol" && pass == "hash-ok" {
+				return nil
+			}
+			return errors.New("no")
+		},
+	})
+	send := func(pass string) error {
+		return netsmtp.SendMail(addr, netsmtp.PlainAuth("", "carol", pass, "127.0.0.1"), "carol@local.test", []string{"x@elsewhere.test"}, []byte(msg))
+	}
+	if err := send("wrong"); err == nil || !strings.Contains(err.Error(), "535") {
+		t.Errorf("bad password: %v, want 535", err)
+	}
+	if err := send("hash-ok"); err != nil {
+		t.Errorf("good password: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if q.count() != 1 || len(asked) != 2 || asked[0] != "carol:wrong" {
+		t.Errorf("queued %d, asked %q", q.count(), asked)
+	}
+}
+
 func TestTrustedRelayAndQueueFailure(t *testing.T) {
 	q := &fakeQueue{}
 	_, addr := serve(t, Config{Queue: q, Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
