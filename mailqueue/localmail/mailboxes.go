@@ -87,7 +87,7 @@ func (m *Mailboxes) open(rcpt string) (*mailbox.Maildir, string, error) {
 	// The new directories must be durable before a file in them is
 	// acknowledged: flush the parents once, when the maildir is made
 	// (mailbox.Open flushes the maildir and its parent).
-	for p := filepath.Dir(dir); strings.HasPrefix(p, m.Root) && p != filepath.Dir(m.Root); p = filepath.Dir(p) {
+	for root, p := filepath.Clean(m.Root), filepath.Dir(dir); strings.HasPrefix(p, root) && p != filepath.Dir(root); p = filepath.Dir(p) {
 		if err := syncDir(p); err != nil {
 			return nil, "", fmt.Errorf("localmail: %w", err)
 		}
