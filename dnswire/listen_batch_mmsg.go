@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"net"
 	"net/netip"
+	"strconv"
 	"syscall"
 	"unsafe"
 )
@@ -201,11 +202,7 @@ func putSockaddr(sa *rawSockaddr, ap netip.AddrPort, inet6 bool) uint32 {
 		sa.Family = syscall.AF_INET6
 		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], ap.Port())
 		sa.Addr = a.As16()
-		if a.Is6() && a.Zone() != "" {
-			if ifi, err := net.InterfaceByName(a.Zone()); err == nil {
-				sa.Scope_id = uint32(ifi.Index)
-			}
-		}
+		sa.Scope_id = scopeID(a.Zone())
 		return syscall.SizeofSockaddrInet6
 	}
 	a = a.Unmap()
@@ -228,9 +225,32 @@ func sockaddrAddrPort(sa *rawSockaddr, n uint32) netip.AddrPort {
 		return netip.AddrPortFrom(netip.AddrFrom4(s4.Addr), port)
 	case sa.Family == syscall.AF_INET6 && n >= syscall.SizeofSockaddrInet6:
 		port := binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:])
-		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), port)
+		a := netip.AddrFrom16(sa.Addr)
+		if sa.Scope_id != 0 {
+			// A link-local peer: its interface, as a numeric zone
+			// (RFC 4007 11.2), which putSockaddr reads back, so the
+			// answer goes out where the query came in.
+			a = a.WithZone(strconv.FormatUint(uint64(sa.Scope_id), 10))
+		}
+		return netip.AddrPortFrom(a, port)
 	}
 	return netip.AddrPort{}
+}
+
+// scopeID is the interface index of an IPv6 zone: a number (as
+// sockaddrAddrPort writes it) or an interface name; 0 for none or an
+// unknown name.
+func scopeID(zone string) uint32 {
+	if zone == "" {
+		return 0
+	}
+	if n, err := strconv.ParseUint(zone, 10, 32); err == nil {
+		return uint32(n)
+	}
+	if ifi, err := net.InterfaceByName(zone); err == nil {
+		return uint32(ifi.Index)
+	}
+	return 0
 }
 
 // rawSockaddr holds a peer of either family (sockaddr_in6 is the larger).
