@@ -1,16 +1,12 @@
 package imapstore
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/relaykit/relaykit/imap"
 	"github.com/relaykit/relaykit/mailbox"
 )
 
@@ -29,47 +25,15 @@ func TestAppendSessionExists(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	srv := &imap.Server{Backend: benchBackend{md}, AllowInsecureAuth: true}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	c, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Minute))
-	r := bufio.NewReader(c)
-	if _, err := r.ReadString('\n'); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
+	s := session(t, md)
 	// do sends cmd and returns the untagged lines of its answer.
 	do := func(cmd string) []string {
 		t.Helper()
-		n++
-		tag := fmt.Sprintf("t%d ", n)
-		if _, err := c.Write([]byte(tag + cmd + "\r\n")); err != nil {
-			t.Fatal(err)
+		lines := s(cmd)
+		if _, status, _ := strings.Cut(lines[len(lines)-1], " "); !strings.HasPrefix(status, "OK") {
+			t.Fatalf("%s: %s", cmd, lines[len(lines)-1])
 		}
-		var out []string
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				t.Fatal(err)
-			}
-			line = strings.TrimSuffix(line, "\r\n")
-			if strings.HasPrefix(line, tag) {
-				if !strings.HasPrefix(line[len(tag):], "OK") {
-					t.Fatalf("%s: %s", cmd, line)
-				}
-				return out
-			}
-			out = append(out, line)
-		}
+		return lines[:len(lines)-1]
 	}
 	appendMsg := func(flags string) []string {
 		msg := "Subject: appended\r\n\r\nbody\r\n"
