@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -269,4 +271,63 @@ func TestWriteStatusClips(t *testing.T) {
 	if err := ReadAnswer(&b, &out); !errors.As(err, &ce) || ce.Status != 1 || out.Len() != 0 {
 		t.Errorf("ReadAnswer of a clipped status: %v, output %q", err, out.String())
 	}
+}
+
+// flakyListener fails its first Accepts, as a listener out of file
+// descriptors does.
+type flakyListener struct {
+	net.Listener
+	fails int
+}
+
+func (l *flakyListener) Accept() (net.Conn, error) {
+	if l.fails > 0 {
+		l.fails--
+		return nil, errors.New("accept: too many open files")
+	}
+	return l.Listener.Accept()
+}
+
+// TestServerAcceptRetry: a failing Accept is retried, logged, and the
+// server goes on serving.
+func TestServerAcceptRetry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "control.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	var mu sync.Mutex
+	srv := &Server{Ops: StoreOps{Store: testStore(t)}, Logger: slog.New(slog.NewTextHandler(&lockedWriter{&mu, &logged}, nil))}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(&flakyListener{Listener: l, fails: 2}) }()
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Do(context.Background(), c, []string{"frob"}, io.Discard); err == nil {
+		t.Error("frob: no error")
+	}
+	srv.Close()
+	if err := <-done; !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Serve: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{"accept failed", "too many open files", "unknown command"} {
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logged.String())
+		}
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (w *lockedWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.Write(b)
 }

@@ -32,6 +32,10 @@
 // followed by a space and the error on one line. Postfix's mailq asks its
 // showq service over a local socket the same way.
 //
+// No RFC covers any of this: the commands, their output and the
+// listing's layout follow Postfix's postqueue(1), postsuper(1) and
+// mailq(1), so an operator's habits carry over.
+//
 // The socket is the access control: put it in a directory only the
 // relay's user can open, for anyone who can connect can delete mail.
 package queuectl
