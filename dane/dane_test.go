@@ -10,17 +10,17 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/relaykit/relaykit/internal/testca"
+	"github.com/relaykit/relaykit/tlstest"
 )
 
 type pki struct {
-	root, inter *testca.CA
-	leaf        *testca.Leaf // mx.example.com, issued by inter
+	root, inter *tlstest.CA
+	leaf        *tlstest.Leaf // mx.example.com, issued by inter
 }
 
-func newPKI(t testing.TB, names []string, o testca.Options) pki {
+func newPKI(t testing.TB, names []string, o tlstest.Options) pki {
 	t.Helper()
-	root, err := testca.New("root")
+	root, err := tlstest.New("root")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,10 +36,10 @@ func newPKI(t testing.TB, names []string, o testca.Options) pki {
 }
 
 func TestVerify(t *testing.T) {
-	p := newPKI(t, []string{"mx.example.com"}, testca.Options{})
-	expired := newPKI(t, []string{"mx.example.com"}, testca.Options{NotBefore: time.Now().Add(-72 * time.Hour), NotAfter: time.Now().Add(-48 * time.Hour)})
-	wildcard := newPKI(t, []string{"*.example.com"}, testca.Options{})
-	other := newPKI(t, []string{"mx.example.com"}, testca.Options{})
+	p := newPKI(t, []string{"mx.example.com"}, tlstest.Options{})
+	expired := newPKI(t, []string{"mx.example.com"}, tlstest.Options{NotBefore: time.Now().Add(-72 * time.Hour), NotAfter: time.Now().Add(-48 * time.Hour)})
+	wildcard := newPKI(t, []string{"*.example.com"}, tlstest.Options{})
+	other := newPKI(t, []string{"mx.example.com"}, tlstest.Options{})
 	withRoot := append(append([]*x509.Certificate(nil), p.leaf.Full...), p.root.Cert)
 	names := []string{"mx.example.com"}
 	tests := []struct {
@@ -114,8 +114,8 @@ func TestVerify(t *testing.T) {
 
 // TestVerifyConnection runs real handshakes with TLSConfig.
 func TestVerifyConnection(t *testing.T) {
-	p := newPKI(t, []string{"mx.example.com"}, testca.Options{})
-	other := newPKI(t, []string{"mx.example.com"}, testca.Options{})
+	p := newPKI(t, []string{"mx.example.com"}, tlstest.Options{})
+	other := newPKI(t, []string{"mx.example.com"}, tlstest.Options{})
 	for _, tc := range []struct {
 		rec TLSA
 		ok  bool

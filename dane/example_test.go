@@ -5,14 +5,14 @@ import (
 	"fmt"
 
 	"github.com/relaykit/relaykit/dane"
-	"github.com/relaykit/relaykit/internal/testca"
+	"github.com/relaykit/relaykit/tlstest"
 )
 
 // A client looks up the TLSA records of an MX host, decides what RFC 7672
 // asks of it, and checks the server's chain.
 func Example() {
-	ca, _ := testca.New("hamburger.edu CA")
-	leaf, _ := ca.Issue([]string{"mx.hamburger.edu"}, testca.Options{})
+	ca, _ := tlstest.New("hamburger.edu CA")
+	leaf, _ := ca.Issue([]string{"mx.hamburger.edu"}, tlstest.Options{})
 
 	// What a validating resolver would answer for _25._tcp.mx.hamburger.edu.
 	dns := dane.MapLookup{

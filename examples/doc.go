@@ -21,7 +21,10 @@
 //   - relayq: the relay's queue commands (list, show, counts, flush, hold,
 //     release, delete, requeue) on a running or a stopped relay.
 //
-// examples/internal/mailsrv is the mail server code the programs share;
-// examples/internal/relay is the relay command as a package, so relay and
-// relaypg are one call each.
+// Every program is made of public packages only: the mail server pieces
+// are mailqueue (Backend, the queue), mailqueue/localmail (local
+// delivery, relay policy, AUTH), mailqueue/dnsroute, resolver and
+// tlstest. examples/internal/relay is the relay command's flag handling
+// and wiring as a package, so relay and relaypg (a module of its own, for
+// the PostgreSQL driver) are one call each; it holds no mail logic.
 package examples

@@ -51,6 +51,17 @@ type Observer interface {
 	Observe(Event)
 }
 
+// Observers is an Observer that passes each event to every Observer in
+// it, in order (counters and a mail log, say).
+type Observers []Observer
+
+// Observe implements Observer.
+func (o Observers) Observe(e Event) {
+	for _, x := range o {
+		x.Observe(e)
+	}
+}
+
 // Counters is an Observer that counts events, for export to a metrics
 // system. Its zero value is ready; it is safe for concurrent use. It
 // satisfies expvar.Var (its String method writes JSON), so

@@ -78,3 +78,18 @@ func (m multiObs) Observe(e Event) {
 		o.Observe(e)
 	}
 }
+
+// TestObservers: each event reaches every Observer, in order.
+func TestObservers(t *testing.T) {
+	var a, b recorder
+	var c Counters
+	o := Observers{&a, &c, &b}
+	o.Observe(Event{Kind: EventDelivered, Recipient: "x@y.test"})
+	o.Observe(Event{Kind: EventDeferred, Recipient: "z@y.test"})
+	if len(a.ev) != 2 || len(b.ev) != 2 || a.ev[1].Recipient != "z@y.test" || b.ev[0].Kind != EventDelivered {
+		t.Errorf("a %+v, b %+v", a.ev, b.ev)
+	}
+	if c.Get(EventDelivered) != 1 || c.Get(EventDeferred) != 1 {
+		t.Errorf("counters: %d delivered, %d deferred", c.Get(EventDelivered), c.Get(EventDeferred))
+	}
+}

@@ -16,13 +16,13 @@ import (
 
 	"github.com/relaykit/relaykit/dane"
 	"github.com/relaykit/relaykit/internal/postfixtest"
-	"github.com/relaykit/relaykit/internal/testca"
 	"github.com/relaykit/relaykit/smtp"
+	"github.com/relaykit/relaykit/tlstest"
 )
 
 // tlsPostfix starts a private Postfix for example.com on 127.0.0.1;
 // with a certificate it offers STARTTLS (smtpd_tls_security_level=may).
-func tlsPostfix(t *testing.T, leaf *testca.Leaf) *postfixtest.Server {
+func tlsPostfix(t *testing.T, leaf *tlstest.Leaf) *postfixtest.Server {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := postfixtest.Config{Dir: filepath.Join(dir, "pf"), MaildirDomains: []string{"example.com"}}
@@ -88,19 +88,19 @@ func TestInteropTLSPolicyPostfix(t *testing.T) {
 	if err := postfixtest.Available(); err != nil {
 		t.Skip(err)
 	}
-	ca, err := testca.New("interop CA")
+	ca, err := tlstest.New("interop CA")
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, err := ca.Issue([]string{"mx.example.com"}, testca.Options{})
+	leaf, err := ca.Issue([]string{"mx.example.com"}, tlstest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherCA, err := testca.New("other CA")
+	otherCA, err := tlstest.New("other CA")
 	if err != nil {
 		t.Fatal(err)
 	}
-	untrusted, err := otherCA.Issue([]string{"mx.example.com"}, testca.Options{})
+	untrusted, err := otherCA.Issue([]string{"mx.example.com"}, tlstest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestInteropTLSPolicyPostfix(t *testing.T) {
 	}
 	servers := []struct {
 		name string
-		leaf *testca.Leaf
+		leaf *tlstest.Leaf
 	}{{"trusted", leaf}, {"untrusted", untrusted}, {"plaintext", nil}}
 	for _, srv := range servers {
 		pf := tlsPostfix(t, srv.leaf)
@@ -166,9 +166,9 @@ func TestInteropTLSPolicyPostfix(t *testing.T) {
 }
 
 // leafOf returns a certificate that is not this server's.
-func leafOf(t *testing.T, l *testca.Leaf, ca *testca.CA, other *testca.Leaf) *x509.Certificate {
+func leafOf(t *testing.T, l *tlstest.Leaf, ca *tlstest.CA, other *tlstest.Leaf) *x509.Certificate {
 	if l == other {
-		x, err := ca.Issue([]string{"mx.example.com"}, testca.Options{})
+		x, err := ca.Issue([]string{"mx.example.com"}, tlstest.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +188,7 @@ func portNum(p string) uint16 {
 // deliverOnce queues one message to bob@example.com (MX mx.example.com
 // at 127.0.0.1:port) under level and reports whether it was delivered on
 // the first attempt, with the TLS record.
-func deliverOnce(t *testing.T, port string, level TLSLevel, ca *testca.CA, tlsa dane.Lookup) (bool, TLSResult) {
+func deliverOnce(t *testing.T, port string, level TLSLevel, ca *tlstest.CA, tlsa dane.Lookup) (bool, TLSResult) {
 	t.Helper()
 	var rep tlsReports
 	d := &SMTPDeliverer{

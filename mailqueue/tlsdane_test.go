@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/relaykit/relaykit/dane"
-	"github.com/relaykit/relaykit/internal/testca"
+	"github.com/relaykit/relaykit/tlstest"
 )
 
 func TestTLSDANE(t *testing.T) {
-	root, err := testca.New("root")
+	root, err := tlstest.New("root")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,7 +18,7 @@ func TestTLSDANE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, err := inter.Issue([]string{"mx.example.com"}, testca.Options{})
+	leaf, err := inter.Issue([]string{"mx.example.com"}, tlstest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relaykit/relaykit/internal/testca"
 	"github.com/relaykit/relaykit/smtp"
+	"github.com/relaykit/relaykit/tlstest"
 )
 
 // tapListener records every byte its connections read from clients.
@@ -104,20 +104,20 @@ func startTLSSink(t *testing.T, cfg *tls.Config) *tlsSink {
 
 // tlsWorld is a CA and a certificate for mx.example.com issued by it.
 type tlsWorld struct {
-	ca   *testca.CA
-	leaf *testca.Leaf
+	ca   *tlstest.CA
+	leaf *tlstest.Leaf
 }
 
 func newTLSWorld(t testing.TB, names ...string) tlsWorld {
 	t.Helper()
-	ca, err := testca.New("relaykit test CA")
+	ca, err := tlstest.New("relaykit test CA")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(names) == 0 {
 		names = []string{"mx.example.com"}
 	}
-	leaf, err := ca.Issue(names, testca.Options{})
+	leaf, err := ca.Issue(names, tlstest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,14 +208,14 @@ func TestTLSNotOfferedNeverSent(t *testing.T) {
 func TestTLSPolicyLevels(t *testing.T) {
 	w := newTLSWorld(t)
 	wrong := newTLSWorld(t) // right name, another CA
-	expired, err := w.ca.Issue([]string{"mx.example.com"}, testca.Options{NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)})
+	expired, err := w.ca.Issue([]string{"mx.example.com"}, tlstest.Options{NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srvExpired := &tls.Config{Certificates: []tls.Certificate{expired.TLS}}
 	// The client trusts w's CA; wrong's certificate comes from another CA
 	// and names another host.
-	wrongHost, err := w.ca.Issue([]string{"other.example.net"}, testca.Options{})
+	wrongHost, err := w.ca.Issue([]string{"other.example.net"}, tlstest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relaykit/relaykit/internal/testca"
+	"github.com/relaykit/relaykit/tlstest"
 )
 
 // txtMap is a TXTLookup over a map; fail makes every lookup fail.
@@ -46,7 +46,7 @@ type policyServer struct {
 	ctype   string
 	fetches int
 	srv     *httptest.Server
-	ca      *testca.CA
+	ca      *tlstest.CA
 }
 
 func (s *policyServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -84,14 +84,14 @@ const enforcePolicy = "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\n
 
 func startPolicyServer(t *testing.T, names ...string) *policyServer {
 	t.Helper()
-	ca, err := testca.New("web CA")
+	ca, err := tlstest.New("web CA")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(names) == 0 {
 		names = []string{"mta-sts.example.com"}
 	}
-	leaf, err := ca.Issue(names, testca.Options{})
+	leaf, err := ca.Issue(names, tlstest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

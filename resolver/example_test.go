@@ -176,3 +176,25 @@ func ExampleResolver_ResolveTrace() {
 	// 127.0.0.4  asked mail.example.com. A     as a server of example.com.  -> NOERROR, 1 answers, 0 authority
 	// <nil>
 }
+
+// NetResolver is what spf, dkim and dmarc take: net.Resolver's shapes,
+// records as published (no implicit MX), and "not found" as
+// *net.DNSError.IsNotFound.
+func ExampleNetResolver() {
+	h := exampleHierarchy()
+	defer h.Close()
+	r := resolver.New(resolver.Config{RootHints: h.RootHints(), GluePort: h.Port(), AllowSpecialAddrs: true, Transport: h.Transport(), Now: h.Clock.Now})
+	n := resolver.NetResolver{R: r}
+	ctx := context.Background()
+	mxs, _ := n.LookupMX(ctx, "example.com")
+	fmt.Println(len(mxs), "MX records")
+	_, err := n.LookupMX(ctx, "mail.example.com")
+	var dnsErr *net.DNSError
+	fmt.Println(errors.As(err, &dnsErr) && dnsErr.IsNotFound)
+	addrs, _ := n.LookupNetIP(ctx, "ip4", "mail.example.com")
+	fmt.Println(addrs)
+	// Output:
+	// 2 MX records
+	// true
+	// [192.0.2.25]
+}

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/mailqueue/localmail"
 	"github.com/relaykit/relaykit/mime"
 	"github.com/relaykit/relaykit/resolver"
 	"github.com/relaykit/relaykit/rfc5322"
@@ -448,14 +448,14 @@ func (s *story) bounce() {
 	}
 	s.expect(b.Err == nil && b.Txn.From == "" && b.Target.Domain == "crepes.fr" && len(b.Replies) == 1 && b.Replies[0].Success(),
 		"the bounce, from <>, is delivered to mail.crepes.fr")
-	var acc mailsrv.Accepted
+	var acc localmail.Accepted
 	select {
 	case acc = <-s.w.accepted:
 	case <-time.After(10 * time.Second):
 		s.stop("the bounce reaches Alice's mailbox", errors.New("timeout"))
 		return
 	}
-	msgs, err := s.w.aliceBackend.Maildir().Messages(alice.Addr)
+	msgs, err := s.w.aliceBackend.Mailboxes().Messages(alice.Addr)
 	if err != nil || len(msgs) != 1 {
 		s.stop("one message in Alice's mailbox", fmt.Errorf("%d messages, %v", len(msgs), err))
 		return

@@ -92,7 +92,7 @@ func (s *story) giveUp() {
 		s.stop("the report reaches Alice's mailbox", context.DeadlineExceeded)
 		return
 	}
-	msgs, err := s.w.aliceBackend.Maildir().Messages(alice.Addr)
+	msgs, err := s.w.aliceBackend.Mailboxes().Messages(alice.Addr)
 	if err != nil || len(msgs) != 2 {
 		s.stop("two reports in Alice's mailbox", err)
 		return

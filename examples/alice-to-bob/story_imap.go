@@ -22,7 +22,7 @@ func (b bobIMAP) Login(ctx context.Context, _ imap.ConnInfo, user, password stri
 	if user != "bob" || password != bobPassword {
 		return nil, imap.ErrAuthFailed
 	}
-	dir, err := b.w.bobBackend.Maildir().Path(bob.Addr)
+	dir, err := b.w.bobBackend.Mailboxes().Path(bob.Addr)
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func (w *world) startPOP3(cert tls.Certificate) error {
 
 // bobInbox opens Bob's maildir inbox with the public mailbox package.
 func (w *world) bobInbox() (*mailbox.Folder, error) {
-	dir, err := w.bobBackend.Maildir().Path(bob.Addr)
+	dir, err := w.bobBackend.Mailboxes().Path(bob.Addr)
 	if err != nil {
 		return nil, err
 	}

@@ -12,10 +12,10 @@ import (
 
 	"github.com/relaykit/relaykit/dane"
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/mailqueue"
 	"github.com/relaykit/relaykit/resolver"
 	"github.com/relaykit/relaykit/smtp"
+	"github.com/relaykit/relaykit/tlstest"
 	"github.com/relaykit/relaykit/zone"
 )
 
@@ -167,7 +167,7 @@ func (s *story) secureTransport() {
 	s.printf("  DNSSEC, as until now) means STARTTLS if offered.\n")
 
 	// Mallory rewrites the TLSA answer to name her own key.
-	mcert, _, err := mailsrv.SelfSigned("mail.hamburger.edu", 24*time.Hour)
+	mcert, _, err := tlstest.SelfSigned("mail.hamburger.edu", 24*time.Hour)
 	var mleaf *x509.Certificate
 	if err == nil {
 		mleaf, err = x509.ParseCertificate(mcert.Certificate[0])

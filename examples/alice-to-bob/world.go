@@ -17,15 +17,19 @@ import (
 	"time"
 
 	"github.com/relaykit/relaykit/dane"
+	"github.com/relaykit/relaykit/dkim"
 	"github.com/relaykit/relaykit/dmarc"
 	"github.com/relaykit/relaykit/dnstest"
 	"github.com/relaykit/relaykit/dnswire"
-	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/imap"
+	"github.com/relaykit/relaykit/mailbox"
 	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/mailqueue/dnsroute"
+	"github.com/relaykit/relaykit/mailqueue/localmail"
 	"github.com/relaykit/relaykit/pop3"
 	"github.com/relaykit/relaykit/resolver"
 	"github.com/relaykit/relaykit/smtp"
+	"github.com/relaykit/relaykit/tlstest"
 	"github.com/relaykit/relaykit/zone"
 )
 
@@ -126,7 +130,7 @@ type traceEvent struct {
 // through the usual adapter, from the cache the traced lookup filled.
 type tracingDNS struct {
 	res    *resolver.Resolver
-	dns    mailsrv.DNS
+	dns    dnsroute.Resolver
 	events chan traceEvent
 	mu     sync.Mutex
 	seen   map[string]bool
@@ -177,7 +181,7 @@ type world struct {
 	localDNSConn net.PacketConn
 	port         int // SMTP port of both mail servers (their "port 25")
 
-	aliceBackend, bobBackend *mailsrv.Backend
+	aliceBackend, bobBackend *localmail.Backend
 	aliceMX, aliceSub        *smtp.Server
 	bobServer                *smtp.Server
 	aliceMXRec, aliceSubRec  *recorder
@@ -189,8 +193,8 @@ type world struct {
 	queue    *mailqueue.Queue
 	attempts chan attempt
 	traces   chan traceEvent
-	accepted chan mailsrv.Accepted // messages accepted into Alice's mailbox
-	bobGot   chan mailsrv.Accepted
+	accepted chan localmail.Accepted // messages accepted into Alice's mailbox
+	bobGot   chan localmail.Accepted
 
 	uaTLS *tls.Config // what Alice's user agent trusts
 
@@ -225,8 +229,8 @@ func newWorld() (*world, error) {
 		serveDone: make(chan error, 8),
 		attempts:  make(chan attempt, 64),
 		traces:    make(chan traceEvent, 64),
-		accepted:  make(chan mailsrv.Accepted, 16),
-		bobGot:    make(chan mailsrv.Accepted, 16),
+		accepted:  make(chan localmail.Accepted, 16),
+		bobGot:    make(chan localmail.Accepted, 16),
 		verdicts:  make(chan *dmarc.Verdict, 16),
 	}
 	if _, w.dkimKey, err = ed25519.GenerateKey(nil); err != nil {
@@ -302,7 +306,7 @@ func (w *world) build() error {
 		return err
 	}
 	w.queue, err = mailqueue.New(w.spool, mailqueue.Config{
-		Resolver: &tracingDNS{res: res, dns: mailsrv.DNS{R: res}, events: w.traces, seen: map[string]bool{}},
+		Resolver: &tracingDNS{res: res, dns: dnsroute.Resolver{R: res}, events: w.traces, seen: map[string]bool{}},
 		Deliverer: &watchedDeliverer{inner: &mailqueue.SMTPDeliverer{Hostname: "mail.crepes.fr", Client: smtp.ClientConfig{
 			// Connections leave from mail.crepes.fr's own address, the
 			// one its SPF record names.
@@ -315,7 +319,7 @@ func (w *world) build() error {
 			Report:   w.tlsLog.add,
 		}}, events: w.attempts},
 		// Every message the queue takes is DKIM-signed for its From domain.
-		Sign:     mailsrv.DKIMKeys{"crepes.fr": {{Domain: "crepes.fr", Selector: "mail", Key: w.dkimKey}}}.Sign,
+		Sign:     w.signCrepes,
 		Port:     uint16(w.port),
 		Schedule: mailqueue.Fixed(30 * time.Minute),
 		Lifetime: queueLifetime,
@@ -328,21 +332,22 @@ func (w *world) build() error {
 	if err != nil {
 		return err
 	}
-	w.aliceBackend = mailsrv.New(mailsrv.Config{
-		Hostname:     "mail.crepes.fr",
-		LocalDomains: []string{"crepes.fr"},
-		Mailboxes:    []string{"alice@crepes.fr"},
-		MaildirRoot:  filepath.Join(w.dir, "crepes-mail"),
-		Users:        map[string]string{"alice": alicePassword},
-		Queue:        w.queue,
-		Now:          w.clock.Now,
-		OnAccept: func(a mailsrv.Accepted) {
+	w.aliceBackend = localmail.NewBackend(localmail.Config{
+		Hostname: "mail.crepes.fr",
+		Mailboxes: &localmail.Mailboxes{
+			Root: filepath.Join(w.dir, "crepes-mail"), Domains: []string{"crepes.fr"},
+			Users: map[string]bool{"alice@crepes.fr": true}, Options: mailbox.Options{Now: w.clock.Now},
+		},
+		Users: map[string]string{"alice": alicePassword},
+		Queue: w.queue,
+		Now:   w.clock.Now,
+		OnAccept: func(a localmail.Accepted) {
 			if len(a.Local) > 0 {
 				w.accepted <- a
 			}
 		},
 	})
-	cert, pool, err := mailsrv.SelfSigned("mail.crepes.fr", 24*time.Hour)
+	cert, pool, err := tlstest.SelfSigned("mail.crepes.fr", 24*time.Hour)
 	if err != nil {
 		return err
 	}
@@ -356,16 +361,17 @@ func (w *world) build() error {
 
 	// Bob's server is built now but starts listening only later: at first
 	// it is down.
-	w.bobBackend = mailsrv.New(mailsrv.Config{
-		Hostname:     "mail.hamburger.edu",
-		LocalDomains: []string{"hamburger.edu"},
-		Mailboxes:    []string{"bob@hamburger.edu"},
-		MaildirRoot:  filepath.Join(w.dir, "hamburger-mail"),
-		Now:          w.clock.Now,
-		OnAccept:     func(a mailsrv.Accepted) { w.bobGot <- a },
+	w.bobBackend = localmail.NewBackend(localmail.Config{
+		Hostname: "mail.hamburger.edu",
+		Mailboxes: &localmail.Mailboxes{
+			Root: filepath.Join(w.dir, "hamburger-mail"), Domains: []string{"hamburger.edu"},
+			Users: map[string]bool{"bob@hamburger.edu": true}, Options: mailbox.Options{Now: w.clock.Now},
+		},
+		Now:      w.clock.Now,
+		OnAccept: func(a localmail.Accepted) { w.bobGot <- a },
 	})
 	var bobPool *x509.CertPool
-	w.bobCert, bobPool, err = mailsrv.SelfSigned("mail.hamburger.edu", 24*time.Hour)
+	w.bobCert, bobPool, err = tlstest.SelfSigned("mail.hamburger.edu", 24*time.Hour)
 	if err != nil {
 		return err
 	}
@@ -386,7 +392,7 @@ func (w *world) build() error {
 	bobRes := resolver.New(resolver.Config{RootHints: w.dns.RootHints(), GluePort: w.dns.Port(), AllowSpecialAddrs: true, Now: w.clock.Now})
 	w.bobServer = &smtp.Server{Backend: &authBackend{
 		inner:    w.bobBackend,
-		rc:       dmarc.NewReceiver("mail.hamburger.edu", mailsrv.AuthDNS{R: bobRes}, psl),
+		rc:       dmarc.NewReceiver("mail.hamburger.edu", resolver.NetResolver{R: bobRes}, psl),
 		verdicts: w.verdicts,
 	}, Hostname: "mail.hamburger.edu"}
 	return nil
@@ -428,7 +434,7 @@ func (w *world) Close() {
 	if w.spool != nil {
 		w.spool.Close()
 	}
-	for _, b := range []*mailsrv.Backend{w.aliceBackend, w.bobBackend} {
+	for _, b := range []*localmail.Backend{w.aliceBackend, w.bobBackend} {
 		if b != nil {
 			b.Close()
 		}
@@ -446,4 +452,17 @@ func (w *world) Close() {
 		w.dns.Close()
 	}
 	os.RemoveAll(w.dir)
+}
+
+// signCrepes is Alice's server's mailqueue.SignFunc: mail from crepes.fr
+// is signed with its DKIM key, anything else goes unsigned.
+func (w *world) signCrepes(domain string) (mailqueue.MessageSigner, error) {
+	if !strings.EqualFold(domain, "crepes.fr") {
+		return nil, nil
+	}
+	s, err := dkim.NewSigner(dkim.SignOptions{Domain: "crepes.fr", Selector: "mail", Key: w.dkimKey})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }

@@ -37,7 +37,7 @@
 // the mailboxes, not over SMTP to itself. With -journal, local mail is
 // accepted once it is in a journal of its own (SPOOL/journal, one write
 // with group commit) and written into the mailboxes right after by one
-// goroutine that flushes whole batches of files together (mailsrv
+// goroutine that flushes whole batches of files together (localmail
 // Config.Journal); what a crash leaves in the journal is delivered at the
 // next start, and -mailq lists what it holds (normally nothing for more
 // than milliseconds; a message stays while its mailbox cannot be written,

@@ -1,28 +1,47 @@
-// Package localmail delivers a mailqueue.Queue's mail for local domains
-// into Maildirs (package mailbox), the last hop of a mail server: the
-// queue routes a local domain to a pseudo exchanger (Routes), and the
-// Deliverer writes each recipient's copy into its Maildir instead of
-// speaking SMTP. Mail for other domains goes to the next Resolver and
-// Deliverer (DNS and SMTP, normally).
+// Package localmail is the last hop of a mail server: mail for its local
+// domains into Maildirs (package mailbox), on the two paths a server has.
+//
+//   - Backend is an smtp.Backend for a server's MX and submission
+//     service: mail for the local domains goes into their Maildirs, mail
+//     for other domains to a queue, and only for clients that
+//     authenticated (RFC 4954) or connect from a trusted network, so the
+//     server is never an open relay (RFC 5321 7.1, RFC 2505 2.4).
+//   - Routes and Deliverer let a mailqueue.Queue deliver what it holds
+//     for a local domain (bounces; all local mail with
+//     Config.QueueLocal) into the Maildirs instead of over SMTP to
+//     itself: Routes gives the local domains a pseudo exchanger, Host,
+//     and the Deliverer writes each recipient's copy. Mail for other
+//     domains goes to the next Resolver and Deliverer (DNS and SMTP).
 //
 // Each copy gets a Return-Path field with the envelope sender (RFC 5321
 // 4.4: the final delivery adds it) and a Delivered-To field with the
 // recipient (as Postfix's local delivery writes it), and is stored with
-// LF line endings as Maildir readers expect. All copies of one message
-// are written as one mailbox.DeliverBatch: one flush per directory, not
-// one per recipient.
+// LF line endings as Maildir readers expect. Mailboxes maps an address
+// to its Maildir (Root/<domain>/<local-part>, escaped so no address names
+// a path outside its domain's directory).
 //
-// It sits above mailqueue and mailbox (DESIGN.md's floors: neither knows
-// the other).
+// Durability before the 250: a Writer makes the files of concurrent
+// deliveries durable together (group commit: written in tmp/, each
+// flushed, renamed into new/, each new/ directory flushed once per batch,
+// one mailbox.DeliverBatch). With Config.Journal, the Backend instead
+// makes local mail durable in a mailqueue.Store (one write, group commit)
+// before the 250, as Postfix accepts into its queue; one goroutine then
+// writes the Maildir files and makes whole batches of up to 256 durable
+// at once (each file fdatasync'd, each new/ directory fsync'd once per
+// batch) before removing the stored copies. The flushes leave the reply
+// path and are shared by many files, which under load is what makes
+// that mode faster. After a crash every message still in the store is
+// delivered again when the Backend starts; file names are derived from
+// the message ID, so one already in new/ or cur/ is not written twice.
+//
+// It sits above mailqueue, smtp and mailbox (DESIGN.md's floors: none of
+// them knows the others).
 package localmail
 
 import (
 	"context"
 	"errors"
 	"net/netip"
-	"path/filepath"
-	"strings"
-	"sync"
 
 	"github.com/relaykit/relaykit/mailbox"
 	"github.com/relaykit/relaykit/mailqueue"
@@ -31,65 +50,6 @@ import (
 // Host is the pseudo mail exchanger Routes gives the local domains; the
 // Deliverer recognises it. It never resolves in DNS (RFC 2606 .invalid).
 const Host = "local.localmail.invalid"
-
-// Mailboxes is the set of local Maildirs: Root/<domain>/<user> for each
-// local domain. Create it with its fields set; it is safe for concurrent
-// use.
-type Mailboxes struct {
-	// Root holds one directory per local domain, with one Maildir per
-	// user inside.
-	Root string
-	// Domains are the local domains (compared without case).
-	Domains []string
-	// Users, if not nil, are the only local addresses (lower case) that
-	// exist: mail for any other address of a local domain fails with 550
-	// 5.1.1 (RFC 3463: bad destination mailbox). Nil creates a Maildir for
-	// any user on first delivery.
-	Users map[string]bool
-	// Options open each Maildir (Create is set for you).
-	Options mailbox.Options
-
-	mu    sync.Mutex
-	boxes map[string]*mailbox.Maildir
-}
-
-// IsLocal reports whether domain is one of the local domains.
-func (m *Mailboxes) IsLocal(domain string) bool {
-	for _, d := range m.Domains {
-		if strings.EqualFold(d, domain) {
-			return true
-		}
-	}
-	return false
-}
-
-// maildir opens (once) the Maildir of addr, a local address.
-func (m *Mailboxes) maildir(addr string) (*mailbox.Maildir, error) {
-	at := strings.LastIndexByte(addr, '@')
-	user, domain := strings.ToLower(addr[:at]), strings.ToLower(addr[at+1:])
-	if user == "" || strings.ContainsAny(user, "/\x00") || user[0] == '.' {
-		return nil, errBadUser
-	}
-	key := user + "@" + domain
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if md := m.boxes[key]; md != nil {
-		return md, nil
-	}
-	opts := m.Options
-	opts.Create = true
-	md, err := mailbox.Open(filepath.Join(m.Root, domain, user), opts)
-	if err != nil {
-		return nil, err
-	}
-	if m.boxes == nil {
-		m.boxes = make(map[string]*mailbox.Maildir)
-	}
-	m.boxes[key] = md
-	return md, nil
-}
-
-var errBadUser = errors.New("localmail: not a valid mailbox name")
 
 // Routes is a mailqueue.Resolver that routes the local domains to Host
 // and asks Next about every other domain.
@@ -118,7 +78,12 @@ func (r Routes) LookupIP(ctx context.Context, host string) ([]netip.Addr, error)
 // Host into the Mailboxes and passes the others to Next.
 type Deliverer struct {
 	Mailboxes *Mailboxes
-	Next      mailqueue.Deliverer
+	// Writer, if set, writes the copies, sharing its flushes with the
+	// other deliveries in flight (the queue's concurrent attempts, and a
+	// Backend's sessions when it is Backend.Writer). Nil: each
+	// transaction's copies are one mailbox.DeliverBatch of their own.
+	Writer *Writer
+	Next   mailqueue.Deliverer
 }
 
 // Deliver implements mailqueue.Deliverer: a reply per recipient, 250 once
@@ -132,16 +97,20 @@ func (d Deliverer) Deliver(ctx context.Context, t mailqueue.Target, txn *mailque
 		return d.Next.Deliver(ctx, t, txn)
 	}
 	replies := make([]mailqueue.Reply, len(txn.Recipients))
+	if d.Writer != nil {
+		d.deliverWriter(ctx, txn, replies)
+		return replies, nil
+	}
 	batch := make([]mailbox.Delivery, 0, len(txn.Recipients))
 	idx := make([]int, 0, len(txn.Recipients))
 	lf := mailbox.AppendLF(nil, txn.Body)
 	for i, r := range txn.Recipients {
-		if d.Mailboxes.Users != nil && !d.Mailboxes.Users[strings.ToLower(r.Addr)] {
+		if !d.Mailboxes.Exists(r.Addr) {
 			replies[i] = mailqueue.Reply{Code: 550, Enhanced: "5.1.1", Text: "<" + r.Addr + ">: no such mailbox"}
 			continue
 		}
-		md, err := d.Mailboxes.maildir(r.Addr)
-		if errors.Is(err, errBadUser) {
+		md, _, err := d.Mailboxes.open(r.Addr)
+		if errors.Is(err, ErrBadAddress) {
 			replies[i] = mailqueue.Reply{Code: 550, Enhanced: "5.1.3", Text: "<" + r.Addr + ">: bad mailbox name"}
 			continue
 		}
@@ -176,6 +145,35 @@ func (d Deliverer) Deliver(ctx context.Context, t mailqueue.Target, txn *mailque
 		}
 	}
 	return replies, nil
+}
+
+// deliverWriter writes the copies of the recipients that exist through
+// d.Writer, all of them durable or none acknowledged.
+func (d Deliverer) deliverWriter(ctx context.Context, txn *mailqueue.Transaction, replies []mailqueue.Reply) {
+	rcpts := make([]string, 0, len(txn.Recipients))
+	idx := make([]int, 0, len(txn.Recipients))
+	for i, r := range txn.Recipients {
+		if !d.Mailboxes.Exists(r.Addr) {
+			replies[i] = mailqueue.Reply{Code: 550, Enhanced: "5.1.1", Text: "<" + r.Addr + ">: no such mailbox"}
+			continue
+		}
+		if _, err := d.Mailboxes.Path(r.Addr); err != nil {
+			replies[i] = mailqueue.Reply{Code: 550, Enhanced: "5.1.3", Text: "<" + r.Addr + ">: bad mailbox name"}
+			continue
+		}
+		rcpts = append(rcpts, r.Addr)
+		idx = append(idx, i)
+	}
+	if len(rcpts) == 0 {
+		return
+	}
+	reply := mailqueue.Reply{Code: 250, Enhanced: "2.0.0", Text: "delivered to maildir"}
+	if _, err := d.Writer.Deliver(ctx, txn.From, rcpts, txn.Body); err != nil {
+		reply = mailqueue.Reply{Code: 451, Enhanced: "4.3.0", Text: err.Error()}
+	}
+	for _, i := range idx {
+		replies[i] = reply
+	}
 }
 
 // Close closes Next if it can be closed (the queue calls it at Shutdown).

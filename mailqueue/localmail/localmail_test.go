@@ -35,17 +35,22 @@ func (r *remote) Deliver(_ context.Context, _ mailqueue.Target, txn *mailqueue.T
 }
 
 // startQueue runs a queue that delivers local.test into Maildirs under
-// root and everything else to rem.
-func startQueue(t testing.TB, root string, users map[string]bool, rem *remote) *mailqueue.Queue {
+// root (through a Writer if withWriter) and everything else to rem.
+func startQueue(t testing.TB, root string, users map[string]bool, rem *remote, withWriter bool) *mailqueue.Queue {
 	spool, err := mailqueue.OpenSpool(t.TempDir(), mailqueue.SpoolConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mb := &localmail.Mailboxes{Root: root, Domains: []string{"local.test"}, Users: users}
+	d := localmail.Deliverer{Mailboxes: mb, Next: rem}
+	if withWriter {
+		d.Writer = localmail.NewWriter(mb)
+		t.Cleanup(func() { d.Writer.Close() })
+	}
 	q, err := mailqueue.New(spool, mailqueue.Config{
 		Hostname:  "mx.local.test",
 		Resolver:  localmail.Routes{Mailboxes: mb, Next: mailqueue.StaticResolver{MX: map[string][]mailqueue.MX{"far.test": {{Host: "mx.far.test"}}}, IP: map[string][]netip.Addr{"mx.far.test": {netip.MustParseAddr("192.0.2.1")}}}},
-		Deliverer: localmail.Deliverer{Mailboxes: mb, Next: rem},
+		Deliverer: d,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -77,11 +82,17 @@ func inbox(t testing.TB, dir string) []string {
 // TestLocalDelivery: a message for two local users (one unknown) and a
 // remote one: the known user's Maildir gets a copy with Return-Path and
 // Delivered-To in LF form, the remote one goes to the next deliverer,
-// and the unknown user's 550 bounces to the sender (remote too).
+// and the unknown user's 550 bounces to the sender (remote too); the same
+// with the copies written through a Writer.
 func TestLocalDelivery(t *testing.T) {
+	t.Run("batch", func(t *testing.T) { testLocalDelivery(t, false) })
+	t.Run("writer", func(t *testing.T) { testLocalDelivery(t, true) })
+}
+
+func testLocalDelivery(t *testing.T, withWriter bool) {
 	root := t.TempDir()
 	rem := &remote{done: make(chan struct{}, 4)}
-	q := startQueue(t, root, map[string]bool{"bob@local.test": true}, rem)
+	q := startQueue(t, root, map[string]bool{"bob@local.test": true}, rem, withWriter)
 	defer q.Shutdown(context.Background())
 	env := mailqueue.Envelope{From: "alice@far.test", Recipients: []mailqueue.Recipient{
 		{Addr: "Bob@local.test"}, {Addr: "nobody@local.test"}, {Addr: "carol@far.test"}}}

@@ -7,9 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/relaykit/relaykit/mailqueue"
 )
 
 // lockedBuffer is a strings.Builder safe to read while the relay writes.
@@ -58,19 +55,5 @@ func TestMailLog(t *testing.T) {
 		if !re.MatchString(lines[i]) {
 			t.Errorf("line %d: %q does not match %v", i+1, lines[i], re)
 		}
-	}
-}
-
-func TestMailLogOutcome(t *testing.T) {
-	var log lockedBuffer
-	l := newMailLog(&log)
-	l.now = func() time.Time { return time.Date(2026, 12, 5, 23, 20, 1, 123e6, time.UTC) }
-	l.Observe(mailqueue.Event{Kind: mailqueue.EventAttempt, ID: 0x3f2a9c01d4e5b677})
-	l.Observe(mailqueue.Event{Kind: mailqueue.EventDelivered, ID: 0x3f2a9c01d4e5b677, Recipient: "bob@far.test", RemoteMTA: "mx.far.test", Reply: "250 2.0.0 ok"})
-	l.Observe(mailqueue.Event{Kind: mailqueue.EventDeferred, ID: 0x3f2a9c01d4e5b677, Recipient: "carol@far.test", Reply: "451 4.4.1 connection refused"})
-	want := "2026-12-05T23:20:01.123Z 3f2a9c01d4e5b677: to=<bob@far.test>, relay=mx.far.test, status=delivered (250 2.0.0 ok)\n" +
-		"2026-12-05T23:20:01.123Z 3f2a9c01d4e5b677: to=<carol@far.test>, status=deferred (451 4.4.1 connection refused)\n"
-	if got := log.String(); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }

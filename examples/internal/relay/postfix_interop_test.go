@@ -88,7 +88,7 @@ func TestInteropPostfixRelaysToUs(t *testing.T) {
 	var msgs [][]byte
 	for {
 		var err error
-		if msgs, err = r.Backend().Maildir().Messages("bob@relay.test"); err != nil {
+		if msgs, err = r.Backend().Mailboxes().Messages("bob@relay.test"); err != nil {
 			t.Fatal(err)
 		}
 		if len(msgs) >= n || time.Now().After(deadline) {

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/relaykit/relaykit/dnstest"
-	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/mailqueue/localmail"
 )
 
 // TestRelayThroughQueue: relay A accepts mail from a trusted client for
@@ -25,11 +25,11 @@ import (
 // queue bounces that message back to the sender's domain, served by A.
 func TestRelayThroughQueue(t *testing.T) {
 	// B first, on 127.0.0.21, so its port can be A's remote port.
-	bGot := make(chan mailsrv.Accepted, 4)
+	bGot := make(chan localmail.Accepted, 4)
 	b := startRelay(t, Config{
 		Listen: "127.0.0.21:0", Hostname: "mx.far.test",
 		Domains: []string{"far.test"}, Mailboxes: []string{"bob@far.test"}, Hold: true,
-		OnAccept: func(acc mailsrv.Accepted) { bGot <- acc },
+		OnAccept: func(acc localmail.Accepted) { bGot <- acc },
 	})
 	_, portText, _ := net.SplitHostPort(b.Addr())
 	port, _ := strconv.Atoi(portText)
@@ -59,10 +59,10 @@ func TestRelayThroughQueue(t *testing.T) {
 	}
 	var aliceBox [][]byte
 	for deadline := time.Now().Add(30 * time.Second); len(aliceBox) == 0 && time.Now().Before(deadline); {
-		aliceBox, _ = a.Backend().Maildir().Messages("alice@near.test")
+		aliceBox, _ = a.Backend().Mailboxes().Messages("alice@near.test")
 		time.Sleep(2 * time.Millisecond)
 	}
-	bobBox, _ := b.Backend().Maildir().Messages("bob@far.test")
+	bobBox, _ := b.Backend().Mailboxes().Messages("bob@far.test")
 	if len(bobBox) != 1 || !bytes.Contains(bobBox[0], []byte("Subject: through the queue")) ||
 		!bytes.Contains(bobBox[0], []byte("by mx.near.test (relaykit)")) {
 		t.Fatalf("bob's mailbox: %q", bobBox)

@@ -11,11 +11,12 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
-	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/mailqueue"
 	"github.com/relaykit/relaykit/mailqueue/dnsroute"
+	"github.com/relaykit/relaykit/mailqueue/localmail"
 	"github.com/relaykit/relaykit/mailqueue/queuectl"
 	"github.com/relaykit/relaykit/resolver"
 	"github.com/relaykit/relaykit/smtp"
@@ -46,7 +47,7 @@ type Config struct {
 	Metrics string
 	// OnAccept, if set, is called after each accepted message (tests
 	// wait on it instead of polling mailboxes).
-	OnAccept func(mailsrv.Accepted)
+	OnAccept func(localmail.Accepted)
 	// MailLog, if set, receives the mail log: a line per accepted message
 	// and per recipient outcome (maillog.go). The command's -maillog
 	// sends it to stderr by default.
@@ -68,7 +69,7 @@ type Config struct {
 // Relay is a running relay.
 type Relay struct {
 	cfg       Config
-	backend   *mailsrv.Backend
+	backend   *localmail.Backend
 	spool     *mailqueue.Spool
 	journal   *mailqueue.Spool // nil without Config.Journal
 	queue     *mailqueue.Queue
@@ -111,24 +112,28 @@ func Start(cfg Config) (*Relay, error) {
 	onAccept := cfg.OnAccept
 	var observer mailqueue.Observer = &r.counters
 	if cfg.MailLog != nil {
-		ml := newMailLog(cfg.MailLog)
-		journaled := cfg.Journal && !cfg.QueueLocal
-		onAccept = func(a mailsrv.Accepted) {
-			ml.accepted(a, journaled, cfg.Hold)
+		ml := &localmail.MailLog{W: cfg.MailLog, Held: cfg.Hold}
+		onAccept = func(a localmail.Accepted) {
+			ml.Accepted(a)
 			if cfg.OnAccept != nil {
 				cfg.OnAccept(a)
 			}
 		}
-		observer = observers{&r.counters, ml}
+		observer = mailqueue.Observers{&r.counters, ml}
 	}
-	r.backend = mailsrv.New(mailsrv.Config{
-		Hostname:     cfg.Hostname,
-		LocalDomains: cfg.Domains,
-		Mailboxes:    cfg.Mailboxes,
-		MaildirRoot:  cfg.Maildir,
-		Users:        cfg.Users,
-		Trusted:      cfg.Trusted,
-		Queue:        enq,
+	boxes := &localmail.Mailboxes{Root: cfg.Maildir, Domains: cfg.Domains}
+	if len(cfg.Mailboxes) > 0 {
+		boxes.Users = make(map[string]bool, len(cfg.Mailboxes))
+		for _, m := range cfg.Mailboxes {
+			boxes.Users[strings.ToLower(m)] = true
+		}
+	}
+	r.backend = localmail.NewBackend(localmail.Config{
+		Hostname:  cfg.Hostname,
+		Mailboxes: boxes,
+		Users:     cfg.Users,
+		Trusted:   cfg.Trusted,
+		Queue:     enq,
 		// Held mail is never delivered, so local mail never waits on hold.
 		QueueLocal: cfg.QueueLocal && !cfg.Hold,
 		Journal:    journal,
@@ -142,8 +147,8 @@ func Start(cfg Config) (*Relay, error) {
 	}
 	r.store = store
 	r.queue, err = mailqueue.New(store, mailqueue.Config{
-		Resolver:  mailsrv.LocalRoutes{Backend: r.backend, Next: dnsroute.Resolver{R: res}},
-		Deliverer: mailsrv.LocalDeliverer{Backend: r.backend, Next: &mailqueue.SMTPDeliverer{Hostname: cfg.Hostname}},
+		Resolver:  localmail.Routes{Mailboxes: boxes, Next: dnsroute.Resolver{R: res}},
+		Deliverer: localmail.Deliverer{Mailboxes: boxes, Writer: r.backend.Writer(), Next: &mailqueue.SMTPDeliverer{Hostname: cfg.Hostname}},
 		Port:      uint16(cfg.RemotePort),
 		Schedule:  mailqueue.Fixed(cfg.Retry),
 		Hostname:  cfg.Hostname,
@@ -260,7 +265,7 @@ func (r *Relay) SubmissionAddr() string {
 }
 
 // Backend is the mail server behind the listeners.
-func (r *Relay) Backend() *mailsrv.Backend { return r.backend }
+func (r *Relay) Backend() *localmail.Backend { return r.backend }
 
 // Queue is the outbound queue.
 func (r *Relay) Queue() *mailqueue.Queue { return r.queue }

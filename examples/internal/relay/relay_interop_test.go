@@ -43,7 +43,7 @@ func swaks(t *testing.T, addr string, args ...string) (string, bool) {
 
 func mailbox(t *testing.T, r *Relay, addr string) []string {
 	t.Helper()
-	msgs, err := r.Backend().Maildir().Messages(addr)
+	msgs, err := r.Backend().Mailboxes().Messages(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestInteropSwaks200Recipients(t *testing.T) {
 	if !ok {
 		t.Fatalf("200 recipients:\n%s", out[max(0, len(out)-3000):])
 	}
-	n, err := r.Backend().Maildir().Count()
+	n, err := r.Backend().Mailboxes().Count()
 	if err != nil || n != 200 {
 		t.Fatalf("%d messages delivered (%v), want 200", n, err)
 	}

@@ -52,7 +52,7 @@ func TestRelayHoldLocalAndQueue(t *testing.T) {
 	if err := netsmtp.SendMail(r.Addr(), nil, "a@outside.test", []string{"bob@local.test"}, []byte(testMsg)); err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := r.Backend().Maildir().Messages("bob@local.test")
+	msgs, err := r.Backend().Mailboxes().Messages("bob@local.test")
 	if err != nil || len(msgs) != 1 || !bytes.Contains(msgs[0], []byte("Subject: relay test")) {
 		t.Fatalf("mailbox: %d messages, %v", len(msgs), err)
 	}
@@ -147,7 +147,7 @@ func TestRelayQueueLocal(t *testing.T) {
 	// few milliseconds, bounded.
 	var msgs [][]byte
 	for deadline := time.Now().Add(30 * time.Second); len(msgs) == 0 && time.Now().Before(deadline); {
-		msgs, _ = r.Backend().Maildir().Messages("bob@local.test")
+		msgs, _ = r.Backend().Mailboxes().Messages("bob@local.test")
 		time.Sleep(2 * time.Millisecond)
 	}
 	if len(msgs) != 1 || !bytes.Contains(msgs[0], []byte("Subject: relay test")) ||
@@ -204,7 +204,7 @@ func TestRelayJournal(t *testing.T) {
 	}
 	var msgs [][]byte
 	for deadline := time.Now().Add(30 * time.Second); len(msgs) < 3 && time.Now().Before(deadline); {
-		msgs, _ = r.Backend().Maildir().Messages("bob@local.test")
+		msgs, _ = r.Backend().Mailboxes().Messages("bob@local.test")
 		time.Sleep(2 * time.Millisecond)
 	}
 	if len(msgs) != 3 || !bytes.Contains(msgs[2], []byte("Subject: relay test")) {

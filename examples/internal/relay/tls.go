@@ -4,7 +4,7 @@ import (
 	"crypto/tls"
 	"time"
 
-	"github.com/relaykit/relaykit/examples/internal/mailsrv"
+	"github.com/relaykit/relaykit/tlstest"
 )
 
 // selfSigned makes a TLS configuration with a fresh self-signed
@@ -12,7 +12,7 @@ import (
 // session; a client cannot authenticate the server, which is what a test
 // relay can offer.
 func selfSigned(host string) (*tls.Config, error) {
-	cert, _, err := mailsrv.SelfSigned(host, 30*24*time.Hour)
+	cert, _, err := tlstest.SelfSigned(host, 30*24*time.Hour)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package mailsrv
+package localmail
 
 import "sync"
 

@@ -1,4 +1,4 @@
-package mailsrv
+package localmail
 
 import (
 	"context"
@@ -34,7 +34,7 @@ import (
 // run off the SMTP reply path, so their latency is not the client's.
 type journal struct {
 	store mailqueue.Store
-	md    *Maildir
+	md    *Writer
 	root  string
 	logf  func(msg string, args ...any)
 
@@ -73,9 +73,9 @@ const (
 // crash or a failed delivery) are listed first, before any session can
 // add one, and delivered before new ones. A full channel makes sessions
 // wait, which slows clients down instead of refusing mail.
-func newJournal(store mailqueue.Store, md *Maildir, logf func(string, ...any)) *journal {
+func newJournal(store mailqueue.Store, md *Writer, logf func(string, ...any)) *journal {
 	j := &journal{
-		store: store, md: md, root: md.root, logf: logf,
+		store: store, md: md, root: md.mb.Root, logf: logf,
 		batchFiles: 256, batchAge: 10 * time.Millisecond, retry: time.Minute,
 		in:        make(chan journalItem, journalQueue),
 		lifecycle: newLifecycle(),
@@ -262,7 +262,7 @@ func (j *journal) alreadyDelivered(items []journalItem) map[string]bool {
 	missing := map[string][]string{} // maildir -> names not in new/
 	for _, it := range items {
 		for i, rcpt := range it.rcpts {
-			dir, err := j.md.ensure(rcpt)
+			_, dir, err := j.md.mb.open(rcpt)
 			if err != nil {
 				continue // write reports it
 			}
@@ -341,7 +341,7 @@ func (j *journal) write(b *journalBatch, it journalItem, done map[string]bool) e
 	}()
 	*bp = (*bp)[:0]
 	for i, rcpt := range it.rcpts {
-		dir, err := j.md.ensure(rcpt)
+		_, dir, err := j.md.mb.open(rcpt)
 		if err != nil {
 			j.drop(b, start)
 			return err

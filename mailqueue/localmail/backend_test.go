@@ -1,8 +1,7 @@
-package mailsrv
+package localmail
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaykit/relaykit/mailbox"
 	"github.com/relaykit/relaykit/mailqueue"
 	"github.com/relaykit/relaykit/smtp"
 )
@@ -44,10 +44,13 @@ func (q *fakeQueue) count() int {
 
 func serve(t *testing.T, cfg Config) (*Backend, string) {
 	t.Helper()
-	if cfg.MaildirRoot == "" {
-		cfg.MaildirRoot = t.TempDir()
+	if cfg.Mailboxes == nil {
+		cfg.Mailboxes = &Mailboxes{}
 	}
-	b := New(cfg)
+	if cfg.Mailboxes.Root == "" {
+		cfg.Mailboxes.Root = t.TempDir()
+	}
+	b := NewBackend(cfg)
 	srv := &smtp.Server{Backend: b, Hostname: "mx.local.test", AllowInsecureAuth: true}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -68,11 +71,11 @@ func serve(t *testing.T, cfg Config) (*Backend, string) {
 
 const msg = "From: a@remote.test\r\nTo: bob@local.test\r\nSubject: hi\r\n\r\nline one\r\n.dot line\r\n"
 
-func TestLocalDelivery(t *testing.T) {
+func TestBackendLocalDelivery(t *testing.T) {
 	var got []Accepted
 	var mu sync.Mutex
 	b, addr := serve(t, Config{
-		Hostname: "mx.local.test", LocalDomains: []string{"Local.Test"},
+		Hostname: "mx.local.test", Mailboxes: &Mailboxes{Domains: []string{"Local.Test"}},
 		Now:      func() time.Time { return time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC) },
 		OnAccept: func(a Accepted) { mu.Lock(); got = append(got, a); mu.Unlock() },
 	})
@@ -80,7 +83,7 @@ func TestLocalDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, rcpt := range []string{"bob@local.test", "carol@local.test"} {
-		msgs, err := b.Maildir().Messages(rcpt)
+		msgs, err := b.Mailboxes().Messages(rcpt)
 		if err != nil || len(msgs) != 1 {
 			t.Fatalf("%s: %d messages, %v", rcpt, len(msgs), err)
 		}
@@ -99,7 +102,7 @@ func TestLocalDelivery(t *testing.T) {
 			t.Errorf("%s: CR left in maildir file", rcpt)
 		}
 	}
-	if n, _ := b.Maildir().Count(); n != 2 {
+	if n, _ := b.Mailboxes().Count(); n != 2 {
 		t.Errorf("Count = %d, want 2", n)
 	}
 	mu.Lock()
@@ -112,10 +115,9 @@ func TestLocalDelivery(t *testing.T) {
 func TestMailboxesAndRelayPolicy(t *testing.T) {
 	q := &fakeQueue{}
 	_, addr := serve(t, Config{
-		LocalDomains: []string{"local.test"},
-		Mailboxes:    []string{"bob@local.test"},
-		Queue:        q,
-		Users:        map[string]string{"alice": "s3cret"},
+		Mailboxes: &Mailboxes{Domains: []string{"local.test"}, Users: map[string]bool{"bob@local.test": true}},
+		Queue:     q,
+		Users:     map[string]string{"alice": "s3cret"},
 	})
 	send := func(auth netsmtp.Auth, to string) error {
 		return netsmtp.SendMail(addr, auth, "alice@local.test", []string{to}, []byte(msg))
@@ -160,7 +162,7 @@ func TestTrustedRelayAndQueueFailure(t *testing.T) {
 }
 
 func TestPathIsConfined(t *testing.T) {
-	m := NewMaildir("/root/mail", "h", nil)
+	m := NewWriter(&Mailboxes{Root: "/root/mail", Options: mailbox.Options{Host: "h"}})
 	defer m.Close()
 	for addr, want := range map[string]string{
 		"Bob@Local.Test":         "/root/mail/local.test/bob",
@@ -170,7 +172,7 @@ func TestPathIsConfined(t *testing.T) {
 		"bob@../../../tmp":       "/root/mail/%2E.%2F..%2F..%2Ftmp/bob",
 		"dotted.name@local.test": "/root/mail/local.test/dotted.name",
 	} {
-		got, err := m.Path(addr)
+		got, err := m.mb.Path(addr)
 		if err != nil || got != want {
 			t.Errorf("Path(%q) = %q, %v; want %q", addr, got, err, want)
 		}
@@ -179,7 +181,7 @@ func TestPathIsConfined(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"nodomain", "@x", "x@"} {
-		if _, err := m.Path(bad); !errors.Is(err, ErrBadAddress) {
+		if _, err := m.mb.Path(bad); !errors.Is(err, ErrBadAddress) {
 			t.Errorf("Path(%q): err = %v", bad, err)
 		}
 	}
@@ -187,7 +189,7 @@ func TestPathIsConfined(t *testing.T) {
 
 func TestGroupCommitConcurrent(t *testing.T) {
 	root := t.TempDir()
-	m := NewMaildir(root, "h", nil)
+	m := NewWriter(&Mailboxes{Root: root, Options: mailbox.Options{Host: "h"}})
 	const n = 64
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -206,7 +208,7 @@ func TestGroupCommitConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if c, err := m.Count(); c != n || err != nil {
+	if c, err := m.mb.Count(); c != n || err != nil {
 		t.Errorf("Count = %d, %v; want %d", c, err, n)
 	}
 	m.Close()
@@ -225,7 +227,7 @@ func TestGroupCommitConcurrent(t *testing.T) {
 // and deliveries committed in the same batches still succeed.
 func TestGroupCommitFailureIsolated(t *testing.T) {
 	root := t.TempDir()
-	m := NewMaildir(root, "h", nil)
+	m := NewWriter(&Mailboxes{Root: root, Options: mailbox.Options{Host: "h"}})
 	defer m.Close()
 	msg := []byte("Subject: s\r\n\r\nbody\r\n")
 	if _, err := m.Deliver(context.Background(), "s@x", []string{"bad@d.test"}, msg); err != nil {
@@ -233,7 +235,7 @@ func TestGroupCommitFailureIsolated(t *testing.T) {
 	}
 	// bad's tmp/ becomes a plain file: creating a file in it fails with
 	// ENOTDIR even for root, whom permissions would not stop.
-	dir, _ := m.Path("bad@d.test")
+	dir, _ := m.mb.Path("bad@d.test")
 	if err := os.RemoveAll(filepath.Join(dir, "tmp")); err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +267,7 @@ func TestGroupCommitFailureIsolated(t *testing.T) {
 			}
 		}
 	}
-	got, err := m.Messages("good@d.test")
+	got, err := m.mb.Messages("good@d.test")
 	if err != nil || len(got) != rounds {
 		t.Errorf("good has %d messages (%v), want %d: nothing of the failed two-recipient deliveries", len(got), err, rounds)
 	}
@@ -280,7 +282,7 @@ func TestGroupCommitFailureIsolated(t *testing.T) {
 // ESMTPA and the "for" clause.
 func TestReceivedField(t *testing.T) {
 	b, addr := serve(t, Config{
-		Hostname: "mx.local.test", LocalDomains: []string{"local.test"},
+		Hostname: "mx.local.test", Mailboxes: &Mailboxes{Domains: []string{"local.test"}},
 		Users: map[string]string{"alice": "secret"},
 		Now:   func() time.Time { return time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC) },
 	})
@@ -288,7 +290,7 @@ func TestReceivedField(t *testing.T) {
 	if err := netsmtp.SendMail(addr, auth, "a@remote.test", []string{"bob@local.test"}, []byte(msg)); err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := b.Maildir().Messages("bob@local.test")
+	msgs, err := b.Mailboxes().Messages("bob@local.test")
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("%d messages, %v", len(msgs), err)
 	}
@@ -297,20 +299,5 @@ func TestReceivedField(t *testing.T) {
 		"From: a@remote.test\n"
 	if got := string(msgs[0]); !strings.HasPrefix(got, want) {
 		t.Errorf("maildir file starts\n%q\nwant\n%q", got[:min(len(got), len(want))], want)
-	}
-}
-
-// TestSelfSigned: the pool verifies the certificate for its host, as
-// Alice's user agent does in examples/alice-to-bob.
-func TestSelfSigned(t *testing.T) {
-	cert, pool, err := SelfSigned("mx.test", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cert.Leaf.Verify(x509.VerifyOptions{DNSName: "mx.test", Roots: pool}); err != nil {
-		t.Errorf("Verify: %v", err)
-	}
-	if _, err := cert.Leaf.Verify(x509.VerifyOptions{DNSName: "other.test", Roots: pool}); err == nil {
-		t.Error("verified for another host")
 	}
 }

@@ -1,4 +1,4 @@
-package mailsrv
+package localmail
 
 import (
 	"bytes"
@@ -7,13 +7,15 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/relaykit/relaykit/mailbox"
 )
 
 // TestDeliverHoldsMessageOnce: a 4 MB message to 50 recipients is
 // converted once, not once per recipient (the relay's memory peaked at
 // about 350 MB for it).
 func TestDeliverHoldsMessageOnce(t *testing.T) {
-	md := NewMaildir(t.TempDir(), "mx.test", time.Now)
+	md := NewWriter(&Mailboxes{Root: t.TempDir(), Options: mailbox.Options{Host: "mx.test", Now: time.Now}})
 	defer md.Close()
 	msg := append([]byte("Subject: big\r\n\r\n"), bytes.Repeat([]byte("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-\r\n"), 4<<20/64)...)
 	var rcpts []string
@@ -29,7 +31,7 @@ func TestDeliverHoldsMessageOnce(t *testing.T) {
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 3*uint64(len(msg)) {
 		t.Errorf("delivering %d bytes to %d recipients allocated %d MB, want at most 3 copies", len(msg), len(rcpts), alloc>>20)
 	}
-	got, err := md.Messages("u49@local.test")
+	got, err := md.mb.Messages("u49@local.test")
 	if err != nil || len(got) != 1 || len(got[0]) != len(appendFile(nil, "a@remote.test", "u49@local.test", msg)) {
 		t.Fatalf("last mailbox: %d messages, %v", len(got), err)
 	}

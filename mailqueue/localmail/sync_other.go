@@ -1,6 +1,6 @@
 //go:build !linux
 
-package mailsrv
+package localmail
 
 import "os"
 

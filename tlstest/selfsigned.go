@@ -1,4 +1,4 @@
-package mailsrv
+package tlstest
 
 import (
 	"crypto/ecdsa"
@@ -14,17 +14,17 @@ import (
 
 // SelfSigned makes a fresh self-signed ECDSA P-256 certificate for host,
 // valid from an hour ago for validity, and a pool that trusts it (for a
-// client that should verify this server, as in examples/alice-to-bob).
+// client that should verify this server, as examples/alice-to-bob does).
 // STARTTLS with it encrypts a session; a client without the pool cannot
 // authenticate the server, which is what an example server can offer.
 func SelfSigned(host string, validity time.Duration) (tls.Certificate, *x509.CertPool, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("mailsrv: %w", err)
+		return tls.Certificate{}, nil, fmt.Errorf("tlstest: %w", err)
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("mailsrv: %w", err)
+		return tls.Certificate{}, nil, fmt.Errorf("tlstest: %w", err)
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{
@@ -41,11 +41,11 @@ func SelfSigned(host string, validity time.Duration) (tls.Certificate, *x509.Cer
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("mailsrv: %w", err)
+		return tls.Certificate{}, nil, fmt.Errorf("tlstest: %w", err)
 	}
 	c, err := x509.ParseCertificate(der)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("mailsrv: %w", err)
+		return tls.Certificate{}, nil, fmt.Errorf("tlstest: %w", err)
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(c)

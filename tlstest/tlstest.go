@@ -1,7 +1,11 @@
-// Package testca makes certificate authorities and server certificates for
-// tests (STARTTLS, DANE and MTA-STS), with crypto/x509 and ECDSA P-256
-// keys, and writes them as PEM for peers such as Postfix.
-package testca
+// Package tlstest makes certificates for tests and examples of TLS mail
+// and DNS code (STARTTLS, DANE, MTA-STS), as net/http/httptest does for
+// HTTPS: certificate authorities and the server certificates they issue
+// (CA, Issue), written as PEM for peers such as Postfix, and a lone
+// self-signed server certificate (SelfSigned). Keys are ECDSA P-256, made
+// with crypto/rand; nothing here is meant for a production server, whose
+// certificate comes from a real CA.
+package tlstest
 
 import (
 	"crypto"

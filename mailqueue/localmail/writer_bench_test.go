@@ -1,6 +1,6 @@
 //go:build linux
 
-package mailsrv
+package localmail
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/relaykit/relaykit/internal/postfixtest"
+	"github.com/relaykit/relaykit/mailbox"
 )
 
 // BenchmarkMaildirDeliver delivers a 4 KiB message (smtp-source's size in
@@ -22,7 +23,7 @@ import (
 // recently deleted inodes (bench/results/examples.md), so compare builds
 // alternately, never one after the other.
 func BenchmarkMaildirDeliver(b *testing.B) {
-	m := NewMaildir(b.TempDir(), "bench.test", nil)
+	m := NewWriter(&Mailboxes{Root: b.TempDir(), Options: mailbox.Options{Host: "bench.test"}})
 	defer m.Close()
 	msg := []byte(strings.Repeat("a line of a 4 KiB message body, as smtp-source sends\r\n", 75))
 	if _, err := m.Deliver(context.Background(), "a@x.test", []string{"bob@bench.test"}, msg); err != nil {

@@ -1,4 +1,4 @@
-package mailsrv
+package localmail
 
 import (
 	"bytes"
@@ -25,21 +25,14 @@ type Enqueuer interface {
 }
 
 // Config configures a Backend. The zero value accepts nothing: set
-// LocalDomains and MaildirRoot to receive mail, Queue with Users or
-// Trusted to relay.
+// Mailboxes to receive mail, Queue with Users or Trusted to relay.
 type Config struct {
 	// Hostname names this server in Received fields. Default
 	// "localhost".
 	Hostname string
-	// LocalDomains are delivered into maildirs under MaildirRoot.
-	LocalDomains []string
-	// Mailboxes, when non-empty, are the only local addresses that
-	// exist; other recipients in the local domains are refused with
-	// 550 5.1.1. Empty: every local part of a local domain is accepted.
-	Mailboxes []string
-	// MaildirRoot holds one maildir per recipient:
-	// MaildirRoot/<domain>/<local-part>/{tmp,new,cur}.
-	MaildirRoot string
+	// Mailboxes are the local domains and their Maildirs. Nil: no local
+	// domain.
+	Mailboxes *Mailboxes
 	// Users are the AUTH credentials, username to password. AUTH is
 	// offered only when this is non-empty (and the smtp.Server offers it:
 	// under TLS, or with AllowInsecureAuth).
@@ -64,8 +57,8 @@ type Config struct {
 	// a store of its own (a mailqueue.Spool in its own directory), not
 	// the queue's. Nil: each message's files are flushed before its 250.
 	Journal mailqueue.Store
-	// Now is the clock for Received fields and maildir names. Default
-	// time.Now.
+	// Now is the clock for Received fields and stored messages. Default
+	// time.Now (the Maildir file names follow Mailboxes.Options.Now).
 	Now func() time.Time
 	// OnAccept, if set, is called after each message is accepted.
 	OnAccept func(Accepted)
@@ -84,37 +77,51 @@ type Accepted struct {
 	User    string       // authenticated user, "" if none
 	Client  netip.Addr   // client address
 	Files   []string     // maildir files written (none yet with a Journal)
+	// Journaled: the local copies are in the journal (Config.Journal),
+	// written into the Maildirs right after the 250.
+	Journaled bool
 }
 
-// Backend is an smtp.Backend. Create it with New.
+// Backend is an smtp.Backend for a mail server's MX and submission
+// service: it delivers mail for its local domains into Maildirs and hands
+// mail for other domains to a queue, but only for clients that
+// authenticated (RFC 4954) or connect from a trusted network, so it is
+// never an open relay (RFC 5321 7.1, RFC 2505 2.4). Each accepted message
+// gets a Received trace field (RFC 5321 4.4) and, in a Maildir, the
+// Return-Path and Delivered-To fields.
+//
+// Local mail is acknowledged (250) once it is durable: written by a
+// Writer (group commit) before the reply; with Config.Journal, stored in
+// the journal before the reply and written into the Maildirs right after;
+// with Config.QueueLocal, enqueued like relayed mail (a Deliverer then
+// writes it). Create it with NewBackend.
 type Backend struct {
 	cfg     Config
-	local   map[string]bool
-	boxes   map[string]bool
-	maildir *Maildir
+	writer  *Writer
 	journal *journal
 	seq     atomic.Uint64
 	bufs    sync.Pool // *bytes.Buffer for message data, reused across messages
 }
 
-// New returns a Backend for cfg. Close it to stop the maildir writer.
-func New(cfg Config) *Backend {
+// NewBackend returns a Backend for cfg. Close it to stop its Maildir
+// writer.
+func NewBackend(cfg Config) *Backend {
 	if cfg.Hostname == "" {
 		cfg.Hostname = "localhost"
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	b := &Backend{cfg: cfg, local: make(map[string]bool), boxes: make(map[string]bool)}
-	for _, d := range cfg.LocalDomains {
-		b.local[strings.ToLower(strings.TrimSuffix(d, "."))] = true
+	if cfg.Mailboxes == nil {
+		cfg.Mailboxes = &Mailboxes{}
 	}
-	for _, m := range cfg.Mailboxes {
-		b.boxes[strings.ToLower(m)] = true
+	host := cfg.Mailboxes.Options.Host
+	if host == "" {
+		host = cfg.Hostname // names the Maildir files too
 	}
-	b.maildir = NewMaildir(cfg.MaildirRoot, cfg.Hostname, cfg.Now)
+	b := &Backend{cfg: cfg, writer: newWriter(cfg.Mailboxes, host)}
 	if cfg.Journal != nil && !cfg.QueueLocal {
-		b.journal = newJournal(cfg.Journal, b.maildir, b.logf)
+		b.journal = newJournal(cfg.Journal, b.writer, b.logf)
 	}
 	return b
 }
@@ -126,16 +133,15 @@ func (b *Backend) Close() error {
 	if b.journal != nil {
 		b.journal.close()
 	}
-	return b.maildir.Close()
+	return b.writer.Close()
 }
 
-// Maildir returns the backend's mailbox store (to read mailboxes).
-func (b *Backend) Maildir() *Maildir { return b.maildir }
+// Writer returns the Writer that delivers the Backend's local mail, for a
+// Deliverer to share (one committer, fewer flushes).
+func (b *Backend) Writer() *Writer { return b.writer }
 
-// IsLocal reports whether domain is one of the local domains.
-func (b *Backend) IsLocal(domain string) bool {
-	return b.local[strings.ToLower(strings.TrimSuffix(domain, "."))]
-}
+// Mailboxes returns the local Maildirs (to read them).
+func (b *Backend) Mailboxes() *Mailboxes { return b.cfg.Mailboxes }
 
 // NewSession implements smtp.Backend.
 func (b *Backend) NewSession(_ context.Context, c *smtp.Conn) (smtp.Session, error) {
@@ -199,9 +205,8 @@ func (s *session) Rcpt(_ context.Context, to string, opts *smtp.RcptOptions) err
 		// accepted; this server has no postmaster mailbox of its own.
 		return smtp.NewError(550, smtp.EnhancedCode{Class: 5, Subject: 1, Detail: 1}, "<"+to+">: no such mailbox here")
 	}
-	domain := strings.ToLower(to[at+1:])
-	if s.b.local[domain] {
-		if len(s.b.boxes) > 0 && !s.b.boxes[strings.ToLower(to)] {
+	if s.b.cfg.Mailboxes.IsLocal(to[at+1:]) {
+		if !s.b.cfg.Mailboxes.Exists(to) {
 			return smtp.NewError(550, smtp.EnhancedCode{Class: 5, Subject: 1, Detail: 1}, "<"+to+">: Recipient address rejected: User unknown")
 		}
 		if s.b.cfg.QueueLocal && s.b.cfg.Queue != nil {
@@ -296,8 +301,9 @@ func (s *session) Data(ctx context.Context, r io.Reader) error {
 			return smtp.NewError(451, smtp.EnhancedCode{Class: 4, Subject: 3, Detail: 0}, "Local delivery failed, try again later")
 		}
 		acc.Local = append(acc.Local, s.local...)
+		acc.Journaled = true
 	} else if len(s.local) > 0 {
-		files, err := s.b.maildir.Deliver(ctx, s.from, s.local, msg)
+		files, err := s.b.writer.Deliver(ctx, s.from, s.local, msg)
 		if err != nil {
 			s.b.logf("maildir delivery failed", "err", err)
 			return smtp.NewError(451, smtp.EnhancedCode{Class: 4, Subject: 3, Detail: 0}, "Local delivery failed, try again later")
@@ -347,7 +353,7 @@ func (b *Backend) logf(msg string, args ...any) {
 }
 
 // ErrClosed is returned by deliveries after Close.
-var ErrClosed = errors.New("mailsrv: closed")
+var ErrClosed = errors.New("localmail: closed")
 
 // clientAddr is the IP address of a TCP peer.
 func clientAddr(a net.Addr) netip.Addr {

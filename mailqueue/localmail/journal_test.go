@@ -1,4 +1,4 @@
-package mailsrv
+package localmail
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaykit/relaykit/mailbox"
 	"github.com/relaykit/relaykit/mailqueue"
 	"github.com/relaykit/relaykit/smtp"
 )
@@ -44,8 +45,8 @@ func TestJournalDelivers(t *testing.T) {
 	store := openJournal(t, jdir)
 	defer store.Close()
 	var acc []Accepted
-	b := New(Config{
-		Hostname: "mx.local.test", LocalDomains: []string{"local.test"}, MaildirRoot: root, Journal: store,
+	b := NewBackend(Config{
+		Hostname: "mx.local.test", Mailboxes: &Mailboxes{Root: root, Domains: []string{"local.test"}}, Journal: store,
 		OnAccept: func(a Accepted) { acc = append(acc, a) },
 	})
 	srv := &smtp.Server{Backend: b, Hostname: "mx.local.test"}
@@ -67,7 +68,7 @@ func TestJournalDelivers(t *testing.T) {
 	srv.Close()
 	b.Close()
 	for _, box := range []string{"bob", "carol"} {
-		got, err := b.Maildir().Messages(box + "@local.test")
+		got, err := b.Mailboxes().Messages(box + "@local.test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,12 +123,12 @@ func TestJournalRecovery(t *testing.T) {
 	putJournal(t, store, 0xc3, created, "bob@local.test")
 	store.Close()
 
-	md := NewMaildir(root, "mx.local.test", nil)
+	md := NewWriter(&Mailboxes{Root: root, Options: mailbox.Options{Host: "mx.local.test"}})
 	j := &journal{md: md}
 	name := func(id mailqueue.ID, i int) string {
 		return j.journalName(journalItem{id: id, created: created}, i)
 	}
-	bob, err := md.ensure("bob@local.test")
+	_, bob, err := md.mb.open("bob@local.test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestJournalRecovery(t *testing.T) {
 
 	store = openJournal(t, jdir)
 	defer store.Close()
-	b := New(Config{Hostname: "mx.local.test", LocalDomains: []string{"local.test"}, MaildirRoot: root, Journal: store})
+	b := NewBackend(Config{Hostname: "mx.local.test", Mailboxes: &Mailboxes{Root: root, Domains: []string{"local.test"}}, Journal: store})
 	b.Close()
 
 	if got := files(t, filepath.Join(bob, "cur")); len(got) != 1 {
@@ -165,7 +166,7 @@ func TestJournalRecovery(t *testing.T) {
 	if got := files(t, filepath.Join(bob, "tmp")); len(got) != 0 {
 		t.Errorf("bob tmp/: %v", got)
 	}
-	carol, err := b.Maildir().Messages("carol@local.test")
+	carol, err := b.Mailboxes().Messages("carol@local.test")
 	if err != nil || len(carol) != 1 {
 		t.Errorf("carol: %d messages, %v; want 1", len(carol), err)
 	}
@@ -186,7 +187,7 @@ func TestJournalFailureKeepsMessage(t *testing.T) {
 	}
 	store := openJournal(t, jdir)
 	defer store.Close()
-	b := New(Config{Hostname: "mx.local.test", LocalDomains: []string{"local.test"}, MaildirRoot: root, Journal: store})
+	b := NewBackend(Config{Hostname: "mx.local.test", Mailboxes: &Mailboxes{Root: root, Domains: []string{"local.test"}}, Journal: store})
 	if err := b.journal.put(context.Background(), "a@remote.test", []string{"bob@local.test"}, []byte(msg), time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -197,9 +198,9 @@ func TestJournalFailureKeepsMessage(t *testing.T) {
 	if err := os.Remove(block); err != nil {
 		t.Fatal(err)
 	}
-	b = New(Config{Hostname: "mx.local.test", LocalDomains: []string{"local.test"}, MaildirRoot: root, Journal: store})
+	b = NewBackend(Config{Hostname: "mx.local.test", Mailboxes: &Mailboxes{Root: root, Domains: []string{"local.test"}}, Journal: store})
 	b.Close()
-	got, err := b.Maildir().Messages("bob@local.test")
+	got, err := b.Mailboxes().Messages("bob@local.test")
 	if err != nil || len(got) != 1 {
 		t.Fatalf("bob: %d messages, %v; want 1", len(got), err)
 	}
@@ -214,13 +215,13 @@ func TestJournalLargeMessage(t *testing.T) {
 	root := t.TempDir()
 	store := openJournal(t, t.TempDir())
 	defer store.Close()
-	b := New(Config{Hostname: "mx.local.test", LocalDomains: []string{"local.test"}, MaildirRoot: root, Journal: store})
+	b := NewBackend(Config{Hostname: "mx.local.test", Mailboxes: &Mailboxes{Root: root, Domains: []string{"local.test"}}, Journal: store})
 	body := []byte("Subject: big\r\n\r\n" + strings.Repeat("0123456789abcdef\r\n", journalMemLimit/16))
 	if err := b.journal.put(context.Background(), "a@remote.test", []string{"bob@local.test"}, body, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	b.Close()
-	got, err := b.Maildir().Messages("bob@local.test")
+	got, err := b.Mailboxes().Messages("bob@local.test")
 	if err != nil || len(got) != 1 {
 		t.Fatalf("bob: %d messages, %v", len(got), err)
 	}
@@ -243,7 +244,7 @@ func TestJournalRetryBatches(t *testing.T) {
 		putJournal(t, store, id, created, "bob@local.test")
 		retries[id] = time.Time{}
 	}
-	md := NewMaildir(root, "mx.local.test", nil)
+	md := NewWriter(&Mailboxes{Root: root, Options: mailbox.Options{Host: "mx.local.test"}})
 	defer md.Close()
 	j := &journal{store: store, md: md, root: root, logf: func(string, ...any) {},
 		batchFiles: 3, batchAge: time.Hour, retry: time.Minute}
@@ -259,7 +260,7 @@ func TestJournalRetryBatches(t *testing.T) {
 		t.Errorf("retries left: %v", retries)
 	}
 	j.commit(&b, retries)
-	got, err := md.Messages("bob@local.test")
+	got, err := md.mb.Messages("bob@local.test")
 	if err != nil || len(got) != 10 {
 		t.Fatalf("bob: %d messages, %v; want 10", len(got), err)
 	}

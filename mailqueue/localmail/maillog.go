@@ -1,4 +1,4 @@
-package relay
+package localmail
 
 import (
 	"io"
@@ -6,12 +6,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/relaykit/relaykit/examples/internal/mailsrv"
 	"github.com/relaykit/relaykit/mailqueue"
 )
 
-// mailLog is the relay's mail log, what an operator greps (Postfix's
-// maillog): one line per accepted message with its queue ID, sender,
+// MailLog writes a mail log, what an operator greps (Postfix's maillog):
+// one line per accepted message with its queue ID, sender,
 // recipients, size, client and status, and one per recipient outcome of
 // a queued message's delivery attempt. Each line is one write, so lines
 // from many connections never interleave; it writes nothing else.
@@ -20,20 +19,26 @@ import (
 //	2026-12-05T23:20:01.140Z 3f2a9c01d4e5b677: to=<bob@far.test>, relay=mx.far.test, status=delivered (250 2.0.0 ok)
 //
 // Local mail has no queue ID: "-" stands in. status is "queued" for
-// relayed mail, "delivered" for mail written into its mailboxes before
-// the 250, "journaled" with -journal, "held" with -hold.
-type mailLog struct {
-	w   io.Writer
-	now func() time.Time
+// relayed mail ("held" with Held), "delivered" for mail written into its
+// mailboxes before the 250, "journaled" for mail in a Backend's journal.
+// Set its fields before use and share it by pointer: Accepted goes in a
+// Backend's Config.OnAccept, the MailLog itself is a mailqueue.Observer.
+type MailLog struct {
+	// W receives the lines. A failed write is dropped: the mail log
+	// never stops mail.
+	W io.Writer
+	// Now stamps the lines (default time.Now).
+	Now func() time.Time
+	// Held says relayed mail is queued on hold (mailqueue's
+	// EnqueueHeld): its status is "held", not "queued".
+	Held bool
 
 	mu  sync.Mutex
 	buf []byte
 }
 
-func newMailLog(w io.Writer) *mailLog { return &mailLog{w: w, now: time.Now} }
-
-// accepted logs one accepted message; it is mailsrv's OnAccept.
-func (l *mailLog) accepted(a mailsrv.Accepted, journal, held bool) {
+// Accepted logs one accepted message (Config.OnAccept).
+func (l *MailLog) Accepted(a Accepted) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.stamp()
@@ -67,7 +72,7 @@ func (l *mailLog) accepted(a mailsrv.Accepted, journal, held bool) {
 	}
 	b = append(b, ", status="...)
 	switch {
-	case len(a.Local) > 0 && journal:
+	case len(a.Local) > 0 && a.Journaled:
 		b = append(b, "journaled"...)
 	case len(a.Local) > 0:
 		b = append(b, "delivered"...)
@@ -76,7 +81,7 @@ func (l *mailLog) accepted(a mailsrv.Accepted, journal, held bool) {
 		if len(a.Local) > 0 {
 			b = append(b, '+')
 		}
-		if held {
+		if l.Held {
 			b = append(b, "held"...)
 		} else {
 			b = append(b, "queued"...)
@@ -86,7 +91,7 @@ func (l *mailLog) accepted(a mailsrv.Accepted, journal, held bool) {
 }
 
 // Observe implements mailqueue.Observer: one line per recipient outcome.
-func (l *mailLog) Observe(e mailqueue.Event) {
+func (l *MailLog) Observe(e mailqueue.Event) {
 	switch e.Kind {
 	case mailqueue.EventDelivered, mailqueue.EventDeferred, mailqueue.EventBounced, mailqueue.EventExpired:
 	default:
@@ -114,26 +119,20 @@ func (l *mailLog) Observe(e mailqueue.Event) {
 }
 
 // stamp starts a line with the time; l.mu held.
-func (l *mailLog) stamp() []byte {
-	b := l.now().UTC().AppendFormat(l.buf[:0], "2006-01-02T15:04:05.000Z ")
-	return b
+func (l *MailLog) stamp() []byte {
+	now := time.Now
+	if l.Now != nil {
+		now = l.Now
+	}
+	return now().UTC().AppendFormat(l.buf[:0], "2006-01-02T15:04:05.000Z ")
 }
 
 // write ends the line and writes it; l.mu held. A failed write is
 // dropped: the mail log must never stop mail.
-func (l *mailLog) write(b []byte) {
+func (l *MailLog) write(b []byte) {
 	b = append(b, '\n')
-	l.w.Write(b)
+	l.W.Write(b)
 	if cap(b) <= 4096 {
 		l.buf = b
-	}
-}
-
-// observers fans the queue's events out to several observers.
-type observers []mailqueue.Observer
-
-func (o observers) Observe(e mailqueue.Event) {
-	for _, x := range o {
-		x.Observe(e)
 	}
 }
