@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"time"
 
 	"github.com/relaykit/relaykit/mailqueue"
@@ -48,6 +49,10 @@ func QueueMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("relayq", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	spool := fs.String("spool", "spool", "the relay's spool directory")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: relayq [-spool DIR] [command [args]]\ncommands: %s (default list; COMMAND -h for its flags)\n", queuectl.Commands)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -61,8 +66,12 @@ func QueueMain(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitStatus(stderr, queuectl.Do(ctx, c, cmd, stdout))
 	}
-	// No relay answers: work on the spool itself. OpenSpool's lock
-	// refuses if a relay has it open after all.
+	// No relay answers: work on the spool itself (not on a new one
+	// OpenSpool would make). OpenSpool's lock refuses if a relay has it
+	// open after all.
+	if _, err := os.Stat(*spool); err != nil {
+		return exitStatus(stderr, fmt.Errorf("no relay answers on %s and there is no spool: %w", controlPath(*spool), err))
+	}
 	s, err := mailqueue.OpenSpool(*spool, mailqueue.SpoolConfig{})
 	if err != nil {
 		return exitStatus(stderr, err)
