@@ -13,6 +13,9 @@
 //
 // requeue releases a held message and makes it due now. On a running
 // relay a message being attempted takes a change when its attempt ends.
+// The commands, the listing and the socket's protocol are package
+// mailqueue/queuectl's; the exit status is 0, 1 when an operation failed
+// and 2 for a command line that was refused.
 package main
 
 import (

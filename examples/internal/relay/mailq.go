@@ -7,16 +7,17 @@ import (
 	"io"
 	"net"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/relaykit/relaykit/mailqueue"
+	"github.com/relaykit/relaykit/mailqueue/queuectl"
 )
 
 // listenControl opens the control socket: each connection carries one
-// command, from relay -mailq or relayq (queuectl.go); Postfix's mailq asks
-// showq the same way. The socket is in the spool directory, 0700, so only
-// the relay's user can read or change the queue.
+// command, from relay -mailq or relayq (queuectl.go), answered by a
+// queuectl.Server; Postfix's mailq asks showq the same way. The socket is
+// in the spool directory, 0700, so only the relay's user can read or
+// change the queue.
 func (r *Relay) listenControl() error {
 	path := controlPath(r.cfg.Spool)
 	os.Remove(path) // a socket left by a relay that crashed
@@ -24,16 +25,8 @@ func (r *Relay) listenControl() error {
 	if err != nil {
 		return fmt.Errorf("relay: control socket: %w", err)
 	}
-	r.control = l
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go r.serveControl(c)
-		}
-	}()
+	r.control = &queuectl.Server{Ops: relayOps{QueueOps: queuectl.QueueOps{Queue: r.queue, Store: r.store}, r: r}}
+	go r.control.Serve(l)
 	return nil
 }
 
@@ -43,11 +36,9 @@ func printQueue(w io.Writer, spool string) error {
 	if err != nil {
 		return fmt.Errorf("relay: no relay running on %s: %w", spool, err)
 	}
-	var errOut strings.Builder
-	if queueOverSocket(c, nil, w, &errOut) != 0 {
-		return errors.New(strings.TrimSpace(errOut.String()))
-	}
-	return nil
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return queuectl.Do(ctx, c, []string{"list"}, w)
 }
 
 // Entries returns the queued messages, then (with Config.Journal) the
@@ -93,57 +84,14 @@ func (r *Relay) Entries(ctx context.Context) ([]mailqueue.Entry, error) {
 // journalReason is what the listing says of a message in the journal.
 const journalReason = "accepted for a local mailbox; maildir write pending"
 
-// WriteQueue prints the queue as Postfix's mailq does: ID (with '!' for
-// a held message), size, arrival time, sender, then each pending
-// recipient with the reason it is still queued.
+// WriteQueue prints the queue as Postfix's mailq does
+// (queuectl.WriteQueue): ID (with '!' for a held message), size, arrival
+// time, sender, then each pending recipient with the reason it is still
+// queued.
 func (r *Relay) WriteQueue(ctx context.Context, w io.Writer) error {
 	entries, err := r.Entries(ctx)
 	if err != nil {
 		return err
 	}
-	return formatQueue(w, entries)
-}
-
-func formatQueue(w io.Writer, entries []mailqueue.Entry) error {
-	if len(entries) == 0 {
-		_, err := fmt.Fprintln(w, "Mail queue is empty")
-		return err
-	}
-	fmt.Fprintln(w, "-Queue ID-        --Size-- ----Arrival Time---- -Sender/Recipient-------")
-	total := 0
-	for _, e := range entries {
-		mark := " "
-		switch {
-		case e.Held:
-			mark = "!"
-		case e.Running:
-			mark = "*"
-		}
-		from := e.From
-		if from == "" {
-			from = "MAILER-DAEMON"
-		}
-		if e.Broken {
-			fmt.Fprintf(w, "%s%s (unreadable)\n\n", e.ID, mark)
-			continue
-		}
-		fmt.Fprintf(w, "%s%s %8d %s  %s\n", e.ID, mark, e.Size, e.Created.Format("Mon Jan _2 15:04:05"), from)
-		for _, rc := range e.Recipients {
-			if rc.Status != mailqueue.StatusPending {
-				continue
-			}
-			if rc.Reply != "" {
-				fmt.Fprintf(w, "%18s(%s)\n", "", strings.TrimSpace(rc.Reply))
-			}
-			fmt.Fprintf(w, "%49s%s\n", "", rc.Addr)
-		}
-		fmt.Fprintln(w)
-		total += e.Size
-	}
-	req := "Requests"
-	if len(entries) == 1 {
-		req = "Request"
-	}
-	_, err := fmt.Fprintf(w, "-- %d Kbytes in %d %s.\n", (total+1023)/1024, len(entries), req)
-	return err
+	return queuectl.WriteQueue(w, entries)
 }

@@ -470,6 +470,15 @@ func (e *nodesEnv) run(t *testing.T, cfg loadConfig) loadResult {
 		if got := e.psql(t, "SELECT count(*) FROM mailqueue_messages"); got != "0" {
 			t.Errorf("%s messages left in the shared queue", got)
 		}
+		// relayq reaches each node (the restarted one too) over its
+		// control socket and sees the shared queue, empty.
+		for _, nd := range nodes {
+			var out, errOut strings.Builder
+			code := QueueMain([]string{"-spool", filepath.Join(e.dir, "spool-"+nd.name), "counts"}, &out, &errOut)
+			if code != 0 || !strings.HasPrefix(out.String(), "messages 0\n") {
+				t.Errorf("relayq counts on node %s (%d): %s%s", nd.name, code, out.String(), errOut.String())
+			}
+		}
 	}
 	for _, nd := range nodes {
 		nd.stop()

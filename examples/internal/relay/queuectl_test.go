@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	netsmtp "net/smtp"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -80,6 +81,10 @@ func TestRelayq(t *testing.T) {
 	if out, code := relayq(t, cfg.Spool, "counts"); code != 0 || !strings.Contains(out, "messages 3\nheld 3\n") {
 		t.Fatalf("counts (%d):\n%s", code, out)
 	}
+	// A command line the relay refuses exits 2, as flag errors do.
+	if out, code := relayq(t, cfg.Spool, "frob"); code != 2 || !strings.Contains(out, `unknown command "frob"`) {
+		t.Fatalf("frob (%d): %q", code, out)
+	}
 	if out, code := relayq(t, cfg.Spool, "delete", ids[0]); code != 0 || out != ids[0]+": deleted\n" {
 		t.Fatalf("delete (%d): %q", code, out)
 	}
@@ -135,5 +140,12 @@ func TestRelayq(t *testing.T) {
 	// The spool is locked now: relayq says so instead of racing.
 	if out, code := relayq(t, cfg.Spool, "list"); code == 0 || !strings.Contains(out, "in use") {
 		t.Fatalf("list while the spool is open elsewhere (%d): %q", code, out)
+	}
+	// A mistyped -spool is an error, not a new empty spool.
+	if out, code := relayq(t, dir+"/spoool", "list"); code != 1 || !strings.Contains(out, "there is no spool") {
+		t.Errorf("list on a missing spool (%d): %q", code, out)
+	}
+	if _, err := os.Stat(dir + "/spoool"); err == nil {
+		t.Error("relayq made the missing spool")
 	}
 }

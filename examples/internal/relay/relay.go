@@ -17,6 +17,7 @@ import (
 	"github.com/relaykit/relaykit/mailqueue"
 	"github.com/relaykit/relaykit/mailqueue/dnsroute"
 	"github.com/relaykit/relaykit/mailqueue/localmail"
+	"github.com/relaykit/relaykit/mailqueue/queuectl"
 	"github.com/relaykit/relaykit/resolver"
 	"github.com/relaykit/relaykit/smtp"
 )
@@ -75,7 +76,7 @@ type Relay struct {
 	store     mailqueue.Store // the queue's
 	servers   []*smtp.Server
 	listeners []net.Listener
-	control   net.Listener
+	control   *queuectl.Server
 	counters  mailqueue.Counters // the queue's events, counted
 	done      chan error
 }
@@ -289,7 +290,7 @@ func (r *Relay) Shutdown(ctx context.Context) error {
 		}
 	}
 	if r.control != nil {
-		r.control.Close()
+		r.control.Shutdown(ctx)
 	}
 	if err := r.queue.Shutdown(ctx); err != nil {
 		errs = append(errs, err)

@@ -172,15 +172,26 @@ func TestRelayJournalListed(t *testing.T) {
 	if err := netsmtp.SendMail(r.Addr(), nil, "a@outside.test", []string{"bob@local.test"}, []byte(testMsg)); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
+	// Listed by the relay itself, and over its control socket (relay
+	// -mailq, relayq), where relayOps adds the journal to the queue.
+	var out, overSocket bytes.Buffer
 	if err := r.WriteQueue(context.Background(), &out); err != nil {
 		t.Fatal(err)
+	}
+	if err := printQueue(&overSocket, r.cfg.Spool); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != overSocket.String() {
+		t.Errorf("listing over the socket:\n%s\nwant:\n%s", overSocket.String(), out.String())
 	}
 	listing := out.String()
 	for _, want := range []string{"a@outside.test", "bob@local.test", "(" + journalReason + ")", "in 1 Request."} {
 		if !strings.Contains(listing, want) {
 			t.Errorf("listing lacks %q:\n%s", want, listing)
 		}
+	}
+	if counts, code := relayq(t, r.cfg.Spool, "counts"); code != 0 || !strings.HasPrefix(counts, "messages 1\n") {
+		t.Errorf("relayq counts (%d):\n%s", code, counts)
 	}
 }
 
