@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/relaykit/relaykit/imap"
+	"github.com/relaykit/relaykit/internal/proctest"
 	"github.com/relaykit/relaykit/mailbox"
 )
 
@@ -206,17 +207,7 @@ service imap-login {
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
+	tb.Cleanup(func() { proctest.Stop(cmd, os.Interrupt, 10*time.Second) })
 	addr = "127.0.0.1:" + port
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		c, err := imap.Dial(context.Background(), addr, nil)

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/relaykit/relaykit/internal/proctest"
 	"github.com/relaykit/relaykit/mailbox"
 	"github.com/relaykit/relaykit/pop3"
 )
@@ -474,17 +475,7 @@ service imap-login {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
+	t.Cleanup(func() { proctest.Stop(cmd, os.Interrupt, 10*time.Second) })
 	d := &dovecot{addr: "127.0.0.1:" + port, cmd: cmd}
 	deadline := time.Now().Add(20 * time.Second)
 	for {

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/relaykit/relaykit/internal/proctest"
 )
 
 // EnvInt returns the positive integer in the environment variable name,
@@ -120,15 +122,7 @@ func StartChild(t *testing.T, test, cpus string, threads int, env ...string) int
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+		proctest.Stop(cmd, syscall.SIGTERM, 10*time.Second)
 		f.Close()
 		if t.Failed() {
 			b, _ := os.ReadFile(log)
