@@ -144,28 +144,8 @@ func TestWalkerBase64Problem(t *testing.T) {
 		"--b\r\nContent-Transfer-Encoding: base64\r\n\r\naGVs*bG8=\r\n" +
 		"--b--\r\n"
 	w := NewWalker(strings.NewReader(msg), nil)
-	var got []string
-	for {
-		p, err := w.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := w.Decoded()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !p.IsMultipart() {
-			got = append(got, string(b))
-		}
-	}
-	if diff := cmp.Diff([]string{"hello", "hello"}, got); diff != "" {
+	want := []string{` multipart/mixed ""`, `1 text/plain "hello"`, `2 text/plain "hello"`}
+	if diff := cmp.Diff(want, walkText(t, w)); diff != "" {
 		t.Errorf("decoded bodies (-want +got):\n%s", diff)
 	}
 	var pe *PartError
