@@ -3,12 +3,19 @@
 # prints the table from this run: medians, ranges, the peer's figures from
 # the same rounds, the machine, the date and the commit.
 #
-#   bench/report.sh [-quick] [-rounds N] [-bench REGEXP] [-out DIR] [-no-external]
+#   bench/report.sh [-quick] [-rounds N] [-bench REGEXP] [-cpu1 REGEXP] [-out DIR] [-no-external]
 #
 #   -quick        small counts and short runs (a check that every part works;
 #                 the POP3 and IMAP comparisons run in the first round only)
 #   -rounds N     rounds of the Go benchmarks (default 10; -quick 3)
 #   -bench RE     only the Go benchmarks matching RE (default: all in bench/)
+#   -cpu1 RE      the Go benchmarks run a second time in each round with
+#                 GOMAXPROCS=1 (-test.cpu 1), reported in their own table
+#                 (default: the fresh-allocation rows, DNSUnpackFresh and
+#                 MailRead; "" for none). On a near-empty heap with two Ps
+#                 each GC cycle costs far more than with one, and the cost
+#                 is paid per byte allocated (bench/results/rfc5322.md), so
+#                 these rows are shown both ways.
 #   -out DIR      where the raw outputs go (default: a new temp directory)
 #   -no-external  skip the comparisons with external servers
 #
@@ -27,6 +34,7 @@ set -euo pipefail
 quick=0
 rounds=""
 benchre="."
+cpu1re='DNSUnpackFresh|MailRead'
 out=""
 external=1
 while [ $# -gt 0 ]; do
@@ -34,9 +42,10 @@ while [ $# -gt 0 ]; do
 	-quick) quick=1 ;;
 	-rounds) rounds="$2"; shift ;;
 	-bench) benchre="$2"; shift ;;
+	-cpu1) cpu1re="$2"; shift ;;
 	-out) out="$2"; shift ;;
 	-no-external) external=0 ;;
-	*) echo "usage: $0 [-quick] [-rounds N] [-bench RE] [-out DIR] [-no-external]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-quick] [-rounds N] [-bench RE] [-cpu1 RE] [-out DIR] [-no-external]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -76,6 +85,7 @@ echo
 cd "$here"
 go test -c -o "$out/bench.test" . >&2
 : >"$out/go.txt"
+: >"$out/go-cpu1.txt"
 for i in $(seq "$rounds"); do
 	echo "round $i/$rounds of the Go benchmarks (load $(load))" >&2
 	skip='^$'
@@ -86,6 +96,9 @@ for i in $(seq "$rounds"); do
 		skip='POP3|IMAP'
 	fi
 	"$out/bench.test" -test.run '^$' -test.bench "$benchre" -test.skip "$skip" -test.benchmem -test.count 1 $benchtime >>"$out/go.txt"
+	if [ -n "$cpu1re" ]; then
+		"$out/bench.test" -test.run '^$' -test.bench "$cpu1re" -test.skip "$skip" -test.benchmem -test.count 1 -test.cpu 1 $benchtime >>"$out/go-cpu1.txt"
+	fi
 done
 echo "## Go benchmarks (bench/), $rounds interleaved rounds"
 echo
@@ -96,6 +109,16 @@ echo "process CPU per op (cpu-ns/op), else wall time (ns/op)."
 echo
 go run ./cmd/benchreport "$out/go.txt"
 echo
+if [ -s "$out/go-cpu1.txt" ] && grep -q '^Benchmark' "$out/go-cpu1.txt"; then
+	echo "### The same rounds at GOMAXPROCS=1: $cpu1re"
+	echo
+	echo "Run right after each round's benchmarks above, in the same process"
+	echo "image with -test.cpu 1: the allocation-heavy rows without the"
+	echo "second P's per-GC-cycle work (bench/results/rfc5322.md)."
+	echo
+	go run ./cmd/benchreport "$out/go-cpu1.txt"
+	echo
+fi
 if go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl "$out/go.txt" >"$out/benchstat.txt" 2>/dev/null; then
 	echo "benchstat -col /impl output: $out/benchstat.txt"
 	echo

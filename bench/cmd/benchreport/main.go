@@ -283,6 +283,7 @@ var inputForms = map[string]string{
 	"MailHeader":                   "header block; ours from a byte slice, peers from a bytes.Reader",
 	"MailAddressList":              "the three address-list strings, both sides",
 	"MailReadHeader":               "header from a bufio.Reader for both (ours copies it)",
+	"MailReadHeaderAndAddresses":   "3 KiB message from a fresh bytes.Reader for both (ReadMessage), then From/To/Cc",
 	"SMTPServer":                   "4 KiB messages, 8 connections, same in-process raw pipelining client for both; time includes the client",
 	"SMTPServerProc/client=raw":    "4 KiB messages, 8 connections, server in its own process; same raw pipelining client (MAIL+RCPT+DATA in one write) for both",
 	"SMTPServerProc/client=gosmtp": "as above with go-smtp's own client (no pipelining, 4 round trips) for both",
