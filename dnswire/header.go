@@ -81,17 +81,6 @@ func app32(b []byte, v uint32) []byte {
 	return append(b, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
 }
 
-// readName decodes the possibly compressed name at msg[off:] into dst and
-// returns the offset just past it in the original position.
-//
-// RFC 1035 4.1.4: a pointer is two octets starting 11 whose low 14 bits are
-// an offset from the start of the message. Here every pointer must point
-// strictly before the start of the labels it follows (the name's own start
-// for the first pointer, the previous pointer's target after that): a
-// pointer may only refer to a name written earlier. Each hop therefore
-// moves strictly backwards, which ends every loop without a hop counter and
-// accepts legal chains of any length. Labels starting 01 or 10 are
-// reserved (RFC 6891 5 retired the extended label types).
 // ttl31 applies RFC 2181 8: a TTL (or an SOA timer) with the most
 // significant bit set is treated as zero, on read and on write alike, so
 // wire and text round trips agree.
@@ -100,73 +89,6 @@ func ttl31(v uint32) uint32 {
 		return 0
 	}
 	return v
-}
-
-func readName(msg []byte, off int, dst *Name) (int, error) {
-	n := 0
-	runStart := off
-	end := -1
-	for {
-		// Scan a run of labels written out in place, then copy the run
-		// at once: one copy per run instead of one per label.
-		begin := off
-		for {
-			if off >= len(msg) {
-				return off, ErrTruncated
-			}
-			c := int(msg[off])
-			if c == 0 || c > MaxLabelLen {
-				break
-			}
-			if off+1+c > len(msg) {
-				return off, ErrTruncated
-			}
-			// RFC 1035 2.3.4: 255 octets including the root label,
-			// which still has to fit after this label.
-			if n+off-begin+1+c >= MaxNameLen {
-				return off, ErrNameTooLong
-			}
-			off += 1 + c
-		}
-		n += copy(dst.b[n:], msg[begin:off])
-		c := int(msg[off])
-		if c == 0 {
-			// n <= 254 here: the check above keeps room for the root.
-			dst.b[n] = 0
-			n++
-			off++
-			break
-		}
-		if c&0xC0 != 0xC0 {
-			return off, ErrBadLabelType
-		}
-		if off+1 >= len(msg) {
-			return off, ErrTruncated
-		}
-		ptr := (c&0x3F)<<8 | int(msg[off+1])
-		// Nothing in the 12-octet header is a name (RFC 1035 4.1.1),
-		// so a pointer into it is never legitimate.
-		if ptr < HeaderLen {
-			return off, ErrPointerIntoHeader
-		}
-		if ptr >= runStart {
-			return off, ErrBadPointer
-		}
-		if end < 0 {
-			end = off + 2
-		}
-		off, runStart = ptr, ptr
-	}
-	if end < 0 {
-		end = off
-	}
-	// Keep the octets past the end zero, so that Names compare with ==
-	// and work as map keys even when dst held a longer name before.
-	if old := int(dst.n); old > n {
-		clear(dst.b[n:old])
-	}
-	dst.n, dst.abs = uint8(n), true
-	return end, nil
 }
 
 // ReadName decodes the possibly compressed name that starts at msg[off]
@@ -179,16 +101,9 @@ func ReadName(msg []byte, off int) (Name, int, error) {
 	if off < 0 || off > len(msg) {
 		return n, off, ErrTruncated
 	}
-	end, err := readName(msg, off, &n)
+	end, err := readName(msg, off, &n, nil)
 	if err != nil {
 		return Name{}, end, err
 	}
 	return n, end, nil
-}
-
-// skipName advances past a name without decoding it. It checks the same
-// rules as readName.
-func skipName(msg []byte, off int) (int, error) {
-	var tmp Name
-	return readName(msg, off, &tmp)
 }

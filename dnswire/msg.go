@@ -109,7 +109,7 @@ func countTypes(msg []byte, p Parser, hints *[hintTypes]uint8) {
 	}
 	for s := SectionAnswer; s <= SectionAdditional; s++ {
 		for range p.counts[s-1] {
-			off, err := skipName(msg, p.off)
+			off, err := skipName(msg, p.off, &p.nc)
 			if err != nil || off+10 > len(msg) {
 				return
 			}
@@ -155,9 +155,11 @@ func (m *Msg) unpackSection(p *Parser, s Section, rrs []RR) ([]RR, error) {
 			continue
 		}
 		d := m.st.newRData(rr.Type)
+		m.st.nc = p.nc
 		if err := d.unpack(msg, off, m.st); err != nil {
 			return rrs[:j], &ParseError{Section: s, Index: i, Offset: off, Err: err}
 		}
+		p.nc = m.st.nc
 		rr.Data = d
 		j++
 	}

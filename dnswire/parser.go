@@ -11,6 +11,10 @@ package dnswire
 // (returned bare). Problems in the message are *ParseError values; misuse
 // of the Parser (ErrNotStarted, ErrSectionOrder, ErrNoRecord, ErrWrongType)
 // is returned bare.
+//
+// The Parser reads msg in place: msg must not change while it is being
+// parsed (a Parser remembers which earlier names it has already checked,
+// see name_wire.go).
 type Parser struct {
 	msg    []byte
 	off    int
@@ -22,6 +26,7 @@ type Parser struct {
 	rrType Type  // type of the current record
 	rrCls  Class // class of the current record
 	rrTTL  uint32
+	nc     nameCache // see name_wire.go
 }
 
 // minimum wire sizes used to check counts before reading (RFC 1035 4.1.2,
@@ -104,7 +109,7 @@ func (p *Parser) advance(s Section) error {
 }
 
 func (p *Parser) skipQuestion() error {
-	off, err := skipName(p.msg, p.off)
+	off, err := skipName(p.msg, p.off, &p.nc)
 	if err != nil {
 		return p.errAt(off, err)
 	}
@@ -117,7 +122,7 @@ func (p *Parser) skipQuestion() error {
 }
 
 func (p *Parser) skipRR() error {
-	off, err := skipName(p.msg, p.off)
+	off, err := skipName(p.msg, p.off, &p.nc)
 	if err != nil {
 		return p.errAt(off, err)
 	}
@@ -147,7 +152,7 @@ func (p *Parser) readQuestion(q *Question) error {
 	if p.idx >= int(p.counts[0]) {
 		return ErrSectionDone
 	}
-	off, err := readName(p.msg, p.off, &q.Name)
+	off, err := readName(p.msg, p.off, &q.Name, &p.nc)
 	if err != nil {
 		return p.errAt(off, err)
 	}
@@ -205,7 +210,7 @@ func (p *Parser) readRRHeader(s Section, h *RRHeader) error {
 	if p.idx >= int(p.counts[s-1]) {
 		return ErrSectionDone
 	}
-	off, err := readName(p.msg, p.off, &h.Name)
+	off, err := readName(p.msg, p.off, &h.Name, &p.nc)
 	if err != nil {
 		return p.errAt(off, err)
 	}
@@ -427,7 +432,7 @@ func (p *Parser) decodeNS(r *NS) error {
 	if err != nil {
 		return err
 	}
-	if err := r.unpack(msg, off, nil); err != nil {
+	if err := r.decode(msg, off, &p.nc); err != nil {
 		return p.dataErr(off, err)
 	}
 	return nil
@@ -438,7 +443,7 @@ func (p *Parser) decodeCNAME(r *CNAME) error {
 	if err != nil {
 		return err
 	}
-	if err := r.unpack(msg, off, nil); err != nil {
+	if err := r.decode(msg, off, &p.nc); err != nil {
 		return p.dataErr(off, err)
 	}
 	return nil
@@ -449,7 +454,7 @@ func (p *Parser) decodePTR(r *PTR) error {
 	if err != nil {
 		return err
 	}
-	if err := r.unpack(msg, off, nil); err != nil {
+	if err := r.decode(msg, off, &p.nc); err != nil {
 		return p.dataErr(off, err)
 	}
 	return nil
@@ -460,7 +465,7 @@ func (p *Parser) decodeMX(r *MX) error {
 	if err != nil {
 		return err
 	}
-	if err := r.unpack(msg, off, nil); err != nil {
+	if err := r.decode(msg, off, &p.nc); err != nil {
 		return p.dataErr(off, err)
 	}
 	return nil
@@ -471,7 +476,7 @@ func (p *Parser) decodeSOA(r *SOA) error {
 	if err != nil {
 		return err
 	}
-	if err := r.unpack(msg, off, nil); err != nil {
+	if err := r.decode(msg, off, &p.nc); err != nil {
 		return p.dataErr(off, err)
 	}
 	return nil
@@ -482,7 +487,7 @@ func (p *Parser) decodeSRV(r *SRV) error {
 	if err != nil {
 		return err
 	}
-	if err := r.unpack(msg, off, nil); err != nil {
+	if err := r.decode(msg, off, &p.nc); err != nil {
 		return p.dataErr(off, err)
 	}
 	return nil

@@ -264,8 +264,8 @@ func (r *AAAA) unpack(msg []byte, off int, _ *store) error {
 }
 
 // unpackName reads a name that must end exactly at the end of the data.
-func unpackName(msg []byte, off int, n *Name) error {
-	end, err := readName(msg, off, n)
+func unpackName(msg []byte, off int, n *Name, nc *nameCache) error {
+	end, err := readName(msg, off, n, nc)
 	if err != nil {
 		return rdataErr(err)
 	}
@@ -275,24 +275,43 @@ func unpackName(msg []byte, off int, n *Name) error {
 	return nil
 }
 
-func (r *NS) unpack(msg []byte, off int, _ *store) error    { return unpackName(msg, off, &r.Host) }
-func (r *CNAME) unpack(msg []byte, off int, _ *store) error { return unpackName(msg, off, &r.Target) }
-func (r *PTR) unpack(msg []byte, off int, _ *store) error   { return unpackName(msg, off, &r.Target) }
+// The types whose data holds names have a decode method taking the
+// name cache directly, which the Parser calls with its own; unpack passes
+// the store's.
 
-func (r *MX) unpack(msg []byte, off int, _ *store) error {
+func (r *NS) unpack(msg []byte, off int, st *store) error    { return r.decode(msg, off, st.cache()) }
+func (r *CNAME) unpack(msg []byte, off int, st *store) error { return r.decode(msg, off, st.cache()) }
+func (r *PTR) unpack(msg []byte, off int, st *store) error   { return r.decode(msg, off, st.cache()) }
+func (r *MX) unpack(msg []byte, off int, st *store) error    { return r.decode(msg, off, st.cache()) }
+func (r *SOA) unpack(msg []byte, off int, st *store) error   { return r.decode(msg, off, st.cache()) }
+func (r *SRV) unpack(msg []byte, off int, st *store) error   { return r.decode(msg, off, st.cache()) }
+
+func (r *NS) decode(msg []byte, off int, nc *nameCache) error {
+	return unpackName(msg, off, &r.Host, nc)
+}
+
+func (r *CNAME) decode(msg []byte, off int, nc *nameCache) error {
+	return unpackName(msg, off, &r.Target, nc)
+}
+
+func (r *PTR) decode(msg []byte, off int, nc *nameCache) error {
+	return unpackName(msg, off, &r.Target, nc)
+}
+
+func (r *MX) decode(msg []byte, off int, nc *nameCache) error {
 	if len(msg)-off < 3 {
 		return ErrBadRDLength
 	}
 	r.Pref = be16(msg[off:])
-	return unpackName(msg, off+2, &r.Host)
+	return unpackName(msg, off+2, &r.Host, nc)
 }
 
-func (r *SOA) unpack(msg []byte, off int, _ *store) error {
+func (r *SOA) decode(msg []byte, off int, nc *nameCache) error {
 	var err error
-	if off, err = readName(msg, off, &r.MName); err != nil {
+	if off, err = readName(msg, off, &r.MName, nc); err != nil {
 		return rdataErr(err)
 	}
-	if off, err = readName(msg, off, &r.RName); err != nil {
+	if off, err = readName(msg, off, &r.RName, nc); err != nil {
 		return rdataErr(err)
 	}
 	if len(msg)-off != 20 {
@@ -335,14 +354,14 @@ func (r *TXT) unpack(msg []byte, off int, st *store) error {
 	return nil
 }
 
-func (r *SRV) unpack(msg []byte, off int, _ *store) error {
+func (r *SRV) decode(msg []byte, off int, nc *nameCache) error {
 	if len(msg)-off < 7 {
 		return ErrBadRDLength
 	}
 	r.Priority = be16(msg[off:])
 	r.Weight = be16(msg[off+2:])
 	r.Port = be16(msg[off+4:])
-	return unpackName(msg, off+6, &r.Target)
+	return unpackName(msg, off+6, &r.Target, nc)
 }
 
 func (r *CAA) unpack(msg []byte, off int, st *store) error {

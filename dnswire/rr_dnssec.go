@@ -222,7 +222,7 @@ func (r *RRSIG) unpack(msg []byte, off int, st *store) error {
 	r.Expiration = be32(msg[off+8:])
 	r.Inception = be32(msg[off+12:])
 	r.KeyTag = be16(msg[off+16:])
-	end, err := readName(msg, off+18, &r.SignerName)
+	end, err := readName(msg, off+18, &r.SignerName, st.cache())
 	if err != nil {
 		return rdataErr(err)
 	}
@@ -446,7 +446,7 @@ func cloneTypes(t []Type) []Type {
 // --- NSEC
 
 func (r *NSEC) unpack(msg []byte, off int, st *store) error {
-	end, err := readName(msg, off, &r.NextDomain)
+	end, err := readName(msg, off, &r.NextDomain, st.cache())
 	if err != nil {
 		return rdataErr(err)
 	}

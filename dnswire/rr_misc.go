@@ -14,8 +14,8 @@ func (r *DNAME) String() string { return string(r.AppendText(nil)) }
 // AppendText appends the target name.
 func (r *DNAME) AppendText(dst []byte) []byte { return r.Target.AppendText(dst) }
 
-func (r *DNAME) unpack(msg []byte, off int, _ *store) error {
-	return unpackName(msg, off, &r.Target)
+func (r *DNAME) unpack(msg []byte, off int, st *store) error {
+	return unpackName(msg, off, &r.Target, st.cache())
 }
 
 func (r *DNAME) appendWire(dst []byte) ([]byte, error) { return appendNameWire(dst, &r.Target) }

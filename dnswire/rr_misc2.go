@@ -145,7 +145,7 @@ func (r *NAPTR) unpack(msg []byte, off int, st *store) error {
 			return err
 		}
 	}
-	return unpackName(msg, off, &r.Replacement)
+	return unpackName(msg, off, &r.Replacement, st.cache())
 }
 
 func (r *NAPTR) appendWire(dst []byte) ([]byte, error) {

@@ -53,7 +53,7 @@ func decompressData(dst, msg []byte, off int, layout string) ([]byte, error) {
 		switch k := layout[i]; k {
 		case 'n':
 			var n Name
-			end, err := readName(msg, off, &n)
+			end, err := readName(msg, off, &n, nil)
 			if err != nil {
 				return dst, rdataErr(err)
 			}

@@ -153,7 +153,7 @@ func (r *SVCB) unpack(msg []byte, off int, st *store) error {
 		return err
 	}
 	r.Priority = be16(msg[off:])
-	end, err := readName(msg, off+2, &r.Target)
+	end, err := readName(msg, off+2, &r.Target, st.cache())
 	if err != nil {
 		return rdataErr(err)
 	}

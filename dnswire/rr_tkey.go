@@ -55,7 +55,7 @@ func (r *TKEY) AppendText(dst []byte) []byte {
 // unpack reads the data; RFC 2930 2 does not forbid a compressed
 // algorithm name, so one is followed on read, never written.
 func (r *TKEY) unpack(msg []byte, off int, st *store) error {
-	end, err := readName(msg, off, &r.Algorithm)
+	end, err := readName(msg, off, &r.Algorithm, st.cache())
 	if err != nil {
 		return rdataErr(err)
 	}

@@ -51,6 +51,15 @@ type store struct {
 	hints  [hintTypes]uint8
 	hinted bool
 	rare   *rareStore
+	nc     nameCache // the Parser's, lent for the record data (Msg.Unpack)
+}
+
+// cache returns the store's name cache, nil for a nil store.
+func (st *store) cache() *nameCache {
+	if st == nil {
+		return nil
+	}
+	return &st.nc
 }
 
 // hintTypes bounds the types whose records are counted for a fresh
