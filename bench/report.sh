@@ -3,7 +3,7 @@
 # prints the table from this run: medians, ranges, the peer's figures from
 # the same rounds, the machine, the date and the commit.
 #
-#   bench/report.sh [-quick] [-rounds N] [-bench REGEXP] [-cpu1 REGEXP] [-out DIR] [-no-external]
+#   bench/report.sh [-quick] [-rounds N] [-bench REGEXP] [-cpu1 REGEXP] [-out DIR] [-no-external] [-no-go]
 #
 #   -quick        small counts and short runs (a check that every part works;
 #                 the POP3 and IMAP comparisons run in the first round only)
@@ -18,6 +18,7 @@
 #                 these rows are shown both ways.
 #   -out DIR      where the raw outputs go (default: a new temp directory)
 #   -no-external  skip the comparisons with external servers
+#   -no-go        skip the Go benchmarks (only the external comparisons)
 #
 # Go benchmarks: the test binary is built once and run once per round
 # (-test.count 1), so every implementation of every benchmark is measured
@@ -25,8 +26,8 @@
 # takes medians and per-round ratios (benchstat's output, when it can be
 # run, is saved beside the raw data). External comparisons, each run only
 # when its programs are installed (and as root where it needs port 53 or
-# Postfix): resolver vs Unbound and zone vs NSD under dnsperf (their
-# interop tests, rounds alternating), examples/relay vs Postfix under
+# Postfix): resolver vs Unbound and zone vs NSD under dnsperf with 1 and
+# then 2 CPUs each (their interop tests, rounds alternating), examples/relay vs Postfix under
 # smtp-source (examples/relay/bench, rounds alternating). Nothing here is
 # a pass/fail test: a benchmark never fails on a time.
 set -euo pipefail
@@ -37,6 +38,7 @@ benchre="."
 cpu1re='DNSUnpackFresh|MailRead'
 out=""
 external=1
+gobench=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-quick) quick=1 ;;
@@ -45,7 +47,8 @@ while [ $# -gt 0 ]; do
 	-cpu1) cpu1re="$2"; shift ;;
 	-out) out="$2"; shift ;;
 	-no-external) external=0 ;;
-	*) echo "usage: $0 [-quick] [-rounds N] [-bench RE] [-cpu1 RE] [-out DIR] [-no-external]" >&2; exit 2 ;;
+	-no-go) gobench=0 ;;
+	*) echo "usage: $0 [-quick] [-rounds N] [-bench RE] [-cpu1 RE] [-out DIR] [-no-external] [-no-go]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -78,50 +81,56 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- commit: $commit"
 echo "- machine: $(nproc) CPUs ($cpu), $(uname -sr), $(go version | cut -d' ' -f3)"
 echo "- load average at start: $(load)"
-echo "- mode: $([ $quick = 1 ] && echo quick || echo full), $rounds rounds of the Go benchmarks ($benchtime), raw data in $out"
+if [ $gobench = 1 ]; then
+	echo "- mode: $([ $quick = 1 ] && echo quick || echo full), $rounds rounds of the Go benchmarks ($benchtime), raw data in $out"
+else
+	echo "- mode: $([ $quick = 1 ] && echo quick || echo full), external comparisons only, raw data in $out"
+fi
 echo
 
-# Go benchmarks, interleaved rounds.
-cd "$here"
-go test -c -o "$out/bench.test" . >&2
-: >"$out/go.txt"
-: >"$out/go-cpu1.txt"
-for i in $(seq "$rounds"); do
-	echo "round $i/$rounds of the Go benchmarks (load $(load))" >&2
-	skip='^$'
-	if [ $quick = 1 ] && [ "$i" -gt 1 ]; then
-		# The POP3 and IMAP comparisons fill 10,000-message stores and
-		# start Dovecot each time (minutes per round): once is enough
-		# for a check.
-		skip='POP3|IMAP'
+if [ $gobench = 1 ]; then
+	# Go benchmarks, interleaved rounds.
+	cd "$here"
+	go test -c -o "$out/bench.test" . >&2
+	: >"$out/go.txt"
+	: >"$out/go-cpu1.txt"
+	for i in $(seq "$rounds"); do
+		echo "round $i/$rounds of the Go benchmarks (load $(load))" >&2
+		skip='^$'
+		if [ $quick = 1 ] && [ "$i" -gt 1 ]; then
+			# The POP3 and IMAP comparisons fill 10,000-message stores and
+			# start Dovecot each time (minutes per round): once is enough
+			# for a check.
+			skip='POP3|IMAP'
+		fi
+		"$out/bench.test" -test.run '^$' -test.bench "$benchre" -test.skip "$skip" -test.benchmem -test.count 1 $benchtime >>"$out/go.txt"
+		if [ -n "$cpu1re" ]; then
+			"$out/bench.test" -test.run '^$' -test.bench "$cpu1re" -test.skip "$skip" -test.benchmem -test.count 1 -test.cpu 1 $benchtime >>"$out/go-cpu1.txt"
+		fi
+	done
+	echo "## Go benchmarks (bench/), $rounds interleaved rounds"
+	echo
+	echo "Medians over the rounds, [min-max]. The ratio is peer/relaykit per round"
+	echo "(above 1: relaykit is faster), median and range over the rounds, of the"
+	echo "server's CPU per message where measured (srv-cpu-ns/msg), else the"
+	echo "process CPU per op (cpu-ns/op), else wall time (ns/op)."
+	echo
+	go run ./cmd/benchreport "$out/go.txt"
+	echo
+	if [ -s "$out/go-cpu1.txt" ] && grep -q '^Benchmark' "$out/go-cpu1.txt"; then
+		echo "### The same rounds at GOMAXPROCS=1: $cpu1re"
+		echo
+		echo "Run right after each round's benchmarks above, in the same process"
+		echo "image with -test.cpu 1: the allocation-heavy rows without the"
+		echo "second P's per-GC-cycle work (bench/results/rfc5322.md)."
+		echo
+		go run ./cmd/benchreport "$out/go-cpu1.txt"
+		echo
 	fi
-	"$out/bench.test" -test.run '^$' -test.bench "$benchre" -test.skip "$skip" -test.benchmem -test.count 1 $benchtime >>"$out/go.txt"
-	if [ -n "$cpu1re" ]; then
-		"$out/bench.test" -test.run '^$' -test.bench "$cpu1re" -test.skip "$skip" -test.benchmem -test.count 1 -test.cpu 1 $benchtime >>"$out/go-cpu1.txt"
+	if go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl "$out/go.txt" >"$out/benchstat.txt" 2>/dev/null; then
+		echo "benchstat -col /impl output: $out/benchstat.txt"
+		echo
 	fi
-done
-echo "## Go benchmarks (bench/), $rounds interleaved rounds"
-echo
-echo "Medians over the rounds, [min-max]. The ratio is peer/relaykit per round"
-echo "(above 1: relaykit is faster), median and range over the rounds, of the"
-echo "server's CPU per message where measured (srv-cpu-ns/msg), else the"
-echo "process CPU per op (cpu-ns/op), else wall time (ns/op)."
-echo
-go run ./cmd/benchreport "$out/go.txt"
-echo
-if [ -s "$out/go-cpu1.txt" ] && grep -q '^Benchmark' "$out/go-cpu1.txt"; then
-	echo "### The same rounds at GOMAXPROCS=1: $cpu1re"
-	echo
-	echo "Run right after each round's benchmarks above, in the same process"
-	echo "image with -test.cpu 1: the allocation-heavy rows without the"
-	echo "second P's per-GC-cycle work (bench/results/rfc5322.md)."
-	echo
-	go run ./cmd/benchreport "$out/go-cpu1.txt"
-	echo
-fi
-if go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /impl "$out/go.txt" >"$out/benchstat.txt" 2>/dev/null; then
-	echo "benchstat -col /impl output: $out/benchstat.txt"
-	echo
 fi
 
 if [ $external = 1 ]; then
@@ -131,24 +140,30 @@ if [ $external = 1 ]; then
 
 	echo "## Servers under external load generators"
 	echo
-	if have dnsperf && have unbound && have nsd && [ $root_user = 1 ]; then
-		echo "### resolver server vs Unbound, cached answers (dnsperf, ${dnsperf_secs} s rounds)"
-		echo '```'
-		(cd "$root" && RELAYKIT_DNSPERF=$dnsperf_secs go test -tags interop -count 1 -run 'TestInteropDNSPerf$' -v ./resolver 2>&1) |
-			tee "$out/resolver.txt" | grep -E 'answers/s|ratio|SKIP|FAIL' || true
-		echo '```'
-	else
-		echo "- resolver vs Unbound: skipped (needs dnsperf, unbound, nsd and root)"
-	fi
-	if have dnsperf && have nsd && [ $root_user = 1 ]; then
-		echo "### zone server vs NSD, authoritative answers (dnsperf, ${dnsperf_secs} s rounds)"
-		echo '```'
-		(cd "$root" && RELAYKIT_ZONEPERF=$dnsperf_secs go test -tags interop -count 1 -run 'TestInteropPerfQueries$' -v ./zone 2>&1) |
-			tee "$out/zone.txt" | grep -E 'answers/s|ratios|SKIP|FAIL' || true
-		echo '```'
-	else
-		echo "- zone vs NSD: skipped (needs dnsperf, nsd and root)"
-	fi
+	# The README's resolver and zone rows: each server in its own process,
+	# pinned with taskset to the same CPUs with as many threads, dnsperf
+	# on the CPUs left (or the same ones when none is), rounds alternating.
+	for cpus in 1 2; do
+		if [ "$cpus" -gt "$(nproc)" ]; then continue; fi
+		if have dnsperf && have unbound && have nsd && have taskset && [ $root_user = 1 ]; then
+			echo "### resolver server vs Unbound, cached answers, $cpus CPU(s) each (dnsperf, ${dnsperf_secs} s rounds)"
+			echo '```'
+			(cd "$root" && RELAYKIT_DNSPERF=$dnsperf_secs RELAYKIT_DNSPERF_CPUS=$cpus go test -tags interop -count 1 -run 'TestInteropServerPerf$' -v ./resolver 2>&1) |
+				tee "$out/resolver-cpu$cpus.txt" | grep -E 'answers/s|ratio|median|SKIP|FAIL' || true
+			echo '```'
+		else
+			echo "- resolver vs Unbound: skipped (needs dnsperf, unbound, nsd, taskset and root)"
+		fi
+		if have dnsperf && have nsd && have taskset && [ $root_user = 1 ]; then
+			echo "### zone server vs NSD, authoritative answers, $cpus CPU(s) each (dnsperf, ${dnsperf_secs} s rounds)"
+			echo '```'
+			(cd "$root" && RELAYKIT_ZONEPERF=$dnsperf_secs RELAYKIT_ZONEPERF_CPUS=$cpus go test -tags interop -count 1 -run 'TestInteropPerfQueries$' -v ./zone 2>&1) |
+				tee "$out/zone-cpu$cpus.txt" | grep -E 'answers/s|ratios|SKIP|FAIL' || true
+			echo '```'
+		else
+			echo "- zone vs NSD: skipped (needs dnsperf, nsd, taskset and root)"
+		fi
+	done
 	if have smtp-source && have postfix && have unshare && [ $root_user = 1 ]; then
 		echo "### examples/relay vs Postfix (smtp-source, $relay_args)"
 		echo '```'
