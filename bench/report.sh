@@ -27,9 +27,10 @@
 # run, is saved beside the raw data). External comparisons, each run only
 # when its programs are installed (and as root where it needs port 53 or
 # Postfix): resolver vs Unbound and zone vs NSD under dnsperf with 1 and
-# then 2 CPUs each (their interop tests, rounds alternating), examples/relay vs Postfix under
-# smtp-source (examples/relay/bench, rounds alternating). Nothing here is
-# a pass/fail test: a benchmark never fails on a time.
+# then 2 CPUs each (their interop tests, rounds alternating),
+# examples/relay vs Postfix under smtp-source (examples/relay/bench,
+# rounds alternating). Nothing here is a pass/fail test: a benchmark
+# never fails on a time.
 set -euo pipefail
 
 quick=0
@@ -140,26 +141,33 @@ if [ $external = 1 ]; then
 
 	echo "## Servers under external load generators"
 	echo
+	# perf TITLE PKG TEST OUTFILE PATTERN ENV...: one server comparison,
+	# an interop test of PKG run with ENV, the lines matching PATTERN shown.
+	perf() {
+		local title=$1 pkg=$2 test=$3 file=$4 pattern=$5
+		shift 5
+		echo "### $title"
+		echo '```'
+		(cd "$root" && env "$@" go test -tags interop -count 1 -run "$test\$" -v "$pkg" 2>&1) |
+			tee "$out/$file" | grep -E "$pattern|SKIP|FAIL" || true
+		echo '```'
+	}
 	# The README's resolver and zone rows: each server in its own process,
 	# pinned with taskset to the same CPUs with as many threads, dnsperf
 	# on the CPUs left (or the same ones when none is), rounds alternating.
 	for cpus in 1 2; do
 		if [ "$cpus" -gt "$(nproc)" ]; then continue; fi
 		if have dnsperf && have unbound && have nsd && have taskset && [ $root_user = 1 ]; then
-			echo "### resolver server vs Unbound, cached answers, $cpus CPU(s) each (dnsperf, ${dnsperf_secs} s rounds)"
-			echo '```'
-			(cd "$root" && RELAYKIT_DNSPERF=$dnsperf_secs RELAYKIT_DNSPERF_CPUS=$cpus go test -tags interop -count 1 -run 'TestInteropServerPerf$' -v ./resolver 2>&1) |
-				tee "$out/resolver-cpu$cpus.txt" | grep -E 'answers/s|ratio|median|SKIP|FAIL' || true
-			echo '```'
+			perf "resolver server vs Unbound, cached answers, $cpus CPU(s) each (dnsperf, ${dnsperf_secs} s rounds)" \
+				./resolver TestInteropServerPerf "resolver-cpu$cpus.txt" 'answers/s|ratio|median' \
+				RELAYKIT_DNSPERF=$dnsperf_secs RELAYKIT_DNSPERF_CPUS=$cpus
 		else
 			echo "- resolver vs Unbound: skipped (needs dnsperf, unbound, nsd, taskset and root)"
 		fi
 		if have dnsperf && have nsd && have taskset && [ $root_user = 1 ]; then
-			echo "### zone server vs NSD, authoritative answers, $cpus CPU(s) each (dnsperf, ${dnsperf_secs} s rounds)"
-			echo '```'
-			(cd "$root" && RELAYKIT_ZONEPERF=$dnsperf_secs RELAYKIT_ZONEPERF_CPUS=$cpus go test -tags interop -count 1 -run 'TestInteropPerfQueries$' -v ./zone 2>&1) |
-				tee "$out/zone-cpu$cpus.txt" | grep -E 'answers/s|ratios|SKIP|FAIL' || true
-			echo '```'
+			perf "zone server vs NSD, authoritative answers, $cpus CPU(s) each (dnsperf, ${dnsperf_secs} s rounds)" \
+				./zone TestInteropPerfQueries "zone-cpu$cpus.txt" 'answers/s|ratios' \
+				RELAYKIT_ZONEPERF=$dnsperf_secs RELAYKIT_ZONEPERF_CPUS=$cpus
 		else
 			echo "- zone vs NSD: skipped (needs dnsperf, nsd, taskset and root)"
 		fi
