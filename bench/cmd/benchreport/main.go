@@ -8,6 +8,12 @@
 // Usage:
 //
 //	go run ./cmd/benchreport raw.txt
+//	go run ./cmd/benchreport runA.txt runB.txt runC.txt
+//
+// Given the raw data of several runs of report.sh, it prints instead
+// how each row's ratio moved between the runs: the ratio of each run,
+// and the spread, max/min-1 of those ratios, so the README's claim that
+// a ratio holds within about 10% from run to run can be checked.
 //
 // Benchmarks are named BenchmarkX[/case]/impl=<name>; impl=relaykit (and
 // relaykit-<variant>) are ours, every other impl is a peer. The ratio uses
@@ -28,22 +34,33 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchreport raw.txt")
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchreport raw.txt [raw2.txt ...]")
 		os.Exit(2)
 	}
-	f, err := os.Open(os.Args[1])
+	var runs []*results
+	for _, name := range os.Args[1:] {
+		res, err := parseFile(name)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		runs = append(runs, res)
+	}
+	if len(runs) == 1 {
+		fmt.Print(table(runs[0]))
+		return
+	}
+	fmt.Print(compareRuns(os.Args[1:], runs))
+}
+
+func parseFile(name string) (*results, error) {
+	f, err := os.Open(name)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return nil, err
 	}
 	defer f.Close()
-	res, err := parse(f)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Print(table(res))
+	return parse(f)
 }
 
 // sample is one benchmark line: metric unit -> value.
@@ -194,21 +211,8 @@ func table(res *results) string {
 	for _, g := range res.groups {
 		ss := res.data[g]
 		m := ratioMetric(ss)
-		var ours, peers []string
-		for _, impl := range res.impls[g] {
-			if isOurs(impl) {
-				ours = append(ours, impl)
-			} else {
-				peers = append(peers, impl)
-			}
-		}
-		if len(peers) == 0 {
-			peers = []string{""}
-		}
-		for _, o := range ours {
-			for _, p := range peers {
-				b.WriteString(row(g, o, p, m, ss))
-			}
+		for _, pr := range pairs(res, g) {
+			b.WriteString(row(g, pr[0], pr[1], m, ss))
 		}
 	}
 	return b.String()
@@ -255,6 +259,74 @@ func row(group, ours, peer, m string, ss map[string][]sample) string {
 	}
 	return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 		group, inputForm(group, ours, peer), ours, ov, oa, peer, pv, pa, ratio)
+}
+
+// pairs returns a group's (ours, peer) pairs, in the order table
+// prints them; a group without a peer gives (ours, "").
+func pairs(res *results, g string) [][2]string {
+	var ours, peers []string
+	for _, impl := range res.impls[g] {
+		if isOurs(impl) {
+			ours = append(ours, impl)
+		} else {
+			peers = append(peers, impl)
+		}
+	}
+	if len(peers) == 0 {
+		peers = []string{""}
+	}
+	var out [][2]string
+	for _, o := range ours {
+		for _, p := range peers {
+			out = append(out, [2]string{o, p})
+		}
+	}
+	return out
+}
+
+// compareRuns formats, for every row of the first run, the median
+// per-round ratio in each run and their spread (max/min-1); a row some
+// run lacks shows "-" there and no spread.
+func compareRuns(names []string, runs []*results) string {
+	var b strings.Builder
+	b.WriteString("| benchmark | relaykit | peer |")
+	for _, n := range names {
+		fmt.Fprintf(&b, " %s |", n)
+	}
+	b.WriteString(" spread (max/min-1) |\n|---|---|---|")
+	b.WriteString(strings.Repeat("---|", len(names)+1) + "\n")
+	for _, g := range runs[0].groups {
+		m := ratioMetric(runs[0].data[g])
+		for _, pr := range pairs(runs[0], g) {
+			if pr[1] == "" {
+				continue // no ratio
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |", g, pr[0], pr[1])
+			var rs []float64
+			for _, res := range runs {
+				ss := res.data[g]
+				r := roundRatios(ss[pr[0]], ss[pr[1]], m)
+				if len(r) == 0 {
+					b.WriteString(" - |")
+					continue
+				}
+				rs = append(rs, median(r))
+				fmt.Fprintf(&b, " %.2fx |", median(r))
+			}
+			if len(rs) == len(runs) {
+				spread := slices.Max(rs)/slices.Min(rs) - 1
+				mark := ""
+				if spread > 0.10 {
+					mark = " (over 10%)"
+				}
+				fmt.Fprintf(&b, " %.0f%%%s |", 100*spread, mark)
+			} else {
+				b.WriteString(" |")
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
 }
 
 // num prints a figure with three significant digits.

@@ -49,3 +49,33 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareRuns(t *testing.T) {
+	a, err := parse(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second run: DNSUnpack's rounds give 6 and 5 (median 5.5), the
+	// SMTP server is missing.
+	b, err := parse(strings.NewReader(`BenchmarkDNSUnpack/impl=relaykit-2 	 100	 300.0 ns/op	 200.0 cpu-ns/op
+BenchmarkDNSUnpack/impl=miekgv2-2 	 100	 1500 ns/op	 1200 cpu-ns/op
+BenchmarkDNSUnpack/impl=relaykit-2 	 100	 300.0 ns/op	 200.0 cpu-ns/op
+BenchmarkDNSUnpack/impl=miekgv2-2 	 100	 1500 ns/op	 1000 cpu-ns/op
+BenchmarkPOP3Retrieve10k/relaykit-2 	 1	 100 ns/op
+BenchmarkPOP3Retrieve10k/dovecot-2 	 1	 155 ns/op
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := compareRuns([]string{"A", "B"}, []*results{a, b})
+	for _, want := range []string{
+		"| benchmark | relaykit | peer | A | B | spread (max/min-1) |",
+		"| DNSUnpack | relaykit | miekgv2 | 4.50x | 5.50x | 22% (over 10%) |",
+		"| SMTPServerProc/client=raw | relaykit | gosmtp | 2.50x | - | |",
+		"| POP3Retrieve10k | relaykit | dovecot | 1.50x | 1.55x | 3% |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("comparison lacks %q:\n%s", want, out)
+		}
+	}
+}
