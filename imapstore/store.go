@@ -55,8 +55,9 @@ type imapStore struct {
 	mu sync.Mutex // guards the subscriptions file and folders
 	// folders are the folders opened so far, kept so a second SELECT or
 	// an APPEND does not read a folder's UID list and directories anew
-	// (mailbox.Folder.Sync does nothing while they are unchanged).
-	folders map[string]*mailbox.Folder
+	// (mailbox.Folder.Sync does nothing while they are unchanged), nor
+	// build the messages of an unchanged folder's Snapshot again.
+	folders map[string]*openFolder
 	// appended is the folder of the last APPEND until the next Snapshot:
 	// if that Snapshot is of the same folder (the EXISTS the server
 	// sends with the APPEND's answer), it takes the folder as
@@ -66,14 +67,34 @@ type imapStore struct {
 	appended *mailbox.Folder
 }
 
+// openFolder is an open folder and the messages of its last Snapshot.
+type openFolder struct {
+	f *mailbox.Folder
+
+	// The last Snapshot's messages and what they were made from: a
+	// message whose file is unchanged since (same name, flags, size and
+	// date, same keyword table) is taken over as it was, so a NOOP or
+	// IDLE poll that finds nothing new, or a second SELECT of a folder
+	// nobody changed, builds no message anew. Kept with the folder (not
+	// the selection), since its sessions and its SELECTs share it; a
+	// folder opened anew (deleted, renamed) starts empty, as its
+	// Generation does.
+	mu       sync.Mutex
+	lastKW   []string
+	lastFrom []mailbox.Message
+	last     []imap.Message
+	lastGen  uint64 // the folder's Generation when last was built
+	lastN    int    // how many messages Messages gave for it
+}
+
 // folder returns the named Maildir++ folder, opened once.
-func (s *imapStore) folder(fn string) (*mailbox.Folder, error) {
+func (s *imapStore) folder(fn string) (*openFolder, error) {
 	s.mu.Lock()
-	f := s.folders[fn]
+	of := s.folders[fn]
 	s.mu.Unlock()
-	if f != nil {
-		if _, err := f.Sync(); err == nil {
-			return f, nil
+	if of != nil {
+		if _, err := of.f.Sync(); err == nil {
+			return of, nil
 		}
 		s.forget(fn) // deleted or renamed meanwhile: open it anew
 	}
@@ -82,12 +103,16 @@ func (s *imapStore) folder(fn string) (*mailbox.Folder, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	if s.folders == nil {
-		s.folders = map[string]*mailbox.Folder{}
+	defer s.mu.Unlock()
+	if of = s.folders[fn]; of != nil {
+		return of, nil // another session of the user opened it meanwhile
 	}
-	s.folders[fn] = f
-	s.mu.Unlock()
-	return f, nil
+	if s.folders == nil {
+		s.folders = map[string]*openFolder{}
+	}
+	of = &openFolder{f: f}
+	s.folders[fn] = of
+	return of, nil
 }
 
 // forget drops fn and the folders below it from the open folders.
@@ -229,11 +254,11 @@ func (s *imapStore) Select(_ context.Context, name string, readOnly bool) (imap.
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.folder(fn)
+	of, err := s.folder(fn)
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	return &imapFolder{s: s, f: f}, nil
+	return &imapFolder{s: s, f: of.f, v: of}, nil
 }
 
 func (s *imapStore) Create(_ context.Context, name string) error {
@@ -318,13 +343,14 @@ func (s *imapStore) Append(ctx context.Context, name string, flags []string, dat
 	// The folder as opened before, not synced: Folder.Deliver appends
 	// one record to the UID list and does not scan the folder.
 	s.mu.Lock()
-	f := s.folders[fn]
+	of := s.folders[fn]
 	s.mu.Unlock()
-	if f == nil {
-		if f, err = s.folder(fn); err != nil {
+	if of == nil {
+		if of, err = s.folder(fn); err != nil {
 			return 0, 0, storeErr(err)
 		}
 	}
+	f := of.f
 	msg, err := f.Deliver(ctx, data, mf, date)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -366,17 +392,7 @@ func (s *imapStore) Quota(context.Context) ([]imap.QuotaResource, bool, error) {
 type imapFolder struct {
 	s *imapStore
 	f *mailbox.Folder
-
-	// The previous Snapshot's messages and what they were made from:
-	// a message whose file is unchanged since (same name, flags, size
-	// and date, same keyword table) is taken over as it was, so a NOOP
-	// or IDLE poll that finds nothing new builds no message anew.
-	mu       sync.Mutex
-	lastKW   []string
-	lastFrom []mailbox.Message
-	last     []imap.Message
-	lastGen  uint64 // the folder's Generation when last was built
-	lastN    int    // how many messages Messages gave for it
+	v *openFolder // f's, with the last Snapshot
 }
 
 func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
@@ -403,17 +419,18 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 		snap.PermanentFlags = append(permanentFlags(), snap.Keywords...)
 	}
 	gen := m.f.Generation() // before Messages: a change between is seen next time
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	reuse := slices.Equal(kw, m.lastKW)
-	if reuse && m.last != nil {
-		if gen == m.lastGen {
+	v := m.v
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	reuse := slices.Equal(kw, v.lastKW)
+	if reuse && v.last != nil {
+		if gen == v.lastGen {
 			// Nothing changed since the last Snapshot (a NOOP or IDLE
 			// poll of a quiet folder): no message is looked at.
-			snap.Messages = m.last[:len(m.last):len(m.last)]
+			snap.Messages = v.last[:len(v.last):len(v.last)]
 			return snap, nil
 		}
-		if added, now, ok := m.f.Appended(m.lastGen, m.lastN); ok {
+		if added, now, ok := m.f.Appended(v.lastGen, v.lastN); ok {
 			// Only Folder.Deliver ran since (this session's APPENDs):
 			// the new messages go on the end, nothing else is looked
 			// at or copied. The server only reads what it is given, and
@@ -423,25 +440,33 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 				if err != nil {
 					continue // expunged by another process meanwhile
 				}
-				m.last = append(m.last, imap.Message{UID: msg.UID, Flags: toIMAPFlags(msg.Flags, kw), Size: size, InternalDate: msg.InternalDate})
-				m.lastFrom = append(m.lastFrom, msg)
+				v.last = append(v.last, imap.Message{UID: msg.UID, Flags: toIMAPFlags(msg.Flags, kw), Size: size, InternalDate: msg.InternalDate})
+				v.lastFrom = append(v.lastFrom, msg)
 			}
-			m.lastGen, m.lastN = now, m.lastN+len(added)
-			snap.Messages = m.last[:len(m.last):len(m.last)]
+			v.lastGen, v.lastN = now, v.lastN+len(added)
+			snap.Messages = v.last[:len(v.last):len(v.last)]
 			return snap, nil
 		}
 	}
 	from := m.f.Messages()
+	if reuse && v.last != nil && slices.Equal(from, v.lastFrom) {
+		// Scanned again (a folder changed within the last two seconds,
+		// see mailbox.Folder.Sync) and found as it was: another SELECT
+		// or poll of a folder whose files nobody touched since.
+		v.lastGen, v.lastN = gen, len(from)
+		snap.Messages = v.last[:len(v.last):len(v.last)]
+		return snap, nil
+	}
 	out := make([]imap.Message, 0, len(from))
 	j, k := 0, 0 // k: from[:k] are the messages of out, index by index
 	for _, msg := range from {
 		if reuse {
 			// Both lists are in ascending UID order.
-			for j < len(m.lastFrom) && m.lastFrom[j].UID < msg.UID {
+			for j < len(v.lastFrom) && v.lastFrom[j].UID < msg.UID {
 				j++
 			}
-			if j < len(m.lastFrom) && m.lastFrom[j] == msg {
-				out = append(out, m.last[j])
+			if j < len(v.lastFrom) && v.lastFrom[j] == msg {
+				out = append(out, v.last[j])
 				from[k] = msg
 				k++
 				continue
@@ -455,7 +480,7 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 		from[k] = msg
 		k++
 	}
-	m.lastKW, m.lastFrom, m.last, m.lastGen, m.lastN = kw, from[:k], out, gen, len(from)
+	v.lastKW, v.lastFrom, v.last, v.lastGen, v.lastN = kw, from[:k], out, gen, len(from)
 	// The server only reads what it is given (imap.Mailbox.Snapshot),
 	// so it shares out; its capacity is cut so that what a later
 	// Snapshot appends is not in this one.
@@ -557,11 +582,11 @@ func (m *imapFolder) Copy(_ context.Context, uids []uint32, dest string) (uint32
 	if err != nil {
 		return 0, nil, storeErr(err)
 	}
-	out, err := m.f.CopyTo(dst, uids)
+	out, err := m.f.CopyTo(dst.f, uids)
 	if err != nil {
 		return 0, nil, storeErr(err)
 	}
-	return dst.Status().UIDValidity, out, nil
+	return dst.f.Status().UIDValidity, out, nil
 }
 
 func (m *imapFolder) Close(context.Context) error { return nil }

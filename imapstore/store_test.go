@@ -125,6 +125,55 @@ func TestSnapshotReuse(t *testing.T) {
 	}
 }
 
+// TestSelectAgainReuses: a second SELECT of a folder (the user's client
+// going back to it) takes over the messages of the first Snapshot where
+// their files are unchanged, and the Snapshot of a folder deleted and
+// made again starts over.
+func TestSelectAgainReuses(t *testing.T) {
+	ctx := context.Background()
+	md, err := mailbox.Open(filepath.Join(t.TempDir(), "r"), mailbox.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := NewUser(md)
+	if err := u.Create(ctx, "Work"); err != nil {
+		t.Fatal(err)
+	}
+	snapOf := func(name string) imap.Snapshot {
+		t.Helper()
+		mb, err := u.Select(ctx, name, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mb.Close(ctx)
+		s, err := mb.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for range 2 {
+		msg := "Subject: x\r\n\r\nbody\r\n"
+		if _, _, err := u.Append(ctx, "Work", []string{`\Seen`}, time.Time{}, strings.NewReader(msg), int64(len(msg))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s1 := snapOf("Work")
+	s2 := snapOf("Work")
+	if len(s1.Messages) != 2 || len(s2.Messages) != 2 || &s1.Messages[0] != &s2.Messages[0] {
+		t.Fatalf("second SELECT built the messages anew: %+v, %+v", s1.Messages, s2.Messages)
+	}
+	if err := u.Delete(ctx, "Work"); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Create(ctx, "Work"); err != nil {
+		t.Fatal(err)
+	}
+	if s3 := snapOf("Work"); len(s3.Messages) != 0 {
+		t.Fatalf("after DELETE and CREATE: %+v", s3.Messages)
+	}
+}
+
 // TestAppendSnapshot: the Snapshot right after an APPEND into the
 // selected folder holds the new message without scanning the folder;
 // the next one scans and finds what another program delivered.

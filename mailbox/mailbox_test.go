@@ -131,6 +131,44 @@ func TestFlagsAndRecent(t *testing.T) {
 	}
 }
 
+// TestSetFlagsAfterOutsideRename: SetFlags renames by the names the last
+// Sync saw; a file another program renamed (or removed) since is found
+// by a scan, and its flags are combined with the ones it has now.
+func TestSetFlagsAfterOutsideRename(t *testing.T) {
+	m := newTestMaildir(t)
+	k1 := deliver(t, m, "", "one\n")
+	k2 := deliver(t, m, "", "two\n")
+	k3 := deliver(t, m, "", "three\n")
+	f, err := m.Inbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another program: message 2 read and answered (new/ -> cur/ with
+	// flags RS), message 3 removed.
+	if err := os.Rename(filepath.Join(m.Root(), "new", k2), filepath.Join(m.Root(), "cur", k2+":2,RS")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(m.Root(), "new", k3)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.SetFlags([]uint32{1, 2, 3}, FlagsAdd, Flagged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[uint32]Flags{}
+	for _, msg := range out {
+		got[msg.UID] = msg.Flags
+	}
+	if diff := cmp.Diff(map[uint32]Flags{1: Flagged, 2: Replied | Seen | Flagged}, got); diff != "" {
+		t.Errorf("SetFlags -want +got\n%s", diff)
+	}
+	for _, name := range []string{k1 + ":2,F", k2 + ":2,FRS"} {
+		if _, err := os.Stat(filepath.Join(m.Root(), "cur", name)); err != nil {
+			t.Errorf("cur/%s: %v", name, err)
+		}
+	}
+}
+
 func TestFolders(t *testing.T) {
 	m := newTestMaildir(t)
 	for _, n := range []string{"Sent", "Trash", "Archive.2024"} {

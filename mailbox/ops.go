@@ -103,34 +103,52 @@ const (
 // SetFlags changes the flags of the messages with uids (missing ones are
 // skipped) by renaming their files; a message in new/ moves to cur/ (it
 // is no longer Recent). It returns the messages as they are afterwards.
+//
+// Each file is renamed by the name the last Sync saw, without listing
+// the folder first; only if a file is gone by that name (another
+// program renamed or removed it since) is the folder scanned, under
+// the same lock, and the rest done by the names found (as Dovecot's
+// maildir_file_do does). A STORE into a large folder thus costs its
+// renames, not a scan of the folder.
 func (f *Folder) SetFlags(uids []uint32, op FlagOp, flags Flags) ([]Message, error) {
 	var out []Message
-	err := f.locked(func(*uidList) (bool, error) {
-		for _, uid := range uids {
-			i, ok := f.index(uid)
-			if !ok {
-				continue
-			}
-			m := &f.msgs[i]
-			nf := flags
-			switch op {
-			case FlagsAdd:
-				nf = m.Flags | flags
-			case FlagsRemove:
-				nf = m.Flags &^ flags
-			}
-			name := fileName(m.Key, nf)
-			if name != m.name || m.Recent {
-				if err := os.Rename(f.path(*m), filepath.Join(f.dir, "cur", name)); err != nil {
-					return false, fmt.Errorf("mailbox: %w", err)
+	for pass := 0; ; pass++ {
+		missed := false
+		out = out[:0]
+		err := f.update(pass > 0, func(*uidList) (bool, error) {
+			for _, uid := range uids {
+				i, ok := f.index(uid)
+				if !ok {
+					continue
 				}
-				m.name, m.Flags, m.Recent = name, nf, false
+				m := &f.msgs[i]
+				nf := flags
+				switch op {
+				case FlagsAdd:
+					nf = m.Flags | flags
+				case FlagsRemove:
+					nf = m.Flags &^ flags
+				}
+				name := fileName(m.Key, nf)
+				if name != m.name || m.Recent {
+					err := os.Rename(f.path(*m), filepath.Join(f.dir, "cur", name))
+					if pass == 0 && notExist(err) {
+						missed = true // scanned for on the second pass
+						continue
+					}
+					if err != nil {
+						return false, fmt.Errorf("mailbox: %w", err)
+					}
+					m.name, m.Flags, m.Recent = name, nf, false
+				}
+				out = append(out, *m)
 			}
-			out = append(out, *m)
+			return false, nil
+		})
+		if err != nil || !missed {
+			return out, err
 		}
-		return false, nil
-	})
-	return out, err
+	}
 }
 
 // Expunge removes the messages with uids (missing ones are skipped).
