@@ -58,6 +58,13 @@
 // the files with a new UIDVALIDITY; Folder.Sync reports Repaired so an
 // IMAP server can announce it, as Dovecot does.
 //
+// A new list's UIDVALIDITY is the time in seconds, raised above every
+// UIDVALIDITY the Maildir gave out before: the last one is kept (and
+// locked while a new one is taken) in the file "relaykit-uidvalidity" in
+// the Maildir's root (the role of Dovecot's dovecot-uidvalidity), so a
+// folder deleted and made again within one second still gets a new
+// value (RFC 9051 2.3.1.1).
+//
 // # Departures
 //
 //   - Keywords (lowercase flag letters mapped by Dovecot's

@@ -282,7 +282,7 @@ func (f *Folder) newList(old uint32) *uidList {
 	if v == 0 {
 		v = 1
 	}
-	return &uidList{validity: v, next: 1}
+	return &uidList{validity: f.m.claimValidity(v), next: 1}
 }
 
 // fileRef is a message file found by a scan.

@@ -169,6 +169,38 @@ func TestSetFlagsAfterOutsideRename(t *testing.T) {
 	}
 }
 
+// TestUIDValidityRecreated: a folder deleted and made again in the same
+// second gets a greater UIDVALIDITY (RFC 9051 2.3.1.1), as does a new
+// folder of another name; the clock is fixed, so the time alone would
+// give all three the same value.
+func TestUIDValidityRecreated(t *testing.T) {
+	at := time.Unix(1_800_000_000, 0)
+	m, err := Open(filepath.Join(t.TempDir(), "Maildir"), Options{Create: true, Host: "test.example", Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	validity := func(name string) uint32 {
+		t.Helper()
+		if err := m.CreateFolder(name); err != nil {
+			t.Fatal(err)
+		}
+		f, err := m.Folder(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Status().UIDValidity
+	}
+	v1 := validity("Work")
+	if err := m.DeleteFolder("Work"); err != nil {
+		t.Fatal(err)
+	}
+	v2 := validity("Work")
+	v3 := validity("Other")
+	if v1 < uint32(at.Unix()) || v2 <= v1 || v3 <= v2 {
+		t.Errorf("UIDVALIDITY %d, after DELETE and CREATE %d, another folder %d: want from %d on, increasing", v1, v2, v3, at.Unix())
+	}
+}
+
 func TestFolders(t *testing.T) {
 	m := newTestMaildir(t)
 	for _, n := range []string{"Sent", "Trash", "Archive.2024"} {
