@@ -258,7 +258,7 @@ func (s *imapStore) Select(_ context.Context, name string, readOnly bool) (imap.
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	return &imapFolder{s: s, f: of.f, v: of}, nil
+	return &imapFolder{s: s, v: of}, nil
 }
 
 func (s *imapStore) Create(_ context.Context, name string) error {
@@ -391,19 +391,18 @@ func (s *imapStore) Quota(context.Context) ([]imap.QuotaResource, bool, error) {
 // imapFolder is a selected folder.
 type imapFolder struct {
 	s *imapStore
-	f *mailbox.Folder
-	v *openFolder // f's, with the last Snapshot
+	v *openFolder // the folder, with its last Snapshot
 }
 
 func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 	m.s.mu.Lock()
-	appended := m.s.appended == m.f
+	appended := m.s.appended == m.v.f
 	m.s.appended = nil
 	m.s.mu.Unlock()
-	st := m.f.Status()
+	st := m.v.f.Status()
 	if !appended {
 		var err error
-		if st, err = m.f.Sync(); err != nil {
+		if st, err = m.v.f.Sync(); err != nil {
 			return imap.Snapshot{}, storeErr(err)
 		}
 	}
@@ -418,7 +417,7 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 		// RFC 9051 7.1: no \* once no new keyword can be kept.
 		snap.PermanentFlags = append(permanentFlags(), snap.Keywords...)
 	}
-	gen := m.f.Generation() // before Messages: a change between is seen next time
+	gen := m.v.f.Generation() // before Messages: a change between is seen next time
 	v := m.v
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -430,13 +429,13 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 			snap.Messages = v.last[:len(v.last):len(v.last)]
 			return snap, nil
 		}
-		if added, now, ok := m.f.Appended(v.lastGen, v.lastN); ok {
+		if added, now, ok := m.v.f.Appended(v.lastGen, v.lastN); ok {
 			// Only Folder.Deliver ran since (this session's APPENDs):
 			// the new messages go on the end, nothing else is looked
 			// at or copied. The server only reads what it is given, and
 			// the slices it holds end before what is appended here.
 			for _, msg := range added {
-				size, err := m.f.VirtualSize(msg.UID)
+				size, err := m.v.f.VirtualSize(msg.UID)
 				if err != nil {
 					continue // expunged by another process meanwhile
 				}
@@ -448,7 +447,7 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 			return snap, nil
 		}
 	}
-	from := m.f.Messages()
+	from := m.v.f.Messages()
 	if reuse && v.last != nil && slices.Equal(from, v.lastFrom) {
 		// Scanned again (a folder changed within the last two seconds,
 		// see mailbox.Folder.Sync) and found as it was: another SELECT
@@ -472,7 +471,7 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 				continue
 			}
 		}
-		size, err := m.f.VirtualSize(msg.UID)
+		size, err := m.v.f.VirtualSize(msg.UID)
 		if err != nil {
 			continue // expunged by another process since the Sync
 		}
@@ -489,7 +488,7 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 }
 
 func (m *imapFolder) Open(_ context.Context, uid uint32) (io.ReadCloser, error) {
-	data, err := m.f.ReadMessage(uid)
+	data, err := m.v.f.ReadMessage(uid)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -501,7 +500,7 @@ func (m *imapFolder) Open(_ context.Context, uid uint32) (io.ReadCloser, error) 
 // ends, up to at least the empty line that ends its header
 // (imap.HeaderReader): the header of a large message is read alone.
 func (m *imapFolder) ReadHeader(_ context.Context, uid uint32) ([]byte, error) {
-	r, err := m.f.Open(uid)
+	r, err := m.v.f.Open(uid)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -565,12 +564,12 @@ func (m *imapFolder) Store(_ context.Context, uids []uint32, op imap.StoreOp, fl
 	if err != nil {
 		return err
 	}
-	_, err = m.f.SetFlags(uids, fop, mf)
+	_, err = m.v.f.SetFlags(uids, fop, mf)
 	return storeErr(err)
 }
 
 func (m *imapFolder) Expunge(_ context.Context, uids []uint32) error {
-	return storeErr(m.f.Expunge(uids))
+	return storeErr(m.v.f.Expunge(uids))
 }
 
 func (m *imapFolder) Copy(_ context.Context, uids []uint32, dest string) (uint32, []uint32, error) {
@@ -582,7 +581,7 @@ func (m *imapFolder) Copy(_ context.Context, uids []uint32, dest string) (uint32
 	if err != nil {
 		return 0, nil, storeErr(err)
 	}
-	out, err := m.f.CopyTo(dst.f, uids)
+	out, err := m.v.f.CopyTo(dst.f, uids)
 	if err != nil {
 		return 0, nil, storeErr(err)
 	}
