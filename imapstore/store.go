@@ -258,7 +258,9 @@ func (s *imapStore) Select(_ context.Context, name string, readOnly bool) (imap.
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	return &imapFolder{s: s, v: of}, nil
+	// folder has just synced it: the selection's first Snapshot, which
+	// the server asks for at once, need not scan the files again.
+	return &imapFolder{s: s, v: of, synced: true}, nil
 }
 
 func (s *imapStore) Create(_ context.Context, name string) error {
@@ -392,6 +394,12 @@ func (s *imapStore) Quota(context.Context) ([]imap.QuotaResource, bool, error) {
 type imapFolder struct {
 	s *imapStore
 	v *openFolder // the folder, with its last Snapshot
+
+	// synced: Select has just synced the folder, so the next Snapshot
+	// takes its status as it is. A folder written within the last two
+	// seconds is scanned by every Sync (see mailbox.Folder.Sync), and
+	// without this a SELECT of one scanned it twice.
+	synced bool
 }
 
 func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
@@ -400,7 +408,9 @@ func (m *imapFolder) Snapshot(context.Context) (imap.Snapshot, error) {
 	m.s.appended = nil
 	m.s.mu.Unlock()
 	st := m.v.f.Status()
-	if !appended {
+	synced := m.synced
+	m.synced = false
+	if !appended && !synced {
 		var err error
 		if st, err = m.v.f.Sync(); err != nil {
 			return imap.Snapshot{}, storeErr(err)

@@ -1,8 +1,9 @@
 package mailbox
 
 import (
+	"encoding/binary"
 	"errors"
-	"fmt"
+	"hash/maphash"
 	"math"
 	"os"
 	"path/filepath"
@@ -58,8 +59,9 @@ type Folder struct {
 	// directories' and list's times stay at stamp (see Sync).
 	clean bool
 	stamp [5]int64
-	lf    listFile // the UID list as last read or written
-	gen   uint64   // counts the operations that may have changed msgs
+	lf    listFile  // the UID list as last read or written
+	gen   uint64    // counts the operations that may have changed msgs
+	seen  scanState // the last scan, while nothing changed since
 	// Since generation keptGen, msgs has only grown at its end (by
 	// Folder.Deliver) from its first keptLen messages: see Appended.
 	keptGen uint64
@@ -157,7 +159,7 @@ func (f *Folder) Sync() (Status, error) {
 	}
 	f.mu.Unlock()
 	var st Status
-	err := f.locked(func(*uidList) (bool, error) { return false, nil })
+	err := f.locked(nil)
 	if err == nil {
 		f.mu.Lock()
 		st = f.status
@@ -193,7 +195,8 @@ func (f *Folder) rawStamp() (s [5]int64, newest int64) {
 // locked runs op with the folder's UID list lock held, after bringing
 // the list and f.msgs up to date with the files. op may change files and
 // l.entries (it must keep f.msgs consistent itself or return
-// changed=true for a rescan). The list is written back when it changed.
+// changed=true for a rescan); a nil op only brings them up to date. The
+// list is written back when it changed.
 func (f *Folder) locked(op func(l *uidList) (changed bool, err error)) error {
 	return f.update(true, op)
 }
@@ -211,9 +214,14 @@ func (f *Folder) update(scan bool, op func(l *uidList) (changed bool, err error)
 	f.appendOnly = false
 	// Unless the op says it only appended (and nothing else moved),
 	// msgs may differ from what any earlier generation had.
-	kept := false
+	kept, same := false, false
 	defer func() {
-		if !kept {
+		switch {
+		case same:
+			// A Sync that found the files and list of the last scan:
+			// msgs is the previous generation's, unchanged.
+			f.gen--
+		case !kept:
 			f.keptGen, f.keptLen = f.gen, len(f.msgs)
 		}
 	}()
@@ -243,28 +251,49 @@ func (f *Folder) update(scan bool, op func(l *uidList) (changed bool, err error)
 	}
 	prev, from := f.msgs, len(l.entries)
 	rewrite := repaired || missing
+	var sum uint64 // the listings' sum, while f.msgs is as they are
 	if scan || rewrite {
-		files, err := f.scan()
+		var want uint64
+		if !rewrite && f.seen.matches(l) {
+			want = f.seen.sum
+		}
+		files, s, err := f.scan(want)
 		if err != nil {
 			return err
 		}
-		rewrite = f.merge(l, files) || rewrite
+		if files != nil {
+			// Not the files and list of the last scan (when they are,
+			// f.msgs is what this merge would make).
+			rewrite = f.merge(l, files) || rewrite
+		}
+		sum = s
+		same = files == nil && op == nil
 	}
-	changed, err := op(l)
+	f.seen = scanState{}
+	changed, err := false, error(nil)
+	if op != nil {
+		changed, err = op(l)
+		sum = 0 // op may have changed files and kept f.msgs in step
+	}
 	kept = f.appendOnly && !changed && !scan && !rewrite && err == nil
 	if changed {
-		if files, err2 := f.scan(); err2 == nil {
+		if files, s, err2 := f.scan(0); err2 == nil {
 			rewrite = f.merge(l, files) || rewrite
+			sum = s
 		}
 	}
 	if werr := f.storeList(listPath, l, rewrite, from); werr != nil {
 		// UIDs not on disk are not shown: the next operation reads the
 		// list again and hands them out anew.
 		f.msgs = prev
-		kept = false
+		kept, same = false, false
+		sum = 0
 		if err == nil {
 			err = werr
 		}
+	}
+	if sum != 0 && err == nil {
+		f.seen = scanState{sum: sum, list: l, n: len(l.entries), next: l.next}
 	}
 	f.status = Status{UIDValidity: l.validity, UIDNext: l.next, Messages: len(f.msgs)}
 	if repaired {
@@ -293,25 +322,44 @@ type fileRef struct {
 
 // scan lists new/ then cur/ (in that order, so a file another reader
 // moves from new/ to cur/ meanwhile is seen at least once), repeating
-// while either directory changes during the scan.
-func (f *Folder) scan() (map[string]fileRef, error) {
+// while either directory changes during the scan. It returns the files
+// and sum, a hash of both listings as the system gave them (never 0).
+// When sum equals unchanged, files is nil: the directories list the
+// same entries (names and inodes) as when unchanged was taken, and the
+// names are not parsed.
+func (f *Folder) scan(unchanged uint64) (map[string]fileRef, uint64, error) {
 	newDir, curDir := filepath.Join(f.dir, "new"), filepath.Join(f.dir, "cur")
+	bp, _ := f.m.dirBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer f.m.dirBufs.Put(bp)
 	for attempt := 0; ; attempt++ {
 		before := dirStamp(newDir, curDir)
+		raw, err := readDirRaw(newDir, (*bp)[:0])
+		cut := len(raw)
+		if err == nil {
+			raw, err = readDirRaw(curDir, raw)
+		}
+		*bp = raw
+		if err != nil {
+			return nil, 0, err
+		}
+		if attempt < 3 && dirStamp(newDir, curDir) != before {
+			continue
+		}
+		var h maphash.Hash
+		h.SetSeed(f.m.seed)
+		h.Write(raw)
+		h.Write(binary.LittleEndian.AppendUint64(nil, uint64(cut)))
+		sum := max(h.Sum64(), 1)
+		if sum == unchanged {
+			return nil, sum, nil
+		}
 		files := make(map[string]fileRef, len(f.msgs)+8)
-		for _, sub := range []struct {
-			dir    string
-			recent bool
-		}{{newDir, true}, {curDir, false}} {
-			d, err := os.Open(sub.dir)
-			if err != nil {
-				return nil, fmt.Errorf("mailbox: %w", err)
-			}
-			names, err := d.Readdirnames(-1)
-			d.Close()
-			if err != nil {
-				return nil, fmt.Errorf("mailbox: %w", err)
-			}
+		var names []string
+		for i, part := range [2][]byte{raw[:cut], raw[cut:]} {
+			names = direntNames(part, names[:0])
 			for _, n := range names {
 				// A name with a line end cannot be listed (and no
 				// Maildir writer makes one).
@@ -319,13 +367,27 @@ func (f *Folder) scan() (map[string]fileRef, error) {
 					continue
 				}
 				key, _ := splitName(n)
-				files[key] = fileRef{name: n, recent: sub.recent}
+				files[key] = fileRef{name: n, recent: i == 0}
 			}
 		}
-		if attempt >= 3 || dirStamp(newDir, curDir) == before {
-			return files, nil
-		}
+		return files, sum, nil
 	}
+}
+
+// scanState is what a Folder knows of its last scan: the listings' sum
+// and the UID list as it was then (the same parsed list, its length and
+// next UID). While both are as they were, f.msgs is what a merge would
+// make again.
+type scanState struct {
+	sum  uint64
+	list *uidList
+	n    int
+	next uint32
+}
+
+// matches reports whether l is the list s was taken with, unchanged.
+func (s *scanState) matches(l *uidList) bool {
+	return s.sum != 0 && s.list == l && len(l.entries) == s.n && l.next == s.next
 }
 
 func dirStamp(dirs ...string) [2]int64 {

@@ -3,11 +3,13 @@ package mailbox
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -34,6 +36,12 @@ type Maildir struct {
 	root string
 	host string
 	now  func() time.Time
+
+	// seed keys the hashes of directory listings (see Folder.scan);
+	// dirBufs holds the buffers scans read listings into, shared by
+	// the folders so that none keeps one between scans.
+	seed    maphash.Seed
+	dirBufs sync.Pool
 }
 
 // Inbox is the name of the root folder.
@@ -59,6 +67,7 @@ func Open(root string, opts Options) (*Maildir, error) {
 		root: root,
 		host: strings.NewReplacer("/", `\057`, ":", `\072`, ",", `\054`).Replace(host),
 		now:  now,
+		seed: maphash.MakeSeed(),
 	}
 	if opts.Create {
 		if err := makeMaildir(root, false); err != nil {
