@@ -57,7 +57,11 @@ type imapStore struct {
 	// an APPEND does not read a folder's UID list and directories anew
 	// (mailbox.Folder.Sync does nothing while they are unchanged), nor
 	// build the messages of an unchanged folder's Snapshot again.
+	// Of the folders no selection holds, only the keepIdle used last
+	// are kept (a client that polls every folder with STATUS would
+	// otherwise keep every folder's messages until it logs out).
 	folders map[string]*openFolder
+	tick    uint64 // counts uses of folders, for openFolder.used
 	// appended is the folder of the last APPEND until the next Snapshot:
 	// if that Snapshot is of the same folder (the EXISTS the server
 	// sends with the APPEND's answer), it takes the folder as
@@ -85,7 +89,16 @@ type openFolder struct {
 	last     []imap.Message
 	lastGen  uint64 // the folder's Generation when last was built
 	lastN    int    // how many messages Messages gave for it
+
+	// Guarded by imapStore.mu: the selections open on the folder, and
+	// the imapStore.tick of its last use.
+	refs int
+	used uint64
 }
+
+// keepIdle is how many folders no selection holds an imapStore keeps
+// open (with their last Snapshot), the most recently used.
+const keepIdle = 4
 
 // folder returns the named Maildir++ folder, opened once.
 func (s *imapStore) folder(fn string) (*openFolder, error) {
@@ -94,6 +107,9 @@ func (s *imapStore) folder(fn string) (*openFolder, error) {
 	s.mu.Unlock()
 	if of != nil {
 		if _, err := of.f.Sync(); err == nil {
+			s.mu.Lock()
+			s.use(fn, of)
+			s.mu.Unlock()
 			return of, nil
 		}
 		s.forget(fn) // deleted or renamed meanwhile: open it anew
@@ -104,15 +120,45 @@ func (s *imapStore) folder(fn string) (*openFolder, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if of = s.folders[fn]; of != nil {
-		return of, nil // another session of the user opened it meanwhile
-	}
+	if of = s.folders[fn]; of == nil {
+		of = &openFolder{f: f}
+	} // else another session of the user opened it meanwhile
+	s.use(fn, of)
+	return of, nil
+}
+
+// use marks of, the folder fn, as used now (with s.mu held), keeps it
+// (again, if it was let go meanwhile) and lets the least recently used
+// idle folders go beyond keepIdle.
+func (s *imapStore) use(fn string, of *openFolder) {
+	s.tick++
+	of.used = s.tick
 	if s.folders == nil {
 		s.folders = map[string]*openFolder{}
 	}
-	of = &openFolder{f: f}
 	s.folders[fn] = of
-	return of, nil
+	s.trim()
+}
+
+// trim lets go of the least recently used folders no selection holds,
+// beyond keepIdle (with s.mu held).
+func (s *imapStore) trim() {
+	for {
+		idle, oldest := 0, ""
+		for name, of := range s.folders {
+			if of.refs > 0 {
+				continue
+			}
+			idle++
+			if oldest == "" || of.used < s.folders[oldest].used {
+				oldest = name
+			}
+		}
+		if idle <= keepIdle {
+			return
+		}
+		delete(s.folders, oldest)
+	}
 }
 
 // forget drops fn and the folders below it from the open folders.
@@ -258,6 +304,9 @@ func (s *imapStore) Select(_ context.Context, name string, readOnly bool) (imap.
 	if err != nil {
 		return nil, storeErr(err)
 	}
+	s.mu.Lock()
+	of.refs++
+	s.mu.Unlock()
 	// folder has just synced it: the selection's first Snapshot, which
 	// the server asks for at once, need not scan the files again.
 	return &imapFolder{s: s, v: of, synced: true}, nil
@@ -346,6 +395,9 @@ func (s *imapStore) Append(ctx context.Context, name string, flags []string, dat
 	// one record to the UID list and does not scan the folder.
 	s.mu.Lock()
 	of := s.folders[fn]
+	if of != nil {
+		s.use(fn, of)
+	}
 	s.mu.Unlock()
 	if of == nil {
 		if of, err = s.folder(fn); err != nil {
@@ -394,6 +446,8 @@ func (s *imapStore) Quota(context.Context) ([]imap.QuotaResource, bool, error) {
 type imapFolder struct {
 	s *imapStore
 	v *openFolder // the folder, with its last Snapshot
+
+	closed bool
 
 	// synced: Select has just synced the folder, so the next Snapshot
 	// takes its status as it is. A folder written within the last two
@@ -598,7 +652,20 @@ func (m *imapFolder) Copy(_ context.Context, uids []uint32, dest string) (uint32
 	return dst.f.Status().UIDValidity, out, nil
 }
 
-func (m *imapFolder) Close(context.Context) error { return nil }
+// Close ends the selection: the folder stays open (with its last
+// Snapshot) while other selections hold it, or as one of the keepIdle
+// idle folders used last.
+func (m *imapFolder) Close(context.Context) error {
+	s := m.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !m.closed {
+		m.closed = true
+		m.v.refs--
+		s.trim()
+	}
+	return nil
+}
 
 // NewUser returns an imap.User serving md, one user's Maildir. It is
 // also an imap.QuotaUser: a Maildir++ quota (maildirsize) is reported

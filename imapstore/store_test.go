@@ -294,3 +294,89 @@ func TestAppendSnapshotExtends(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleFoldersLetGo: folders opened and closed again (as STATUS of
+// every folder does) are kept only up to keepIdle, the ones used last;
+// a selected folder is kept however many others are opened, with its
+// last Snapshot; a folder let go opens again as it was.
+func TestIdleFoldersLetGo(t *testing.T) {
+	ctx := context.Background()
+	md, err := mailbox.Open(filepath.Join(t.TempDir(), "r"), mailbox.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := NewUser(md)
+	s := u.(*imapStore)
+	msg := "Subject: x\r\n\r\nbody\r\n"
+	if _, _, err := u.Append(ctx, "INBOX", nil, time.Time{}, strings.NewReader(msg), int64(len(msg))); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		name := fmt.Sprintf("F%d", i)
+		if err := u.Create(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := u.Append(ctx, name, nil, time.Time{}, strings.NewReader(msg), int64(len(msg))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inbox, err := u.Select(ctx, "INBOX", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := inbox.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(name string) imap.Snapshot {
+		t.Helper()
+		mb, err := u.Select(ctx, name, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mb.Close(ctx)
+		snap, err := mb.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snap
+	}
+	for round := range 2 {
+		for i := range 10 {
+			if snap := status(fmt.Sprintf("F%d", i)); len(snap.Messages) != 1 {
+				t.Fatalf("round %d, F%d: %d messages, want 1", round, i, len(snap.Messages))
+			}
+		}
+	}
+	s.mu.Lock()
+	var open []string
+	for name := range s.folders {
+		open = append(open, name)
+	}
+	s.mu.Unlock()
+	slices.Sort(open)
+	if diff := cmp.Diff([]string{"F6", "F7", "F8", "F9", "INBOX"}, open); diff != "" {
+		t.Errorf("open folders (-want +got):\n%s", diff)
+	}
+	again, err := inbox.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameArray(first.Messages, again.Messages) {
+		t.Errorf("the selected INBOX lost its last Snapshot")
+	}
+	inbox.Close(ctx)
+	inbox.Close(ctx) // a second Close changes nothing
+	s.mu.Lock()
+	n := len(s.folders)
+	s.mu.Unlock()
+	if n != keepIdle {
+		t.Errorf("%d folders open after the last selection closed, want %d", n, keepIdle)
+	}
+}
+
+// sameArray reports whether a and b, both not empty, are the same
+// array.
+func sameArray(a, b []imap.Message) bool {
+	return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0]
+}
