@@ -164,8 +164,9 @@ func (s *Server) Serve(l net.Listener) error {
 			if s.closing.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if temporaryAcceptError(err) {
+				// Out of file descriptors and the like: back off as
+				// net/http does rather than spin or give up.
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 				time.Sleep(delay)
 				continue
@@ -184,6 +185,18 @@ func (s *Server) Serve(l net.Listener) error {
 			c.serve()
 		}()
 	}
+}
+
+// temporaryAcceptError reports an accept error worth retrying: a timeout,
+// or one that reports itself Temporary (EMFILE, ENFILE: out of file
+// descriptors, which must not stop the server for good).
+func temporaryAcceptError(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
 }
 
 // newConn registers a connection, or refuses it with BYE when a limit is

@@ -208,8 +208,9 @@ func (s *Server) Serve(l net.Listener) error {
 			if s.closing.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if temporaryAcceptError(err) {
+				// Out of file descriptors and the like: back off as
+				// net/http does rather than spin or give up.
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				time.Sleep(backoff)
 				continue
@@ -221,6 +222,18 @@ func (s *Server) Serve(l net.Listener) error {
 			go c.serve()
 		}
 	}
+}
+
+// temporaryAcceptError reports an accept error worth retrying: a timeout,
+// or one that reports itself Temporary (EMFILE, ENFILE: out of file
+// descriptors, which must not stop the server for good).
+func temporaryAcceptError(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
 }
 
 // ServeConn serves one accepted connection in the calling goroutine.

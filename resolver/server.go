@@ -337,18 +337,23 @@ func (s *Server) ServeTCP(l net.Listener) error {
 	}
 	defer untrack(s, s.lns, l)
 	defer l.Close()
+	var delay time.Duration
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
 				return ErrClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if temporaryAcceptError(err) {
+				// Out of file descriptors and the like: back off as
+				// net/http does rather than spin or give up.
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
 				continue
 			}
 			return err
 		}
+		delay = 0
 		s.mu.Lock()
 		full := len(s.conns) >= s.cfg.MaxTCPConns
 		s.mu.Unlock()
@@ -364,6 +369,18 @@ func (s *Server) ServeTCP(l net.Listener) error {
 			s.serveConn(c)
 		}()
 	}
+}
+
+// temporaryAcceptError reports an accept error worth retrying: a timeout,
+// or one that reports itself Temporary (EMFILE, ENFILE: out of file
+// descriptors, which must not stop the server for good).
+func temporaryAcceptError(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
 }
 
 func (s *Server) serveConn(c net.Conn) {

@@ -503,8 +503,9 @@ func (s *Server) Serve(l net.Listener) error {
 			if s.isClosed() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if temporaryAcceptError(err) {
+				// Out of file descriptors and the like: back off as
+				// net/http does rather than spin or give up.
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 				time.Sleep(delay)
 				continue
@@ -518,6 +519,18 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		go s.serveConn(c)
 	}
+}
+
+// temporaryAcceptError reports an accept error worth retrying: a timeout,
+// or one that reports itself Temporary (EMFILE, ENFILE: out of file
+// descriptors, which must not stop the server for good).
+func temporaryAcceptError(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
 }
 
 // admit counts c against the connection limits.
