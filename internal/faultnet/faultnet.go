@@ -3,10 +3,14 @@
 package faultnet
 
 import (
+	"bufio"
 	"net"
 	"os"
+	"strings"
 	"sync/atomic"
 	"syscall"
+	"testing"
+	"time"
 )
 
 // EMFILEListener wraps a net.Listener. Its first Accept fails as
@@ -28,3 +32,38 @@ func (l *EMFILEListener) Accept() (net.Conn, error) {
 
 // Failed reports whether the failing Accept has been made.
 func (l *EMFILEListener) Failed() bool { return l.failed.Load() }
+
+// GreetsAfterEMFILE runs serve (a server's Serve method) on a loopback
+// listener whose first Accept fails with EMFILE, connects, and checks
+// that the server still greets: its first line must start with prefix.
+// It then calls stop and returns what serve returned.
+func GreetsAfterEMFILE(t testing.TB, serve func(net.Listener) error, stop func(), prefix string) error {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	el := &EMFILEListener{Listener: l}
+	done := make(chan error, 1)
+	go func() { done <- serve(el) }()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	greeting, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(greeting, prefix) {
+		select {
+		case serr := <-done:
+			t.Fatalf("greeting %q, %v; Serve returned %v", greeting, err, serr)
+		default:
+			t.Fatalf("greeting %q, %v", greeting, err)
+		}
+	}
+	if !el.Failed() {
+		t.Fatal("the failing Accept was not made")
+	}
+	stop()
+	return <-done
+}
