@@ -4,6 +4,8 @@ package faultnet
 
 import (
 	"bufio"
+	"encoding/binary"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -66,4 +68,47 @@ func GreetsAfterEMFILE(t testing.TB, serve func(net.Listener) error, stop func()
 	}
 	stop()
 	return <-done
+}
+
+// AnswersAfterEMFILE is GreetsAfterEMFILE for a DNS server over TCP: it
+// sends query (a DNS message) with its two-octet length (RFC 1035
+// 4.2.2) and returns the answer the server sent back, and what serve
+// returned after stop.
+func AnswersAfterEMFILE(t testing.TB, serve func(net.Listener) error, stop func(), query []byte) (answer []byte, serveErr error) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	el := &EMFILEListener{Listener: l}
+	done := make(chan error, 1)
+	go func() { done <- serve(el) }()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write(append(binary.BigEndian.AppendUint16(nil, uint16(len(query))), query...)); err != nil {
+		t.Fatal(err)
+	}
+	var n [2]byte
+	_, err = io.ReadFull(c, n[:])
+	if err == nil {
+		answer = make([]byte, binary.BigEndian.Uint16(n[:]))
+		_, err = io.ReadFull(c, answer)
+	}
+	if err != nil {
+		select {
+		case serr := <-done:
+			t.Fatalf("no answer: %v; Serve returned %v", err, serr)
+		default:
+			t.Fatalf("no answer: %v", err)
+		}
+	}
+	if !el.Failed() {
+		t.Fatal("the failing Accept was not made")
+	}
+	stop()
+	return answer, <-done
 }
