@@ -1,7 +1,7 @@
 package mailbox
 
 import (
-	"encoding/binary"
+	"bytes"
 	"errors"
 	"hash/maphash"
 	"math"
@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 )
@@ -61,7 +60,10 @@ type Folder struct {
 	stamp [5]int64
 	lf    listFile  // the UID list as last read or written
 	gen   uint64    // counts the operations that may have changed msgs
-	seen  scanState // the last scan, while nothing changed since
+	seen  listState // the UID list as the last update left it
+	// sum is msgsSum's cache, valid while sumOK.
+	sum   uint64
+	sumOK bool
 	// Since generation keptGen, msgs has only grown at its end (by
 	// Folder.Deliver) from its first keptLen messages: see Appended.
 	keptGen uint64
@@ -251,49 +253,48 @@ func (f *Folder) update(scan bool, op func(l *uidList) (changed bool, err error)
 	}
 	prev, from := f.msgs, len(l.entries)
 	rewrite := repaired || missing
-	var sum uint64 // the listings' sum, while f.msgs is as they are
 	if scan || rewrite {
 		var want uint64
 		if !rewrite && f.seen.matches(l) {
-			want = f.seen.sum
+			// f.msgs was made from this list as it is: if the
+			// directories hold exactly f.msgs' files, a merge would
+			// make f.msgs again.
+			want = f.msgsSum()
 		}
-		files, s, err := f.scan(want)
+		files, err := f.scan(want)
 		if err != nil {
 			return err
 		}
 		if files != nil {
-			// Not the files and list of the last scan (when they are,
-			// f.msgs is what this merge would make).
 			rewrite = f.merge(l, files) || rewrite
+			f.sumOK = false
 		}
-		sum = s
 		same = files == nil && op == nil
 	}
-	f.seen = scanState{}
+	f.seen = listState{}
 	changed, err := false, error(nil)
 	if op != nil {
 		changed, err = op(l)
-		sum = 0 // op may have changed files and kept f.msgs in step
+		f.sumOK = false // the op may have changed f.msgs
 	}
 	kept = f.appendOnly && !changed && !scan && !rewrite && err == nil
 	if changed {
-		if files, s, err2 := f.scan(0); err2 == nil {
+		if files, err2 := f.scan(0); err2 == nil {
 			rewrite = f.merge(l, files) || rewrite
-			sum = s
 		}
 	}
 	if werr := f.storeList(listPath, l, rewrite, from); werr != nil {
 		// UIDs not on disk are not shown: the next operation reads the
 		// list again and hands them out anew.
 		f.msgs = prev
+		f.sumOK = false
 		kept, same = false, false
-		sum = 0
 		if err == nil {
 			err = werr
 		}
 	}
-	if sum != 0 && err == nil {
-		f.seen = scanState{sum: sum, list: l, n: len(l.entries), next: l.next}
+	if err == nil {
+		f.seen = listState{list: l, n: len(l.entries), next: l.next}
 	}
 	f.status = Status{UIDValidity: l.validity, UIDNext: l.next, Messages: len(f.msgs)}
 	if repaired {
@@ -322,12 +323,11 @@ type fileRef struct {
 
 // scan lists new/ then cur/ (in that order, so a file another reader
 // moves from new/ to cur/ meanwhile is seen at least once), repeating
-// while either directory changes during the scan. It returns the files
-// and sum, a hash of both listings as the system gave them (never 0).
-// When sum equals unchanged, files is nil: the directories list the
-// same entries (names and inodes) as when unchanged was taken, and the
-// names are not parsed.
-func (f *Folder) scan(unchanged uint64) (map[string]fileRef, uint64, error) {
+// while either directory changes during the scan, and returns the
+// message files by key. When the listed message files sum (see
+// fileSum) to want, it returns nil instead: the directories hold
+// exactly the files whose sum want is, and no name is parsed.
+func (f *Folder) scan(want uint64) (map[string]fileRef, error) {
 	newDir, curDir := filepath.Join(f.dir, "new"), filepath.Join(f.dir, "cur")
 	bp, _ := f.m.dirBufs.Get().(*[]byte)
 	if bp == nil {
@@ -343,51 +343,84 @@ func (f *Folder) scan(unchanged uint64) (map[string]fileRef, uint64, error) {
 		}
 		*bp = raw
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		if attempt < 3 && dirStamp(newDir, curDir) != before {
 			continue
 		}
-		var h maphash.Hash
-		h.SetSeed(f.m.seed)
-		h.Write(raw)
-		h.Write(binary.LittleEndian.AppendUint64(nil, uint64(cut)))
-		sum := max(h.Sum64(), 1)
-		if sum == unchanged {
-			return nil, sum, nil
-		}
-		files := make(map[string]fileRef, len(f.msgs)+8)
-		var names []string
-		for i, part := range [2][]byte{raw[:cut], raw[cut:]} {
-			names = direntNames(part, names[:0])
-			for _, n := range names {
-				// A name with a line end cannot be listed (and no
-				// Maildir writer makes one).
-				if n == "" || n[0] == '.' || strings.ContainsAny(n, "\r\n") {
-					continue
-				}
-				key, _ := splitName(n)
-				files[key] = fileRef{name: n, recent: i == 0}
+		parts := [2][]byte{raw[:cut], raw[cut:]} // new/, cur/
+		if want != 0 {
+			var sum uint64
+			for i, part := range parts {
+				eachName(part, func(n []byte) {
+					if messageName(n) {
+						sum += fileSum(maphash.Bytes(f.m.seed, n), i == 0)
+					}
+				})
+			}
+			if sum == want {
+				return nil, nil
 			}
 		}
-		return files, sum, nil
+		files := make(map[string]fileRef, len(f.msgs)+8)
+		for i, part := range parts {
+			eachName(part, func(b []byte) {
+				if messageName(b) {
+					n := string(b)
+					key, _ := splitName(n)
+					files[key] = fileRef{name: n, recent: i == 0}
+				}
+			})
+		}
+		return files, nil
 	}
 }
 
-// scanState is what a Folder knows of its last scan: the listings' sum
-// and the UID list as it was then (the same parsed list, its length and
-// next UID). While both are as they were, f.msgs is what a merge would
-// make again.
-type scanState struct {
-	sum  uint64
+// messageName reports whether a name listed in new/ or cur/ is a
+// message's: not a dot file, and without a line end (which the UID list
+// cannot hold, and no Maildir writer makes).
+func messageName(n []byte) bool {
+	return len(n) > 0 && n[0] != '.' && !bytes.ContainsAny(n, "\r\n")
+}
+
+// fileSum is one message file's part of a sum over a set of files,
+// from h, the hash of its name (maphash.Bytes and maphash.String give
+// the same for the same octets): the sum of the parts is the same in
+// any order, and two different sets of files (names, and new/ or cur/)
+// have the same sum with the odds of a 64-bit hash collision (the seed
+// is the Maildir's, random).
+func fileSum(h uint64, recent bool) uint64 {
+	if recent {
+		h = h*0x9e3779b97f4a7c15 + 1 // another value for the same name in new/
+	}
+	return h
+}
+
+// msgsSum is the sum of fileSum over f.msgs' files (cached while
+// sumOK), with f.mu held.
+func (f *Folder) msgsSum() uint64 {
+	if !f.sumOK {
+		f.sum = 0
+		for i := range f.msgs {
+			f.sum += fileSum(maphash.String(f.m.seed, f.msgs[i].name), f.msgs[i].Recent)
+		}
+		f.sumOK = true
+	}
+	return max(f.sum, 1) // 0 asks for no comparison
+}
+
+// listState is the UID list as the last update left it: the same
+// parsed list, its length and next UID. While the list loaded next is
+// still that, f.msgs was made from it as it is.
+type listState struct {
 	list *uidList
 	n    int
 	next uint32
 }
 
-// matches reports whether l is the list s was taken with, unchanged.
-func (s *scanState) matches(l *uidList) bool {
-	return s.sum != 0 && s.list == l && len(l.entries) == s.n && l.next == s.next
+// matches reports whether l is the list s was taken of, unchanged.
+func (s *listState) matches(l *uidList) bool {
+	return s.list != nil && s.list == l && len(l.entries) == s.n && l.next == s.next
 }
 
 func dirStamp(dirs ...string) [2]int64 {

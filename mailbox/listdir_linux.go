@@ -3,6 +3,8 @@
 package mailbox
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"syscall"
 )
@@ -47,9 +49,29 @@ func readDirRaw(dir string, buf []byte) ([]byte, error) {
 	}
 }
 
-// direntNames appends the names in raw (from readDirRaw) to names,
-// without "." and "..".
-func direntNames(raw []byte, names []string) []string {
-	_, _, names = syscall.ParseDirent(raw, -1, names)
-	return names
+// eachName calls fn with each name in raw (from readDirRaw), "." and
+// ".." left out. The name is raw's octets, valid during the call. Each
+// linux_dirent64 record is an inode number (8 octets), a position (8),
+// the record's length (2), a type (1), then the name and a NUL.
+func eachName(raw []byte, fn func(name []byte)) {
+	const nameAt = 19
+	for len(raw) >= nameAt {
+		n := int(binary.NativeEndian.Uint16(raw[16:18]))
+		if n < nameAt || n > len(raw) {
+			return // not what the kernel writes
+		}
+		rec := raw[:n]
+		raw = raw[n:]
+		if binary.NativeEndian.Uint64(rec) == 0 {
+			continue // a deleted entry
+		}
+		name := rec[nameAt:]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		if string(name) == "." || string(name) == ".." {
+			continue
+		}
+		fn(name)
+	}
 }

@@ -27,12 +27,12 @@ func readDirRaw(dir string, buf []byte) ([]byte, error) {
 	return buf, nil
 }
 
-// direntNames appends the names in raw (from readDirRaw) to names.
-func direntNames(raw []byte, names []string) []string {
+// eachName calls fn with each name in raw (from readDirRaw). The name
+// is raw's octets, valid during the call.
+func eachName(raw []byte, fn func(name []byte)) {
 	for len(raw) > 0 {
 		n, rest, _ := bytes.Cut(raw, []byte{0})
-		names = append(names, string(n))
+		fn(n)
 		raw = rest
 	}
-	return names
 }

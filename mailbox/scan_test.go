@@ -51,6 +51,32 @@ func TestSyncUnchangedSkipsMerge(t *testing.T) {
 	if g := f.Generation(); g != gen {
 		t.Errorf("Generation %d after Syncs that found nothing new, want %d as before", g, gen)
 	}
+
+	// The Folder's own changes (a flag change renames files) leave it
+	// knowing what the directories hold: the Sync after them merges
+	// nothing either.
+	uids := make([]uint32, 100)
+	for i := range uids {
+		uids[i] = want[i].UID
+	}
+	flag := func(how FlagOp) {
+		if _, err := f.SetFlags(uids, how, Flagged); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sync := func() {
+		f.mu.Lock()
+		f.clean = false
+		f.mu.Unlock()
+		if _, err := f.Sync(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alone := testing.AllocsPerRun(3, func() { flag(FlagsAdd); flag(FlagsRemove) })
+	synced := testing.AllocsPerRun(3, func() { flag(FlagsAdd); sync(); flag(FlagsRemove); sync() })
+	if extra := synced - alone; extra > 100 {
+		t.Errorf("a Sync after SetFlags: %.0f allocations more than SetFlags alone, want the unchanged path (<= 50 each)", extra)
+	}
 }
 
 // TestSyncSeesOutsideChanges: whatever another process does between
@@ -83,7 +109,7 @@ func TestSyncSeesOutsideChanges(t *testing.T) {
 	}
 	before, gen := f.Messages(), f.Generation()
 	for step := range 300 {
-		what := rng.IntN(8)
+		what := rng.IntN(10)
 		fs := files()
 		if len(fs) == 0 && what >= 1 && what <= 3 || what == 7 && len(fs) == 0 {
 			what = 0 // nothing to rename or remove: deliver
@@ -126,6 +152,16 @@ func TestSyncSeesOutsideChanges(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, err := of.Sync(); err != nil {
+				t.Fatal(err)
+			}
+		case what == 8: // the kept Folder's own flag change
+			if msgs := f.Messages(); len(msgs) > 0 {
+				if _, err := f.SetFlags([]uint32{msgs[rng.IntN(len(msgs))].UID}, FlagsAdd, []Flags{Draft, Flagged, Replied, Seen, Trashed}[rng.IntN(5)]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case what == 9: // the kept Folder's own delivery
+			if _, err := f.Deliver(ctx, []byte("own delivery\n"), 0, m.now()); err != nil {
 				t.Fatal(err)
 			}
 		default: // nothing changed
