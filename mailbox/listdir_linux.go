@@ -10,10 +10,8 @@ import (
 )
 
 // readDirRaw appends to buf the entries of the directory dir as
-// getdents64(2) returns them, padding cleared. For a directory nobody
-// changed the octets are the same from call to call (names, inode
-// numbers and positions); any file added, removed or renamed changes
-// them.
+// getdents64(2) returns them (read them with eachName: the padding
+// after each name is whatever buf held).
 func readDirRaw(dir string, buf []byte) ([]byte, error) {
 	var fd int
 	var err error
@@ -27,10 +25,6 @@ func readDirRaw(dir string, buf []byte) ([]byte, error) {
 		return buf, fmt.Errorf("mailbox: open %s: %w", dir, err)
 	}
 	defer syscall.Close(fd)
-	// The kernel does not clear the padding after each name (records
-	// are 8-byte aligned), so octets left in buf from an earlier
-	// listing would make two listings of the same entries differ.
-	clear(buf[len(buf):cap(buf)])
 	for {
 		if cap(buf)-len(buf) < 16<<10 {
 			buf = append(buf[:cap(buf)], make([]byte, max(cap(buf), 32<<10))...)[:len(buf)]
