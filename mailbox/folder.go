@@ -150,7 +150,10 @@ func (f *Folder) index(uid uint32) (int, bool) {
 // does no more than three stat(2) calls. As Dovecot does, times within
 // the last two seconds are not trusted (a coarse file system clock can
 // give a later change the same time), so a folder changed recently is
-// always scanned again.
+// always scanned again. Such a scan reads the two directories' listings
+// and, when they hold exactly the message files the Folder knows (its
+// own SetFlags and Deliver included) and the UID list is as the Folder
+// left it, parses and merges nothing, and keeps the Generation.
 func (f *Folder) Sync() (Status, error) {
 	stamp, newest := f.rawStamp()
 	f.mu.Lock()
