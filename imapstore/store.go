@@ -447,7 +447,7 @@ type imapFolder struct {
 	s *imapStore
 	v *openFolder // the folder, with its last Snapshot
 
-	closed bool
+	closed bool // Close has run (guarded by imapStore.mu)
 
 	// synced: Select has just synced the folder, so the next Snapshot
 	// takes its status as it is. A folder written within the last two

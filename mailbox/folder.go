@@ -223,8 +223,8 @@ func (f *Folder) update(scan bool, op func(l *uidList) (changed bool, err error)
 	defer func() {
 		switch {
 		case same:
-			// A Sync that found the files and list of the last scan:
-			// msgs is the previous generation's, unchanged.
+			// A Sync that found the files the Folder knows and the
+			// list it left: msgs is the previous generation's, unchanged.
 			f.gen--
 		case !kept:
 			f.keptGen, f.keptLen = f.gen, len(f.msgs)
