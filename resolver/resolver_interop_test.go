@@ -498,4 +498,3 @@ func TestInteropUpstreamQueries(t *testing.T) {
 		}
 	}
 }
-
