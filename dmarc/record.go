@@ -229,8 +229,12 @@ func parseURIs(s string) ([]URI, error) {
 		}
 		// RFC 7489 6.2: a "!" (or ",") inside the URI itself must be
 		// written %21 (%2C), so only the last "!" starts a size limit.
+		// A URI (RFC 3986 2) holds no space or control character, also
+		// not before the size limit ("a:b\f!10").
 		scheme, rest, ok := strings.Cut(u, ":")
-		if !ok || scheme == "" || rest == "" || strings.ContainsAny(u, " \t!") {
+		if !ok || scheme == "" || rest == "" || strings.ContainsFunc(u, func(c rune) bool {
+			return c <= ' ' || c == 0x7f || c == '!'
+		}) {
 			return nil, ErrSyntax
 		}
 		out = append(out, URI{URI: u, MaxSize: size})
