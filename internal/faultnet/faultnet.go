@@ -5,6 +5,7 @@ package faultnet
 import (
 	"bufio"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -41,33 +42,13 @@ func (l *EMFILEListener) Failed() bool { return l.failed.Load() }
 // It then calls stop and returns what serve returned.
 func GreetsAfterEMFILE(t testing.TB, serve func(net.Listener) error, stop func(), prefix string) error {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	el := &EMFILEListener{Listener: l}
-	done := make(chan error, 1)
-	go func() { done <- serve(el) }()
-	c, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	greeting, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil || !strings.HasPrefix(greeting, prefix) {
-		select {
-		case serr := <-done:
-			t.Fatalf("greeting %q, %v; Serve returned %v", greeting, err, serr)
-		default:
-			t.Fatalf("greeting %q, %v", greeting, err)
+	return serveAfterEMFILE(t, serve, stop, func(c net.Conn) error {
+		greeting, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil || !strings.HasPrefix(greeting, prefix) {
+			return fmt.Errorf("greeting %q, %v", greeting, err)
 		}
-	}
-	if !el.Failed() {
-		t.Fatal("the failing Accept was not made")
-	}
-	stop()
-	return <-done
+		return nil
+	})
 }
 
 // AnswersAfterEMFILE is GreetsAfterEMFILE for a DNS server over TCP: it
@@ -75,6 +56,30 @@ func GreetsAfterEMFILE(t testing.TB, serve func(net.Listener) error, stop func()
 // 4.2.2) and returns the answer the server sent back, and what serve
 // returned after stop.
 func AnswersAfterEMFILE(t testing.TB, serve func(net.Listener) error, stop func(), query []byte) (answer []byte, serveErr error) {
+	t.Helper()
+	serveErr = serveAfterEMFILE(t, serve, stop, func(c net.Conn) error {
+		if _, err := c.Write(append(binary.BigEndian.AppendUint16(nil, uint16(len(query))), query...)); err != nil {
+			return err
+		}
+		var n [2]byte
+		if _, err := io.ReadFull(c, n[:]); err != nil {
+			return fmt.Errorf("no answer: %w", err)
+		}
+		answer = make([]byte, binary.BigEndian.Uint16(n[:]))
+		if _, err := io.ReadFull(c, answer); err != nil {
+			return fmt.Errorf("no answer: %w", err)
+		}
+		return nil
+	})
+	return answer, serveErr
+}
+
+// serveAfterEMFILE runs serve on a loopback EMFILEListener, connects,
+// and runs talk on the connection (within 10 seconds). A talk that
+// fails, or a failing Accept not made, fails the test (with what serve
+// returned, if it has). It then calls stop and returns what serve
+// returned.
+func serveAfterEMFILE(t testing.TB, serve func(net.Listener) error, stop func(), talk func(net.Conn) error) error {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -89,26 +94,17 @@ func AnswersAfterEMFILE(t testing.TB, serve func(net.Listener) error, stop func(
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Write(append(binary.BigEndian.AppendUint16(nil, uint16(len(query))), query...)); err != nil {
-		t.Fatal(err)
-	}
-	var n [2]byte
-	_, err = io.ReadFull(c, n[:])
-	if err == nil {
-		answer = make([]byte, binary.BigEndian.Uint16(n[:]))
-		_, err = io.ReadFull(c, answer)
-	}
-	if err != nil {
+	if err := talk(c); err != nil {
 		select {
 		case serr := <-done:
-			t.Fatalf("no answer: %v; Serve returned %v", err, serr)
+			t.Fatalf("%v; Serve returned %v", err, serr)
 		default:
-			t.Fatalf("no answer: %v", err)
+			t.Fatal(err)
 		}
 	}
 	if !el.Failed() {
 		t.Fatal("the failing Accept was not made")
 	}
 	stop()
-	return answer, <-done
+	return <-done
 }
