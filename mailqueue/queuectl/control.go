@@ -418,7 +418,9 @@ func ReadAnswer(r io.Reader, w io.Writer) error {
 }
 
 // parseStatus reads a status line: "status N" or "status N message",
-// with N from 0 to 255.
+// with N from 0 to 255 in decimal without leading zeros, as writeStatus
+// writes it. Any other line is not a status line: "status 01" would
+// otherwise read as a failure while it starts like a success.
 func parseStatus(line []byte) (status int, msg string, ok bool) {
 	rest, ok := bytes.CutPrefix(line, []byte("status "))
 	if !ok {
@@ -430,7 +432,7 @@ func parseStatus(line []byte) (status int, msg string, ok bool) {
 	}
 	rest = bytes.TrimSuffix(rest, []byte("\r"))
 	num, text, _ := bytes.Cut(rest, []byte(" "))
-	if len(num) == 0 || len(num) > 3 {
+	if len(num) == 0 || len(num) > 3 || (len(num) > 1 && num[0] == '0') {
 		return 0, "", false
 	}
 	for _, c := range num {
