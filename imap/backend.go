@@ -130,6 +130,18 @@ type HeaderReader interface {
 	ReadHeader(ctx context.Context, uid uint32) ([]byte, error)
 }
 
+// MessageReader is a Mailbox that can read a whole message into a buffer
+// the caller reuses, so that FETCH BODY[], RFC822, BINARY[] and
+// BODYSTRUCTURE of many messages, and SEARCH by body text, allocate
+// nothing per message for its content. Optional: without it the server
+// reads each message with Open, into the same reused buffer.
+type MessageReader interface {
+	// ReadMessageTo appends the message's octets (as Open gives them)
+	// to dst and returns the extended slice; on an error, dst as given.
+	// The server keeps the result only until its next read.
+	ReadMessageTo(ctx context.Context, uid uint32, dst []byte) ([]byte, error)
+}
+
 // QuotaResource is one resource of a quota root (RFC 9208 5): STORAGE
 // counts units of 1024 octets, MESSAGE counts messages.
 type QuotaResource struct {

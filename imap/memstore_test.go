@@ -19,6 +19,8 @@ type memBackend struct {
 	modseq   uint64
 	logins   int
 	opens    int // messages opened, to see the server's cache work
+	readTo   bool // Select returns a MessageReader
+	readsTo  int  // ReadMessageTo calls
 }
 
 type memBox struct {
@@ -81,6 +83,9 @@ func (b *memBackend) Select(_ context.Context, name string, _ bool) (Mailbox, er
 	defer b.mu.Unlock()
 	if b.boxes[name] == nil {
 		return nil, ErrNoMailbox
+	}
+	if b.readTo {
+		return &memReaderSel{memSel{b: b, name: name}}, nil
 	}
 	return &memSel{b: b, name: name}, nil
 }
@@ -176,6 +181,21 @@ func (s *memSel) Open(_ context.Context, uid uint32) (io.ReadCloser, error) {
 		}
 	}
 	return nil, ErrNoMailbox
+}
+
+// memReaderSel is a memSel that is also a MessageReader.
+type memReaderSel struct{ memSel }
+
+func (s *memReaderSel) ReadMessageTo(_ context.Context, uid uint32, dst []byte) ([]byte, error) {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	s.b.readsTo++
+	for _, m := range s.box().msgs {
+		if m.uid == uid {
+			return append(dst, m.data...), nil
+		}
+	}
+	return dst, ErrNoMailbox
 }
 
 func (s *memSel) Store(_ context.Context, uids []uint32, op StoreOp, flags []string) error {

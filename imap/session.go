@@ -32,6 +32,7 @@ type session struct {
 	br     *bufio.Reader
 	d      *Decoder
 	out    []byte // response being built
+	body   []byte // the buffer load reads messages into, reused
 	state  state
 	tls    bool
 	remote netip.AddrPort

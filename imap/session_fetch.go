@@ -3,6 +3,7 @@ package imap
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/relaykit/relaykit/mime"
@@ -13,6 +14,15 @@ import (
 // maxFetchMessage bounds the octets of one message read into memory to
 // answer FETCH and SEARCH.
 const maxFetchMessage = 256 << 20
+
+// keepBody is the largest message buffer a session keeps for the next
+// message it reads.
+const keepBody = 128 << 10
+
+// maxReadAhead bounds how far readAll grows its buffer by the size a
+// store reports before the octets arrive (a size may come from a file
+// name another program wrote).
+const maxReadAhead = 1 << 20
 
 // needsTree reports whether the item needs the message's MIME tree.
 func needsTree(it FetchItem) bool {
@@ -130,18 +140,39 @@ func (ss *session) fetch(cmd *Command) {
 	ss.tagged(t, "OK FETCH completed")
 }
 
-// load reads message m whole (at most maxFetchMessage octets), into a
-// buffer of its RFC822.SIZE.
+// load reads message m whole (at most maxFetchMessage octets) into the
+// session's message buffer: what it returns stays valid until the next
+// load. A buffer larger than keepBody is not kept for the next message,
+// so an idle session holds at most that much.
 func (ss *session) load(m *Message) ([]byte, error) {
+	var b []byte
+	var err error
+	if mr, ok := ss.mbox.(MessageReader); ok {
+		b, err = mr.ReadMessageTo(ss.ctx, m.UID, ss.body[:0])
+		b = b[:min(len(b), maxFetchMessage)]
+	} else {
+		b, err = ss.readAll(m)
+	}
+	if cap(b) <= keepBody {
+		ss.body = b[:0]
+	} else {
+		ss.body = nil
+	}
+	return b, err
+}
+
+// readAll reads message m with Mailbox.Open into the session's buffer,
+// grown to one octet more than its RFC822.SIZE (at most maxReadAhead)
+// so that the read that finds the end needs no larger buffer. It reads
+// at most maxFetchMessage octets.
+func (ss *session) readAll(m *Message) ([]byte, error) {
 	rc, err := ss.mbox.Open(ss.ctx, m.UID)
 	if err != nil {
-		return nil, err
+		return ss.body[:0], err
 	}
 	defer rc.Close()
 	r := io.LimitReader(rc, maxFetchMessage)
-	// One octet more than the size, so the read that finds the end needs
-	// no larger buffer.
-	b := make([]byte, 0, min(max(m.Size, 0), maxFetchMessage)+1)
+	b := slices.Grow(ss.body[:0], int(min(max(m.Size, 0), maxReadAhead))+1)
 	for {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

@@ -25,7 +25,8 @@
 // folder's list, and Snapshots share one array with the server (which
 // only reads it). Header-only FETCH
 // items and SEARCH by header read a message's header alone
-// (imap.HeaderReader).
+// (imap.HeaderReader), and FETCH of bodies reads each message into one
+// buffer the session reuses (imap.MessageReader).
 package imapstore
 
 import (
@@ -556,8 +557,19 @@ func (m *imapFolder) Open(_ context.Context, uid uint32) (io.ReadCloser, error) 
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	// Maildir files have LF line ends; IMAP serves CRLF.
-	return io.NopCloser(bytes.NewReader(toCRLF(data))), nil
+	return io.NopCloser(bytes.NewReader(crlfTail(data, 0))), nil
+}
+
+// ReadMessageTo appends the message with uid, with CRLF line ends, to
+// dst (imap.MessageReader): FETCH BODY[] reads every message into one
+// buffer it reuses, with no copy or allocation per message beyond the
+// file's open. On an error it returns dst as given.
+func (m *imapFolder) ReadMessageTo(_ context.Context, uid uint32, dst []byte) ([]byte, error) {
+	b, err := m.v.f.ReadMessageTo(dst, uid)
+	if err != nil {
+		return dst, storeErr(err)
+	}
+	return crlfTail(b, len(dst)), nil
 }
 
 // ReadHeader returns the start of the message with uid, with CRLF line
@@ -583,11 +595,11 @@ func (m *imapFolder) ReadHeader(_ context.Context, uid uint32) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return toCRLF(buf), nil
+	return crlfTail(buf, 0), nil
 }
 
 // hasEmptyLine reports whether b (as stored: LF or CRLF line ends)
-// holds a line end followed by an empty line, which toCRLF makes
+// holds a line end followed by an empty line, which crlfTail makes
 // CRLF CRLF.
 func hasEmptyLine(b []byte) bool {
 	for {
@@ -600,18 +612,6 @@ func hasEmptyLine(b []byte) bool {
 			return true
 		}
 	}
-}
-
-// toCRLF turns every LF not after a CR into CRLF.
-func toCRLF(b []byte) []byte {
-	out := make([]byte, 0, len(b)+len(b)/32)
-	for i, c := range b {
-		if c == '\n' && (i == 0 || b[i-1] != '\r') {
-			out = append(out, '\r')
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 func (m *imapFolder) Store(_ context.Context, uids []uint32, op imap.StoreOp, flags []string) error {

@@ -329,5 +329,22 @@ func (f *Folder) Stamp() Stamp {
 // and tries again if another process renamed the file since the last
 // Sync.
 func (f *Folder) ReadMessage(uid uint32) ([]byte, error) {
-	return retryGone(f, uid, func(m Message) ([]byte, error) { return readFile(f.path(m), m.Size) })
+	return f.ReadMessageTo(nil, uid)
 }
+
+// ReadMessageTo appends the whole message with uid to dst and returns the
+// extended slice: ReadMessage into a buffer the caller reuses, which
+// allocates nothing for the content once dst has room for it. On an
+// error it returns dst as given.
+func (f *Folder) ReadMessageTo(dst []byte, uid uint32) ([]byte, error) {
+	b, err := retryGone(f, uid, func(m Message) ([]byte, error) { return appendFile(dst, f.path(m), m.Size) })
+	if err != nil {
+		return dst, err
+	}
+	return b, nil
+}
+
+// maxReadGrow bounds how far appendFile grows its buffer ahead of the
+// data by the size a file's name claims (Message.Size, from S=): a larger
+// file grows the buffer as its data arrives.
+const maxReadGrow = 1 << 20
