@@ -38,7 +38,10 @@
 //     DELETE, RENAME, SUBSCRIBE, LIST (SUBSCRIBED, RETURN SPECIAL-USE,
 //     STATUS), LSUB, NAMESPACE, STATUS, APPEND (APPENDUID), IDLE (by
 //     polling the store every Server.IdlePoll), CLOSE, UNSELECT,
-//     EXPUNGE, UID EXPUNGE, SEARCH with ESEARCH and SAVE, FETCH (FLAGS,
+//     EXPUNGE, UID EXPUNGE, SEARCH with ESEARCH and SAVE (BODY and TEXT
+//     match text parts decoded from base64, quoted-printable and their
+//     charset, and header fields with encoded words decoded, RFC 9051
+//     6.4.4; checked against Dovecot), FETCH (FLAGS,
 //     UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE and BODY
 //     from the mime package, BODY[section] for every section form,
 //     BINARY and BINARY.SIZE (RFC 3516), partial ranges, \Seen set
@@ -75,9 +78,13 @@
 //     delimiter and the outer delimiter belongs to the outer one (the
 //     mime package's reading of RFC 2046 5.1.1; Dovecot gives it to the
 //     inner part).
-//   - FETCH and SEARCH read a message into memory (at most 256 MiB);
-//     items that need only the header come from the cache when it has
-//     them, or from HeaderReader.
+//   - FETCH and SEARCH read a message into memory (at most 256 MiB),
+//     into a buffer each session reuses (with MessageReader, the store
+//     reads into it); items that need only the header come from the
+//     cache when it has them, or from HeaderReader.
+//   - SEARCH BODY and TEXT fold case but not accents: "cafe" does not
+//     find "café" (Dovecot's RFC 5051 comparator folds both). Parts
+//     other than text/* and message/* are not searched.
 //   - No \Recent flag (RFC 9051 removed it): RECENT is 0, NEW matches
 //     nothing.
 //   - QRESYNC's SELECT parameter is read and ignored (a server using this

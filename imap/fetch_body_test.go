@@ -63,7 +63,7 @@ func TestFetchBodiesReuseBuffer(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"* SEARCH 2\r\n",
+		"* SEARCH 2 4\r\n", // 4: "needle" in a base64 text part
 		fmt.Sprintf("* 3 FETCH (RFC822 {%d}\r\n%s", len(msgs[2]), msgs[2]),
 		fmt.Sprintf("* 2 FETCH (RFC822 {%d}\r\n%s", len(msgs[1]), msgs[1]),
 		"* 4 FETCH (BINARY[1] {12}\r\nhello needle BODY[1] {16}\r\naGVsbG8gbmVlZGxl)",

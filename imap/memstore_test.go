@@ -18,7 +18,7 @@ type memBackend struct {
 	boxes    map[string]*memBox
 	modseq   uint64
 	logins   int
-	opens    int // messages opened, to see the server's cache work
+	opens    int  // messages opened, to see the server's cache work
 	readTo   bool // Select returns a MessageReader
 	readsTo  int  // ReadMessageTo calls
 }

@@ -33,6 +33,7 @@ type session struct {
 	d      *Decoder
 	out    []byte // response being built
 	body   []byte // the buffer load reads messages into, reused
+	text   []byte // the buffer SEARCH decodes text parts into, reused
 	state  state
 	tls    bool
 	remote netip.AddrPort

@@ -1,11 +1,11 @@
 package imap
 
 import (
-	"bytes"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/relaykit/relaykit/mime"
 	"github.com/relaykit/relaykit/rfc5322"
 )
 
@@ -18,6 +18,7 @@ type searchMsg struct {
 	loaded bool
 	msg    []byte
 	hdr    *rfc5322.Header
+	tree   *mime.Part // the MIME structure, parsed for BODY and TEXT
 }
 
 // content returns the whole message.
@@ -44,12 +45,6 @@ func (sm *searchMsg) header() *rfc5322.Header {
 		}
 	}
 	return sm.hdr
-}
-
-// containsFold reports whether s contains sub, ignoring case (RFC 9051
-// 6.4.4: matching is case-insensitive substring).
-func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
 
 func day(t time.Time) time.Time {
@@ -145,16 +140,11 @@ func (sm *searchMsg) match(k *SearchKey) bool {
 		}
 		return false
 	case SearchBody:
-		_, body := splitMessage(sm.content())
-		return bytesContainsFold(body, k.Value)
+		return sm.bodyContains(k.Value)
 	case SearchText:
-		return bytesContainsFold(sm.content(), k.Value)
+		return sm.textContains(k.Value)
 	}
 	return false
-}
-
-func bytesContainsFold(b []byte, sub string) bool {
-	return bytes.Contains(bytes.ToLower(b), []byte(strings.ToLower(sub)))
 }
 
 // search answers SEARCH and UID SEARCH (RFC 9051 6.4.4), with ESEARCH
