@@ -376,6 +376,19 @@ func BenchmarkIMAPSearchHeader20k(b *testing.B) {
 	})
 }
 
+// BenchmarkIMAPSearchBody10k: SEARCH BODY over the 10,000 messages,
+// found in none: each server reads every message and searches its text.
+func BenchmarkIMAPSearchBody10k(b *testing.B) {
+	imapPeers(b, func(b *testing.B, c *imap.Client) {
+		for range b.N {
+			uids, err := c.Search(`BODY "no such words"`)
+			if err != nil || len(uids) != 0 {
+				b.Fatalf("SEARCH: %v %v", uids, err)
+			}
+		}
+	})
+}
+
 // imapAppendStream is how many APPENDs one op of BenchmarkIMAPAppend
 // sends.
 const imapAppendStream = 200

@@ -212,6 +212,18 @@ func BenchmarkSearchHeader(b *testing.B) {
 	}
 }
 
+// BenchmarkSearchBody: SEARCH BODY over 20,000 messages, found in none
+// (every message read, its MIME structure parsed and its text searched).
+func BenchmarkSearchBody(b *testing.B) {
+	rc := benchSession(b, benchMaildir(b, benchMessages))
+	b.ResetTimer()
+	c0 := cpuTime()
+	defer reportCPU(b, c0)
+	for range b.N {
+		rc.do(b, `UID SEARCH BODY "no such words"`)
+	}
+}
+
 // BenchmarkSelect: SELECT of the 20,000-message INBOX.
 func BenchmarkSelect(b *testing.B) {
 	rc := benchSession(b, benchMaildir(b, benchMessages))
