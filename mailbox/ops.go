@@ -345,6 +345,7 @@ func (f *Folder) ReadMessageTo(dst []byte, uid uint32) ([]byte, error) {
 }
 
 // maxReadGrow bounds how far appendFile grows its buffer ahead of the
-// data by the size a file's name claims (Message.Size, from S=): a larger
-// file grows the buffer as its data arrives.
+// data by the size the Folder recorded (Message.Size, from the UID list,
+// which other programs may write, or an earlier stat): a larger file
+// grows the buffer as its data arrives.
 const maxReadGrow = 1 << 20
