@@ -45,7 +45,7 @@ func (sm *searchMsg) textContains(s string) bool {
 // message the parser cannot read whole keeps the parts it read.
 func (sm *searchMsg) mimeTree(msg []byte) *mime.Part {
 	if sm.tree == nil {
-		if tree, _ := mime.Parse(msg, nil); tree != nil && tree.Root != nil {
+		if tree := sm.ss.parseMIME(msg); tree != nil && tree.Root != nil {
 			sm.tree = tree.Root
 		} else {
 			sm.tree = &mime.Part{MediaType: "text/plain", End: int64(len(msg))}

@@ -2,6 +2,7 @@ package imap
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
@@ -10,6 +11,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/relaykit/relaykit/mime"
 )
 
 type state uint8
@@ -27,16 +30,19 @@ const maxBadCommands = 20
 
 // session is the protocol state of one connection.
 type session struct {
-	c      *conn
-	ctx    context.Context
-	br     *bufio.Reader
-	d      *Decoder
-	out    []byte // response being built
-	body   []byte // the buffer load reads messages into, reused
-	text   []byte // the buffer SEARCH decodes text parts into, reused
-	state  state
-	tls    bool
-	remote netip.AddrPort
+	c    *conn
+	ctx  context.Context
+	br   *bufio.Reader
+	d    *Decoder
+	out  []byte // response being built
+	body []byte // the buffer load reads messages into, reused
+	text []byte // the buffer SEARCH decodes text parts into, reused
+
+	walker    *mime.Walker // parseMIME's, reused
+	msgReader bytes.Reader // what walker reads
+	state     state
+	tls       bool
+	remote    netip.AddrPort
 
 	user      User
 	userName  string   // as given at login: the message cache's key

@@ -123,7 +123,7 @@ func (ss *session) fetch(cmd *Command) {
 		if needTree {
 			// A message the parser cannot read whole still has the tree
 			// it could read (lenient parsing; limits end it early).
-			tree, _ = mime.Parse(msg, nil)
+			tree = ss.parseMIME(msg)
 			if tree == nil || tree.Root == nil {
 				tree = &mime.Tree{Root: &mime.Part{MediaType: "text/plain", BodyStart: 0, End: int64(len(msg))}}
 			}
@@ -159,6 +159,28 @@ func (ss *session) load(m *Message) ([]byte, error) {
 		ss.body = nil
 	}
 	return b, err
+}
+
+// parseMIME is mime.Parse with the session's Walker, which keeps its
+// read buffer from one message to the next (mime.Walker.Reset): nil if
+// the message is over the parser's limits.
+func (ss *session) parseMIME(msg []byte) *mime.Tree {
+	ss.msgReader.Reset(msg)
+	if ss.walker == nil {
+		ss.walker = mime.NewWalker(&ss.msgReader, nil)
+	} else {
+		ss.walker.Reset(&ss.msgReader)
+	}
+	for {
+		_, err := ss.walker.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil
+		}
+	}
+	return &mime.Tree{Root: ss.walker.Root(), Problems: ss.walker.Problems()}
 }
 
 // readAll reads message m with Mailbox.Open into the session's buffer,
