@@ -143,6 +143,19 @@ func dialRaw(t *testing.T, addr string) *rawClient {
 	return rc
 }
 
+// examineInbox logs each client in as bob and EXAMINEs INBOX.
+func examineInbox(t *testing.T, clients ...*rawClient) {
+	t.Helper()
+	for _, c := range clients {
+		if _, st := c.do("LOGIN bob secret"); st != "OK" {
+			t.Fatalf("login: %s", st)
+		}
+		if _, st := c.do("EXAMINE INBOX"); st != "OK" {
+			t.Fatalf("examine: %s", st)
+		}
+	}
+}
+
 // do sends a command and returns the untagged responses (literals
 // inlined) and the tagged status word.
 func (rc *rawClient) do(cmd string) (string, string) {
@@ -198,14 +211,7 @@ func TestInteropDovecotFetch(t *testing.T) {
 		ts.be.deliver("INBOX", string(m))
 	}
 	ours, theirs := dialRaw(t, ts.addr), dialRaw(t, dv)
-	for _, c := range []*rawClient{ours, theirs} {
-		if _, st := c.do("LOGIN bob secret"); st != "OK" {
-			t.Fatalf("login: %s", st)
-		}
-		if _, st := c.do("EXAMINE INBOX"); st != "OK" {
-			t.Fatalf("examine: %s", st)
-		}
-	}
+	examineInbox(t, ours, theirs)
 	items := []string{
 		"BODYSTRUCTURE", "BODY", "ENVELOPE", "RFC822.SIZE",
 		"BODY.PEEK[]", "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]", "BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)]",
@@ -259,14 +265,7 @@ func TestInteropDovecotSearch(t *testing.T) {
 		ts.be.deliver("INBOX", m)
 	}
 	ours, theirs := dialRaw(t, ts.addr), dialRaw(t, dv)
-	for _, c := range []*rawClient{ours, theirs} {
-		if _, st := c.do("LOGIN bob secret"); st != "OK" {
-			t.Fatalf("login: %s", st)
-		}
-		if _, st := c.do("EXAMINE INBOX"); st != "OK" {
-			t.Fatalf("examine: %s", st)
-		}
-	}
+	examineInbox(t, ours, theirs)
 	// Known differences, each with who is right.
 	known := map[string]string{
 		// Dovecot compares with RFC 5051's i;unicode-casemap, which

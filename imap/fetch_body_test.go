@@ -34,12 +34,7 @@ func TestFetchBodiesReuseBuffer(t *testing.T) {
 	run := func(readTo bool) (lines []string, opens, readsTo int) {
 		ts := startServer(t, nil)
 		ts.be.readTo = readTo
-		for _, m := range msgs {
-			ts.be.deliver("INBOX", m)
-		}
-		c, _ := ts.dial(t)
-		c.check("a1", "LOGIN bob secret", "a1 OK [CAPABILITY "+caps+"] Logged in")
-		c.do("a2", "SELECT INBOX")
+		c := ts.inbox(t, msgs)
 		for i, cmd := range cmds {
 			lines = append(lines, c.do("b"+strconv.Itoa(i), cmd)...)
 		}

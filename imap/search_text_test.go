@@ -60,13 +60,7 @@ func literal(s string) string { return "{" + strconv.Itoa(len(s)) + "+}\r\n" + s
 // and TEXT finds them in encoded words of the header (RFC 9051 6.4.4);
 // non-text parts, preambles, epilogues and headers are not in the BODY.
 func TestSearchDecodedText(t *testing.T) {
-	ts := startServer(t, nil)
-	for _, m := range searchTextMsgs {
-		ts.be.deliver("INBOX", m)
-	}
-	c, _ := ts.dial(t)
-	c.check("a1", "LOGIN bob secret", "a1 OK [CAPABILITY "+caps+"] Logged in")
-	c.do("a2", "SELECT INBOX")
+	c := startServer(t, nil).inbox(t, searchTextMsgs)
 	for _, q := range searchTextKeys {
 		c.check("s", "SEARCH "+q.key, q.want, "s OK SEARCH completed")
 	}

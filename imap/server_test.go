@@ -68,6 +68,19 @@ func (ts *testServer) dial(t *testing.T) (*testClient, string) {
 	return c, c.line()
 }
 
+// inbox delivers msgs to INBOX and returns a client logged in with INBOX
+// selected.
+func (ts *testServer) inbox(t *testing.T, msgs []string) *testClient {
+	t.Helper()
+	for _, m := range msgs {
+		ts.be.deliver("INBOX", m)
+	}
+	c, _ := ts.dial(t)
+	c.check("a1", "LOGIN bob secret", "a1 OK [CAPABILITY "+caps+"] Logged in")
+	c.do("a2", "SELECT INBOX")
+	return c
+}
+
 func (c *testClient) line() string {
 	c.t.Helper()
 	l, err := c.r.ReadString('\n')
