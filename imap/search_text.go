@@ -100,9 +100,7 @@ func (sm *searchMsg) partContains(msg []byte, p *mime.Part, s string, headers bo
 		}
 	}
 	text, _ := readInto(sm.ss.text[:0], r, maxFetchMessage)
-	if cap(text) <= keepBody {
-		sm.ss.text = text[:0]
-	}
+	sm.ss.text = keep(text)
 	return bytesContainsFold(text, s)
 }
 
@@ -177,7 +175,7 @@ func bytesContainsFold(b []byte, sub string) bool {
 		if i > last {
 			return false
 		}
-		if equalFoldBytes(b[i:i+len(sub)], sub) {
+		if equalFoldASCII(b[i:i+len(sub)], sub) {
 			return true
 		}
 		i++
@@ -194,18 +192,9 @@ func isASCII(s string) bool {
 	return true
 }
 
-// equalFoldASCII compares a with the ASCII string b, ignoring ASCII case.
-func equalFoldASCII(a, b string) bool {
-	for i := 0; i < len(b); i++ {
-		if lowerASCII(a[i]) != lowerASCII(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// equalFoldBytes is equalFoldASCII for octets of a message.
-func equalFoldBytes(a []byte, b string) bool {
+// equalFoldASCII compares a (a field's value or a message's octets) with
+// the ASCII string b, ignoring ASCII case; a is at least as long as b.
+func equalFoldASCII[T string | []byte](a T, b string) bool {
 	for i := 0; i < len(b); i++ {
 		if lowerASCII(a[i]) != lowerASCII(b[i]) {
 			return false

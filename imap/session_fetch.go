@@ -2,7 +2,6 @@ package imap
 
 import (
 	"bytes"
-	"io"
 	"slices"
 	"strings"
 
@@ -153,16 +152,12 @@ func (ss *session) load(m *Message) ([]byte, error) {
 	} else {
 		b, err = ss.readAll(m)
 	}
-	if cap(b) <= keepBody {
-		ss.body = b[:0]
-	} else {
-		ss.body = nil
-	}
+	ss.body = keep(b)
 	return b, err
 }
 
 // parseMIME is mime.Parse with the session's Walker, which keeps its
-// read buffer from one message to the next (mime.Walker.Reset): nil if
+// read buffer from one message to the next (mime.Walker.Tree): nil if
 // the message is over the parser's limits.
 func (ss *session) parseMIME(msg []byte) *mime.Tree {
 	ss.msgReader.Reset(msg)
@@ -171,16 +166,17 @@ func (ss *session) parseMIME(msg []byte) *mime.Tree {
 	} else {
 		ss.walker.Reset(&ss.msgReader)
 	}
-	for {
-		_, err := ss.walker.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil
-		}
+	tree, _ := ss.walker.Tree()
+	return tree
+}
+
+// keep returns b emptied for the next read, or nil when it is larger
+// than keepBody, so that an idle session holds at most that much.
+func keep(b []byte) []byte {
+	if cap(b) > keepBody {
+		return nil
 	}
-	return &mime.Tree{Root: ss.walker.Root(), Problems: ss.walker.Problems()}
+	return b[:0]
 }
 
 // readAll reads message m with Mailbox.Open into the session's buffer,
@@ -193,21 +189,7 @@ func (ss *session) readAll(m *Message) ([]byte, error) {
 		return ss.body[:0], err
 	}
 	defer rc.Close()
-	r := io.LimitReader(rc, maxFetchMessage)
-	b := slices.Grow(ss.body[:0], int(min(max(m.Size, 0), maxReadAhead))+1)
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-	}
+	return readInto(slices.Grow(ss.body[:0], int(min(max(m.Size, 0), maxReadAhead))+1), rc, maxFetchMessage)
 }
 
 // headerOnly reports whether a BODY[section] needs only the message's

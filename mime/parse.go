@@ -31,7 +31,15 @@ func ParseReaderAt(r io.ReaderAt, size int64, cfg *Config) (*Tree, error) {
 }
 
 func parse(r io.Reader, cfg *Config) (*Tree, error) {
-	w := NewWalker(r, cfg)
+	return NewWalker(r, cfg).Tree()
+}
+
+// Tree walks what is left of the message and returns its whole tree, as
+// Parse does, with the same errors. After Reset it parses the next
+// message with the Walker's read buffer: a server parsing many messages
+// in turn allocates the buffer once, where Parse allocates one per
+// message.
+func (w *Walker) Tree() (*Tree, error) {
 	for {
 		_, err := w.Next()
 		if err == io.EOF {

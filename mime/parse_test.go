@@ -246,3 +246,56 @@ func TestFieldValueShortcuts(t *testing.T) {
 		t.Error("missing fields give values")
 	}
 }
+
+// A Walker reused with Reset and Tree gives each message the tree Parse
+// gives it, the message before it forgotten, and reads with the buffer it
+// already has.
+func TestWalkerTree(t *testing.T) {
+	shape := func(tr *Tree) []string {
+		var out []string
+		_ = tr.Root.Walk(func(p *Part) error {
+			out = append(out, fmt.Sprintf("%q %s %d-%d-%d", p.Section, p.MediaType, p.HeaderStart, p.BodyStart, p.End))
+			return nil
+		})
+		return append(out, fmt.Sprint(len(tr.Problems), " problems"))
+	}
+	broken := "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: base64\n\naGVs*bG8=\n--b\nX\n"
+	var w *Walker
+	for i, msg := range []string{sample, broken, "Subject: plain\r\n\r\nbody\r\n", sample} {
+		want, err := Parse([]byte(msg), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w == nil {
+			w = NewWalker(strings.NewReader(msg), nil)
+		} else {
+			w.Reset(strings.NewReader(msg))
+		}
+		got, err := w.Tree()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(shape(want), shape(got)); d != "" {
+			t.Errorf("message %d, (-Parse +Walker.Tree):\n%s", i, d)
+		}
+	}
+	// The same input for both: what Reset and Tree spare is Parse's
+	// Walker and read buffer.
+	msg := []byte(sample)
+	var r bytes.Reader
+	reused := testing.AllocsPerRun(50, func() {
+		r.Reset(msg)
+		w.Reset(&r)
+		if _, err := w.Tree(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	parsed := testing.AllocsPerRun(50, func() {
+		if _, err := Parse(msg, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if reused >= parsed {
+		t.Errorf("Reset and Tree: %.0f allocations, Parse %.0f", reused, parsed)
+	}
+}
